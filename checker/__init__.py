@@ -1,0 +1,3 @@
+"""aipolicy: production-readiness checks for AI systems."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+from checker.cli import main; raise SystemExit(main())  # noqa: E702

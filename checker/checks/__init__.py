@@ -1,0 +1,1 @@
+"""Named checks that policy rules call, and the value helpers they share."""

@@ -1,0 +1,264 @@
+"""Named checks: rule logic too rich for the condition language.
+
+Each takes a RuleContext (plus the `args` its rule gives) and yields Problems;
+the engine stamps rule id and severity. Wrong-typed values are the schema's
+business: a check that meets one treats it as unanswered and moves on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterator
+
+from checker.checks import values
+from checker.findings import Severity
+from checker.manifest import PathT, json_path
+from checker.policy import Problem, RuleContext
+
+REGISTRY: dict[str, Callable[..., Iterator[Problem]]] = {}
+
+
+def register(name: str) -> Callable[[Callable[..., Iterator[Problem]]], Callable[..., Iterator[Problem]]]:
+    def wrap(fn: Callable[..., Iterator[Problem]]) -> Callable[..., Iterator[Problem]]:
+        REGISTRY[name] = fn
+        return fn
+
+    return wrap
+
+
+def _dotted(path: PathT) -> str:
+    return json_path(path)[2:]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _walk(node: Any, path: PathT = ()) -> Iterator[tuple[PathT, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith("x-"):
+                continue
+            yield from _walk(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, path + (index,))
+    else:
+        yield path, node
+
+
+@register("placeholders")
+def placeholders(ctx: RuleContext) -> Iterator[Problem]:
+    for path, value in _walk({k: v for k, v in ctx.manifest.data.items() if k != "waivers"}):
+        if (value is None or isinstance(value, str)) and values.is_placeholder(value):
+            shown = "empty" if value is None or not str(value).strip() else repr(value)
+            yield Problem(path, f"`{_dotted(path)}` is a placeholder ({shown}): write the real answer")
+
+
+PEOPLE: tuple[PathT, ...] = (
+    ("owners", "technical"), ("owners", "business"), ("owners", "escalation"),
+    ("monitoring", "watchers", "primary"), ("monitoring", "watchers", "backup"),
+    ("rollback", "decision_owner"), ("retraining", "owner"), ("retraining", "approval", "approver"),
+)
+
+
+def _people(ctx: RuleContext) -> Iterator[tuple[PathT, dict[str, Any]]]:
+    for path in PEOPLE:
+        value = ctx.manifest.get(path)
+        if isinstance(value, dict):
+            yield path, value
+    sources = ctx.manifest.get(("data", "sources"))
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        if isinstance(source, dict) and isinstance(source.get("owner"), dict):
+            yield ("data", "sources", index, "owner"), source["owner"]
+
+
+@register("owner_is_team")
+def owner_is_team(ctx: RuleContext) -> Iterator[Problem]:
+    for path, person in _people(ctx):
+        name = person.get("name")
+        if values.looks_like_team(name):
+            yield Problem(path + ("name",), f"`{_dotted(path)}` is {name!r}, which looks like a team, role or alias: name one accountable person")
+
+
+# Methods whose threshold is a p-value: a drift alarm fires when p drops below it.
+P_VALUE_METHODS = frozenset({"ks", "chi2", "z"})
+BOUNDED_METHODS = frozenset({"js", "hellinger", "l_infinity"})
+
+
+@register("drift_threshold_range")
+def drift_threshold_range(ctx: RuleContext) -> Iterator[Problem]:
+    monitors = ctx.manifest.get(("monitoring", "drift"))
+    for index, monitor in enumerate(monitors if isinstance(monitors, list) else []):
+        if not isinstance(monitor, dict):
+            continue
+        method, threshold = monitor.get("method"), _number(monitor.get("threshold"))
+        path: PathT = ("monitoring", "drift", index, "threshold")
+        if threshold is None or not isinstance(method, str):
+            continue
+        if method in P_VALUE_METHODS and not 0 < threshold <= 0.2:
+            yield Problem(path, f"`{method}` is a test whose threshold is a p-value: use a value in (0, 0.2] such as 0.05, not {threshold:g}")
+        elif method in BOUNDED_METHODS and not 0 < threshold < 1:
+            yield Problem(path, f"`{method}` distance lies between 0 and 1: a threshold of {threshold:g} can never (or always) fire; use a value in (0, 1)")
+        elif method == "psi":
+            if threshold <= 0:
+                yield Problem(path, f"PSI threshold must be above 0, got {threshold:g}")
+            elif not 0.05 <= threshold <= 0.5:
+                yield Problem(path, f"PSI threshold {threshold:g} is outside the usual 0.05–0.5 (0.1 moderate, 0.25 significant shift)", severity=Severity.NOTE)
+        elif method in ("kl", "wasserstein") and threshold <= 0:
+            yield Problem(path, f"`{method}` threshold must be above 0, got {threshold:g}")
+
+
+@register("label_delay")
+def label_delay(ctx: RuleContext) -> Iterator[Problem]:
+    accuracy = ctx.manifest.get(("monitoring", "outcome_accuracy"))
+    if not isinstance(accuracy, dict):
+        return
+    delay, cadence = values.duration(accuracy.get("label_delay")), values.duration(accuracy.get("cadence"))
+    if delay is None or cadence is None or delay <= cadence:
+        return
+    if not values.answered(accuracy.get("estimator")):
+        yield Problem(
+            ("monitoring", "outcome_accuracy", "label_delay"),
+            f"labels arrive after {values.show_duration(delay)} but accuracy is measured every {values.show_duration(cadence)}: "
+            "declare an `estimator` (e.g. confidence-based performance estimation) for the gap",
+        )
+
+
+# Metrics where smaller is better; every other accuracy metric is read as higher-is-better.
+_LOWER_IS_BETTER = re.compile(r"(?i)\b(?:mae|mse|rmse|mape|smape|wape|error|loss|log_?loss|brier|wer|cer|perplexity)\b|_error$|_loss$")
+
+
+def lower_is_better(metric: Any) -> bool:
+    return isinstance(metric, str) and bool(_LOWER_IS_BETTER.search(metric.replace("-", "_")))
+
+
+@register("accuracy_measured")
+def accuracy_measured(ctx: RuleContext) -> Iterator[Problem]:
+    base: PathT = ("monitoring", "outcome_accuracy")
+    accuracy = ctx.manifest.get(base)
+    if not isinstance(accuracy, dict):
+        yield Problem(base, "`monitoring.outcome_accuracy` is missing: accuracy has never been measured in production", missing=base not in ctx.manifest.spans)
+        return
+    measured = accuracy.get("last_measured")
+    when = values.date(measured.get("date")) if isinstance(measured, dict) else None
+    if when is None:
+        yield Problem(base + ("last_measured",), "`last_measured.date` is missing: record when outcome accuracy was last measured", missing=(base + ("last_measured",)) not in ctx.manifest.spans)
+        return
+    date_path = base + ("last_measured", "date")
+    cadence = values.duration(accuracy.get("cadence"))
+    if when > ctx.today:
+        yield Problem(date_path, f"`last_measured.date` {when} is in the future")
+    elif cadence is not None and (ctx.today - when) > 2 * cadence:
+        yield Problem(date_path, f"outcome accuracy last measured {when}, {(ctx.today - when).days} days ago: more than twice the {values.show_duration(cadence)} cadence")
+    value, threshold = _number(measured.get("value")), _number(accuracy.get("threshold"))  # type: ignore[union-attr]
+    if value is not None and threshold is not None:
+        metric = accuracy.get("metric")
+        if lower_is_better(metric) and value > threshold:
+            yield Problem(base + ("last_measured", "value"), f"last measured {metric} {value:g} is worse than the threshold {threshold:g} (lower is better)")
+        elif not lower_is_better(metric) and value < threshold:
+            yield Problem(base + ("last_measured", "value"), f"last measured {metric or 'accuracy'} {value:g} is below the threshold {threshold:g}")
+
+
+@register("business_target")
+def business_target(ctx: RuleContext, max_baseline_age_days: int = 365) -> Iterator[Problem]:
+    base: PathT = ("business_metric",)
+    metric = ctx.manifest.get(base)
+    if not isinstance(metric, dict):
+        return
+    baseline = metric.get("baseline") if isinstance(metric.get("baseline"), dict) else {}
+    target = metric.get("target") if isinstance(metric.get("target"), dict) else {}
+    start, goal = _number(baseline.get("value")), _number(target.get("value"))
+    direction = metric.get("direction")
+    if start is not None and goal is not None and direction in ("increase", "decrease"):
+        if (direction == "increase" and goal <= start) or (direction == "decrease" and goal >= start):
+            yield Problem(base + ("target", "value"), f"target {goal:g} does not {direction} from the baseline {start:g}")
+    measured = values.date(baseline.get("measured_at"))
+    if measured is not None and (ctx.today - measured).days > max_baseline_age_days:
+        yield Problem(base + ("baseline", "measured_at"), f"baseline measured {measured}, more than {max_baseline_age_days // 30} months ago: measure it again")
+
+
+@register("rollback_tested")
+def rollback_tested(ctx: RuleContext, max_age_days: int = 180) -> Iterator[Problem]:
+    tested_path: PathT = ("rollback", "last_tested")
+    tested = values.date(ctx.manifest.get(tested_path))
+    if tested is None:
+        yield Problem(tested_path, "`rollback.last_tested` is missing: a rollback nobody has rehearsed is a hope, not a plan", missing=tested_path not in ctx.manifest.spans)
+    elif tested > ctx.today:
+        yield Problem(tested_path, f"`rollback.last_tested` {tested} is in the future")
+    elif (ctx.today - tested).days > max_age_days:
+        yield Problem(tested_path, f"rollback last tested {tested}, {(ctx.today - tested).days} days ago (limit {max_age_days})")
+    previous = ctx.manifest.get(("rollback", "previous_version", "ref"))
+    current = ctx.manifest.get(("system", "model_version"))
+    if isinstance(previous, str) and previous and previous == current:
+        yield Problem(("rollback", "previous_version", "ref"), f"rollback target {previous!r} is the version in production (`system.model_version`): rolling back would change nothing")
+
+
+@register("review_due")
+def review_due(ctx: RuleContext, max_months: int = 12, high_risk_max_months: int = 6) -> Iterator[Problem]:
+    base: PathT = ("governance",)
+    nxt, last = values.date(ctx.manifest.get(base + ("next_review",))), values.date(ctx.manifest.get(base + ("last_review",)))
+    months = high_risk_max_months if ctx.high_risk else max_months
+    if nxt is None:
+        path = base + ("next_review",)
+        yield Problem(path, "`governance.next_review` is missing: schedule the next review", missing=path not in ctx.manifest.spans)
+        return
+    if nxt <= ctx.today:
+        yield Problem(base + ("next_review",), f"review was due on {nxt}: hold it and record the next date")
+    if last is None:
+        path = base + ("last_review",)
+        yield Problem(path, "`governance.last_review` is missing", missing=path not in ctx.manifest.spans)
+    elif (nxt - last).days > months * 31:
+        yield Problem(base + ("next_review",), f"next review {nxt} is more than {months} months after the last one ({last})" + (" at high risk" if ctx.high_risk else ""))
+
+
+def _refs(node: Any, path: PathT = ()) -> Iterator[tuple[PathT, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.endswith("_ref"):
+                yield path + (key,), value
+            else:
+                yield from _refs(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _refs(value, path + (index,))
+
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def resolve_ref(root: Path, ref: str) -> tuple[Path | None, str | None]:
+    """A repository-relative ref as a path inside `root`, or why it is refused.
+    Never follows a ref (or a symlink inside it) out of the repository."""
+    if "\x00" in ref:
+        return None, "contains a NUL character"
+    pure = PurePosixPath(ref.replace("\\", "/"))
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", ref):
+        return None, "is an absolute path: refs are relative to the repository root"
+    candidate = root.joinpath(*pure.parts)
+    try:
+        resolved = candidate.resolve()
+        root_resolved = root.resolve()
+    except (OSError, RuntimeError):
+        return None, "cannot be resolved (symlink loop?)"
+    if resolved != root_resolved and root_resolved not in resolved.parents:
+        return None, "points outside the repository"
+    return resolved, None
+
+
+@register("refs_exist")
+def refs_exist(ctx: RuleContext) -> Iterator[Problem]:
+    for path, ref in _refs(ctx.manifest.data):
+        if not isinstance(ref, str) or not values.answered(ref) or _URL.match(ref.strip()):
+            continue
+        target, refused = resolve_ref(ctx.root, ref.strip())
+        if refused:
+            yield Problem(path, f"`{_dotted(path)}` {ref!r} {refused}")
+        elif target is not None and not target.exists():
+            yield Problem(path, f"`{_dotted(path)}` {ref!r} does not exist in the repository")
+
+
+def today() -> datetime.date:  # pragma: no cover - the engine injects "today"
+    return datetime.date.today()

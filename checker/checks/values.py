@@ -1,0 +1,159 @@
+"""What counts as an answer: placeholders, durations, schedules, dates, people."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+_PLACEHOLDER = re.compile(
+    r"(?i)^\s*(?:tbd|tba|tbc|todo|fixme|changeme|to ?do|n/?a|unknown|\?+|x{2,}|"
+    r"someone|somebody|anyone|nobody|placeholder|fill ?me( in)?|\.{2,}|-+|_+|<[^>]*>|\[[^\]]*\])\s*$"
+)
+_EXAMPLE_DOMAIN = re.compile(r"(?i)(?:@|//|\.)(?:[a-z0-9-]+\.)*example\.(?:com|org|net)\b|@example\b")
+
+
+def is_placeholder(value: Any) -> bool:
+    """A value that pretends to answer: TBD, TODO, N/A, ?, xxx, `<name>`, example.com, ''."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip() or bool(_PLACEHOLDER.match(value)) or bool(_EXAMPLE_DOMAIN.search(value))
+    if isinstance(value, (dict, list)):
+        return len(value) == 0
+    return False
+
+
+def answered(value: Any) -> bool:
+    return not is_placeholder(value)
+
+
+# -- durations ---------------------------------------------------------------------
+
+_ISO = re.compile(
+    r"P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+    r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?"
+)
+_COMPACT = re.compile(r"(\d+)([smhdw])")
+_COMPACT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Calendar units as fixed lengths: a month is 30 days, a year 365 (what "P3M" means for a cadence).
+CADENCES = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91, "yearly": 365}
+
+
+def duration(value: Any) -> datetime.timedelta | None:
+    """ISO-8601 (P7D, PT1H, P3M), compact (30m, 12h, 7d, 2w) or a cadence keyword."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.lower() in CADENCES:
+        return datetime.timedelta(days=CADENCES[text.lower()])
+    m = _ISO.fullmatch(text)
+    if m:
+        y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+        if max(y, mo, w, d, h, mi, s) > 10**6:
+            return None
+        return datetime.timedelta(days=365 * y + 30 * mo + 7 * w + d, hours=h, minutes=mi, seconds=s)
+    m = _COMPACT.fullmatch(text)
+    if m and int(m.group(1)) <= 10**7:
+        return datetime.timedelta(seconds=int(m.group(1)) * _COMPACT_SECONDS[m.group(2)])
+    return None
+
+
+def show_duration(delta: datetime.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+# -- schedules (cron) ----------------------------------------------------------------
+
+CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
+_CRON_FIELDS = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, {n: i + 1 for i, n in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}),
+    ("day of week", 0, 7, {n: i for i, n in enumerate("sun mon tue wed thu fri sat".split())}),
+)
+
+
+def _cron_value(text: str, low: int, high: int, names: dict[str, int]) -> int | None:
+    if text.lower() in names:
+        return names[text.lower()]
+    if text.isdigit() and len(text) <= 2 and low <= int(text) <= high:
+        return int(text)
+    return None
+
+
+def cron_problem(expr: str) -> str | None:
+    """Why a 5-field cron expression is invalid, or None when it is valid."""
+    fields = expr.split()
+    if len(fields) != 5:
+        return f"a cron expression has 5 fields (minute hour day month weekday), this has {len(fields)}"
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS):
+        for part in text.split(","):
+            base, _, step = part.partition("/")
+            if step and not (step.isdigit() and 0 < int(step) <= high):
+                return f"{name} step `{step}` is not a number in 1–{high}"
+            if base == "*":
+                continue
+            lo_text, dash, hi_text = base.partition("-")
+            lo = _cron_value(lo_text, low, high, names)
+            hi = _cron_value(hi_text, low, high, names) if dash else lo
+            if lo is None or hi is None or lo > hi:
+                return f"{name} `{part}` is outside {low}–{high}"
+    return None
+
+
+def schedule_problem(value: Any) -> str | None:
+    """A schedule is a cron expression, a cron macro, or a duration."""
+    if not isinstance(value, str) or not value.strip():
+        return "no schedule given"
+    text = value.strip()
+    if text.lower() in CRON_MACROS or duration(text) is not None:
+        return None
+    if len(text.split()) == 1:
+        return f"`{text}` is neither a cron expression, a cron macro (@daily…) nor a duration (P1D, 12h…)"
+    return cron_problem(text)
+
+
+# -- dates ----------------------------------------------------------------------------
+
+def date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+# -- people ----------------------------------------------------------------------------
+
+_CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|https?://\S+|@[A-Za-z0-9][\w.-]*")
+_TEAM_WORDS = re.compile(
+    r"(?i)\b(?:team|squad|group|guild|dept|department|division|unit|org|committee|"
+    r"admins?|administrators?|ops|devops|mlops|sre|support|owners?|everyone|all|staff|"
+    r"engineering|data science|data-science|platform|on-?call|bot|service account)\b"
+)
+
+
+def contact_ok(value: Any) -> bool:
+    return isinstance(value, str) and answered(value) and bool(_CONTACT.fullmatch(value.strip()))
+
+
+def looks_like_team(name: Any) -> bool:
+    """`ml-team`, `data science`, `admin`: a role or alias, not a person."""
+    if not isinstance(name, str) or not name.strip():
+        return False
+    text = name.strip()
+    if _TEAM_WORDS.search(text.replace("-", " ").replace("_", " ")):
+        return True
+    # One lowercase token joined by - or _ reads as an alias or a group handle.
+    return " " not in text and bool(re.search(r"[-_]", text)) and text == text.lower()

@@ -1,0 +1,153 @@
+"""The command line: click parses options into plain values, then hands over.
+
+Parsing stays apart from execution so each can be tested alone: every command
+body is a call into checker.commands, which returns the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from checker import __version__
+from checker.errors import UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMAT_NAMES = ("text", "json", "sarif", "github", "junit")
+STAGE_NAMES = ("exploration", "pilot", "production", "retired")
+SEVERITY_NAMES = ("error", "warning", "note")
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="aipolicy", message="%(prog)s %(version)s")
+def cli() -> None:
+    """aipolicy: is this AI system ready for production?
+
+    Checks ai-production.yaml manifests against the v1 JSON Schema and the
+    rule catalogue (owners, automated data, drift and accuracy monitoring,
+    rollback, retraining, explainability, review dates, waivers).
+
+    \b
+    Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it
+    (unreadable or invalid manifests included); 2 usage or configuration error.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
+              help="Output format; repeat and pair with --output for several reports in one run. "
+                   "Default: text, or github when GITHUB_ACTIONS=true.")
+@click.option("--output", "outputs", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report of the matching --format here instead of stdout.")
+@click.option("--stage", type=click.Choice(STAGE_NAMES), help="Judge every manifest as if at this stage (e.g. production before a promotion).")
+@click.option("--select", "select", multiple=True, metavar="RULE", help="Only report these rules: ids, slugs or prefixes such as AIP-MON (comma-separated or repeated).")
+@click.option("--ignore", "ignore", multiple=True, metavar="RULE", help="Never report these rules: ids, slugs or prefixes.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today (reproducible CI runs).")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
+@click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set).")
+def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_file_size, no_color) -> None:
+    """Find and check manifests under PATHS (files or folders; default: the current folder).
+
+    Folders are searched recursively for ai-production.yaml, ai-production.yml
+    and *.ai-production.yaml, skipping .git, node_modules, virtualenvs and what
+    .gitignore ignores. Files named explicitly are checked whatever their name.
+    """
+    from checker import commands
+
+    raise SystemExit(commands.check(
+        paths=list(paths) or [Path(".")], formats=list(formats), outputs=list(outputs), stage=stage,
+        select=_split(select), ignore=_split(ignore), fail_on=fail_on, today=today,
+        max_bytes=max_file_size, color=_want_color(no_color),
+    ))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rules(fmt: str) -> None:
+    """List every rule: id, slug, question, severity per stage, summary."""
+    from checker import commands
+
+    raise SystemExit(commands.rules(fmt))
+
+
+@cli.command()
+@click.argument("rule")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def explain(rule: str, fmt: str) -> None:
+    """Explain RULE (an id such as AIP-MON-001 or a slug such as drift-monitor)."""
+    from checker import commands
+
+    raise SystemExit(commands.explain(rule, fmt))
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--stage", type=click.Choice(STAGE_NAMES), default="pilot", show_default=True, help="Which stage's fields the starter asks for.")
+def init(path: Path | None, stage: str) -> None:
+    """Write a commented starter manifest to PATH (default ./ai-production.yaml); never overwrites."""
+    from checker import commands
+
+    raise SystemExit(commands.init(path or Path("ai-production.yaml"), stage))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the v1 JSON Schema (for yaml-language-server and SchemaStore)."""
+    from checker import commands
+
+    raise SystemExit(commands.schema())
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _want_color(no_color: bool) -> bool:
+    if no_color or "NO_COLOR" in os.environ:
+        return False
+    return sys.stdout.isatty()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every failure becomes an exit code and one line, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="aipolicy", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except click.exceptions.Abort:
+        click.echo("aipolicy: interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        message = exc.format_message().replace("\n", " ")
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        click.echo(f"aipolicy: error: {message}{hint}", err=True)
+        return EXIT_USAGE
+    except UsageError as exc:
+        click.echo(f"aipolicy: error: {exc}", err=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `aipolicy check | head`: the reader left; that is not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    return EXIT_OK

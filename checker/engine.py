@@ -1,0 +1,141 @@
+"""Evaluate manifests: load, schema, policy rules, waivers -> results. No click, no printing."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from checker import manifest as manifest_mod
+from checker import schema
+from checker.findings import Finding, ManifestResult, Report, Severity, Span
+from checker.manifest import LoadProblem, Manifest, PathT, json_path
+from checker.policy import Policy, load_builtin
+
+STAGES = ("exploration", "pilot", "production", "retired")
+
+
+@dataclass
+class Options:
+    stage: str | None = None  # overrides each manifest's own stage
+    today: datetime.date = field(default_factory=datetime.date.today)
+    max_bytes: int = manifest_mod.DEFAULT_MAX_BYTES
+    root: Path | None = None  # repository root: *_ref paths and symlinks stay inside it
+    policy: Policy | None = None
+
+    def effective_policy(self) -> Policy:
+        if self.policy is None:
+            self.policy = load_builtin()
+        return self.policy
+
+
+def _finding(policy: Policy, rule_id: str, stage: str, path: str, span: Span, message: str,
+             json_path_: str = "$", high_risk: bool = False) -> Finding | None:
+    rule = policy.rules[rule_id]
+    severity = rule.severity_at(stage, high_risk)
+    if severity is None:
+        return None
+    return Finding(rule.id, rule.slug, severity, path, span, message, json_path_)
+
+
+def read_bytes(file: Path, display: str, options: Options) -> bytes | LoadProblem:
+    """The file's bytes, or why they cannot be read. Never blocks on a FIFO or device."""
+    try:
+        info = os.lstat(file)
+        if stat.S_ISLNK(info.st_mode):
+            target = file.resolve()
+            root = (options.root or Path.cwd()).resolve()
+            if root not in target.parents:
+                return LoadProblem(Span(), f"symlink points outside the repository ({root}); not read")
+            info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode):
+            return LoadProblem(Span(), "not a regular file; not read")
+        if info.st_size > options.max_bytes:
+            return LoadProblem(Span(), f"file is {info.st_size} bytes, over the {options.max_bytes}-byte limit for a manifest; not read")
+        with open(file, "rb") as handle:
+            raw = handle.read(options.max_bytes + 1)
+        if len(raw) > options.max_bytes:
+            return LoadProblem(Span(), f"file is over the {options.max_bytes}-byte limit for a manifest; not read")
+        return raw
+    except OSError as exc:
+        return LoadProblem(Span(), f"cannot read file: {exc.strerror or exc}")
+
+
+def check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
+    policy = options.effective_policy()
+    result = ManifestResult(path=display)
+    loaded = manifest_mod.load(raw, display)
+    if isinstance(loaded, list):
+        result.rules_evaluated = ["AIP-SCH-002"]
+        for problem in loaded:
+            f = _finding(policy, "AIP-SCH-002", options.stage or "production", display, problem.span, problem.message)
+            if f is not None:
+                result.findings.append(f)
+        return result
+    return check_manifest(loaded, options, result)
+
+
+def _stage_of(m: Manifest, options: Options) -> str | None:
+    if options.stage:
+        return options.stage
+    stage = m.data.get("stage")
+    return stage if stage in STAGES else None
+
+
+def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> ManifestResult:
+    policy = options.effective_policy()
+    stage = _stage_of(m, options)
+    system = m.data.get("system")
+    if stage is None:
+        # The stage selects the rules; without a valid one only the schema can judge.
+        # (The schema reports the missing or invalid `stage` itself.)
+        for span, text, path in schema.validate(m):
+            f = _finding(policy, "AIP-SCH-001", "production", m.path, span, text, json_path(path))
+            if f is not None:
+                result.findings.append(f)
+        result.rules_evaluated.append("AIP-SCH-001")
+        result.system_id = system.get("id") if isinstance(system, dict) and isinstance(system.get("id"), str) else None
+        return result
+    result.system_id = system.get("id") if isinstance(system, dict) and isinstance(system.get("id"), str) else None
+    result.stage = stage
+    high = m.data.get("risk_tier") == "high"
+    result.rules_evaluated.append("AIP-SCH-001")
+    issues = schema.validate(m)
+    for span, text, path in issues:
+        f = _finding(policy, "AIP-SCH-001", stage, m.path, span, text, json_path(path), high)
+        if f is not None:
+            result.findings.append(f)
+    schema_broken = bool(issues)
+    policy.evaluate(m, stage, options, result, schema_broken=schema_broken)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def check_file(file: Path, display: str, options: Options) -> ManifestResult:
+    raw = read_bytes(file, display, options)
+    if isinstance(raw, LoadProblem):
+        result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])
+        f = _finding(options.effective_policy(), "AIP-SCH-002", options.stage or "production", display, raw.span, raw.message)
+        if f is not None:
+            result.findings.append(f)
+        return result
+    return check_bytes(raw, display, options)
+
+
+def display_path(file: Path, base: Path | None = None) -> str:
+    """Relative to the current folder when below it, as editors and CI logs expect."""
+    base = base or Path.cwd()
+    try:
+        return Path(os.path.relpath(file, base)).as_posix() if not os.path.relpath(file, base).startswith("..") else file.as_posix()
+    except ValueError:  # another drive on Windows
+        return file.as_posix()
+
+
+def run(files: Iterable[Path], options: Options) -> Report:
+    report = Report()
+    for file in files:
+        report.results.append(check_file(file, display_path(file), options))
+    return report

@@ -1,0 +1,184 @@
+"""Run a policy over one manifest: rules, waivers, the ten-question diagnostic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checker.checks import values
+from checker.findings import Finding, ManifestResult, Severity
+from checker.manifest import Manifest, PathT, json_path
+from checker.policy import UNWAIVABLE, Policy, Problem, Rule, RuleContext
+
+if TYPE_CHECKING:
+    from checker.engine import Options
+
+PURGATORY_LIMIT = 3  # more than three unanswered questions is "pilot purgatory"
+
+
+@dataclass
+class Waiver:
+    index: int
+    rule: Rule
+    path: str  # dotted prefix without `$.`; "" = the whole manifest
+    reason: str
+    used: bool = False
+
+    def covers(self, rule_id: str, jpath: str) -> bool:
+        if rule_id != self.rule.id:
+            return False
+        if not self.path:
+            return True
+        plain = jpath[2:] if jpath.startswith("$.") else jpath.lstrip("$")
+        return plain == self.path or plain.startswith(self.path + ".") or plain.startswith(self.path + "[")
+
+
+def _normalise_waiver_path(path: Any) -> str:
+    text = str(path).strip() if path is not None else ""
+    if text.startswith("$"):
+        text = text[1:]
+    return text.lstrip(".")
+
+
+def _span(m: Manifest, problem: Problem):
+    return m.key_span(problem.path) if problem.missing else m.span(problem.path)
+
+
+def _finding(rule: Rule, severity: Severity, m: Manifest, problem: Problem) -> Finding:
+    return Finding(rule.id, rule.slug, problem.severity or severity, m.path, _span(m, problem), problem.message, json_path(problem.path))
+
+
+def _repo_root(m: Manifest, options: Options) -> Path:
+    if options.root is not None:
+        return options.root
+    from checker import gitrepo
+
+    return gitrepo.find_root(Path(m.path)) or Path.cwd()
+
+
+def _effective_data(m: Manifest, stage: str) -> Manifest:
+    # `--stage` must be visible to conditions that read `stage`.
+    if m.data.get("stage") == stage:
+        return m
+    return Manifest(m.path, {**m.data, "stage": stage}, m.spans, m.key_spans)
+
+
+def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, emit) -> list[Waiver]:
+    raw = m.data.get("waivers")
+    out: list[Waiver] = []
+    if not isinstance(raw, list):
+        return out
+    for index, item in enumerate(raw):
+        base: PathT = ("waivers", index)
+        if not isinstance(item, dict):
+            continue  # the schema reports it
+        key = item.get("rule")
+        rule = policy.find(key) if isinstance(key, str) else None
+        if rule is None:
+            hint = policy.suggest(key) if isinstance(key, str) else None
+            extra = f"; did you mean `{hint}`?" if hint else ""
+            emit(Problem(base + ("rule",), f"waiver names unknown rule {key!r}{extra}", missing="rule" not in item))
+            continue
+        if rule.id in UNWAIVABLE:
+            emit(Problem(base + ("rule",), f"{rule.id} cannot be waived: fix the file instead"))
+            continue
+        problems = []
+        if not values.answered(item.get("reason")):
+            problems.append(Problem(base + ("reason",), f"waiver for {rule.id} gives no reason", missing="reason" not in item))
+        approver = item.get("approved_by")
+        if not (isinstance(approver, dict) and values.answered(approver.get("name")) and values.contact_ok(approver.get("contact"))):
+            problems.append(Problem(base + ("approved_by",), f"waiver for {rule.id} names no approver (a person with name and contact)", missing="approved_by" not in item))
+        expires = values.date(item.get("expires"))
+        if expires is None:
+            problems.append(Problem(base + ("expires",), f"waiver for {rule.id} has no expiry date: waivers are temporary", missing="expires" not in item))
+        elif expires < options.today:
+            problems.append(Problem(base + ("expires",), f"waiver for {rule.id} expired on {expires}: fix the finding or renew the waiver"))
+        for p in problems:
+            emit(p)
+        if not problems:
+            out.append(Waiver(index, rule, _normalise_waiver_path(item.get("path")), str(item.get("reason")).strip()))
+    return out
+
+
+def _apply(waivers: list[Waiver], findings: list[Finding], problems: dict[str, list[Problem]]) -> list[Finding]:
+    out = []
+    for f in findings:
+        waiver = next((w for w in waivers if w.covers(f.rule, f.json_path)), None)
+        if waiver is not None:
+            waiver.used = True
+            f = f.suppress(waiver.reason)
+        out.append(f)
+    for rule_id, found in problems.items():
+        kept = []
+        for p in found:
+            waiver = next((w for w in waivers if w.covers(rule_id, json_path(p.path))), None)
+            if waiver is None:
+                kept.append(p)
+            else:
+                waiver.used = True
+        problems[rule_id] = kept
+    return out
+
+
+def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: ManifestResult) -> None:
+    high = m.data.get("risk_tier") == "high"
+    view = _effective_data(m, stage)
+    ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage)
+    # The diagnostic judges question-tagged rules as at production, whatever the stage.
+    prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production")
+    findings: list[Finding] = []
+    for_questions: dict[str, list[Problem]] = {}
+    for rule in policy.rules.values():
+        if rule.id in ("AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001", "AIP-DIAG-001"):
+            continue
+        severity = rule.severity_at(stage, high)
+        if severity is not None:
+            result.rules_evaluated.append(rule.id)
+            for problem in _run(rule, ctx):
+                findings.append(_finding(rule, severity, m, problem))
+        if rule.question and stage != "retired":
+            for_questions[rule.id] = _run(rule, prod_ctx)
+
+    wvr = policy.rules.get("AIP-WVR-001")
+    wvr_severity = wvr.severity_at(stage, high) if wvr else None
+    wvr_problems: list[Problem] = []
+    waivers = _parse_waivers(policy, m, options, stage, wvr_problems.append)
+    findings = _apply(waivers, findings, for_questions)
+
+    if stage != "retired":
+        result.questions = {}
+        failing = {policy.rules[rid].question for rid, found in for_questions.items() if found}
+        for qid in sorted(policy.questions, key=_question_order):
+            result.questions[qid] = qid not in failing
+        unanswered = [q for q, ok in result.questions.items() if not ok]
+        diag = policy.rules.get("AIP-DIAG-001")
+        diag_severity = diag.severity_at(stage, high) if diag else None
+        if diag and diag_severity is not None:
+            result.rules_evaluated.append(diag.id)
+            if len(unanswered) > PURGATORY_LIMIT:
+                names = "; ".join(f"{q} {policy.questions[q]}" for q in unanswered)
+                problem = Problem(("system",), missing=True, message=f"pilot purgatory: {len(unanswered)} of {len(result.questions)} production questions unanswered ({names})")
+                findings.extend(_apply(waivers, [_finding(diag, diag_severity, m, problem)], {}))
+
+    if wvr and wvr_severity is not None:
+        result.rules_evaluated.append(wvr.id)
+        for problem in wvr_problems:
+            findings.append(_finding(wvr, wvr_severity, m, problem))
+        for waiver in waivers:
+            if not waiver.used:
+                problem = Problem(("waivers", waiver.index), f"stale waiver: {waiver.rule.id} reports nothing here any more; remove the waiver", severity=Severity.NOTE)
+                findings.append(_finding(wvr, wvr_severity, m, problem))
+    result.findings.extend(findings)
+
+
+def _question_order(qid: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in qid if ch.isdigit())
+    return (int(digits) if digits else 10**6, qid)
+
+
+def _run(rule: Rule, ctx: RuleContext) -> list[Problem]:
+    try:
+        return rule.run(ctx)
+    except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
+        return [Problem((), f"aipolicy could not evaluate {rule.id} ({type(exc).__name__}: {exc}); please report this", severity=Severity.ERROR)]

@@ -1,0 +1,91 @@
+"""The records every part of aipolicy exchanges: severities, spans, findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+
+class Severity(enum.IntEnum):
+    # Ordered so that max()/sorting put the most severe first when reversed.
+    NOTE = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a source file; 1-based lines and columns, as editors count."""
+
+    line: int = 1
+    column: int = 1
+    end_line: int = 1
+    end_column: int = 1
+
+
+FILE_START = Span(1, 1, 1, 1)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    slug: str
+    severity: Severity
+    path: str
+    span: Span
+    message: str
+    json_path: str = "$"
+    suppressed_by: str | None = None  # the waiver's reason when a waiver silences it
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppressed_by is not None
+
+    def suppress(self, reason: str) -> Finding:
+        return replace(self, suppressed_by=reason)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.line, self.span.column, self.rule, self.message)
+
+
+@dataclass
+class ManifestResult:
+    """Everything known about one checked file."""
+
+    path: str
+    system_id: str | None = None
+    stage: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    # Question id -> answered?; None when the manifest could not be evaluated.
+    questions: dict[str, bool] | None = None
+    rules_evaluated: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    results: list[ManifestResult] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings]
+
+    def counts(self) -> dict[str, int]:
+        counts = {"files": len(self.results), "errors": 0, "warnings": 0, "notes": 0, "suppressed": 0}
+        for f in self.findings:
+            if f.suppressed:
+                counts["suppressed"] += 1
+            else:
+                counts[f.severity.label + "s"] += 1
+        return counts
+
+    def worst(self) -> Severity | None:
+        active = [f.severity for f in self.findings if not f.suppressed]
+        return max(active) if active else None

@@ -1,0 +1,370 @@
+"""Bytes in; a manifest (plain data plus source positions) or load problems out.
+
+Every YAML hazard is handled here, in one pass over libyaml's event stream:
+nothing is ever constructed from a tag, aliases are shared rather than copied
+(and their expanded size is counted before anything walks the data), nesting
+is capped, and scalars are resolved with YAML 1.2 core rules so that `yes`,
+`22:22` and `0755` stay the strings the author typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import yaml
+
+from checker.findings import Span
+
+# libyaml's C parser when the wheel has it; the pure-Python one otherwise.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+PathT = tuple[Union[str, int], ...]
+
+DEFAULT_MAX_BYTES = 1024 * 1024  # a manifest is a few KiB; 1 MiB is far beyond any real one
+MAX_DEPTH = 64  # the v1 schema nests 6 deep
+MAX_NODES = 100_000  # expanded nodes, aliases included: a real manifest has a few hundred
+
+_STANDARD_TAG = "tag:yaml.org,2002:"
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")  # no leading zeros: `0755` stays a string
+_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)?(?:\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]{1,3}|[-+]?(?:0|[1-9][0-9]*)\.[0-9]*")
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    span: Span
+    message: str
+
+
+@dataclass
+class Manifest:
+    path: str
+    data: dict[str, Any]
+    spans: dict[PathT, Span] = field(default_factory=dict)  # value node of each path
+    key_spans: dict[PathT, Span] = field(default_factory=dict)  # key node of each mapping entry
+
+    def span(self, path: PathT) -> Span:
+        """The node at `path`, or its nearest ancestor present in the file."""
+        path = tuple(path)
+        while path:
+            found = self.spans.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.spans.get((), Span())
+
+    def key_span(self, path: PathT) -> Span:
+        """The key naming `path` (a missing field is reported at its parent's key)."""
+        path = tuple(path)
+        while path:
+            found = self.key_spans.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        root = self.spans.get((), Span())
+        return Span(root.line, root.column, root.line, root.column)
+
+    def get(self, path: PathT, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(node, list) or not -len(node) <= part < len(node):
+                    return default
+            elif not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+
+def json_path(path: PathT) -> str:
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part):
+            out += "." + part
+        else:
+            out += "['" + part.replace("\\", "\\\\").replace("'", "\\'") + "']"
+    return out
+
+
+def _span(start: Any, end: Any) -> Span:
+    # libyaml marks are 0-based; findings are 1-based, as editors count.
+    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _point(mark: Any) -> Span:
+    return Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1)
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
+
+
+def resolve_plain(text: str) -> Any:
+    """YAML 1.2 core schema resolution, minus the forms that surprise people."""
+    if text in _NULLS:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        value = float(text)
+        if value not in (float("inf"), float("-inf")):
+            return value
+    return text
+
+
+class _Abort(Exception):
+    """A problem after which the rest of the stream cannot be trusted."""
+
+
+@dataclass
+class _Frame:
+    path: PathT
+    container: Any
+    start: Any
+    anchor: str | None
+    key: Any = None  # pending key (mappings); _NO_KEY when expecting a key
+    key_span: Span | None = None
+    size: int = 1
+    end: Any = None
+    skip: bool = False  # a complex key's subtree: consumed but not stored
+
+
+_NO_KEY = object()
+
+
+class _Builder:
+    def __init__(self, path: str, max_depth: int, max_nodes: int) -> None:
+        self.manifest = Manifest(path=path, data={})
+        self.problems: list[LoadProblem] = []
+        self.anchors: dict[str, tuple[Any, int] | None] = {}  # None while still open
+        self.stack: list[_Frame] = []
+        self.max_depth = max_depth
+        self.max_nodes = max_nodes
+        self.nodes = 0
+        self.root: Any = _NO_KEY
+        self.root_span: Span | None = None
+
+    # -- helpers --------------------------------------------------------
+    def problem(self, span: Span, message: str) -> None:
+        self.problems.append(LoadProblem(span, message))
+
+    def count(self, n: int, mark: Any) -> None:
+        self.nodes += n
+        if self.nodes > self.max_nodes:
+            self.problem(
+                _point(mark),
+                f"document expands to more than {self.max_nodes} nodes (alias bomb or oversized file); refusing to read it",
+            )
+            raise _Abort
+
+    def check_tag(self, tag: str | None, allowed: str, mark: Any) -> None:
+        if tag is None or tag == "!" or tag == _STANDARD_TAG + allowed:
+            return
+        self.problem(
+            _point(mark),
+            f"YAML tag `{_show_tag(tag)}` is not allowed: aipolicy never constructs tagged values; remove the tag",
+        )
+
+    def child_path(self, frame: _Frame) -> PathT | None:
+        if isinstance(frame.container, list):
+            return frame.path + (len(frame.container),)
+        return frame.path + (frame.key,)
+
+    # -- placing a finished value ---------------------------------------
+    def place(self, value: Any, span: Span, size: int, end_mark: Any) -> None:
+        if not self.stack:
+            self.root, self.root_span = value, span
+            return
+        frame = self.stack[-1]
+        frame.size += size
+        frame.end = end_mark
+        if frame.skip:
+            return
+        if isinstance(frame.container, list):
+            self.manifest.spans[frame.path + (len(frame.container),)] = span
+            frame.container.append(value)
+            return
+        if frame.key is _NO_KEY:
+            self.take_key(value, span)
+            return
+        if frame.key is not None:
+            path = frame.path + (frame.key,)
+            self.manifest.spans[path] = span
+            frame.container[frame.key] = value
+        frame.key = _NO_KEY
+
+    def take_key(self, value: Any, span: Span) -> None:
+        frame = self.stack[-1]
+        if not isinstance(value, str):
+            kind = "null" if value is None else type(value).__name__
+            shown = "" if value is None else f" `{value}`"
+            self.problem(span, f"mapping keys must be strings; key{shown} is read as {kind}: quote it")
+            frame.key = None  # consume the value without storing it
+            return
+        path = frame.path + (value,)
+        if value in frame.container:
+            first = self.manifest.key_spans.get(path)
+            where = f" (first defined at line {first.line})" if first else ""
+            self.problem(span, f"duplicate key `{value}`{where}")
+            frame.key = None
+            return
+        self.manifest.key_spans[path] = span
+        frame.key = value
+
+    def expecting_key(self) -> bool:
+        return bool(self.stack) and isinstance(self.stack[-1].container, dict) and self.stack[-1].key is _NO_KEY
+
+    # -- events ------------------------------------------------------------
+    def scalar(self, ev: Any) -> None:
+        self.count(1, ev.start_mark)
+        self.check_tag(ev.tag, "str", ev.start_mark)
+        plain = not ev.style and ev.tag is None  # libyaml reports plain style as "", PyYAML as None
+        value = resolve_plain(ev.value) if plain else ev.value
+        span = _span(ev.start_mark, ev.end_mark)
+        if ev.anchor:
+            self.anchors[ev.anchor] = (value, 1)
+        self.place(value, span, 1, ev.end_mark)
+
+    def alias(self, ev: Any) -> None:
+        span = _span(ev.start_mark, ev.end_mark)
+        if ev.anchor not in self.anchors:
+            self.problem(span, f"alias `*{ev.anchor}` refers to no anchor defined before it")
+            raise _Abort
+        entry = self.anchors[ev.anchor]
+        if entry is None:
+            self.problem(span, f"alias `*{ev.anchor}` refers to the collection that contains it (recursive alias)")
+            raise _Abort
+        value, size = entry
+        self.count(size, ev.start_mark)
+        if self.expecting_key() and not isinstance(value, str):
+            self.problem(span, "mapping keys must be strings; an alias to a collection cannot be a key")
+            self.stack[-1].key = None
+            self.stack[-1].size += size
+            return
+        # Shared, not copied: the expanded size is already bounded above.
+        self.place(value, span, size, ev.end_mark)
+
+    def start(self, ev: Any, container: Any, tag: str) -> None:
+        self.count(1, ev.start_mark)
+        self.check_tag(ev.tag, tag, ev.start_mark)
+        if len(self.stack) >= self.max_depth:
+            self.problem(_point(ev.start_mark), f"nesting deeper than {self.max_depth} levels; refusing to read further")
+            raise _Abort
+        skip = False
+        path: PathT = ()
+        if self.stack:
+            parent = self.stack[-1]
+            skip = parent.skip
+            if self.expecting_key():
+                self.problem(_point(ev.start_mark), "mapping keys must be strings; a collection cannot be a key")
+                skip = True
+            elif not skip:
+                path = self.child_path(parent) if parent.key is not None else ()
+                skip = parent.key is None and isinstance(parent.container, dict)
+        if ev.anchor:
+            self.anchors[ev.anchor] = None
+        self.stack.append(_Frame(path, container, ev.start_mark, ev.anchor, key=_NO_KEY, skip=skip))
+
+    def end(self, ev: Any) -> None:
+        frame = self.stack.pop()
+        end_mark = frame.end if frame.end is not None and ev.start_mark.line > frame.start.line else ev.end_mark
+        span = _span(frame.start, end_mark)
+        if frame.anchor:
+            self.anchors[frame.anchor] = (frame.container, frame.size)
+        if frame.skip and self.stack and self.expecting_key():
+            # The collection was a (rejected) key: its value follows and is dropped.
+            self.stack[-1].key = None
+            self.stack[-1].size += frame.size
+            return
+        if not frame.skip and not self.stack:
+            self.manifest.spans[()] = span
+        self.place(frame.container, span, frame.size, end_mark)
+
+
+def _decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None, LoadProblem(Span(), "file is UTF-16 or UTF-32 encoded; save it as UTF-8")
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+        line = raw.count(b"\n", 0, offset) + 1
+        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+        return None, LoadProblem(
+            Span(line, column, line, column + 1),
+            f"file is not valid UTF-8: byte 0x{raw[offset]:02x} at byte offset {offset}",
+        )
+
+
+def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Manifest | list[LoadProblem]:
+    """Parse one manifest. Never raises for any input bytes."""
+    text, problem = _decode(raw)
+    if problem is not None:
+        return [problem]
+    assert text is not None
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return [LoadProblem(Span(line, col, line, col + 1), "file contains a NUL byte; is it binary?")]
+    builder = _Builder(path, max_depth, max_nodes)
+    loader = _Loader(text)
+    documents = 0
+    try:
+        while True:
+            ev = loader.get_event()
+            if ev is None or isinstance(ev, yaml.StreamEndEvent):
+                break
+            if isinstance(ev, yaml.ScalarEvent):
+                builder.scalar(ev)
+            elif isinstance(ev, yaml.MappingStartEvent):
+                builder.start(ev, {}, "map")
+            elif isinstance(ev, yaml.SequenceStartEvent):
+                builder.start(ev, [], "seq")
+            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                builder.end(ev)
+            elif isinstance(ev, yaml.AliasEvent):
+                builder.alias(ev)
+            elif isinstance(ev, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    builder.problem(_point(ev.start_mark), "more than one YAML document; a manifest is a single document (remove the second `---`)")
+                    raise _Abort
+    except _Abort:
+        pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = _point(mark) if mark is not None else Span()
+        what = exc.problem or exc.context or "invalid YAML"
+        builder.problem(span, f"invalid YAML: {what}")
+    except yaml.YAMLError as exc:  # reader errors carry a position but no mark object
+        line = getattr(exc, "position", None)
+        builder.problem(Span(), f"invalid YAML: {exc}".splitlines()[0] if line is None else f"invalid YAML: {exc}".replace("\n", " "))
+    except (RecursionError, MemoryError):
+        builder.problem(Span(), "document is too deeply nested or too large to read")
+    finally:
+        dispose = getattr(loader, "dispose", None)
+        if dispose is not None:
+            dispose()
+    if builder.problems:
+        return builder.problems
+    if documents == 0 or builder.root is _NO_KEY or builder.root is None:
+        return [LoadProblem(Span(), "file is empty: a manifest is a YAML mapping starting with `apiVersion: aipolicy/v1`")]
+    if not isinstance(builder.root, dict):
+        kind = "a list" if isinstance(builder.root, list) else f"a single {type(builder.root).__name__} value"
+        return [LoadProblem(builder.root_span or Span(), f"the document is {kind}; a manifest is a mapping of fields such as `apiVersion:` and `system:`")]
+    manifest = builder.manifest
+    manifest.data = builder.root
+    return manifest

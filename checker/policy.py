@@ -1,0 +1,374 @@
+"""Policy packs: rules as data, loaded, validated and evaluated.
+
+A pack is YAML (see schemas/policy-pack.schema.json). Each rule carries its
+metadata and docs (id, slug, question, severity per stage, why, fix, example)
+and its logic: a list of assertions over manifest paths, in the condition
+language of checker/expr.py, or calls to named checks in checker/checks/rules.py.
+The engine stamps id and severity; assertions only say where and what.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from checker import expr, resources
+from checker.checks import values
+from checker.findings import Finding, Severity
+from checker.manifest import Manifest, PathT, json_path
+
+if TYPE_CHECKING:
+    from checker.engine import Options
+    from checker.findings import ManifestResult
+
+STAGES = ("exploration", "pilot", "production", "retired")
+PACK_API_VERSION = "aipolicy/policy-v1"
+
+# Rules whose logic lives in the engine itself rather than in a pack.
+ENGINE_RULES = frozenset({"AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001", "AIP-DIAG-001"})
+# Waiving these would hide that the file itself could not be judged.
+UNWAIVABLE = frozenset({"AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001"})
+
+
+class PolicyError(Exception):
+    """A policy pack cannot be used; str() is one line naming file:line:col."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What an assertion found: where (a manifest path) and what."""
+
+    path: PathT
+    message: str
+    missing: bool = False  # a missing node is reported at its parent's key
+    severity: Severity | None = None  # only for engine rules that vary it (stale waiver)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    manifest: Manifest
+    today: Any
+    root: Path
+    high_risk: bool
+    stage: str
+    item_path: PathT = ()
+    item: Any = None
+
+    def expr_context(self) -> expr.Context:
+        return expr.Context(self.manifest.data, self.today, self.item)
+
+
+Assertion = Callable[[RuleContext], Iterator[Problem]]
+
+
+@dataclass
+class Rule:
+    id: str
+    slug: str
+    summary: str
+    severity: dict[str, Severity]
+    why: str = ""
+    fix: str = ""
+    example: str = ""
+    question: str | None = None
+    high_risk_escalates: bool = False
+    tags: tuple[str, ...] = ()
+    pack: str = "core"
+    source: str = ""  # pack file, for messages
+    when: Callable[[expr.Context], Any] | None = None
+    assertions: list[Assertion] = field(default_factory=list)
+    references: tuple[str, ...] = ()
+
+    def severity_at(self, stage: str, high_risk: bool = False) -> Severity | None:
+        severity = self.severity.get(stage)
+        if severity is Severity.WARNING and high_risk and self.high_risk_escalates:
+            return Severity.ERROR
+        return severity
+
+    def severity_text(self) -> str:
+        """`-/W/E↑` in the spec's notation: exploration / pilot / production (/ retired)."""
+        letters = ["-" if s not in self.severity else self.severity[s].name[0] for s in STAGES[:3]]
+        text = "/".join(letters) + ("↑" if self.high_risk_escalates else "")
+        if "retired" in self.severity:
+            text += f" retired:{self.severity['retired'].name[0]}"
+        return text
+
+    def run(self, ctx: RuleContext) -> list[Problem]:
+        if self.when is not None and not self.when(ctx.expr_context()):
+            return []
+        problems: list[Problem] = []
+        for assertion in self.assertions:
+            problems.extend(assertion(ctx))
+        return problems
+
+
+# -- assertions ---------------------------------------------------------------------------
+
+
+def _split_path(text: str) -> PathT:
+    parts: list[str | int] = []
+    for chunk in text.replace("]", "").split("."):
+        name, *indices = chunk.split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in indices)
+    return tuple(parts)
+
+
+def _dotted(path: PathT) -> str:
+    return json_path(path)[2:] or "document"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "empty" if value == "" else repr(value)
+
+
+def _format(message: str, path: PathT, value: Any) -> str:
+    return message.replace("{path}", f"`{_dotted(path)}`").replace("{value}", _shown(value))
+
+
+def _require(spec: dict[str, Any]) -> Assertion:
+    rel = _split_path(spec["require"])
+    message = spec.get("message")
+
+    def run(ctx: RuleContext) -> Iterator[Problem]:
+        path = ctx.item_path + rel
+        value = ctx.manifest.get(path)
+        if values.answered(value):
+            return
+        missing = path not in ctx.manifest.spans
+        if message:
+            text = _format(message, path, value)
+        elif missing:
+            text = f"`{_dotted(path)}` is missing"
+        else:
+            text = f"`{_dotted(path)}` is not answered ({_shown(value)})"
+        yield Problem(path, text, missing=missing)
+
+    return run
+
+
+def _person(spec: dict[str, Any]) -> Assertion:
+    rel = _split_path(spec["person"])
+    role = spec.get("role") or _dotted(rel)
+
+    def run(ctx: RuleContext) -> Iterator[Problem]:
+        path = ctx.item_path + rel
+        value = ctx.manifest.get(path)
+        if value is None or value == {}:
+            yield Problem(path, f"{role} is missing: name a person with a contact", missing=path not in ctx.manifest.spans)
+            return
+        if not isinstance(value, dict):
+            yield Problem(path, f"{role} must be a person (`name` and `contact`), got {_shown(value)}")
+            return
+        name, contact = value.get("name"), value.get("contact")
+        if not values.answered(name):
+            yield Problem(path + ("name",), f"{role} has no name ({_shown(name)}): name a real person",
+                          missing=(path + ("name",)) not in ctx.manifest.spans)
+        if not values.contact_ok(contact):
+            why = "no contact" if contact is None else f"no usable contact ({_shown(contact)})"
+            yield Problem(path + ("contact",), f"{role} has {why}: give an email, URL or @handle",
+                          missing=(path + ("contact",)) not in ctx.manifest.spans)
+
+    return run
+
+
+def _expect(spec: dict[str, Any]) -> Assertion:
+    text = spec["expect"]
+    node = expr.compile_expr(text)
+    referenced = expr.referenced_paths(text)
+    at = _split_path(spec["at"]) if "at" in spec else (_split_path(referenced[0].removeprefix("item").lstrip(".")) if referenced else ())
+    relative = "at" in spec or (referenced and referenced[0].startswith("item"))
+    message = spec.get("message") or f"expected `{text}`"
+
+    def run(ctx: RuleContext) -> Iterator[Problem]:
+        if node(ctx.expr_context()):
+            return
+        path = (ctx.item_path + at) if relative else at
+        yield Problem(path, _format(message, path, ctx.manifest.get(path)), missing=path not in ctx.manifest.spans)
+
+    return run
+
+
+def _each(spec: dict[str, Any], source: str) -> Assertion:
+    rel = _split_path(spec["each"])
+    inner = [_compile_assertion(a, source) for a in spec.get("check", [])]
+
+    def run(ctx: RuleContext) -> Iterator[Problem]:
+        path = ctx.item_path + rel
+        items = ctx.manifest.get(path)
+        if not isinstance(items, list):
+            return
+        for index, item in enumerate(items):
+            sub = RuleContext(ctx.manifest, ctx.today, ctx.root, ctx.high_risk, ctx.stage, path + (index,), item)
+            for assertion in inner:
+                yield from assertion(sub)
+
+    return run
+
+
+def _call(spec: dict[str, Any]) -> Assertion:
+    from checker.checks import rules as named
+
+    name = spec["call"]
+    if name not in named.REGISTRY:
+        raise PolicyError(f"unknown named check `{name}` (known: {', '.join(sorted(named.REGISTRY))})")
+    fn = named.REGISTRY[name]
+    args = spec.get("args") or {}
+
+    def run(ctx: RuleContext) -> Iterator[Problem]:
+        yield from fn(ctx, **args)
+
+    return run
+
+
+def _compile_assertion(spec: dict[str, Any], source: str) -> Assertion:
+    if "require" in spec:
+        base = _require(spec)
+    elif "person" in spec:
+        base = _person(spec)
+    elif "expect" in spec:
+        base = _expect(spec)
+    elif "each" in spec:
+        base = _each(spec, source)
+    elif "call" in spec:
+        base = _call(spec)
+    else:  # the pack schema rules this out; kept for packs built in code
+        raise PolicyError(f"{source}: an assertion needs one of require, person, expect, each, call")
+    if "when" not in spec:
+        return base
+    condition = expr.compile_expr(spec["when"])
+
+    def guarded(ctx: RuleContext) -> Iterator[Problem]:
+        if condition(ctx.expr_context()):
+            yield from base(ctx)
+
+    return guarded
+
+
+# -- packs ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Policy:
+    rules: dict[str, Rule] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    def find(self, key: str) -> Rule | None:
+        """A rule by id or slug, case-insensitively."""
+        wanted = key.strip().lower()
+        for rule in self.rules.values():
+            if rule.id.lower() == wanted or rule.slug.lower() == wanted:
+                return rule
+        return None
+
+    def suggest(self, key: str) -> str | None:
+        import difflib
+
+        names = [r.id for r in self.rules.values()] + [r.slug for r in self.rules.values()]
+        close = difflib.get_close_matches(key.upper() if key.upper().startswith("AIP") else key, names, n=1, cutoff=0.5)
+        return close[0] if close else None
+
+    def evaluate(self, m: Manifest, stage: str, options: Options, result: ManifestResult, *, schema_broken: bool) -> None:
+        from checker import evaluate as evaluate_mod
+
+        evaluate_mod.evaluate(self, m, stage, options, result)
+
+
+def _rule_from(spec: dict[str, Any], source: str, pack: str) -> Rule:
+    rule_id = spec["id"]
+    try:
+        severity = {stage: Severity.parse(level) for stage, level in (spec.get("severity") or {}).items() if level not in ("-", None)}
+        when = expr.compile_expr(spec["when"]) if "when" in spec else None
+        assertions = [_compile_assertion(a, source) for a in spec.get("check", [])]
+    except (expr.ExprError, PolicyError, KeyError) as exc:
+        raise PolicyError(f"{source}: rule {rule_id}: {exc}") from None
+    if not assertions and rule_id not in ENGINE_RULES:
+        raise PolicyError(f"{source}: rule {rule_id} has no `check`")
+    return Rule(
+        id=rule_id,
+        slug=spec["slug"],
+        summary=spec["summary"],
+        severity=severity,
+        why=spec.get("why", "").strip(),
+        fix=spec.get("fix", "").strip(),
+        example=spec.get("example", "").rstrip() + ("\n" if spec.get("example") else ""),
+        question=spec.get("question"),
+        high_risk_escalates=bool(spec.get("high_risk_escalates", False)),
+        tags=tuple(spec.get("tags", ())),
+        pack=pack,
+        source=source,
+        when=when,
+        assertions=assertions,
+        references=tuple(spec.get("references", ())),
+    )
+
+
+def _pack_validator() -> Any:
+    from checker.schema import build_validator
+
+    schema = json.loads((resources.schemas_dir() / "policy-pack.schema.json").read_text(encoding="utf-8"))
+    return build_validator(schema)
+
+
+def load_pack_data(path: Path, trusted: bool = False) -> dict[str, Any]:
+    """Read and validate one pack file; PolicyError with file:line:col on any problem."""
+    from checker import manifest as manifest_mod
+    from checker.schema import _explain  # one formatter for schema errors, manifests and packs alike
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy pack: {exc.strerror or exc}") from None
+    if trusted:
+        # The built-in pack is validated by the test suite; libyaml's constructor is faster.
+        import yaml
+
+        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+    loaded = manifest_mod.load(raw, str(path))
+    if isinstance(loaded, list):
+        p = loaded[0]
+        raise PolicyError(f"{path}:{p.span.line}:{p.span.column}: {p.message}")
+    validator = _pack_validator()
+    errors = sorted(validator.iter_errors(loaded.data), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        for span, text, _ in _explain(error, loaded):
+            raise PolicyError(f"{path}:{span.line}:{span.column}: {text}")
+    return loaded.data
+
+
+def add_pack(policy: Policy, data: dict[str, Any], source: str) -> None:
+    pack = data.get("name", Path(source).stem)
+    for qid, text in (data.get("questions") or {}).items():
+        policy.questions.setdefault(qid, text)
+    for spec in data.get("rules", []):
+        rule = _rule_from(spec, source, pack)
+        for existing in policy.rules.values():
+            if existing.id == rule.id or existing.slug == rule.slug:
+                raise PolicyError(
+                    f"{source}: rule {rule.id} ({rule.slug}) collides with {existing.id} ({existing.slug}) from {existing.source}"
+                )
+        if rule.question and rule.question not in policy.questions:
+            raise PolicyError(f"{source}: rule {rule.id} names unknown question {rule.question}")
+        policy.rules[rule.id] = rule
+    policy.sources.append(source)
+
+
+_BUILTIN: Policy | None = None
+
+
+def load_builtin() -> Policy:
+    global _BUILTIN
+    if _BUILTIN is None:
+        path = resources.policies_dir() / "core.yaml"
+        policy = Policy()
+        add_pack(policy, load_pack_data(path, trusted=True), str(path))
+        _BUILTIN = policy
+    return _BUILTIN

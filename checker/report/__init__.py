@@ -1,0 +1,36 @@
+"""Reporters render a finished Report; they never check anything.
+
+One table feeds both the `--format` choice and dispatch (the modules are
+imported only when their format is asked for).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from checker.findings import Report
+    from checker.policy import Policy
+
+FORMATS = {
+    "text": "checker.report.text",
+    "json": "checker.report.json_",
+    "sarif": "checker.report.sarif",
+    "github": "checker.report.github",
+    "junit": "checker.report.junit",
+}
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    policy: Policy
+    version: str
+    color: bool = False
+    root: str = "."  # repository root, for formats whose paths are repository-relative
+
+
+def render(fmt: str, report: Report, ctx: RenderContext) -> str:
+    module = importlib.import_module(FORMATS[fmt])
+    return module.render(report, ctx)

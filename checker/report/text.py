@@ -1,0 +1,59 @@
+"""`path:line:col: severity RULE-ID message`, a diagnostic line per manifest, totals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from checker.findings import Report, Severity
+
+if TYPE_CHECKING:
+    from checker.report import RenderContext
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
+_RESET, _BOLD, _DIM = "\033[0m", "\033[1m", "\033[2m"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def diagnostic_line(result, questions_text: dict[str, str]) -> str | None:
+    if result.questions is None:
+        if result.stage == "retired":
+            return f"{result.system_id or result.path}: retired; the ten questions no longer apply"
+        return None
+    name = result.system_id or result.path
+    answered = sum(result.questions.values())
+    line = f"{name}: {answered}/{len(result.questions)} answered"
+    unanswered = [q for q, ok in result.questions.items() if not ok]
+    if unanswered:
+        line += "; unanswered: " + ", ".join(f"{q} {questions_text.get(q, '')}".rstrip() for q in unanswered)
+    return line
+
+
+def render(report: Report, ctx: RenderContext) -> str:
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if ctx.color else text
+
+    lines: list[str] = []
+    for result in report.results:
+        for f in result.findings:
+            if f.suppressed:
+                continue
+            where = f"{f.path}:{f.span.line}:{f.span.column}:"
+            sev = paint(f.severity.label, _COLORS[f.severity])
+            lines.append(f"{paint(where, _BOLD)} {sev} {f.rule} {_one_line(f.message)}")
+        diag = diagnostic_line(result, ctx.policy.questions)
+        if diag:
+            lines.append(paint(diag, _DIM))
+    c = report.counts()
+    total = f"{_plural(c['files'], 'file')} checked: {_plural(c['errors'], 'error')}, {_plural(c['warnings'], 'warning')}, {_plural(c['notes'], 'note')}"
+    if c["suppressed"]:
+        total += f" ({c['suppressed']} suppressed by waivers)"
+    lines.append(total)
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    # A message quoting manifest content must not forge extra finding lines.
+    return text.replace("\r", "\\r").replace("\n", "\\n")

@@ -1,0 +1,212 @@
+"""JSON Schema validation of a loaded manifest, offline, with findings at lines.
+
+The schema owns shape; stage-dependent requirements belong to the policy engine.
+Every jsonschema error becomes one finding a person can act on, placed at the
+offending node: the key for an unknown or missing field, the value for a wrong one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from checker import resources
+from checker.findings import Span
+from checker.manifest import Manifest, PathT, json_path
+
+KNOWN_API_VERSIONS = ("aipolicy/v1",)
+
+# Plain YAML 1.1 booleans. aipolicy reads YAML 1.2, where these are strings.
+YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "empty",
+}
+
+
+class SchemaError(Exception):
+    """The schema itself is unusable (e.g. a $ref that would need the network)."""
+
+
+@lru_cache(maxsize=None)
+def load_schema(version: str = "v1") -> dict[str, Any]:
+    return json.loads(resources.schema_path(version).read_text(encoding="utf-8"))
+
+
+def schema_text(version: str = "v1") -> str:
+    return resources.schema_path(version).read_text(encoding="utf-8")
+
+
+def _refuse_remote(uri: str) -> Any:
+    from referencing.exceptions import NoSuchResource
+
+    # By default jsonschema would fetch unknown $refs over the network; we never do.
+    raise NoSuchResource(ref=uri)
+
+
+def build_validator(schema: dict[str, Any], extra_dir: Path | None = None) -> Any:
+    """A validator whose registry holds only our own schemas and never fetches."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    resources_ = []
+    for path in sorted((extra_dir or resources.schemas_dir()).glob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(contents, dict) and "$id" in contents:
+            resources_.append((contents["$id"], Resource.from_contents(contents)))
+    registry = Registry(retrieve=_refuse_remote).with_resources(resources_)
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    return cls(schema, registry=registry, format_checker=_format_checker())
+
+
+def _format_checker() -> Any:
+    import datetime
+
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+
+    @checker.checks("date", raises=ValueError)
+    def _date(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        datetime.date.fromisoformat(value)
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+
+    return checker
+
+
+@lru_cache(maxsize=None)
+def manifest_validator(version: str = "v1") -> Any:
+    return build_validator(load_schema(version))
+
+
+# -- errors to findings ------------------------------------------------------------
+
+
+def _field_name(path: PathT) -> str:
+    for part in reversed(path):
+        if isinstance(part, str):
+            index = "".join(f"[{p}]" for p in path[path.index(part) + 1 :])
+            return part + index
+    return "document"
+
+
+def _where(path: PathT) -> str:
+    return "the top level" if not path else f"`{json_path(path)[2:]}`"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "…'"
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+Issue = tuple[Span, str, PathT]  # where, what, which node
+
+
+def _explain(error: Any, manifest: Manifest) -> Iterator[Issue]:
+    path: PathT = tuple(error.absolute_path)
+    keyword = error.validator
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    name = _field_name(path)
+
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = list(schema.get("properties", {}))
+        patterns = list(schema.get("patternProperties", {}))
+        for key in instance:
+            if key in known or any(re.search(p, key) for p in patterns):
+                continue
+            child = path + (key,)
+            if not path:
+                text = f"`{key}` is not a known section{_suggest(key, known)}"
+                if not _suggest(key, known):
+                    text += f" (known sections: {', '.join(known)})"
+            else:
+                text = f"`{key}` is not a known field of {_where(path)}{_suggest(key, known)}"
+                if patterns:
+                    text += " (extension fields must start with `x-`)"
+            yield manifest.key_span(child), text, child
+        return
+    if keyword == "required":
+        missing = [k for k in error.validator_value if isinstance(instance, dict) and k not in instance]
+        for key in missing:
+            where = "the manifest" if not path else _where(path)
+            yield manifest.key_span(path), f"{where} is missing required field `{key}`", path + (key,)
+        return
+    span = manifest.span(path)
+    if keyword == "type":
+        expected = error.validator_value
+        expected = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+        text = f"`{name}` must be {wanted}, got {_shown(instance)}"
+        if "boolean" in expected and isinstance(instance, str) and instance.lower() in YAML11_BOOLS:
+            truth = "true" if instance.lower() in {"yes", "on", "y"} else "false"
+            text += f" (`{instance}` is a YAML 1.1 boolean; aipolicy reads YAML 1.2, so write `{truth}`)"
+        yield span, text, path
+        return
+    if keyword == "enum":
+        choices = [str(c) for c in error.validator_value]
+        text = f"`{name}` must be one of {', '.join(choices)}; got {_shown(instance)}"
+        if isinstance(instance, str):
+            text += _suggest(instance, choices)
+        yield span, text, path
+        return
+    if keyword == "const":
+        yield span, f"`{name}` must be {error.validator_value!r}, got {_shown(instance)}", path
+        return
+    if keyword in ("pattern", "format"):
+        title = schema.get("title")
+        if title:
+            yield span, f"`{name}` must be a {title}, got {_shown(instance)}", path
+        elif keyword == "format":
+            yield span, f"`{name}` must be a valid {error.validator_value}, got {_shown(instance)}", path
+        else:
+            yield span, f"`{name}` {_shown(instance)} does not match the pattern {error.validator_value}", path
+        return
+    yield span, f"`{name}`: {error.message}", path
+
+
+def validate(manifest: Manifest) -> list[Issue]:
+    """Schema issues of one manifest, one per real problem, in document order."""
+    data = manifest.data
+    version = data.get("apiVersion")
+    if "apiVersion" in data and version not in KNOWN_API_VERSIONS:
+        known = ", ".join(KNOWN_API_VERSIONS)
+        return [(manifest.span(("apiVersion",)), f"unknown apiVersion {_shown(version)}; this checker knows {known}", ("apiVersion",))]
+    validator = manifest_validator("v1")
+    if validator.is_valid(data):  # the common case pays for one cheap pass only
+        return []
+    issues: list[Issue] = []
+    seen: set[tuple[PathT, str]] = set()
+    for error in validator.iter_errors(data):
+        for span, text, path in _explain(error, manifest):
+            if (path, text) in seen:
+                continue
+            seen.add((path, text))
+            issues.append((span, text, path))
+    issues.sort(key=lambda i: (i[0].line, i[0].column))
+    return issues

@@ -1,0 +1,1 @@
+# Loads daily product-usage aggregates from S3 at 03:30 UTC (placeholder for the real job).
