@@ -87,9 +87,12 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     options = engine.Options(stage=stage, today=today or datetime.date.today(), max_bytes=max_bytes, policy=policy)
     report = engine.run(files, options)
     filter_report(report, selected, ignored)
-    ctx = RenderContext(policy=policy, version=__version__, color=color)
+    from checker.gitrepo import find_root
+
+    root = str(find_root(Path.cwd()) or Path.cwd())
     for fmt, out in pairs:
-        text = render(fmt, report, RenderContext(policy=policy, version=__version__, color=color and out is None))
+        ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root)
+        text = render(fmt, report, ctx)
         if out is None:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -98,8 +101,20 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
                 out.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise UsageError(f"--output {out}: {exc.strerror or exc}") from None
-    del ctx
+        if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+            _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, ctx)
     return exit_code(report, fail_on)
+
+
+def _append_step_summary(target: str, report: Report, ctx) -> None:
+    from checker.report.github import summary_markdown
+
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(summary_markdown(report, ctx))
+    except OSError as exc:
+        # The annotations are already out; a summary we cannot write is worth a line, not a failure.
+        print(f"aipolicy: could not write the step summary to {target}: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _severity_words(rule) -> str:

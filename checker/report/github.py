@@ -1,0 +1,120 @@
+"""GitHub Actions workflow commands: annotations on the pull request.
+
+Every value is escaped exactly as the runner unescapes it (`%`, CR and LF in
+data; also `:` and `,` in properties), so no manifest content, file name or
+message can end one command and start another. GitHub shows at most 10
+annotations per level per step: the most severe go first and one notice says
+how many more there are. The full list follows as plain log lines inside a
+`stop-commands` block, so nothing in it is read as a command either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from checker.findings import Finding, Report, Severity
+from checker.report.paths import repo_relative
+
+if TYPE_CHECKING:
+    from checker.report import RenderContext
+
+ANNOTATIONS_PER_LEVEL = 10  # what GitHub displays per level per step
+SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024  # GitHub refuses step summaries over 1 MiB
+_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(f: Finding, root: str) -> str:
+    props = {
+        "file": repo_relative(f.path, root),
+        "line": str(f.span.line),
+        "col": str(f.span.column),
+        "endLine": str(max(f.span.end_line, f.span.line)),
+        "endColumn": str(f.span.end_column),
+        "title": f"{f.rule} {f.slug}",
+    }
+    if props["endLine"] != props["line"]:
+        # GitHub ignores columns on annotations that span several lines.
+        del props["col"], props["endColumn"]
+    joined = ",".join(f"{key}={escape_property(value)}" for key, value in props.items())
+    return f"::{_COMMAND[f.severity]} {joined}::{escape_data(f.message)}"
+
+
+def render(report: Report, ctx: RenderContext) -> str:
+    active = [f for f in report.findings if not f.suppressed]
+    active.sort(key=lambda f: (-f.severity, f.sort_key()))
+    lines: list[str] = []
+    shown = {severity: 0 for severity in Severity}
+    hidden = 0
+    for f in active:
+        budget = ANNOTATIONS_PER_LEVEL
+        if f.severity is Severity.NOTE:
+            budget -= 1  # keep room for the "N more" notice, itself a notice
+        if shown[f.severity] < budget:
+            shown[f.severity] += 1
+            lines.append(annotation(f, ctx.root))
+        else:
+            hidden += 1
+    if hidden:
+        lines.append(f"::notice title=aipolicy::{hidden} more findings are not shown as annotations "
+                     "(GitHub shows 10 per level per step); see the full list in the log and the job summary")
+    from checker.report import text as text_report
+
+    listing = text_report.render(report, ctx)
+    token = hashlib.sha256(listing.encode("utf-8", "replace")).hexdigest()[:32]
+    lines.append(f"::stop-commands::{token}")
+    lines.extend(listing.rstrip("\n").split("\n"))
+    lines.append(f"::{token}::")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Markdown table cell: no pipes, no newlines, no raw HTML."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "'"))
+
+
+def summary_markdown(report: Report, ctx: RenderContext) -> str:
+    counts = report.counts()
+    out = [
+        "## aipolicy",
+        "",
+        f"{counts['files']} manifests: {counts['errors']} errors, {counts['warnings']} warnings, "
+        f"{counts['notes']} notes, {counts['suppressed']} suppressed by waivers.",
+        "",
+    ]
+    size = sum(len(line) + 1 for line in out)
+    truncated = False
+    for result in report.results:
+        block = [f"### `{_md(repo_relative(result.path, ctx.root))}`", ""]
+        meta = [f"stage **{_md(result.stage or 'unknown')}**"]
+        if result.system_id:
+            meta.insert(0, f"system **{_md(result.system_id)}**")
+        if result.questions is not None:
+            answered = sum(result.questions.values())
+            missing = [f"{q} {ctx.policy.questions.get(q, '')}" for q, ok in result.questions.items() if not ok]
+            meta.append(f"**{answered}/{len(result.questions)}** questions answered"
+                        + (f" (unanswered: {_md('; '.join(missing))})" if missing else ""))
+        block += [", ".join(meta), ""]
+        active = [f for f in result.findings if not f.suppressed]
+        if active:
+            block += ["| severity | rule | line | message |", "|---|---|---|---|"]
+            block += [f"| {f.severity.label} | {f.rule} {f.slug} | {f.span.line} | {_md(f.message)} |" for f in active]
+            block.append("")
+        block_size = sum(len(line.encode("utf-8")) + 1 for line in block)
+        if size + block_size > SUMMARY_LIMIT:
+            truncated = True
+            break
+        out += block
+        size += block_size
+    if truncated:
+        out += ["", "_Summary truncated to stay under GitHub's 1 MiB limit; the job log has every finding._"]
+    return "\n".join(out) + "\n"
