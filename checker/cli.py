@@ -32,6 +32,15 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _config_options(fn):
+    fn = click.option("--policy", "policies", multiple=True, type=click.Path(path_type=Path),
+                      help="Add a policy pack (file or folder of *.yaml); repeatable.")(fn)
+    fn = click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+                      help="Configuration file (default: .aipolicy.yaml or [tool.aipolicy] in pyproject.toml, "
+                           "searched from here up to the repository root).")(fn)
+    return fn
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="aipolicy", message="%(prog)s %(version)s")
 def cli() -> None:
@@ -57,11 +66,13 @@ def cli() -> None:
 @click.option("--stage", type=click.Choice(STAGE_NAMES), help="Judge every manifest as if at this stage (e.g. production before a promotion).")
 @click.option("--select", "select", multiple=True, metavar="RULE", help="Only report these rules: ids, slugs or prefixes such as AIP-MON (comma-separated or repeated).")
 @click.option("--ignore", "ignore", multiple=True, metavar="RULE", help="Never report these rules: ids, slugs or prefixes.")
-@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None, help="Lowest severity that makes the exit code 1.  [default: error]")
 @click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today (reproducible CI runs).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set).")
-def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_file_size, no_color) -> None:
+@_config_options
+@click.option("--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit.")
+def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_file_size, no_color, config_path, policies, show_config) -> None:
     """Find and check manifests under PATHS (files or folders; default: the current folder).
 
     Folders are searched recursively for ai-production.yaml, ai-production.yml
@@ -73,27 +84,59 @@ def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_fi
     raise SystemExit(commands.check(
         paths=list(paths) or [Path(".")], formats=list(formats), outputs=list(outputs), stage=stage,
         select=_split(select), ignore=_split(ignore), fail_on=fail_on, today=today,
-        max_bytes=max_file_size, color=_want_color(no_color),
+        max_bytes=max_file_size, color=_want_color(no_color), config_path=config_path, policies=list(policies),
+        show_config=show_config,
     ))
 
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def rules(fmt: str) -> None:
-    """List every rule: id, slug, question, severity per stage, summary."""
+@_config_options
+def rules(fmt: str, config_path: Path | None, policies: tuple[Path, ...]) -> None:
+    """List every rule: id, slug, question, severity per stage, summary (custom packs included)."""
     from checker import commands
 
-    raise SystemExit(commands.rules(fmt))
+    raise SystemExit(commands.rules(fmt, config_path, list(policies)))
 
 
 @cli.command()
 @click.argument("rule")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def explain(rule: str, fmt: str) -> None:
+@_config_options
+def explain(rule: str, fmt: str, config_path: Path | None, policies: tuple[Path, ...]) -> None:
     """Explain RULE (an id such as AIP-MON-001 or a slug such as drift-monitor)."""
     from checker import commands
 
-    raise SystemExit(commands.explain(rule, fmt))
+    raise SystemExit(commands.explain(rule, fmt, config_path, list(policies)))
+
+
+@cli.command("config")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@_config_options
+def config_command(fmt: str, config_path: Path | None, policies: tuple[Path, ...]) -> None:
+    """Print the effective configuration and where each value came from."""
+    from checker import commands
+
+    config, _ = commands.load_settings(config_path, list(policies))
+    raise SystemExit(commands.print_config(config, fmt))
+
+
+@cli.command("test-policies")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here instead of stdout.")
+@_config_options
+def test_policies(directory: Path | None, fmt: str, output: Path | None, config_path: Path | None, policies: tuple[Path, ...]) -> None:
+    """Run policy test cases in DIRECTORY (default: policy-tests/).
+
+    Each case is a manifest whose leading comments state what the effective
+    policy must report: `# expect: RULE-ID @ LINE` (or without `@ LINE`),
+    `# expect-not: RULE-ID`, optionally `# stage: STAGE` and `# today: YYYY-MM-DD`.
+    Exit 1 when a case fails.
+    """
+    from checker import commands
+
+    raise SystemExit(commands.test_policies(directory or Path("policy-tests"), fmt, output, config_path, list(policies)))
 
 
 @cli.command()

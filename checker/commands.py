@@ -16,6 +16,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def _policy():
+    """The built-in catalogue alone (for callers without a configuration)."""
     from checker.policy import PolicyError, load_builtin
 
     try:
@@ -24,20 +25,42 @@ def _policy():
         raise UsageError(str(exc)) from None
 
 
+def load_settings(config_path: Path | None, policies: list[Path], cli: dict | None = None):
+    """The effective configuration and policy: config file (found or given), then
+    command-line values, which win. Any problem is a UsageError (exit 2)."""
+    from checker import config as config_mod
+    from checker import gitrepo
+    from checker.packs import build_policy
+    from checker.policy import PolicyError
+
+    cwd = Path.cwd()
+    root = gitrepo.find_root(cwd) or cwd
+    if config_path is not None and not config_path.is_file():
+        raise UsageError(f"--config {config_path}: no such file")
+    path = config_path or config_mod.find_config(cwd, root)
+    config = config_mod.load(path, root)
+    for key, value in (cli or {}).items():
+        if value is not None:
+            config.set(key, value, "command line")
+    try:
+        specs = config.policies + [(str(p), cwd, f"--policy {p}") for p in policies]
+        if policies:
+            config.origin["policies"] = "command line" if not config.policies else config.origin.get("policies", "") + " + command line"
+        config.policies = specs
+        policy = build_policy(specs, config.severity, config.origin.get("severity", "config"))
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
+    return config, policy
+
+
 def resolve_selectors(policy, selectors: list[str], option: str) -> set[str]:
     """Rule ids named by ids, slugs or prefixes (AIP-MON); unknown names are a usage error."""
-    chosen: set[str] = set()
-    for sel in selectors:
-        key = sel.strip()
-        hits = {
-            r.id for r in policy.rules.values()
-            if r.id.lower() == key.lower() or r.slug == key.lower() or r.id.lower().startswith(key.lower().rstrip("-") + "-")
-        }
-        if not hits:
-            hint = policy.suggest(key)
-            raise UsageError(f"{option} {key}: no such rule" + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')"))
-        chosen |= hits
-    return chosen
+    from checker.policy import PolicyError
+
+    try:
+        return policy.resolve(selectors, option)
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _pair_outputs(formats: list[str], outputs: list[Path]) -> list[tuple[str, Path | None]]:
@@ -51,42 +74,44 @@ def _pair_outputs(formats: list[str], outputs: list[Path]) -> list[tuple[str, Pa
     return pairs
 
 
-def filter_report(report: Report, selected: set[str] | None, ignored: set[str]) -> None:
-    for result in report.results:
-        result.findings = [
-            f for f in result.findings
-            if (selected is None or f.rule in selected) and f.rule not in ignored
-        ]
-        result.rules_evaluated = [
-            r for r in result.rules_evaluated if (selected is None or r in selected) and r not in ignored
-        ]
-
-
 def exit_code(report: Report, fail_on: str) -> int:
     worst = report.worst()
     return EXIT_FINDINGS if worst is not None and worst >= Severity.parse(fail_on) else EXIT_OK
 
 
 def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: str | None,
-          select: list[str], ignore: list[str], fail_on: str, today: datetime.date | None,
-          max_bytes: int, color: bool) -> int:
+          select: list[str], ignore: list[str], fail_on: str | None, today: datetime.date | None,
+          max_bytes: int, color: bool, config_path: Path | None = None, policies: list[Path] = (),
+          show_config: bool = False) -> int:
     from checker import discover, engine
     from checker.report import RenderContext, render
 
-    policy = _policy()
-    selected = resolve_selectors(policy, select, "--select") if select else None
-    ignored = resolve_selectors(policy, ignore, "--ignore") if ignore else set()
+    config, policy = load_settings(config_path, list(policies), {
+        "select": select or None, "ignore": ignore or None, "fail-on": fail_on, "stage": stage,
+    })
+    if show_config:
+        return print_config(config, "text")
+    option = lambda key, flag: f"{config.origin[key]}: {key}" if config.origin.get(key) != "command line" else flag  # noqa: E731
+    selected = resolve_selectors(policy, config.select, option("select", "--select")) if config.select is not None else None
+    ignored = resolve_selectors(policy, config.ignore, option("ignore", "--ignore")) if config.ignore else set()
+    forbidden = resolve_selectors(policy, config.forbidden_waivers, option("forbidden_waivers", "waivers")) if config.forbidden_waivers else set()
     pairs = _pair_outputs(formats, outputs)
     for path in paths:
         if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or folder")
-    files = discover.discover(paths)
+    patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
+    files = discover.discover(paths, patterns)
     if not files:
         print(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
-              "(looked for ai-production.yaml, ai-production.yml, *.ai-production.yaml)", file=sys.stderr)
-    options = engine.Options(stage=stage, today=today or datetime.date.today(), max_bytes=max_bytes, policy=policy)
+              f"(looked for {', '.join(patterns)})", file=sys.stderr)
+    options = engine.Options(
+        stage=config.stage, today=today or datetime.date.today(), max_bytes=max_bytes, policy=policy,
+        select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
+        config=config,
+    )
+    for override in config.overrides:  # unknown rule names in overrides fail now, not mid-run
+        resolve_selectors(policy, (override.select or []) + override.ignore + list(override.severity), override.source)
     report = engine.run(files, options)
-    filter_report(report, selected, ignored)
     from checker.gitrepo import find_root
 
     root = str(find_root(Path.cwd()) or Path.cwd())
@@ -103,7 +128,26 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
                 raise UsageError(f"--output {out}: {exc.strerror or exc}") from None
         if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
             _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, ctx)
-    return exit_code(report, fail_on)
+    return exit_code(report, config.fail_on)
+
+
+def print_config(config, fmt: str) -> int:
+    """The effective configuration, and where each value came from."""
+    values = config.effective()
+    origin = {k.replace("_", "-"): v for k, v in config.origin.items()}
+    if fmt == "json":
+        print(json.dumps({"values": values, "origin": origin}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"# configuration files: {', '.join(values.pop('files')) or 'none found (defaults)'}")
+    waivers = values.pop("waivers")
+    values["waivers.allowed"] = waivers["allowed"]
+    values["waivers.forbidden-rules"] = waivers["forbidden-rules"]
+    origin.setdefault("waivers.allowed", origin.get("waivers-allowed", "default"))
+    origin.setdefault("waivers.forbidden-rules", origin.get("forbidden-waivers", "default"))
+    for key, value in values.items():
+        shown = json.dumps(value, ensure_ascii=False)
+        print(f"{key}: {shown}    # {origin.get(key, 'default')}")
+    return EXIT_OK
 
 
 def _append_step_summary(target: str, report: Report, ctx) -> None:
@@ -142,8 +186,8 @@ def rule_dict(rule, policy) -> dict:
     }
 
 
-def rules(fmt: str) -> int:
-    policy = _policy()
+def rules(fmt: str, config_path: Path | None = None, policies: list[Path] = ()) -> int:
+    _, policy = load_settings(config_path, list(policies))
     if fmt == "json":
         print(json.dumps({"version": __version__, "questions": policy.questions,
                           "rules": [rule_dict(r, policy) for r in policy.rules.values()]}, indent=2, ensure_ascii=False))
@@ -156,8 +200,8 @@ def rules(fmt: str) -> int:
     return EXIT_OK
 
 
-def explain(key: str, fmt: str) -> int:
-    policy = _policy()
+def explain(key: str, fmt: str, config_path: Path | None = None, policies: list[Path] = ()) -> int:
+    _, policy = load_settings(config_path, list(policies))
     rule = policy.find(key)
     if rule is None:
         hint = policy.suggest(key)
@@ -201,3 +245,25 @@ def schema() -> int:
 
     sys.stdout.write(schema_text())
     return EXIT_OK
+
+
+def test_policies(directory: Path, fmt: str, output: Path | None, config_path: Path | None, policies: list[Path]) -> int:
+    from checker import gitrepo, policytest
+
+    if not directory.is_dir():
+        raise UsageError(f"{directory}: no such folder of policy test cases")
+    _, policy = load_settings(config_path, policies)
+    root = gitrepo.find_root(directory) or Path.cwd()
+    outcomes = policytest.run_directory(directory, policy, root)
+    if not outcomes:
+        raise UsageError(f"{directory}: no test cases (*.yaml) found")
+    text = policytest.render_junit(outcomes) if fmt == "junit" else policytest.render_text(outcomes)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
+        sys.stdout.write(policytest.render_text(outcomes).splitlines()[-1] + "\n")
+    return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FINDINGS

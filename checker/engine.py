@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from checker import manifest as manifest_mod
 from checker import schema
 from checker.findings import Finding, ManifestResult, Report, Severity, Span
 from checker.manifest import LoadProblem, Manifest, PathT, json_path
 from checker.policy import Policy, load_builtin
+
+if TYPE_CHECKING:
+    from checker.config import Config
 
 STAGES = ("exploration", "pilot", "production", "retired")
 
@@ -25,11 +28,56 @@ class Options:
     max_bytes: int = manifest_mod.DEFAULT_MAX_BYTES
     root: Path | None = None  # repository root: *_ref paths and symlinks stay inside it
     policy: Policy | None = None
+    select: set[str] | None = None  # rule ids to report (None: all)
+    ignore: set[str] = field(default_factory=set)
+    waivers_allowed: bool = True
+    forbidden_waivers: set[str] = field(default_factory=set)  # rule ids that may never be waived
+    config: Config | None = None  # for per-path overrides
+    max_severity: Severity | None = None  # cap set by a per-path override
+    _variants: dict = field(default_factory=dict, repr=False)
 
     def effective_policy(self) -> Policy:
         if self.policy is None:
             self.policy = load_builtin()
         return self.policy
+
+    def for_path(self, file: Path) -> Options:
+        """These options with the config's per-path overrides for `file` applied."""
+        if self.config is None or not self.config.overrides:
+            return self
+        try:
+            rel = Path(os.path.relpath(os.path.abspath(file), self.config.root)).as_posix()
+        except ValueError:
+            return self
+        matched = tuple(i for i, o in enumerate(self.config.overrides) if o.matches(rel))
+        if not matched:
+            return self
+        if matched not in self._variants:
+            self._variants[matched] = self._with_overrides([self.config.overrides[i] for i in matched])
+        return self._variants[matched]
+
+    def _with_overrides(self, overrides: list) -> Options:
+        policy, select, ignore, cap = self.effective_policy(), self.select, set(self.ignore), None
+        for override in overrides:  # later entries win
+            policy = policy.with_severity(override.severity, override.source)
+            if override.select is not None:
+                select = policy.resolve(override.select, f"{override.source}: select")
+            ignore |= policy.resolve(override.ignore, f"{override.source}: ignore")
+            if override.max_severity:
+                cap = Severity.parse(override.max_severity)
+        return replace(self, policy=policy, select=select, ignore=ignore, config=None, _variants={}, max_severity=cap)
+
+
+def _filter(result: ManifestResult, options: Options) -> ManifestResult:
+    """Apply select/ignore and a per-path severity cap to a finished result."""
+    keep = lambda rule_id: (options.select is None or rule_id in options.select) and rule_id not in options.ignore  # noqa: E731
+    if options.select is not None or options.ignore:
+        result.findings = [f for f in result.findings if keep(f.rule)]
+        result.rules_evaluated = [r for r in result.rules_evaluated if keep(r)]
+    if options.max_severity is not None:
+        cap = options.max_severity
+        result.findings = [replace(f, severity=min(f.severity, cap)) for f in result.findings]
+    return result
 
 
 def _finding(policy: Policy, rule_id: str, stage: str, path: str, span: Span, message: str,
@@ -46,8 +94,15 @@ def read_bytes(file: Path, display: str, options: Options) -> bytes | LoadProble
     try:
         info = os.lstat(file)
         if stat.S_ISLNK(info.st_mode):
-            target = file.resolve()
-            root = (options.root or Path.cwd()).resolve()
+            from checker.gitrepo import find_root  # no GitPython: a plain walk up to `.git`
+
+            try:
+                target = file.resolve()
+            except RuntimeError:  # a symlink loop on Python < 3.13 (3.13 raises OSError)
+                return LoadProblem(Span(), "symlink loop; not read")
+            # The repository is the one holding the link, not the current folder:
+            # run from `/` every target would otherwise count as inside it.
+            root = (options.root or find_root(file.absolute().parent) or Path.cwd()).resolve()
             if root not in target.parents:
                 return LoadProblem(Span(), f"symlink points outside the repository ({root}); not read")
             info = os.stat(file)
@@ -115,6 +170,11 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
 
 
 def check_file(file: Path, display: str, options: Options) -> ManifestResult:
+    options = options.for_path(file)
+    return _filter(_check_file(file, display, options), options)
+
+
+def _check_file(file: Path, display: str, options: Options) -> ManifestResult:
     raw = read_bytes(file, display, options)
     if isinstance(raw, LoadProblem):
         result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])

@@ -83,6 +83,12 @@ def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, em
         if rule.id in UNWAIVABLE:
             emit(Problem(base + ("rule",), f"{rule.id} cannot be waived: fix the file instead"))
             continue
+        if not options.waivers_allowed:
+            emit(Problem(base, f"waivers are not allowed in this repository (configuration); the waiver for {rule.id} silences nothing"))
+            continue
+        if rule.id in options.forbidden_waivers:
+            emit(Problem(base + ("rule",), f"the configuration forbids waiving {rule.id}: fix the finding instead"))
+            continue
         problems = []
         if not values.answered(item.get("reason")):
             problems.append(Problem(base + ("reason",), f"waiver for {rule.id} gives no reason", missing="reason" not in item))

@@ -10,7 +10,7 @@ The engine stamps id and severity; assertions only say where and what.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -276,6 +276,43 @@ class Policy:
         close = difflib.get_close_matches(key.upper() if key.upper().startswith("AIP") else key, names, n=1, cutoff=0.5)
         return close[0] if close else None
 
+    def copy(self) -> Policy:
+        return Policy(dict(self.rules), dict(self.questions), list(self.sources))
+
+    def resolve(self, selectors: list[str], label: str) -> set[str]:
+        """Rule ids named by ids, slugs or prefixes (AIP-MON); an unknown name is a PolicyError."""
+        chosen: set[str] = set()
+        for sel in selectors:
+            key = sel.strip().lower()
+            hits = {
+                r.id for r in self.rules.values()
+                if r.id.lower() == key or r.slug == key or r.id.lower().startswith(key.rstrip("-") + "-")
+            }
+            if not hits:
+                hint = self.suggest(sel)
+                raise PolicyError(f"{label} {sel}: no such rule" + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')"))
+            chosen |= hits
+        return chosen
+
+    def with_severity(self, overrides: dict[str, Any], label: str) -> Policy:
+        """A copy whose rules take these severities: `level` for every stage the rule
+        is active at, or `{stage: level}`; `off` switches a rule off (at that stage)."""
+        if not overrides:
+            return self
+        out = self.copy()
+        for selector, levels in overrides.items():
+            for rule_id in sorted(out.resolve([selector], f"{label}: severity")):
+                rule = out.rules[rule_id]
+                severity = dict(rule.severity)
+                per_stage = levels if isinstance(levels, dict) else {stage: levels for stage in severity}
+                for stage, level in per_stage.items():
+                    if level == "off":
+                        severity.pop(stage, None)
+                    else:
+                        severity[stage] = Severity.parse(level)
+                out.rules[rule_id] = replace(rule, severity=severity)
+        return out
+
     def evaluate(self, m: Manifest, stage: str, options: Options, result: ManifestResult, *, schema_broken: bool) -> None:
         from checker import evaluate as evaluate_mod
 
@@ -319,6 +356,13 @@ def _pack_validator() -> Any:
 
 
 def load_pack_data(path: Path, trusted: bool = False) -> dict[str, Any]:
+    return load_pack(path, trusted)[0]
+
+
+Locator = Callable[[PathT], str]  # node path -> "file:line:col", for messages
+
+
+def load_pack(path: Path, trusted: bool = False) -> tuple[dict[str, Any], Locator]:
     """Read and validate one pack file; PolicyError with file:line:col on any problem."""
     from checker import manifest as manifest_mod
     from checker.schema import _explain  # one formatter for schema errors, manifests and packs alike
@@ -331,7 +375,8 @@ def load_pack_data(path: Path, trusted: bool = False) -> dict[str, Any]:
         # The built-in pack is validated by the test suite; libyaml's constructor is faster.
         import yaml
 
-        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        return data, lambda node: str(path)
     loaded = manifest_mod.load(raw, str(path))
     if isinstance(loaded, list):
         p = loaded[0]
@@ -341,22 +386,31 @@ def load_pack_data(path: Path, trusted: bool = False) -> dict[str, Any]:
     for error in errors:
         for span, text, _ in _explain(error, loaded):
             raise PolicyError(f"{path}:{span.line}:{span.column}: {text}")
-    return loaded.data
+
+    def locate(node: PathT) -> str:
+        span = loaded.span(node)
+        return f"{path}:{span.line}:{span.column}"
+
+    return loaded.data, locate
 
 
-def add_pack(policy: Policy, data: dict[str, Any], source: str) -> None:
+def add_pack(policy: Policy, data: dict[str, Any], source: str, where: Locator | None = None) -> None:
     pack = data.get("name", Path(source).stem)
     for qid, text in (data.get("questions") or {}).items():
         policy.questions.setdefault(qid, text)
-    for spec in data.get("rules", []):
-        rule = _rule_from(spec, source, pack)
+    for index, spec in enumerate(data.get("rules", [])):
+        at = where(("rules", index)) if where else source
+        try:
+            rule = _rule_from(spec, source, pack)
+        except PolicyError as exc:
+            raise PolicyError(f"{at}: {str(exc).removeprefix(source + ': ')}") from None
         for existing in policy.rules.values():
             if existing.id == rule.id or existing.slug == rule.slug:
                 raise PolicyError(
-                    f"{source}: rule {rule.id} ({rule.slug}) collides with {existing.id} ({existing.slug}) from {existing.source}"
+                    f"{at}: rule {rule.id} ({rule.slug}) collides with {existing.id} ({existing.slug}) from {existing.source}"
                 )
         if rule.question and rule.question not in policy.questions:
-            raise PolicyError(f"{source}: rule {rule.id} names unknown question {rule.question}")
+            raise PolicyError(f"{at}: rule {rule.id} names unknown question {rule.question}")
         policy.rules[rule.id] = rule
     policy.sources.append(source)
 

@@ -1,0 +1,228 @@
+"""Configuration: `.aipolicy.yaml`, `[tool.aipolicy]` in pyproject.toml, or --config.
+
+Found from the current folder upwards to the repository root; command-line
+options win over it. Every value remembers where it came from, for
+`aipolicy config`. A bad file is a UsageError naming file:line:col and the key.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checker import resources
+from checker.errors import UsageError
+from checker.findings import Span
+
+CONFIG_NAMES = (".aipolicy.yaml", ".aipolicy.yml")
+
+
+@dataclass
+class Override:
+    paths: list[str]
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Any] = field(default_factory=dict)
+    max_severity: str | None = None
+    source: str = ""
+
+    def matches(self, rel_path: str) -> bool:
+        return any(_glob_match(rel_path, pattern) for pattern in self.paths)
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """gitignore-flavoured: `**` spans folders, a pattern without `/` matches a name anywhere."""
+    import re
+
+    pattern = pattern.strip().lstrip("/")
+    if pattern.endswith("/"):
+        pattern += "**"
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+    regex, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            regex += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            regex += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            regex += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            regex += "[^/]"
+            i += 1
+        else:
+            regex += re.escape(pattern[i])
+            i += 1
+    return re.fullmatch(regex, path) is not None
+
+
+@dataclass
+class Config:
+    root: Path
+    files: list[Path] = field(default_factory=list)
+    policies: list[tuple[str, Path, str]] = field(default_factory=list)  # (spec, folder it is relative to, where it was named)
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Any] = field(default_factory=dict)
+    fail_on: str = "error"
+    stage: str | None = None
+    manifest_names: list[str] = field(default_factory=list)
+    waivers_allowed: bool = True
+    forbidden_waivers: list[str] = field(default_factory=list)
+    overrides: list[Override] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)  # key -> "file:line", "command line" or "default"
+
+    def set(self, key: str, value: Any, origin: str) -> None:
+        setattr(self, key.replace("-", "_"), value)
+        self.origin[key] = origin
+
+    def effective(self) -> dict[str, Any]:
+        return {
+            "files": [str(f) for f in self.files],
+            "policies": [spec for spec, _, _ in self.policies],
+            "select": self.select,
+            "ignore": self.ignore,
+            "severity": self.severity,
+            "fail-on": self.fail_on,
+            "stage": self.stage,
+            "manifest-names": self.manifest_names,
+            "waivers": {"allowed": self.waivers_allowed, "forbidden-rules": self.forbidden_waivers},
+            "overrides": [
+                {"paths": o.paths, "select": o.select, "ignore": o.ignore, "severity": o.severity,
+                 "max-severity": o.max_severity, "from": o.source}
+                for o in self.overrides
+            ],
+        }
+
+
+def find_config(start: Path, root: Path | None) -> Path | None:
+    """The nearest config at or above `start`, not above the repository root."""
+    current = start.resolve()
+    stop = root.resolve() if root else current
+    while True:
+        for name in CONFIG_NAMES:
+            if (current / name).is_file():
+                return current / name
+        pyproject = current / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+            return pyproject
+        if current == stop or current.parent == current or stop not in current.parents:
+            return None
+        current = current.parent
+
+
+def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    section = data.get("tool", {}).get("aipolicy")
+    if section is not None and not isinstance(section, dict):
+        raise UsageError(f"{path}: [tool.aipolicy] must be a table")
+    return section
+
+
+def _validator() -> Any:
+    from checker.schema import build_validator
+
+    schema = json.loads((resources.schemas_dir() / "config.schema.json").read_text(encoding="utf-8"))
+    return build_validator(schema)
+
+
+def _line_in_toml(text: str, key: str) -> int:
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith("[tool.aipolicy")), 0)
+    for i in range(start, len(lines)):
+        if lines[i].strip().startswith((key, f'"{key}"')):
+            return i + 1
+    return start + 1
+
+
+def _read(path: Path) -> tuple[dict[str, Any], Any]:
+    """Data plus a span lookup (`path -> "file:line:col"`) for messages."""
+    from checker import manifest as manifest_mod
+    from checker.schema import _explain
+
+    if path.name == "pyproject.toml":
+        data = _pyproject_section(path) or {}
+        text = path.read_text(encoding="utf-8")
+        spans = lambda p: f"{path}:{_line_in_toml(text, str(p[0])) if p else 1}:1"  # noqa: E731
+        fake = manifest_mod.Manifest(str(path), data)
+    else:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+        loaded = manifest_mod.load(raw, str(path))
+        if isinstance(loaded, list):
+            p = loaded[0]
+            raise UsageError(f"{path}:{p.span.line}:{p.span.column}: {p.message}")
+        data, fake = loaded.data, loaded
+
+        def spans(p: tuple) -> str:
+            span: Span = loaded.key_span(p) if p in loaded.key_spans else loaded.span(p)
+            return f"{path}:{span.line}:{span.column}"
+    validator = _validator()
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(x) for x in e.absolute_path])
+    for error in errors:
+        for span, text, node in _explain(error, fake):
+            where = spans(node) if path.name == "pyproject.toml" else f"{path}:{span.line}:{span.column}"
+            raise UsageError(f"{where}: {text.replace('the top level', 'the configuration')}")
+    return data, spans
+
+
+def load(path: Path | None, root: Path, _chain: tuple[Path, ...] = ()) -> Config:
+    config = Config(root=root)
+    if path is None:
+        return config
+    _merge_file(config, path, _chain)
+    return config
+
+
+def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise UsageError(f"{path}: extends cycle: {cycle}")
+    if not path.is_file():
+        raise UsageError(f"{path}: config file not found")
+    data, where = _read(path)
+    base = path.parent
+    for parent in data.get("extends", []):
+        if parent.startswith("builtin:"):
+            raise UsageError(f"{where(('extends',))}: a configuration extends other configuration files; "
+                             f"load built-in packs with `policies: [{parent}]`")
+        _merge_file(config, base / parent, (*chain, resolved))
+    config.files.append(path)
+    for index, spec in enumerate(data.get("policies", [])):
+        config.policies.append((spec, base, where(("policies", index))))
+        config.origin["policies"] = where(("policies",))
+    for key in ("select", "ignore", "fail-on", "stage", "manifest-names"):
+        if key in data:
+            config.set(key, data[key], where((key,)))
+    if "severity" in data:
+        config.severity = {**config.severity, **data["severity"]}
+        config.origin["severity"] = where(("severity",))
+    waivers = data.get("waivers", {})
+    if "allowed" in waivers:
+        config.set("waivers_allowed", waivers["allowed"], where(("waivers", "allowed")))
+    if "forbidden-rules" in waivers:
+        config.set("forbidden_waivers", waivers["forbidden-rules"], where(("waivers", "forbidden-rules")))
+    for index, item in enumerate(data.get("overrides", [])):
+        config.overrides.append(Override(
+            paths=item["paths"], select=item.get("select"), ignore=item.get("ignore", []),
+            severity=item.get("severity", {}), max_severity=item.get("max-severity"),
+            source=where(("overrides", index)),
+        ))

@@ -1,0 +1,92 @@
+"""Assemble the effective policy: the built-in catalogue, packs from the config
+and --policy, their `extends`, and severity overrides.
+
+Packs are local files or folders, or `builtin:NAME` for a pack shipped in
+policies/; nothing is ever fetched. Rule ids starting with `AIP-` belong to
+packs shipped with aipolicy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checker import resources
+from checker.policy import Policy, PolicyError, add_pack, load_builtin, load_pack
+
+BUILTIN_PREFIX = "builtin:"
+
+
+def builtin_packs() -> list[str]:
+    return sorted(p.stem for p in resources.policies_dir().glob("*.yaml") if p.stem != "core")
+
+
+def _resolve(spec: str, base: Path) -> list[Path]:
+    if spec.startswith(BUILTIN_PREFIX):
+        name = spec[len(BUILTIN_PREFIX):]
+        path = resources.policies_dir() / f"{name}.yaml"
+        if name == "core" or not path.is_file():
+            known = ", ".join(f"builtin:{n}" for n in builtin_packs())
+            raise PolicyError(f"unknown built-in pack {spec!r} (known: {known})")
+        return [path]
+    if "://" in spec:
+        raise PolicyError(f"{spec}: policy packs are local files; URLs are never fetched")
+    path = (base / spec)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise PolicyError(f"{path}: folder holds no policy pack (*.yaml)")
+        return files
+    if not path.is_file():
+        raise PolicyError(f"{path}: policy pack not found")
+    return [path]
+
+
+class _Loader:
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.loaded: set[Path] = set()
+
+    def load(self, path: Path, chain: tuple[Path, ...] = (), via: str | None = None) -> None:
+        resolved = path.resolve()
+        if resolved in chain:
+            cycle = " -> ".join(str(p) for p in (*chain, resolved))
+            raise PolicyError(f"{via or path}: extends cycle: {cycle}")
+        if resolved in self.loaded:
+            return  # two packs extending the same one share it
+        builtin = resolved.parent == resources.policies_dir().resolve()
+        data, where = load_pack(path)
+        for index, parent in enumerate(data.get("extends", [])):
+            try:
+                targets = _resolve(parent, path.parent)
+            except PolicyError as exc:
+                raise PolicyError(f"{where(('extends', index))}: {exc}") from None
+            for target in targets:
+                self.load(target, (*chain, resolved), where(("extends", index)))
+        if not builtin:
+            for index, rule in enumerate(data.get("rules", [])):
+                if str(rule.get("id", "")).upper().startswith("AIP-"):
+                    raise PolicyError(f"{where(('rules', index, 'id'))}: rule {rule['id']}: ids starting with AIP- are reserved "
+                                      "for aipolicy's own rules; use your organisation's prefix (e.g. ACME-HUM-001)")
+        add_pack(self.policy, data, str(path), where)
+        if data.get("severity"):
+            self.policy = self.policy.with_severity(data["severity"], str(path))
+        self.loaded.add(resolved)
+
+
+def build_policy(specs: list[tuple[str, Path, str]], severity: dict | None = None, severity_label: str = "config") -> Policy:
+    """The built-in catalogue plus `specs` ((spec, folder it is relative to, where it was named)), then `severity`."""
+    base = load_builtin()
+    if not specs and not severity:
+        return base
+    loader = _Loader(base.copy())
+    for spec, folder, named_at in specs:
+        try:
+            paths = _resolve(spec, folder)
+        except PolicyError as exc:
+            raise PolicyError(f"{named_at}: {exc}") from None
+        for path in paths:
+            loader.load(path)
+    policy = loader.policy
+    if severity:
+        policy = policy.with_severity(severity, severity_label)
+    return policy
