@@ -34,7 +34,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
 
 def _config_options(fn):
     fn = click.option("--policy", "policies", multiple=True, type=click.Path(path_type=Path),
-                      help="Add a policy pack (file or folder of *.yaml); repeatable.")(fn)
+                      help="Add a policy pack: a file, a folder of *.yaml, or builtin:NAME (builtin:high-risk, builtin:eu-ai-act); repeatable.")(fn)
     fn = click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
                       help="Configuration file (default: .aipolicy.yaml or [tool.aipolicy] in pyproject.toml, "
                            "searched from here up to the repository root).")(fn)

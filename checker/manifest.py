@@ -64,6 +64,10 @@ class Manifest:
             found = self.key_spans.get(path)
             if found is not None:
                 return found
+            if isinstance(path[-1], int) and path in self.spans:
+                # A list item has no key: point at the item's first line.
+                item = self.spans[path]
+                return Span(item.line, item.column, item.line, item.column)
             path = path[:-1]
         root = self.spans.get((), Span())
         return Span(root.line, root.column, root.line, root.column)
@@ -207,7 +211,9 @@ class _Builder:
         frame = self.stack[-1]
         if not isinstance(value, str):
             kind = "null" if value is None else type(value).__name__
-            shown = "" if value is None else f" `{value}`"
+            # As YAML spells it (`true`, not Python's `True`): the author must recognise it.
+            text = ("true" if value else "false") if isinstance(value, bool) else value
+            shown = "" if value is None else f" `{text}`"
             self.problem(span, f"mapping keys must be strings; key{shown} is read as {kind}: quote it")
             frame.key = None  # consume the value without storing it
             return
@@ -292,16 +298,17 @@ class _Builder:
 
 
 def _decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    elif raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    if not bom and (raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or raw[:2] in (b"\xff\xfe", b"\xfe\xff")):
         return None, LoadProblem(Span(), "file is UTF-16 or UTF-32 encoded; save it as UTF-8")
     try:
-        return raw.decode("utf-8"), None
+        return raw[bom:].decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        offset = exc.start
+        offset = exc.start + bom  # an offset into the file as it is on disk, BOM included
         line = raw.count(b"\n", 0, offset) + 1
-        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+        line_start = max(raw.rfind(b"\n", 0, offset) + 1, bom)
+        # Columns count characters, as libyaml's marks (and editors) do, not bytes.
+        column = len(raw[line_start:offset].decode("utf-8", "replace")) + 1
         return None, LoadProblem(
             Span(line, column, line, column + 1),
             f"file is not valid UTF-8: byte 0x{raw[offset]:02x} at byte offset {offset}",
@@ -320,9 +327,11 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
         col = offset - (text.rfind("\n", 0, offset) + 1) + 1
         return [LoadProblem(Span(line, col, line, col + 1), "file contains a NUL byte; is it binary?")]
     builder = _Builder(path, max_depth, max_nodes)
-    loader = _Loader(text)
+    loader = None
     documents = 0
     try:
+        # Inside the try: the pure-Python reader checks every character up front.
+        loader = _Loader(text)
         while True:
             ev = loader.get_event()
             if ev is None or isinstance(ev, yaml.StreamEndEvent):
@@ -349,9 +358,19 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
         span = _point(mark) if mark is not None else Span()
         what = exc.problem or exc.context or "invalid YAML"
         builder.problem(span, f"invalid YAML: {what}")
-    except yaml.YAMLError as exc:  # reader errors carry a position but no mark object
-        line = getattr(exc, "position", None)
-        builder.problem(Span(), f"invalid YAML: {exc}".splitlines()[0] if line is None else f"invalid YAML: {exc}".replace("\n", " "))
+    except yaml.reader.ReaderError as exc:
+        # No mark here, and `position` is a character index in PyYAML but a UTF-8
+        # byte offset in libyaml; the reader stops at the first such character.
+        char = exc.character if isinstance(exc.character, int) else None
+        offset = text.find(chr(char)) if char is not None else -1
+        if offset < 0:
+            builder.problem(Span(), f"invalid YAML: {exc.reason}")
+        else:
+            line = text.count("\n", 0, offset) + 1
+            col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            builder.problem(Span(line, col, line, col + 1), f"invalid YAML: character U+{char:04X} is not allowed in YAML ({exc.reason})")
+    except yaml.YAMLError as exc:  # any other error without a mark
+        builder.problem(Span(), f"invalid YAML: {exc}".replace("\n", " "))
     except (RecursionError, MemoryError):
         builder.problem(Span(), "document is too deeply nested or too large to read")
     finally:
