@@ -2,7 +2,7 @@
 
 A case is a manifest whose leading comment block says what to expect:
 
-    # expect: ACME-HUM-001 @ 12     that rule, unsuppressed, at that line
+    # expect: ACME-HUM-001 @ 12     that rule, unsuppressed, at exactly the lines stated
     # expect: AIP-OWN-004           that rule, anywhere
     # expect-not: AIP-OWN-001       no unsuppressed finding of that rule
     # stage: production             check as if at this stage (optional)
@@ -87,17 +87,26 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
     options = engine.Options(stage=case.stage, today=case.today, policy=policy, root=root)
     result = engine.check_bytes(raw, display, options)
     active = [f for f in result.findings if not f.suppressed]
+    wanted: dict[str, set[int]] = {}
+    anywhere: set[str] = set()
     for key, line in case.expect:
         rule = policy.find(key)
         if rule is None:
             failures.append(f"expects unknown rule {key}")
-            continue
-        hits = [f for f in active if f.rule == rule.id]
-        if line is not None and not any(f.span.line == line for f in hits):
-            got = ", ".join(str(f.span.line) for f in hits) or "none"
-            failures.append(f"expected {rule.id} at line {line}; reported at line(s): {got}")
-        elif line is None and not hits:
-            failures.append(f"expected {rule.id}; not reported")
+        elif line is None:
+            anywhere.add(rule.id)
+        else:
+            wanted.setdefault(rule.id, set()).add(line)
+    for rule_id in sorted(anywhere - set(wanted)):
+        if not any(f.rule == rule_id for f in active):
+            failures.append(f"expected {rule_id}; not reported")
+    # With lines, the lines are exact: a missing finding and an extra one both fail.
+    for rule_id, lines in sorted(wanted.items()):
+        got = {f.span.line for f in active if f.rule == rule_id}
+        if missing := sorted(lines - got):
+            failures.append(f"expected {rule_id} at line(s) {', '.join(map(str, missing))}; reported at: {', '.join(map(str, sorted(got))) or 'none'}")
+        if extra := sorted(got - lines):
+            failures.append(f"{rule_id} also reported at unexpected line(s) {', '.join(map(str, extra))}")
     for key in case.expect_not:
         rule = policy.find(key)
         if rule is None:
