@@ -1,0 +1,85 @@
+"""Small commands and promises: schema, init, --version, --help, offline $ref resolution."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from checker import __version__
+from checker.cli import cli, main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_schema_command_prints_the_shipped_v1_schema():
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == json.loads((REPO / "schemas" / "ai-production.v1.schema.json").read_text(encoding="utf-8"))
+
+
+def test_version_and_help_name_every_command():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.output.strip() == f"aipolicy {__version__}"
+    help_text = CliRunner().invoke(cli, ["--help"]).output
+    for command in ("check", "rules", "explain", "init", "schema", "config", "test-policies"):
+        assert f"  {command} " in help_text or f"  {command}\n" in help_text, command
+    assert "Exit codes" in help_text
+
+
+@pytest.mark.parametrize("stage", ["exploration", "pilot", "production", "retired"])
+def test_init_writes_a_starter_and_refuses_to_overwrite(stage, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--stage", stage]) == 0
+    target = tmp_path / "ai-production.yaml"
+    written = target.read_text(encoding="utf-8")
+    assert f"stage: {stage}" in written and "TODO" in written
+    target.write_text("mine\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["init", "--stage", stage]) == 2
+    assert target.read_text(encoding="utf-8") == "mine\n"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already exists" in err
+
+
+def test_init_into_a_folder_writes_ai_production_yaml_there(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "svc").mkdir()
+    assert main(["init", "svc"]) == 0
+    assert (tmp_path / "svc" / "ai-production.yaml").is_file()
+
+
+def test_unknown_option_is_one_line_and_exit_2(capsys):
+    assert main(["check", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--bogus" in err
+
+
+def test_remote_ref_is_an_error_and_never_a_fetch(monkeypatch):
+    from referencing.exceptions import Unresolvable
+
+    from checker.schema import build_validator
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("aipolicy tried to open a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    validator = build_validator({"$schema": "https://json-schema.org/draft/2020-12/schema",
+                                 "$ref": "https://schemas.invalid/remote.json"})
+    with pytest.raises(Unresolvable):
+        validator.is_valid({})
+
+
+def test_our_own_schemas_resolve_each_other_offline(monkeypatch):
+    from checker.schema import build_validator
+
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: (_ for _ in ()).throw(AssertionError("network")))
+    pack_schema = json.loads((REPO / "schemas" / "policy-pack.schema.json").read_text(encoding="utf-8"))
+    validator = build_validator(pack_schema)
+    # `severity` refers into config.schema.json by its $id: resolved from disk, not fetched.
+    assert not validator.is_valid({"apiVersion": "aipolicy/policy-v1", "severity": {"AIP-OWN-005": "loud"}})
+    assert validator.is_valid({"apiVersion": "aipolicy/policy-v1", "severity": {"AIP-OWN-005": "error"}})
