@@ -82,7 +82,7 @@ def exit_code(report: Report, fail_on: str) -> int:
 def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: str | None,
           select: list[str], ignore: list[str], fail_on: str | None, today: datetime.date | None,
           max_bytes: int, color: bool, config_path: Path | None = None, policies: list[Path] = (),
-          show_config: bool = False) -> int:
+          show_config: bool = False, changed_since: str | None = None, changed_only: bool = False) -> int:
     from checker import discover, engine
     from checker.report import RenderContext, render
 
@@ -104,14 +104,26 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     if not files:
         print(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
               f"(looked for {', '.join(patterns)})", file=sys.stderr)
+    git_run = _open_git(paths, changed_since, changed_only, max_bytes)
+    if git_run is not None and git_run.base is not None:
+        files = _changed_files(git_run, files, patterns, paths)
     options = engine.Options(
         stage=config.stage, today=today or datetime.date.today(), max_bytes=max_bytes, policy=policy,
         select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
-        config=config,
+        config=config, git=git_run,
     )
     for override in config.overrides:  # unknown rule names in overrides fail now, not mid-run
         resolve_selectors(policy, (override.select or []) + override.ignore + list(override.severity), override.source)
-    report = engine.run(files, options)
+    try:
+        report = engine.run(files, options)
+    finally:
+        if git_run is not None:
+            git_run.close()
+    if git_run is None:
+        from checker import gitrules
+
+        if gitrules.would_apply(report, policy, selected, ignored):
+            gitrules.note("not inside a git repository (or git is not installed): the git-aware rules AIP-GIT-* were skipped")
     from checker.gitrepo import find_root
 
     root = str(find_root(Path.cwd()) or Path.cwd())
@@ -129,6 +141,41 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
             _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, ctx)
     return exit_code(report, config.fail_on)
+
+
+def _open_git(paths: list[Path], changed_since: str | None, changed_only: bool, max_bytes: int):
+    """The git side of the run (None outside a repository); a base ref that cannot be
+    used is a usage error (exit 2) whose message says how to fix it."""
+    from checker import gitrepo, gitrules
+
+    if changed_since is not None and changed_only:
+        raise UsageError("give either --changed-since REF or --changed-only, not both")
+    ref, option, cwd = changed_since, "--changed-since", Path.cwd()
+    if changed_only:
+        branch = gitrules.pull_request_base(os.environ)
+        if branch is None:
+            gitrules.note("--changed-only: not a pull request (GITHUB_BASE_REF is not set); checking every manifest")
+        else:
+            ref, option = gitrules.resolve_pull_request_base(cwd, paths, branch), "--changed-only: pull request base"
+    try:
+        return gitrules.open_run(cwd, paths, ref, max_bytes, option)
+    except gitrepo.GitError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _changed_files(git_run, files: list[Path], patterns: tuple[str, ...], paths: list[Path]) -> list[Path]:
+    """The manifests that changed since the base ref; a note for each one deleted."""
+    from checker import engine, gitrepo, gitrules
+
+    try:
+        picked, deleted = git_run.select(files, patterns, paths)
+    except gitrepo.GitError as exc:
+        raise UsageError(str(exc)) from None
+    for rel in deleted:
+        gitrules.note(f"note: {engine.display_path(git_run.root / rel)} was deleted since {git_run.base_label}; nothing to check")
+    if files and not picked:
+        gitrules.note(f"none of the {len(files)} manifests changed since {git_run.base_label}")
+    return picked
 
 
 def print_config(config, fmt: str) -> int:
@@ -182,6 +229,7 @@ def rule_dict(rule, policy) -> dict:
         "why": rule.why,
         "fix": rule.fix,
         "example": rule.example,
+        "references": list(rule.references),
         "pack": rule.pack,
     }
 
@@ -213,7 +261,8 @@ def explain(key: str, fmt: str, config_path: Path | None = None, policies: list[
     if rule.question:
         title += f"  ({rule.question}: {policy.questions.get(rule.question, '')})"
     out = [title, f"Severity: {_severity_words(rule)}  [{rule.severity_text()}]", "", "What it checks", _indent(rule.summary)]
-    for heading, body in (("Why it matters", rule.why), ("How to fix", rule.fix), ("Example", rule.example)):
+    for heading, body in (("Why it matters", rule.why), ("How to fix", rule.fix), ("Example", rule.example),
+                          ("References", "\n".join(f"- {r}" for r in rule.references))):
         if body:
             out += ["", heading, _indent(body.rstrip())]
     print("\n".join(out))

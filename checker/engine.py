@@ -7,7 +7,7 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from checker import manifest as manifest_mod
 from checker import schema
@@ -34,6 +34,7 @@ class Options:
     forbidden_waivers: set[str] = field(default_factory=set)  # rule ids that may never be waived
     config: Config | None = None  # for per-path overrides
     max_severity: Severity | None = None  # cap set by a per-path override
+    git: Any = None  # checker.gitrules.GitRun inside a git repository; None skips the git rules
     _variants: dict = field(default_factory=dict, repr=False)
 
     def effective_policy(self) -> Policy:
@@ -121,10 +122,9 @@ def read_bytes(file: Path, display: str, options: Options) -> bytes | LoadProble
 
 def check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
     policy = options.effective_policy()
-    result = ManifestResult(path=display)
+    result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])
     loaded = manifest_mod.load(raw, display)
     if isinstance(loaded, list):
-        result.rules_evaluated = ["AIP-SCH-002"]
         for problem in loaded:
             f = _finding(policy, "AIP-SCH-002", options.stage or "production", display, problem.span, problem.message)
             if f is not None:
@@ -169,12 +169,15 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
     return result
 
 
-def check_file(file: Path, display: str, options: Options) -> ManifestResult:
+def check_file(file: Path, display: str, options: Options, manifest: Manifest | None = None) -> ManifestResult:
+    """Check one file; `manifest` is the file already read and parsed, when it was."""
     options = options.for_path(file)
-    return _filter(_check_file(file, display, options), options)
+    return _filter(_check_file(file, display, options, manifest), options)
 
 
-def _check_file(file: Path, display: str, options: Options) -> ManifestResult:
+def _check_file(file: Path, display: str, options: Options, manifest: Manifest | None = None) -> ManifestResult:
+    if manifest is not None:
+        return check_manifest(manifest, options, ManifestResult(path=display))
     raw = read_bytes(file, display, options)
     if isinstance(raw, LoadProblem):
         result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])
@@ -196,6 +199,18 @@ def display_path(file: Path, base: Path | None = None) -> str:
 
 def run(files: Iterable[Path], options: Options) -> Report:
     report = Report()
+    files = list(files)
+    loaded: dict[Path, Manifest] = {}
+    if options.git is not None:
+        # Git facts are gathered for every manifest at once (one `git ls-files`, one
+        # history walk), so the manifests are read first; each is still parsed only once.
+        for file in files:
+            display = display_path(file)
+            raw = read_bytes(file, display, options)
+            parsed = manifest_mod.load(raw, display) if isinstance(raw, bytes) else None
+            if isinstance(parsed, Manifest):
+                loaded[file] = parsed
+        options.git.prepare(loaded, options)
     for file in files:
-        report.results.append(check_file(file, display_path(file), options))
+        report.results.append(check_file(file, display_path(file), options, loaded.get(file)))
     return report

@@ -17,7 +17,7 @@ _BLOCKS: list[tuple[str, str]] = [
 apiVersion: aipolicy/v1
 
 system:
-  id: TODO-system-id            # lowercase letters, digits, hyphens; unique in the repository
+  id: todo-system-id            # lowercase letters, digits, hyphens; unique in the repository
   name: TODO
   description: TODO             # one sentence: what it predicts or generates, for whom
   type: classifier              # classifier, regressor, forecaster, ranker, recommender, llm_app, other

@@ -9,7 +9,11 @@ from typing import Any
 _PLACEHOLDER = re.compile(
     r"(?i)^\s*(?:tbd|tba|tbc|todo|fixme|changeme|to ?do|n/?a|unknown|\?+|x{2,}|"
     r"someone|somebody|anyone|nobody|placeholder|fill ?me( in)?|\.{2,}|-+|_+|<[^>]*>|\[[^\]]*\])\s*$"
+    # "TODO: ask Bob", "tbd-model-id": a note to self, not an answer.
+    r"|^\s*(?:tbd|todo|fixme)(?:[\s:_-].*)?$"
 )
+# `TODO: ask ops`, `TBD (legal)`: an answer that starts with a capitalised marker is still a placeholder.
+_PLACEHOLDER_PREFIX = re.compile(r"^\s*(?:TBD|TBC|TODO|FIXME)(?![A-Za-z0-9])")
 _EXAMPLE_DOMAIN = re.compile(r"(?i)(?:@|//|\.)(?:[a-z0-9-]+\.)*example\.(?:com|org|net)\b|@example\b")
 
 
@@ -18,7 +22,8 @@ def is_placeholder(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip() or bool(_PLACEHOLDER.match(value)) or bool(_EXAMPLE_DOMAIN.search(value))
+        return (not value.strip() or bool(_PLACEHOLDER.match(value)) or bool(_PLACEHOLDER_PREFIX.match(value))
+                or bool(_EXAMPLE_DOMAIN.search(value)))
     if isinstance(value, (dict, list)):
         return len(value) == 0
     return False
