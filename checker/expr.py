@@ -97,7 +97,10 @@ def _regex(pattern: Any) -> re.Pattern[str]:
 
 def _compare(op: str, a: Any, b: Any) -> bool:
     if op == "==":
-        return a == b and type(a) is not bool or (isinstance(a, bool) and a is b)
+        # `true` is not 1 and `false` is not 0: a boolean only equals the same boolean.
+        if isinstance(a, bool) or isinstance(b, bool):
+            return a is b
+        return a == b
     if op == "!=":
         return not _compare("==", a, b)
     if op in ("in", "not in"):

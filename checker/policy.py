@@ -55,6 +55,7 @@ class RuleContext:
     stage: str
     item_path: PathT = ()
     item: Any = None
+    git: Any = None  # checker.gitrules.GitFacts of this manifest; None outside a git repository
 
     def expr_context(self) -> expr.Context:
         return expr.Context(self.manifest.data, self.today, self.item)
@@ -143,12 +144,13 @@ def _require(spec: dict[str, Any]) -> Assertion:
         if values.answered(value):
             return
         missing = path not in ctx.manifest.spans
-        if message:
-            text = _format(message, path, value)
-        elif missing:
-            text = f"`{_dotted(path)}` is missing"
-        else:
+        if not missing:
+            # Custom messages explain a missing answer; a placeholder is named as such.
             text = f"`{_dotted(path)}` is not answered ({_shown(value)})"
+        elif message:
+            text = _format(message, path, value)
+        else:
+            text = f"`{_dotted(path)}` is missing"
         yield Problem(path, text, missing=missing)
 
     return run
@@ -206,7 +208,7 @@ def _each(spec: dict[str, Any], source: str) -> Assertion:
         if not isinstance(items, list):
             return
         for index, item in enumerate(items):
-            sub = RuleContext(ctx.manifest, ctx.today, ctx.root, ctx.high_risk, ctx.stage, path + (index,), item)
+            sub = replace(ctx, item_path=path + (index,), item=item)
             for assertion in inner:
                 yield from assertion(sub)
 

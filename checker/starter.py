@@ -1,19 +1,17 @@
 """The commented starter manifest that `aipolicy init` writes.
 
 Every answer a person must give is `TODO`, which aipolicy reports as an
-unanswered placeholder (AIP-SCH-003) until it is replaced.
+unanswered placeholder (AIP-SCH-003) until it is replaced. Numbers and dates
+only the team knows are left as commented-out lines, so the rules that need
+them report them as missing rather than accepting an invented value.
 """
 
 from __future__ import annotations
 
-_ORDER = ("exploration", "pilot", "production", "retired")
-
-# (first stage that needs the block, block text)
-_BLOCKS: list[tuple[str, str]] = [
-    ("exploration", """\
+_HEADER = """\
 # ai-production.yaml: what it takes to run this AI system in production.
 # Check it with `aipolicy check`; `aipolicy explain RULE` says why a rule exists.
-# Editors: point yaml-language-server at `aipolicy schema` output for completion.
+# Editors: `aipolicy schema > ai-production.schema.json` and point yaml-language-server at it.
 apiVersion: aipolicy/v1
 
 system:
@@ -21,15 +19,15 @@ system:
   name: TODO
   description: TODO             # one sentence: what it predicts or generates, for whom
   type: classifier              # classifier, regressor, forecaster, ranker, recommender, llm_app, other
-  # model_version: TODO         # required at production: registry URI, alias or digest
-
+{model_version}
 stage: {stage}                  # exploration, pilot, production, retired
 
 owners:
   # Q1: a named person, not a team, with an email, URL or @handle.
   technical: {{name: TODO, contact: TODO}}
-"""),
-    ("pilot", """\
+"""
+
+_PILOT = """\
   # Q1/Q8: the business owner runs the process the model changes, and may change it.
   business:
     name: TODO
@@ -43,13 +41,12 @@ decision_role: augment          # Q6: augment or replace people's decisions
 intended_use:
   primary: TODO
   users: [TODO]
-  out_of_scope: [TODO]          # required at production
-
+{out_of_scope}
 business_metric:                # Q2: how you know it helps
   name: TODO
   direction: increase           # increase or decrease
-  baseline: {{value: 0, measured_at: {today}, source: TODO}}
-  target: {{value: 0, by: {today}}}   # required at production; must move in `direction`
+  # baseline: {{value: 0.0, measured_at: YYYY-MM-DD, source: where the number comes from}}
+  # target: {{value: 0.0, by: YYYY-MM-DD}}   # required at production; must move in `direction`
 
 data:
   sources:                      # Q3: every source refreshes automatically
@@ -66,6 +63,7 @@ monitoring:
     cadence: weekly
     ground_truth_source: TODO
     label_delay: P3D
+    # last_measured: {{date: YYYY-MM-DD, value: 0.0}}   # required at production
   drift:                        # Q5: what drift means here, and the alarm level
     - {{target: prediction, method: psi, threshold: 0.2, reference: training}}
   alerts:
@@ -101,31 +99,35 @@ explainability:                 # Q4
 governance:
   model_card_ref: TODO
   incident_process_ref: TODO
-"""),
-    ("production", """\
-  last_review: {today}
-  next_review: TODO             # within 12 months of last_review (6 at high risk)
-"""),
-    ("retired", """\
-  decommission_plan_ref: TODO
-"""),
-]
+"""
+
+_PRODUCTION_GOVERNANCE = """\
+  # last_review: YYYY-MM-DD
+  # next_review: YYYY-MM-DD     # within 12 months of last_review (6 at high risk)
+"""
+
+_RETIRED = """\
+
+governance:
+  decommission_plan_ref: TODO   # data deletion, dependants, archive
+"""
 
 
 def starter(stage: str, today: str | None = None) -> str:
-    import datetime
-
-    day = today or datetime.date.today().isoformat()
-    level = _ORDER.index(stage)
-    parts = []
-    for needed, block in _BLOCKS:
-        # A retired system needs only its decommission plan beyond the basics.
-        if stage == "retired" and needed in ("pilot", "production"):
-            continue
-        if _ORDER.index(needed) <= level:
-            parts.append(block)
-    text = "".join(parts)
+    del today  # the starter invents no dates; the parameter stays for callers that pass one
+    production = stage == "production"
+    text = _HEADER.format(
+        stage=stage,
+        model_version="  model_version: TODO          # registry URI, alias or digest\n" if production
+        else "  # model_version: TODO        # required at production\n",
+    )
     if stage == "retired":
-        text += "governance:\n  decommission_plan_ref: TODO\n" if "governance:" not in text else ""
-        text = text.replace("governance:\n  decommission_plan_ref: TODO\n" * 1, "governance:\n  decommission_plan_ref: TODO\n")
-    return text.format(stage=stage, today=day)
+        return text + _RETIRED
+    if stage == "exploration":
+        return text
+    text += _PILOT.format(
+        out_of_scope="  out_of_scope: [TODO]\n" if production else "  # out_of_scope: [TODO]        # required at production\n",
+    )
+    if production:
+        text += _PRODUCTION_GOVERNANCE
+    return text

@@ -185,7 +185,9 @@ def rollback_tested(ctx: RuleContext, max_age_days: int = 180) -> Iterator[Probl
     tested_path: PathT = ("rollback", "last_tested")
     tested = values.date(ctx.manifest.get(tested_path))
     if tested is None:
-        yield Problem(tested_path, "`rollback.last_tested` is missing: a rollback nobody has rehearsed is a hope, not a plan", missing=tested_path not in ctx.manifest.spans)
+        # The spec requires `last_tested` only at high risk ("C: high"); when given, it is judged at any risk.
+        if ctx.high_risk:
+            yield Problem(tested_path, "`rollback.last_tested` is missing: at high risk a rollback must be rehearsed; a rollback nobody has rehearsed is a hope, not a plan", missing=tested_path not in ctx.manifest.spans)
     elif tested > ctx.today:
         yield Problem(tested_path, f"`rollback.last_tested` {tested} is in the future")
     elif (ctx.today - tested).days > max_age_days:
@@ -210,8 +212,17 @@ def review_due(ctx: RuleContext, max_months: int = 12, high_risk_max_months: int
     if last is None:
         path = base + ("last_review",)
         yield Problem(path, "`governance.last_review` is missing", missing=path not in ctx.manifest.spans)
-    elif (nxt - last).days > months * 31:
+    elif nxt > _add_months(last, months):
         yield Problem(base + ("next_review",), f"next review {nxt} is more than {months} months after the last one ({last})" + (" at high risk" if ctx.high_risk else ""))
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` calendar months later (the month's last day when it is shorter)."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _refs(node: Any, path: PathT = ()) -> Iterator[tuple[PathT, Any]]:
@@ -259,6 +270,42 @@ def refs_exist(ctx: RuleContext) -> Iterator[Problem]:
         elif target is not None and not target.exists():
             yield Problem(path, f"`{_dotted(path)}` {ref!r} does not exist in the repository")
 
+
+
+# -- git-aware checks: the logic is in checker/gitrules.py; `ctx.git` holds the facts --------
+# (None outside a git repository: the engine then skips rules tagged `git`).
+
+
+@register("weakened_commitment")
+def weakened_commitment(ctx: RuleContext) -> Iterator[Problem]:
+    if ctx.git is not None:
+        from checker import gitrules
+
+        yield from gitrules.weakened_commitment(ctx.manifest, ctx.git.base, ctx.git)
+
+
+@register("stale_evidence")
+def stale_evidence(ctx: RuleContext) -> Iterator[Problem]:
+    if ctx.git is not None:
+        from checker import gitrules
+
+        yield from gitrules.stale_evidence(ctx.manifest, ctx.git.base, ctx.git, ctx.today)
+
+
+@register("codeowners")
+def codeowners(ctx: RuleContext) -> Iterator[Problem]:
+    if ctx.git is not None:
+        from checker import gitrules
+
+        yield from gitrules.codeowners(ctx.manifest, ctx.git.base, ctx.git)
+
+
+@register("untracked_ref")
+def untracked_ref(ctx: RuleContext) -> Iterator[Problem]:
+    if ctx.git is not None:
+        from checker import gitrules
+
+        yield from gitrules.untracked_refs(ctx.manifest, ctx.git.base, ctx.git)
 
 def today() -> datetime.date:  # pragma: no cover - the engine injects "today"
     return datetime.date.today()

@@ -1,0 +1,154 @@
+"""Rule fixtures: complete manifests that state the findings they expect.
+
+A fixture lives at ``tests/fixtures/rules/<RULE-ID>/<case>.yaml``. Its leading
+comment block (every line up to the first one that is not a ``#`` comment)
+may hold free text and these directives, one per line::
+
+    # expect: AIP-OWN-001 @ 14     this unsuppressed finding (rule and line) is produced
+    # expect-not: AIP-OWN-004      no unsuppressed finding of this rule is produced
+    # stage: production            check as with --stage (default: the manifest's own stage)
+    # today: 2026-11-26            judge dates as of this day (default: DEFAULT_TODAY)
+
+For each rule named by ``expect:`` lines, the lines of its unsuppressed
+findings must be exactly the expected lines: a missing one and an extra one
+both fail the fixture. Suppressed (waived) findings never count. In
+``strict`` mode any unsuppressed finding of a rule the fixture does not
+name also fails it, so a fixture lists everything it produces.
+
+The format is data only, so a command can run the same fixtures; this
+module has no pytest in it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from checker import engine
+from checker.findings import Finding, ManifestResult
+
+DEFAULT_TODAY = datetime.date(2026, 11, 26)
+STAGES = ("exploration", "pilot", "production", "retired")
+
+_DIRECTIVE = re.compile(r"^#\s*(expect|expect-not|stage|today)\s*:\s*(.*?)\s*$")
+_RULE_ID = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"
+_EXPECT = re.compile(rf"^({_RULE_ID})\s*@\s*([1-9][0-9]*)$")
+_EXPECT_NOT = re.compile(rf"^({_RULE_ID})$")
+
+
+class FixtureFormatError(ValueError):
+    """A fixture's comment block cannot be understood; str() names file and line."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    rule: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.rule} @ {self.line}"
+
+
+@dataclass(frozen=True)
+class RuleFixture:
+    path: Path
+    expect: tuple[Expectation, ...]
+    expect_not: tuple[str, ...]
+    stage: str | None = None
+    today: datetime.date = DEFAULT_TODAY
+
+    @property
+    def failing_rules(self) -> frozenset[str]:
+        """Rules this fixture expects to fire."""
+        return frozenset(e.rule for e in self.expect)
+
+    @property
+    def passing_rules(self) -> frozenset[str]:
+        """Rules this fixture expects to stay silent."""
+        return frozenset(self.expect_not)
+
+    def options(self, root: Path) -> engine.Options:
+        return engine.Options(stage=self.stage, today=self.today, root=root)
+
+    def run(self, root: Path) -> ManifestResult:
+        """Check the fixture through the engine, with *_ref paths relative to `root`."""
+        return engine.check_file(self.path, self.path.as_posix(), self.options(root))
+
+    def mismatches(self, findings: Iterable[Finding], *, strict: bool = False) -> list[str]:
+        """What differs between the findings and the expectations; empty when they agree."""
+        active = [f for f in findings if not f.suppressed]
+        problems: list[str] = []
+        for expected in sorted(set(self.expect), key=lambda e: (e.rule, e.line)):
+            if not any(f.rule == expected.rule and f.span.line == expected.line for f in active):
+                got = sorted({f.span.line for f in active if f.rule == expected.rule})
+                problems.append(f"expected {expected}, not produced (that rule fired at lines {got or 'none'})")
+        wanted = {(e.rule, e.line) for e in self.expect}
+        for f in active:
+            if (f.rule, f.span.line) in wanted:
+                continue
+            if f.rule in self.failing_rules:
+                problems.append(f"unexpected {f.rule} @ {f.span.line} (expected only lines "
+                                f"{sorted(e.line for e in self.expect if e.rule == f.rule)}): {f.message}")
+            elif f.rule in self.passing_rules:
+                problems.append(f"expect-not {f.rule}, but got {f.rule} @ {f.span.line}: {f.message}")
+            elif strict:
+                problems.append(f"unlisted {f.rule} @ {f.span.line} ({f.severity.label}): {f.message}")
+        return problems
+
+
+def parse(text: str, path: Path) -> RuleFixture:
+    """The expectations in the leading comment block of a fixture's text."""
+    expect: list[Expectation] = []
+    expect_not: list[str] = []
+    stage: str | None = None
+    today: datetime.date | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        m = _DIRECTIVE.match(line)
+        if m is None:
+            continue
+        key, value = m.groups()
+        where = f"{path}:{number}"
+        if key == "expect":
+            hit = _EXPECT.match(value)
+            if hit is None:
+                raise FixtureFormatError(f"{where}: `expect:` needs `RULE-ID @ LINE`, got {value!r}")
+            expect.append(Expectation(hit.group(1), int(hit.group(2))))
+        elif key == "expect-not":
+            hit = _EXPECT_NOT.match(value)
+            if hit is None:
+                raise FixtureFormatError(f"{where}: `expect-not:` needs one rule id, got {value!r}")
+            expect_not.append(hit.group(1))
+        elif key == "stage":
+            if value not in STAGES:
+                raise FixtureFormatError(f"{where}: `stage:` must be one of {', '.join(STAGES)}, got {value!r}")
+            if stage is not None:
+                raise FixtureFormatError(f"{where}: `stage:` given twice")
+            stage = value
+        else:
+            if today is not None:
+                raise FixtureFormatError(f"{where}: `today:` given twice")
+            try:
+                today = datetime.date.fromisoformat(value)
+            except ValueError:
+                raise FixtureFormatError(f"{where}: `today:` must be a date YYYY-MM-DD, got {value!r}") from None
+    both = set(expect_not) & {e.rule for e in expect}
+    if both:
+        raise FixtureFormatError(f"{path}: {', '.join(sorted(both))} is both expected and expected not to fire")
+    if not expect and not expect_not:
+        raise FixtureFormatError(f"{path}: no `# expect:` or `# expect-not:` line in the leading comment block")
+    return RuleFixture(path, tuple(expect), tuple(expect_not), stage, today or DEFAULT_TODAY)
+
+
+def load(path: Path) -> RuleFixture:
+    # Fixtures are text; undecodable bytes are left to the checker (AIP-SCH-002).
+    return parse(path.read_bytes().decode("utf-8", errors="replace"), path)
+
+
+def discover(folder: Path) -> list[Path]:
+    """Every fixture under `folder` (one subfolder per rule id), in a stable order."""
+    return sorted(p for p in folder.glob("*/*") if p.suffix in (".yaml", ".yml") and p.is_file())

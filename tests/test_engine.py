@@ -1,0 +1,629 @@
+"""The engine around the rules: waivers, the ten-question diagnostic, --stage,
+the injected "today", high-risk escalation, placeholders and the init starter.
+
+Manifests are built from one compact production manifest that passes every
+rule on TODAY; each test changes what it is about and asserts on findings
+(rule, line, severity, suppression) and on the diagnostic.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+from checker import __version__, engine
+from checker.evaluate import PURGATORY_LIMIT, Waiver
+from checker.findings import Finding, ManifestResult, Report, Severity
+from checker.policy import load_builtin
+from checker.report import RenderContext, render
+from checker.starter import starter
+
+REPO = Path(__file__).resolve().parents[1]
+TODAY = datetime.date(2026, 11, 26)
+
+# Passes every rule at production on TODAY; its refs exist in the repository.
+PRODUCTION = """\
+apiVersion: aipolicy/v1
+system:
+  id: ticket-router
+  name: Support ticket router
+  description: Suggests the support queue and urgency for each incoming ticket.
+  type: classifier
+  model_version: models:/ticket-router/14
+stage: production
+risk_tier: limited
+decision_role: augment
+intended_use:
+  primary: Suggest the queue for new email and web-form support tickets.
+  users: [Tier-1 support agents, Support team leads]
+  out_of_scope: [Automatically closing or replying to tickets]
+owners:
+  technical: {name: Priya Raman, contact: priya.raman@acme-corp.io}
+  business:
+    name: Daniel Okafor
+    contact: daniel.okafor@acme-corp.io
+    process: Support ticket triage and queue assignment
+    authority_to_change_workflow: true
+business_metric:
+  name: Median hours to first response
+  direction: decrease
+  baseline: {value: 9.5, measured_at: 2026-03-31, source: Zendesk first-response report Q1 2026}
+  target: {value: 4.0, by: 2027-06-30}
+data:
+  sources:
+    - name: support-tickets
+      uri: s3://acme-support-lake/raw/tickets/
+      refresh:
+        mode: automated
+        schedule: "*/15 * * * *"
+        pipeline_ref: examples/production/pipelines/ingest_tickets.py
+      validation:
+        suite_ref: examples/production/validation/tickets_suite.yaml
+        runs_at: [ingest, training, serving]
+      personal_data: true
+      privacy_ref: examples/production/docs/privacy-assessment.md
+    - name: product-catalog
+      uri: bigquery://acme-analytics/catalog.products
+      refresh:
+        mode: automated
+        schedule: "0 2 * * *"
+        pipeline_ref: examples/production/pipelines/sync_catalog.py
+      validation:
+        suite_ref: examples/production/validation/catalog_suite.yaml
+        runs_at: [ingest, training]
+      personal_data: false
+monitoring:
+  outcome_accuracy:
+    metric: macro_f1
+    threshold: 0.85
+    cadence: weekly
+    ground_truth_source: Final queue recorded by the agent when the ticket is closed
+    label_delay: P3D
+    estimator: Confidence-based performance estimation until labels arrive
+    last_measured: {date: 2026-11-23, value: 0.89}
+    evidence_ref: examples/production/evidence/accuracy-2026-11.md
+  drift:
+    - {target: features, features: [channel, language], method: psi, threshold: 0.2, reference: training}
+  alerts:
+    - name: outcome-accuracy-below-threshold
+      "on": weekly macro_f1 below 0.85
+      route: {channel: pagerduty, target: ticket-router-ml}
+      runbook_ref: examples/production/runbooks/accuracy.md
+  watchers:
+    primary: {name: Tomás Silva, contact: tomas.silva@acme-corp.io}
+    backup: {name: Priya Raman, contact: priya.raman@acme-corp.io}
+rollback:
+  strategy: alias_swap
+  previous_version: {ref: models:/ticket-router/13, verified_at: 2026-11-02}
+  fallback: {type: rules, description: Keyword rules assign the queue as before the model.}
+  triggers: [Weekly macro F1 below 0.85]
+  decision_owner: {name: Priya Raman, contact: priya.raman@acme-corp.io}
+  rto: PT1H
+  last_tested: 2026-10-14
+retraining:
+  triggers: [drift, performance]
+  cadence: monthly
+  max_model_age: P90D
+  pipeline_ref: examples/production/pipelines/train.py
+  owner: {name: Tomás Silva, contact: tomas.silva@acme-corp.io}
+  approval:
+    required: true
+    approver: {name: Priya Raman, contact: priya.raman@acme-corp.io}
+    max_lead_time: P3D
+explainability:
+  method: shap
+  audience: [Tier-1 support agents]
+  user_facing: true
+  documentation_ref: examples/production/docs/explanations.md
+governance:
+  model_card_ref: examples/production/docs/model-card.md
+  last_review: 2026-09-01
+  next_review: 2027-03-01
+"""
+
+PILOT = PRODUCTION.replace("stage: production\n", "stage: pilot\n")
+
+OVERSIGHT = """\
+human_oversight:
+  mode: in_the_loop
+  override: true
+  stop_mechanism: Turning off the feature flag sends every ticket to the fallback rules.
+"""
+
+EXPLORATION = """\
+apiVersion: aipolicy/v1
+system:
+  id: invoice-anomaly
+  name: Invoice anomaly detector
+  description: Exploring whether unusual supplier invoices can be flagged before payment.
+  type: classifier
+stage: exploration
+owners:
+  technical: {name: Sofia Marchetti, contact: sofia.marchetti@acme-corp.io}
+"""
+
+
+def edit(text: str, *changes: tuple[str, str]) -> str:
+    for old, new in changes:
+        assert text.count(old) == 1, f"{old!r} must occur once in the manifest"
+        text = text.replace(old, new)
+    return text
+
+
+def waiver(rule: str, *, expires: str = "2027-01-31", reason: str | None = "Tracked in SUPML-412.",
+           approver: str | None = "{name: Daniel Okafor, contact: daniel.okafor@acme-corp.io}",
+           path: str | None = None) -> str:
+    lines = [f"  - rule: {rule}"]
+    if path is not None:
+        lines.append(f"    path: {path}")
+    if reason is not None:
+        lines.append(f"    reason: {reason}")
+    if approver is not None:
+        lines.append(f"    approved_by: {approver}")
+    lines.append(f"    expires: {expires}")
+    return "\n".join(lines) + "\n"
+
+
+def with_waivers(text: str, *entries: str) -> str:
+    return text + "waivers:\n" + "".join(entries)
+
+
+def check(text: str, *, today: datetime.date = TODAY, stage: str | None = None) -> ManifestResult:
+    return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", engine.Options(stage=stage, today=today, root=REPO))
+
+
+def line_of(text: str, fragment: str, nth: int = 1) -> int:
+    lines = [number for number, line in enumerate(text.splitlines(), start=1) if fragment in line]
+    assert len(lines) >= nth, f"{fragment!r} not in the manifest"
+    return lines[nth - 1]
+
+
+def active(result: ManifestResult, rule: str | None = None) -> list[Finding]:
+    return [f for f in result.findings if not f.suppressed and (rule is None or f.rule == rule)]
+
+
+def of_rule(result: ManifestResult, rule: str) -> list[Finding]:
+    return [f for f in result.findings if f.rule == rule]
+
+
+def unanswered(result: ManifestResult) -> list[str]:
+    assert result.questions is not None
+    return [q for q, ok in result.questions.items() if not ok]
+
+
+def test_base_manifests_pass_every_rule() -> None:
+    # Every test below starts from these; a finding here would blur what each one proves.
+    for text in (PRODUCTION, PILOT, EXPLORATION):
+        result = check(text)
+        assert result.findings == []
+    assert unanswered(check(PRODUCTION)) == []
+
+
+# -- waivers ------------------------------------------------------------------------------
+
+MODEL_AGE_TOO_SHORT = edit(PRODUCTION, ("  max_model_age: P90D\n", "  max_model_age: P14D\n"))
+
+
+def test_valid_waiver_suppresses_the_finding_and_keeps_it_in_the_report() -> None:
+    result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003", reason="Faster retraining ships with RET-412.")))
+    [finding] = of_rule(result, "AIP-RET-003")
+    assert finding.suppressed
+    assert finding.suppressed_by == "Faster retraining ships with RET-412."
+    assert finding.span.line == line_of(MODEL_AGE_TOO_SHORT, "max_model_age: P14D")
+    assert active(result) == []
+    counts = Report([result]).counts()
+    assert counts["suppressed"] == 1
+    assert counts["warnings"] == counts["errors"] == counts["notes"] == 0
+
+
+def test_waived_finding_is_visible_as_suppressed_in_json() -> None:
+    result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003")))
+    data = json.loads(render("json", Report([result]), RenderContext(policy=load_builtin(), version=__version__)))
+    [entry] = [f for f in data["findings"] if f["rule"] == "AIP-RET-003"]
+    assert entry["suppressed"] is True
+    assert data["summary"]["suppressed"] == 1
+
+
+def test_waiver_without_waiver_the_finding_is_active() -> None:
+    # The counterpart of the test above: the finding exists and the waiver is what silences it.
+    [finding] = of_rule(check(MODEL_AGE_TOO_SHORT), "AIP-RET-003")
+    assert not finding.suppressed and finding.severity is Severity.WARNING
+
+
+def test_waiver_may_name_the_rule_by_slug() -> None:
+    result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("model-age")))
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [True]
+    assert of_rule(result, "AIP-WVR-001") == []
+
+
+def test_waived_question_rule_counts_the_question_as_answered() -> None:
+    no_drift = edit(PRODUCTION, ("  drift:\n    - {target: features, features: [channel, language], method: psi, threshold: 0.2, reference: training}\n", ""))
+    assert unanswered(check(no_drift)) == ["Q5"]
+    result = check(with_waivers(no_drift, waiver("AIP-MON-001")))
+    assert unanswered(result) == []
+    assert [f.suppressed for f in of_rule(result, "AIP-MON-001")] == [True]
+
+
+def test_waiver_for_a_rule_not_reported_at_this_stage_still_answers_its_question() -> None:
+    # At pilot, MON-005 reports nothing, but the diagnostic judges it as at production.
+    never_measured = edit(PILOT, ("    last_measured: {date: 2026-11-23, value: 0.89}\n", ""))
+    assert unanswered(check(never_measured)) == ["Q9"]
+    result = check(with_waivers(never_measured, waiver("AIP-MON-005")))
+    assert unanswered(result) == []
+    assert of_rule(result, "AIP-WVR-001") == []  # it is used, so not stale
+
+
+TWO_SOURCES_UNVALIDATED = edit(
+    PRODUCTION,
+    ("      validation:\n        suite_ref: examples/production/validation/tickets_suite.yaml\n        runs_at: [ingest, training, serving]\n", ""),
+    ("      validation:\n        suite_ref: examples/production/validation/catalog_suite.yaml\n        runs_at: [ingest, training]\n", ""),
+)
+
+
+def test_waiver_with_path_only_silences_findings_under_that_path() -> None:
+    text = with_waivers(TWO_SOURCES_UNVALIDATED, waiver("AIP-DATA-003", path="$.data.sources[1]"))
+    findings = {f.json_path: f for f in of_rule(check(text), "AIP-DATA-003")}
+    assert set(findings) == {"$.data.sources[0].validation.suite_ref", "$.data.sources[1].validation.suite_ref"}
+    assert not findings["$.data.sources[0].validation.suite_ref"].suppressed
+    assert findings["$.data.sources[1].validation.suite_ref"].suppressed
+    assert findings["$.data.sources[0].validation.suite_ref"].span.line == line_of(text, "- name: support-tickets")
+    assert findings["$.data.sources[1].validation.suite_ref"].span.line == line_of(text, "- name: product-catalog")
+
+
+def test_waiver_without_path_silences_the_rule_everywhere_in_the_manifest() -> None:
+    result = check(with_waivers(TWO_SOURCES_UNVALIDATED, waiver("AIP-DATA-003")))
+    assert [f.suppressed for f in of_rule(result, "AIP-DATA-003")] == [True, True]
+
+
+@pytest.mark.parametrize(("waiver_path", "finding_path", "covered"), [
+    ("data.sources[1]", "$.data.sources[1].validation.suite_ref", True),
+    ("$.data.sources[1]", "$.data.sources[1]", True),
+    ("data.sources[1]", "$.data.sources[10].validation.suite_ref", False),
+    ("data.sources", "$.data.sources_extra", False),
+    ("", "$.anything.at.all", True),
+])
+def test_waiver_path_covers_the_path_and_what_lies_below_it(waiver_path: str, finding_path: str, covered: bool) -> None:
+    rule = load_builtin().rules["AIP-DATA-003"]
+    w = Waiver(0, rule, waiver_path.removeprefix("$."), "reason")
+    assert w.covers("AIP-DATA-003", finding_path) is covered
+    assert w.covers("AIP-DATA-002", finding_path) is False
+
+
+def test_expired_waiver_is_reported_at_its_expiry_and_does_not_suppress() -> None:
+    text = with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003", expires="2026-11-25"))
+    result = check(text)
+    [wvr] = of_rule(result, "AIP-WVR-001")
+    assert wvr.severity is Severity.ERROR
+    assert wvr.span.line == line_of(text, "expires: 2026-11-25")
+    assert "expired" in wvr.message
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [False]
+
+
+def test_waiver_expiring_today_still_applies() -> None:
+    result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003", expires="2026-11-26")))
+    assert of_rule(result, "AIP-WVR-001") == []
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [True]
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"reason": None}, "reason"),
+    ({"reason": "TBD"}, "reason"),
+    ({"approver": None}, "approved_by"),
+    ({"approver": "{name: TBD, contact: tbd@example.com}"}, "approved_by"),
+])
+def test_waiver_without_reason_or_approver_is_an_error_and_silences_nothing(kwargs: dict, field: str) -> None:
+    result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003", **kwargs)))
+    [wvr] = of_rule(result, "AIP-WVR-001")
+    assert wvr.severity is Severity.ERROR
+    assert wvr.json_path == f"$.waivers[0].{field}"
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [False]
+
+
+def test_unknown_rule_waiver_is_an_error_with_did_you_mean() -> None:
+    text = with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-03"))
+    result = check(text)
+    [wvr] = of_rule(result, "AIP-WVR-001")
+    assert wvr.severity is Severity.ERROR
+    assert wvr.span.line == line_of(text, "- rule: AIP-RET-03")
+    assert "did you mean `AIP-RET-003`" in wvr.message
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [False]
+
+
+def test_waiver_that_matches_nothing_is_a_stale_note_at_the_waiver() -> None:
+    text = with_waivers(PRODUCTION, waiver("AIP-RET-003"))
+    [wvr] = of_rule(check(text), "AIP-WVR-001")
+    assert wvr.severity is Severity.NOTE
+    assert wvr.span.line == line_of(text, "- rule: AIP-RET-003")
+    assert "stale" in wvr.message
+
+
+def test_schema_rule_cannot_be_waived() -> None:
+    text = with_waivers(PRODUCTION.replace("  rto: PT1H\n", "  rto: PT1H\n  rto_note: drill in October\n"), waiver("AIP-SCH-001"))
+    result = check(text)
+    assert [f.suppressed for f in of_rule(result, "AIP-SCH-001")] == [False]
+    assert [f.severity for f in of_rule(result, "AIP-WVR-001")] == [Severity.ERROR]
+
+
+# -- the ten-question diagnostic ----------------------------------------------------------------
+
+# Each change leaves exactly one question unanswered, with as few findings as possible.
+BREAK_QUESTION = {
+    "Q1": ("  technical: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n", "  technical: {name: Priya Raman}\n"),
+    "Q2": ("  baseline: {value: 9.5, measured_at: 2026-03-31,", "  baseline: {value: 9.5,"),
+    "Q3": ('        mode: automated\n        schedule: "0 2 * * *"\n', '        mode: manual\n        schedule: "0 2 * * *"\n'),
+    "Q4": ("  method: shap\n", ""),
+    "Q5": ("    backup: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n", ""),
+    "Q6": ("decision_role: augment\n", ""),
+    "Q7": ("  strategy: alias_swap\n", ""),
+    "Q8": ("    authority_to_change_workflow: true\n", "    authority_to_change_workflow: false\n"),
+    "Q9": ("    last_measured: {date: 2026-11-23, value: 0.89}\n", ""),
+    "Q10": ("  triggers: [drift, performance]\n", "  triggers: [schedule]\n"),
+}
+
+
+@pytest.mark.parametrize("question", sorted(BREAK_QUESTION, key=lambda q: int(q[1:])))
+def test_each_question_is_unanswered_when_its_rule_fails(question: str) -> None:
+    result = check(edit(PRODUCTION, BREAK_QUESTION[question]))
+    assert unanswered(result) == [question]
+    assert sum(result.questions.values()) == 9
+
+
+def test_all_ten_questions_answered_on_the_base_manifest() -> None:
+    result = check(PRODUCTION)
+    assert result.questions == {f"Q{n}": True for n in range(1, 11)}
+
+
+def _breaking(text: str, questions: list[str]) -> str:
+    return edit(text, *(BREAK_QUESTION[q] for q in questions))
+
+
+@pytest.mark.parametrize("stage", ["pilot", "production"])
+def test_purgatory_fires_with_more_than_three_unanswered(stage: str) -> None:
+    base = PILOT if stage == "pilot" else PRODUCTION
+    text = _breaking(base, ["Q2", "Q4", "Q6", "Q7"])
+    result = check(text)
+    assert unanswered(result) == ["Q2", "Q4", "Q6", "Q7"]
+    [diag] = of_rule(result, "AIP-DIAG-001")
+    assert diag.severity is (Severity.WARNING if stage == "pilot" else Severity.ERROR)
+    assert diag.span.line == line_of(text, "system:")
+    assert "4 of 10" in diag.message
+
+
+@pytest.mark.parametrize("stage", ["pilot", "production"])
+def test_purgatory_does_not_fire_with_three_unanswered(stage: str) -> None:
+    base = PILOT if stage == "pilot" else PRODUCTION
+    result = check(_breaking(base, ["Q2", "Q4", "Q6"]))
+    assert len(unanswered(result)) == PURGATORY_LIMIT == 3
+    assert of_rule(result, "AIP-DIAG-001") == []
+
+
+def test_purgatory_is_not_checked_at_exploration() -> None:
+    result = check(EXPLORATION)
+    assert len(unanswered(result)) == 10  # the diagnostic is still computed...
+    assert of_rule(result, "AIP-DIAG-001") == []  # ...but not reported
+
+
+def test_diagnostic_judges_a_pilot_as_at_production() -> None:
+    # MON-005 (Q9) is not checked at pilot, yet a pilot that never measured accuracy has Q9 open.
+    result = check(edit(PILOT, BREAK_QUESTION["Q9"]))
+    assert of_rule(result, "AIP-MON-005") == []
+    assert unanswered(result) == ["Q9"]
+
+
+def test_retired_manifest_has_no_diagnostic() -> None:
+    result = check(EXPLORATION.replace("stage: exploration\n", "stage: retired\n")
+                   + "governance:\n  decommission_plan_ref: examples/retired/docs/decommission-plan.md\n")
+    assert result.questions is None
+    assert result.findings == []
+
+
+def test_waived_purgatory_finding_is_suppressed() -> None:
+    text = with_waivers(_breaking(PILOT, ["Q2", "Q4", "Q6", "Q7"]), waiver("AIP-DIAG-001"))
+    assert [f.suppressed for f in of_rule(check(text), "AIP-DIAG-001")] == [True]
+
+
+# -- --stage ---------------------------------------------------------------------------------
+
+
+def test_stage_override_gives_a_pilot_production_severities() -> None:
+    text = edit(PILOT, ("  rto: PT1H\n", "  rto: PT6H\n"))
+    as_pilot = check(text)
+    as_production = check(text, stage="production")
+    assert as_pilot.stage == "pilot" and as_production.stage == "production"
+    assert [f.severity for f in of_rule(as_pilot, "AIP-ROLL-002")] == [Severity.WARNING]
+    assert [f.severity for f in of_rule(as_production, "AIP-ROLL-002")] == [Severity.ERROR]
+
+
+def test_stage_override_runs_production_only_rules() -> None:
+    text = edit(PILOT, ("  next_review: 2027-03-01\n", "  next_review: 2026-11-01\n"))
+    assert of_rule(check(text), "AIP-GOV-001") == []
+    assert [f.severity for f in of_rule(check(text, stage="production"), "AIP-GOV-001")] == [Severity.ERROR]
+
+
+def test_stage_override_is_seen_by_stage_conditions() -> None:
+    # BIZ-002 asks for a target only `when: stage == production`.
+    text = edit(PILOT, ("  target: {value: 4.0, by: 2027-06-30}\n", ""))
+    assert of_rule(check(text), "AIP-BIZ-002") == []
+    assert {f.json_path for f in of_rule(check(text, stage="production"), "AIP-BIZ-002")} == {
+        "$.business_metric.target.value", "$.business_metric.target.by"}
+
+
+def test_stage_override_to_exploration_skips_rules_not_checked_there() -> None:
+    text = edit(PRODUCTION, ("    process: Support ticket triage and queue assignment\n", ""))
+    assert of_rule(check(text), "AIP-OWN-002") != []
+    assert of_rule(check(text, stage="exploration"), "AIP-OWN-002") == []
+
+
+# -- the injected today -----------------------------------------------------------------------
+
+
+def _passes_then_fails(text: str, rule: str, last_good: datetime.date) -> None:
+    assert of_rule(check(text, today=last_good), rule) == []
+    assert of_rule(check(text, today=last_good + datetime.timedelta(days=1)), rule) != []
+
+
+def test_today_decides_when_the_review_is_due() -> None:
+    _passes_then_fails(PRODUCTION, "AIP-GOV-001", datetime.date(2027, 2, 28))
+
+
+def test_today_decides_whether_accuracy_was_measured_within_twice_the_cadence() -> None:
+    # Measured 2026-11-23, weekly: 14 days later is the last day it counts.
+    _passes_then_fails(PRODUCTION, "AIP-MON-005", datetime.date(2026, 12, 7))
+
+
+def test_today_decides_whether_accuracy_measurement_is_in_the_future() -> None:
+    assert [f.message for f in of_rule(check(PRODUCTION, today=datetime.date(2026, 11, 22)), "AIP-MON-005")] == [
+        "`last_measured.date` 2026-11-23 is in the future"]
+
+
+def test_today_decides_whether_rollback_was_tested_within_180_days() -> None:
+    # Tested 2026-10-14; 180 days later is 2027-04-12. (The review falls due first: look at ROLL-004 only.)
+    _passes_then_fails(PRODUCTION, "AIP-ROLL-004", datetime.date(2027, 4, 12))
+
+
+def test_today_decides_when_a_waiver_expires() -> None:
+    text = with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003", expires="2026-12-31"))
+    on_expiry = check(text, today=datetime.date(2026, 12, 31))
+    after = check(text, today=datetime.date(2027, 1, 1))
+    assert of_rule(on_expiry, "AIP-WVR-001") == []
+    assert [f.suppressed for f in of_rule(on_expiry, "AIP-RET-003")] == [True]
+    assert [f.severity for f in of_rule(after, "AIP-WVR-001")] == [Severity.ERROR]
+    assert [f.suppressed for f in of_rule(after, "AIP-RET-003")] == [False]
+
+
+def test_today_decides_whether_the_baseline_is_stale() -> None:
+    # Measured 2026-03-31: still under 12 months on 2027-03-31.
+    _passes_then_fails(PRODUCTION, "AIP-BIZ-002", datetime.date(2027, 3, 31))
+
+
+# -- high risk ----------------------------------------------------------------------------------
+
+HIGH = edit(PRODUCTION, ("risk_tier: limited\n", "risk_tier: high\n"), ("governance:\n", OVERSIGHT + "governance:\n"))
+HIGH_PILOT = HIGH.replace("stage: production\n", "stage: pilot\n")
+
+
+def test_high_risk_base_passes() -> None:
+    assert check(HIGH).findings == [] and check(HIGH_PILOT).findings == []
+
+
+def test_high_risk_raises_rto_warning_to_error_at_pilot() -> None:
+    limited = edit(PILOT, ("  rto: PT1H\n", "  rto: PT6H\n"))
+    high = edit(HIGH_PILOT, ("  rto: PT1H\n", "  rto: PT6H\n"))
+    assert [f.severity for f in of_rule(check(limited), "AIP-ROLL-002")] == [Severity.WARNING]
+    assert [f.severity for f in of_rule(check(high), "AIP-ROLL-002")] == [Severity.ERROR]
+
+
+def test_high_risk_tightens_rto_to_one_hour() -> None:
+    assert of_rule(check(edit(PILOT, ("  rto: PT1H\n", "  rto: PT2H\n"))), "AIP-ROLL-002") == []
+    [finding] = of_rule(check(edit(HIGH_PILOT, ("  rto: PT1H\n", "  rto: PT2H\n"))), "AIP-ROLL-002")
+    assert finding.severity is Severity.ERROR and "1 hour" in finding.message
+
+
+def test_high_risk_raises_rollback_test_warning_to_error_at_production() -> None:
+    stale = ("  last_tested: 2026-10-14\n", "  last_tested: 2026-04-01\n")
+    assert [f.severity for f in of_rule(check(edit(PRODUCTION, stale)), "AIP-ROLL-004")] == [Severity.WARNING]
+    assert [f.severity for f in of_rule(check(edit(HIGH, stale)), "AIP-ROLL-004")] == [Severity.ERROR]
+
+
+def test_rollback_test_date_is_required_only_at_high_risk() -> None:
+    untested = ("  last_tested: 2026-10-14\n", "")
+    assert of_rule(check(edit(PRODUCTION, untested)), "AIP-ROLL-004") == []
+    assert [f.severity for f in of_rule(check(edit(HIGH, untested)), "AIP-ROLL-004")] == [Severity.ERROR]
+
+
+def test_high_risk_does_not_escalate_rules_not_marked_for_it() -> None:
+    short = ("  max_model_age: P90D\n", "  max_model_age: P14D\n")
+    assert [f.severity for f in of_rule(check(edit(HIGH, short)), "AIP-RET-003")] == [Severity.WARNING]
+
+
+def test_high_risk_requires_reviews_six_months_apart() -> None:
+    seven_months = ("  next_review: 2027-03-01\n", "  next_review: 2027-04-01\n")
+    assert of_rule(check(edit(PRODUCTION, seven_months)), "AIP-GOV-001") == []
+    assert of_rule(check(edit(HIGH, seven_months)), "AIP-GOV-001") != []
+
+
+def test_high_risk_requires_human_oversight() -> None:
+    result = check(edit(PRODUCTION, ("risk_tier: limited\n", "risk_tier: high\n")))
+    assert {f.json_path for f in of_rule(result, "AIP-HUM-001")} == {
+        "$.human_oversight.mode", "$.human_oversight.override", "$.human_oversight.stop_mechanism"}
+
+
+# -- placeholders ----------------------------------------------------------------------------------
+
+PLACEHOLDERS = ["TBD", "TODO", "N/A", "?", "xxx", "", "someone", "TODO: ask Daniel"]
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS)
+def test_placeholder_owner_name_counts_as_unanswered(placeholder: str) -> None:
+    text = edit(PRODUCTION, ("{name: Priya Raman, contact: priya.raman@acme-corp.io}\n  business",
+                             f"{{name: '{placeholder}', contact: priya.raman@acme-corp.io}}\n  business"))
+    result = check(text)
+    line = line_of(text, "  technical:")
+    assert [(f.rule, f.span.line) for f in active(result, "AIP-OWN-001")] == [("AIP-OWN-001", line)]
+    assert [(f.rule, f.span.line) for f in active(result, "AIP-SCH-003")] == [("AIP-SCH-003", line)]
+    assert unanswered(result) == ["Q1"]
+
+
+@pytest.mark.parametrize("contact", ["priya@example.com", "https://example.com/priya", "TBD", ""])
+def test_placeholder_contact_counts_as_unanswered(contact: str) -> None:
+    text = edit(PRODUCTION, ("{name: Priya Raman, contact: priya.raman@acme-corp.io}\n  business",
+                             f"{{name: Priya Raman, contact: '{contact}'}}\n  business"))
+    result = check(text)
+    assert [f.json_path for f in active(result, "AIP-OWN-001")] == ["$.owners.technical.contact"]
+    assert [f.json_path for f in active(result, "AIP-SCH-003")] == ["$.owners.technical.contact"]
+    assert unanswered(result) == ["Q1"]
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS)
+def test_placeholder_in_a_required_field_fails_its_rule(placeholder: str) -> None:
+    text = edit(PRODUCTION, ("    ground_truth_source: Final queue recorded by the agent when the ticket is closed\n",
+                             f"    ground_truth_source: '{placeholder}'\n"))
+    result = check(text)
+    assert [f.json_path for f in active(result, "AIP-MON-003")] == ["$.monitoring.outcome_accuracy.ground_truth_source"]
+    assert unanswered(result) == ["Q9"]
+
+
+@pytest.mark.parametrize("answer", ["Tom Tbdson", "Todoist task export", "N/A-free routing rules", "Xavier Xu"])
+def test_real_answers_that_resemble_placeholders_are_answers(answer: str) -> None:
+    text = edit(PRODUCTION, ("    ground_truth_source: Final queue recorded by the agent when the ticket is closed\n",
+                             f"    ground_truth_source: '{answer}'\n"))
+    result = check(text)
+    assert active(result, "AIP-SCH-003") == [] and active(result, "AIP-MON-003") == []
+
+
+# -- the `aipolicy init` starter ----------------------------------------------------------------------
+
+STAGES = ["exploration", "pilot", "production", "retired"]
+
+
+def _todo_lines(text: str) -> list[int]:
+    return [n for n, line in enumerate(text.splitlines(), start=1)
+            if "todo" in line.split("#", 1)[0].lower()]
+
+
+# Known bugs in checker/starter.py (reported, not this module's to fix); strict, so the
+# marks must go when the starter is fixed.
+STARTER_BUGS: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("stage", [
+    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=STARTER_BUGS[s])) if s in STARTER_BUGS else s
+    for s in STAGES
+])
+def test_starter_is_a_manifest_without_schema_or_yaml_errors(stage: str) -> None:
+    text = starter(stage, TODAY.isoformat())
+    result = check(text)
+    assert result.stage == stage
+    assert [(f.span.line, f.message) for f in result.findings if f.rule in ("AIP-SCH-001", "AIP-SCH-002")] == []
+
+
+@pytest.mark.parametrize("stage", [s for s in STAGES if load_builtin().rules["AIP-SCH-003"].severity_at(s) is not None])
+def test_starter_todos_are_reported_as_placeholders(stage: str) -> None:
+    text = starter(stage, TODAY.isoformat())
+    todo = _todo_lines(text)
+    assert todo, "the starter asks for answers with TODO"
+    placeholder_lines = {f.span.line for f in check(text).findings if f.rule == "AIP-SCH-003"}
+    assert [n for n in todo if n not in placeholder_lines] == []
