@@ -69,10 +69,15 @@ def cli() -> None:
 @click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None, help="Lowest severity that makes the exit code 1.  [default: error]")
 @click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today (reproducible CI runs).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
-@click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set).")
+@click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set to a non-empty value).")
 @_config_options
 @click.option("--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit.")
-def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_file_size, no_color, config_path, policies, show_config) -> None:
+@click.option("--changed-since", metavar="REF", help="Only check manifests added, modified or renamed since REF (a branch, tag or commit; "
+              "git), and report commitments they weakened since then (AIP-GIT-001). Deleted manifests get a note.")
+@click.option("--changed-only", is_flag=True, help="In a GitHub pull request: --changed-since origin/$GITHUB_BASE_REF "
+              "(or $GITHUB_BASE_REF). Outside a pull request every manifest is checked.")
+def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_file_size, no_color, config_path, policies, show_config,
+          changed_since, changed_only) -> None:
     """Find and check manifests under PATHS (files or folders; default: the current folder).
 
     Folders are searched recursively for ai-production.yaml, ai-production.yml
@@ -85,7 +90,7 @@ def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_fi
         paths=list(paths) or [Path(".")], formats=list(formats), outputs=list(outputs), stage=stage,
         select=_split(select), ignore=_split(ignore), fail_on=fail_on, today=today,
         max_bytes=max_file_size, color=_want_color(no_color), config_path=config_path, policies=list(policies),
-        show_config=show_config,
+        show_config=show_config, changed_since=changed_since, changed_only=changed_only,
     ))
 
 
@@ -162,9 +167,13 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 def _want_color(no_color: bool) -> bool:
-    if no_color or "NO_COLOR" in os.environ:
+    if no_color or os.environ.get("NO_COLOR"):  # no-color.org: only a non-empty value counts
         return False
     return sys.stdout.isatty()
+
+
+# click >= 8.2 raises this for a bare group; older click prints the help itself.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aipolicy: interrupted", err=True)
         return 130
+    except _NO_ARGS_IS_HELP as exc:  # bare `aipolicy`: that is a request for help
+        click.echo(exc.ctx.get_help())
+        return EXIT_OK
     except click.ClickException as exc:
         message = exc.format_message().replace("\n", " ")
         hint = ""

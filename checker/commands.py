@@ -84,6 +84,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
           max_bytes: int, color: bool, config_path: Path | None = None, policies: list[Path] = (),
           show_config: bool = False, changed_since: str | None = None, changed_only: bool = False) -> int:
     from checker import discover, engine
+    from checker.gitrepo import GitError
     from checker.report import RenderContext, render
 
     config, policy = load_settings(config_path, list(policies), {
@@ -101,6 +102,11 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
             raise UsageError(f"{path}: no such file or folder")
     patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
     files = discover.discover(paths, patterns)
+    checked = {os.path.realpath(f) for f in files}
+    for _, out in pairs:
+        # `--output ai-production.yaml` is a slip, not a wish to replace the manifest with a report.
+        if out is not None and (os.path.realpath(out) in checked or discover.is_manifest_name(out.name, patterns)):
+            raise UsageError(f"--output {out}: refusing to write a report over a manifest")
     if not files:
         print(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
               f"(looked for {', '.join(patterns)})", file=sys.stderr)
@@ -116,6 +122,8 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         resolve_selectors(policy, (override.select or []) + override.ignore + list(override.severity), override.source)
     try:
         report = engine.run(files, options)
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
     finally:
         if git_run is not None:
             git_run.close()

@@ -7,7 +7,7 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from checker import manifest as manifest_mod
 from checker import schema
@@ -144,29 +144,30 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
     policy = options.effective_policy()
     stage = _stage_of(m, options)
     system = m.data.get("system")
-    if stage is None:
-        # The stage selects the rules; without a valid one only the schema can judge.
-        # (The schema reports the missing or invalid `stage` itself.)
-        for span, text, path in schema.validate(m):
-            f = _finding(policy, "AIP-SCH-001", "production", m.path, span, text, json_path(path))
-            if f is not None:
-                result.findings.append(f)
-        result.rules_evaluated.append("AIP-SCH-001")
-        result.system_id = system.get("id") if isinstance(system, dict) and isinstance(system.get("id"), str) else None
-        return result
     result.system_id = system.get("id") if isinstance(system, dict) and isinstance(system.get("id"), str) else None
-    result.stage = stage
     high = m.data.get("risk_tier") == "high"
     result.rules_evaluated.append("AIP-SCH-001")
-    issues = schema.validate(m)
-    for span, text, path in issues:
-        f = _finding(policy, "AIP-SCH-001", stage, m.path, span, text, json_path(path), high)
-        if f is not None:
-            result.findings.append(f)
-    schema_broken = bool(issues)
-    policy.evaluate(m, stage, options, result, schema_broken=schema_broken)
+    schema_findings = [
+        f for span, text, path in schema.validate(m)
+        if (f := _finding(policy, "AIP-SCH-001", stage or "production", m.path, span, text, json_path(path), high))
+    ]
+    result.findings.extend(schema_findings)
+    if stage is None:
+        # The stage selects the rules; without a valid one only the schema can judge
+        # (and it reports the missing or invalid `stage` itself).
+        return result
+    result.stage = stage
+    before = len(result.findings)
+    policy.evaluate(m, stage, options, result)
+    # One finding per problem: a value the schema rejected is not judged again by a rule.
+    rejected = [f.json_path for f in schema_findings]
+    result.findings[before:] = [f for f in result.findings[before:] if not _under_any(f.json_path, rejected)]
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _under_any(path: str, prefixes: list[str]) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes if p != "$")
 
 
 def check_file(file: Path, display: str, options: Options, manifest: Manifest | None = None) -> ManifestResult:
@@ -192,25 +193,50 @@ def display_path(file: Path, base: Path | None = None) -> str:
     """Relative to the current folder when below it, as editors and CI logs expect."""
     base = base or Path.cwd()
     try:
-        return Path(os.path.relpath(file, base)).as_posix() if not os.path.relpath(file, base).startswith("..") else file.as_posix()
+        shown = Path(os.path.relpath(file, base)).as_posix() if not os.path.relpath(file, base).startswith("..") else file.as_posix()
     except ValueError:  # another drive on Windows
-        return file.as_posix()
+        shown = file.as_posix()
+    # A name that is not UTF-8 on disk arrives with surrogate escapes, which no UTF-8
+    # report can carry (writing one raised): its odd bytes are shown as \xNN instead.
+    try:
+        return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate from a Windows name
+        return shown.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def run(files: Iterable[Path], options: Options) -> Report:
-    report = Report()
-    files = list(files)
+def check_batch(items: Sequence[tuple[Path, str]], options: Options) -> list[ManifestResult]:
+    """Check (file, display path) pairs, results in order. With git rules on, the batch's
+    git facts are gathered at once (one `git ls-files`, one history walk per batch), so
+    each manifest is parsed once and only one batch of them is held in memory."""
+    if options.git is None:
+        return [check_file(file, display, options) for file, display in items]
     loaded: dict[Path, Manifest] = {}
-    if options.git is not None:
-        # Git facts are gathered for every manifest at once (one `git ls-files`, one
-        # history walk), so the manifests are read first; each is still parsed only once.
-        for file in files:
-            display = display_path(file)
-            raw = read_bytes(file, display, options)
-            parsed = manifest_mod.load(raw, display) if isinstance(raw, bytes) else None
-            if isinstance(parsed, Manifest):
-                loaded[file] = parsed
-        options.git.prepare(loaded, options)
-    for file in files:
-        report.results.append(check_file(file, display_path(file), options, loaded.get(file)))
+    for file, display in items:
+        raw = read_bytes(file, display, options)
+        parsed = manifest_mod.load(raw, display) if isinstance(raw, bytes) else None
+        if isinstance(parsed, Manifest):
+            loaded[file] = parsed
+    options.git.prepare(loaded, options)
+    return [check_file(file, display, options, loaded.get(file)) for file, display in items]
+
+
+def run(files: Iterable[Path], options: Options, *, jobs: int | None = None, min_files: int | None = None) -> Report:
+    """Check every file, results in input order. Many files are checked on every core
+    (checker/parallel.py: `jobs` workers from `min_files` files up), with the same
+    output as a serial run; on a terminal a progress line shows meanwhile."""
+    from checker import parallel
+    from checker.progress import Progress
+
+    base = Path.cwd()
+    items = [(file, display_path(file, base)) for file in files]
+    report = Report()
+    progress = Progress.start(len(items))
+    try:
+        for result in parallel.check_all(check_batch, items, options, jobs=jobs, min_files=min_files):
+            report.results.append(result)
+            if progress is not None:
+                progress.update(len(report.results))
+    finally:
+        if progress is not None:
+            progress.close()
     return report

@@ -297,6 +297,16 @@ class _Builder:
         self.place(frame.container, span, frame.size, end_mark)
 
 
+def _within(span: Span, text: str) -> Span:
+    """A parser error "at the end of the stream" sits on the line after the last one;
+    move it to the end of the last line, where an editor or a PR annotation can show it."""
+    lines = text.splitlines() or [""]
+    if span.line <= len(lines):
+        return span
+    column = len(lines[-1]) + 1
+    return Span(len(lines), column, len(lines), column)
+
+
 def _decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     if not bom and (raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or raw[:2] in (b"\xff\xfe", b"\xfe\xff")):
@@ -355,7 +365,7 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
         pass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        span = _point(mark) if mark is not None else Span()
+        span = _within(_point(mark), text) if mark is not None else Span()
         what = exc.problem or exc.context or "invalid YAML"
         builder.problem(span, f"invalid YAML: {what}")
     except yaml.reader.ReaderError as exc:

@@ -7,14 +7,13 @@ offending node: the key for an unknown or missing field, the value for a wrong o
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from checker import resources
+from checker import fastschema, resources
 from checker.findings import Span
 from checker.manifest import Manifest, PathT, json_path
 
@@ -120,6 +119,8 @@ def _shown(value: Any) -> str:
 
 
 def _suggest(word: str, choices: list[str]) -> str:
+    import difflib  # only when there is something to suggest: off the start-up path
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""
 
@@ -190,6 +191,16 @@ def _explain(error: Any, manifest: Manifest) -> Iterator[Issue]:
     yield span, f"`{name}`: {error.message}", path
 
 
+# Keywords about a mapping's keys: each of their errors names its own child node.
+_CHILD_KEYWORDS = frozenset({"required", "additionalProperties"})
+# Keywords about the value itself, most telling first; others rank after these.
+_VALUE_KEYWORDS = ("type", "const", "enum", "format", "pattern")
+
+
+def _rank(keyword: str) -> int:
+    return _VALUE_KEYWORDS.index(keyword) if keyword in _VALUE_KEYWORDS else len(_VALUE_KEYWORDS)
+
+
 def validate(manifest: Manifest) -> list[Issue]:
     """Schema issues of one manifest, one per real problem, in document order."""
     data = manifest.data
@@ -197,12 +208,26 @@ def validate(manifest: Manifest) -> list[Issue]:
     if "apiVersion" in data and version not in KNOWN_API_VERSIONS:
         known = ", ".join(KNOWN_API_VERSIONS)
         return [(manifest.span(("apiVersion",)), f"unknown apiVersion {_shown(version)}; this checker knows {known}", ("apiVersion",))]
+    # The common case, a valid manifest, never imports jsonschema (checker/fastschema.py).
+    quick = fastschema.is_valid(load_schema("v1"), data)
+    if quick:
+        return []
     validator = manifest_validator("v1")
-    if validator.is_valid(data):  # the common case pays for one cheap pass only
+    if quick is None and validator.is_valid(data):  # a schema fastschema cannot compile
         return []
     issues: list[Issue] = []
     seen: set[tuple[PathT, str]] = set()
-    for error in validator.iter_errors(data):
+    errors = list(validator.iter_errors(data))
+    # A value can fail several keywords at once (`target: 5` fails both `type` and
+    # `enum`); that is one problem, reported once, by the most telling keyword.
+    best: dict[PathT, int] = {}
+    for error in errors:
+        if error.validator not in _CHILD_KEYWORDS:
+            path = tuple(error.absolute_path)
+            best[path] = min(best.get(path, len(_VALUE_KEYWORDS)), _rank(error.validator))
+    for error in errors:
+        if error.validator not in _CHILD_KEYWORDS and _rank(error.validator) > best[tuple(error.absolute_path)]:
+            continue
         for span, text, path in _explain(error, manifest):
             if (path, text) in seen:
                 continue

@@ -83,3 +83,37 @@ def test_our_own_schemas_resolve_each_other_offline(monkeypatch):
     # `severity` refers into config.schema.json by its $id: resolved from disk, not fetched.
     assert not validator.is_valid({"apiVersion": "aipolicy/policy-v1", "severity": {"AIP-OWN-005": "loud"}})
     assert validator.is_valid({"apiVersion": "aipolicy/policy-v1", "severity": {"AIP-OWN-005": "error"}})
+
+
+def test_bare_aipolicy_prints_help_and_exits_0(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Usage: aipolicy") and "check" in out
+
+
+def test_output_never_overwrites_a_manifest(tmp_path, monkeypatch, capsys):
+    manifest = tmp_path / "ai-production.yaml"
+    original = (REPO / "examples" / "exploration" / "ai-production.yaml").read_text(encoding="utf-8")
+    manifest.write_text(original, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "ai-production.yaml", "--format", "json", "--output", "ai-production.yaml"]) == 2
+    assert manifest.read_text(encoding="utf-8") == original
+    assert "refusing to write a report over a manifest" in capsys.readouterr().err
+
+
+def test_empty_no_color_does_not_disable_colour(monkeypatch):
+    from checker.cli import _want_color
+
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("NO_COLOR", "")
+    assert _want_color(False) is True
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert _want_color(False) is False
+
+
+def test_error_at_end_of_stream_points_at_the_last_line(tmp_path):
+    from checker.manifest import load
+
+    problems = load(b"a: [1,\n  2\n", "x.yaml")
+    assert isinstance(problems, list)
+    assert (problems[0].span.line, problems[0].span.column) == (2, 4)

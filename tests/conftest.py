@@ -1,0 +1,97 @@
+"""Shared test helpers: where things are, the shared conformance data, running aipolicy.
+
+Kept small and generic; modules keep their own specialised fixtures.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"  # the project's shared spec and conformance data, beside the repository
+
+# Variables that change what `aipolicy check` prints, whatever the test intends.
+_NOISY_ENV = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR", "FORCE_COLOR")
+
+
+def require_shared(*parts: str) -> Path:
+    """A path under ../shared; skipped when absent, a failure when absent under CI."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing and CI is set: the shared conformance data must be present")
+        pytest.skip(f"{path} is not present (shared data lives beside the repository)")
+    return path
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The current environment minus output-changing variables, plus `extra`.
+
+    The repository goes first on PYTHONPATH so `python -m checker` runs this
+    checkout even where it is not installed.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in _NOISY_ENV}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env.update(extra)
+    return env
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Hypothesis keeps caches in ./.hypothesis even with database=None, from collection
+    # on; tests never write into the repository, so its home moves to the temp folder.
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a container user without a name
+        user = "anyone"
+    home = Path(tempfile.gettempdir()) / f"aipolicy-tests-hypothesis-{user}"
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(home))
+    configuration = sys.modules.get("hypothesis.configuration")
+    if configuration is not None and hasattr(configuration, "set_hypothesis_home_dir"):
+        configuration.set_hypothesis_home_dir(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"])
+
+
+@pytest.fixture()
+def run_aipolicy() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `python -m checker ARGS` in a subprocess (tracebacks, exit codes, terminals).
+
+    The timeout only turns a hang into a failure; no test asserts on time.
+    """
+
+    def run(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "checker", *args],
+            cwd=cwd, env=env if env is not None else subprocess_env(),
+            capture_output=True, text=True, encoding="utf-8", errors="replace",
+            timeout=timeout, check=False,
+        )
+
+    return run
+
+
+@pytest.fixture()
+def child_env() -> Callable[..., dict[str, str]]:
+    """`child_env(NO_COLOR="1")`: subprocess_env as a fixture, for tests that run processes themselves."""
+    return subprocess_env
+
+
+@pytest.fixture()
+def shared_path() -> Callable[..., Path]:
+    """`shared_path("conformance", "sarif")`: require_shared as a fixture."""
+    return require_shared
+
+
+@pytest.fixture()
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """In-process runs see no GitHub Actions or colour variables from the outside."""
+    for key in _NOISY_ENV:
+        monkeypatch.delenv(key, raising=False)
+    return monkeypatch
