@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from checker.checks import values
 from checker.findings import Finding, ManifestResult, Severity
 from checker.manifest import Manifest, PathT, json_path
+from checker.gitrules import skipped as git_skipped
 from checker.policy import UNWAIVABLE, Policy, Problem, Rule, RuleContext
 
 if TYPE_CHECKING:
@@ -42,7 +43,14 @@ def _normalise_waiver_path(path: Any) -> str:
 
 
 def _span(m: Manifest, problem: Problem):
-    return m.key_span(problem.path) if problem.missing else m.span(problem.path)
+    if problem.missing:
+        return m.key_span(problem.path)
+    path = tuple(problem.path)
+    if isinstance(m.get(path), (dict, list)) and path in m.key_spans:
+        # A problem with a whole section (`rollback has no target`) belongs on its key,
+        # not on the first line inside it.
+        return m.key_spans[path]
+    return m.span(path)
 
 
 def _finding(rule: Rule, severity: Severity, m: Manifest, problem: Problem) -> Finding:
@@ -130,14 +138,17 @@ def _apply(waivers: list[Waiver], findings: list[Finding], problems: dict[str, l
 def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: ManifestResult) -> None:
     high = m.data.get("risk_tier") == "high"
     view = _effective_data(m, stage)
-    ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage)
+    git = options.git.facts(m, options) if getattr(options, "git", None) is not None else None
+    ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage, git=git)
     # The diagnostic judges question-tagged rules as at production, whatever the stage.
-    prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production")
+    prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production", git=git)
     findings: list[Finding] = []
     for_questions: dict[str, list[Problem]] = {}
     for rule in policy.rules.values():
         if rule.id in ("AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001", "AIP-DIAG-001"):
             continue
+        if rule.tags and git_skipped(rule, git):
+            continue  # a git rule outside a repository, or AIP-GIT-001 without a base ref
         severity = rule.severity_at(stage, high)
         if severity is not None:
             result.rules_evaluated.append(rule.id)

@@ -315,7 +315,7 @@ class Policy:
                 out.rules[rule_id] = replace(rule, severity=severity)
         return out
 
-    def evaluate(self, m: Manifest, stage: str, options: Options, result: ManifestResult, *, schema_broken: bool) -> None:
+    def evaluate(self, m: Manifest, stage: str, options: Options, result: ManifestResult) -> None:
         from checker import evaluate as evaluate_mod
 
         evaluate_mod.evaluate(self, m, stage, options, result)

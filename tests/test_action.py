@@ -91,9 +91,9 @@ def test_every_input_reaches_the_steps_through_env_or_with() -> None:
         assert f"inputs.{name} }}}}" in passed, f"input {name!r} is not passed to any step"
 
 
-def test_changed_only_is_not_wired_to_a_flag_aipolicy_lacks() -> None:
+def test_changed_only_maps_to_the_cli_flag_only_when_true() -> None:
     script = _run_step()["run"]
-    assert "--changed" not in script
+    assert script.count("--changed-only") == 1
 
 
 def test_example_workflow_grants_only_what_sarif_upload_needs() -> None:
@@ -269,11 +269,14 @@ def test_empty_format_with_sarif_still_annotates(tmp_path: Path) -> None:
     assert argv == ["check", "--format=sarif", "--output=x.sarif", "--format=github", "--", "."]
 
 
-def test_changed_only_is_announced_as_ignored(tmp_path: Path) -> None:
-    proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"changed-only": "true", "stage": "pilot"}))
+def test_changed_only_true_passes_the_flag_and_false_does_not(tmp_path: Path) -> None:
+    (tmp_path / "on").mkdir(); (tmp_path / "off").mkdir()
+    proc, argv = _run_with_stub(tmp_path / "on", _github_inputs(**{"changed-only": "true", "stage": "pilot"}))
+    assert proc.returncode == 0, proc.stderr
+    assert argv is not None and "--changed-only" in argv and argv[-2:] == ["--", "."]
+    proc, argv = _run_with_stub(tmp_path / "off", _github_inputs(**{"changed-only": "false", "stage": "pilot"}))
     assert proc.returncode == 0, proc.stderr
     assert argv == ["check", "--format=github", "--stage=pilot", "--", "."]
-    assert re.search(r"^::notice title=aipolicy::changed-only ", proc.stdout, re.MULTILINE), proc.stdout
 
 
 def test_the_exit_code_of_aipolicy_is_the_exit_code_of_the_step(tmp_path: Path) -> None:

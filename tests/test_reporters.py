@@ -34,7 +34,7 @@ def _run(args: list[str], monkeypatch, cwd: Path, env: dict[str, str] | None = N
     for key, value in (env or {}).items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout
 
 
 HOSTILE = """\

@@ -1,0 +1,630 @@
+"""Git-aware checking against real, throwaway git repositories.
+
+Every repository is built in tmp_path with fixed authors and dates, `git init -b
+main`, and no user or system git configuration (HOME, GIT_CONFIG_GLOBAL and
+GIT_CONFIG_NOSYSTEM point away from the real ones, for the git we run and for
+the git aipolicy runs). Shallow clones are made from a local repository over
+file://; nothing here touches a network or the real checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from checker.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TODAY = "2026-11-26"
+DAY = "2026-11-20T12:00:00+00:00"  # the default commit date: recent, so evidence is fresh
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _clean_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITHUB_"))}
+    env.update({
+        "HOME": str(home),
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Ada Tester",
+        "GIT_AUTHOR_EMAIL": "ada@tests.invalid",
+        "GIT_COMMITTER_NAME": "Ada Tester",
+        "GIT_COMMITTER_EMAIL": "ada@tests.invalid",
+    })
+    return env
+
+
+class Repo:
+    def __init__(self, path: Path, env: dict[str, str], init: bool = True) -> None:
+        self.path, self.env = path, env
+        if init:
+            path.mkdir(parents=True, exist_ok=True)
+            self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str, date: str = DAY) -> str:
+        env = {**self.env, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        proc = subprocess.run(["git", *args], cwd=self.path, env=env, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
+        return proc.stdout
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def commit(self, message: str = "change", date: str = DAY) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, date=date)
+
+
+def manifest(folder: str, system_id: str = "ticket-router", *, stage: str = "production",
+             threshold: float = 0.2, extra: str = "") -> str:
+    """A production manifest whose refs live under `folder` (create them with refs())."""
+    return f"""\
+apiVersion: aipolicy/v1
+system: {{id: {system_id}, name: Router, description: Routes tickets, type: classifier}}
+stage: {stage}
+owners:
+  technical: {{name: Priya Raman, contact: priya.raman@acme-corp.io}}
+  business: {{name: Daniel Okafor, contact: daniel.okafor@acme-corp.io, process: Triage}}
+data:
+  sources:
+    - name: tickets
+      refresh: {{mode: automated, schedule: "0 2 * * *", pipeline_ref: {folder}/pipeline.py}}
+      validation: {{suite_ref: {folder}/suite.yaml}}
+monitoring:
+  outcome_accuracy:
+    metric: macro_f1
+    threshold: 0.85
+    cadence: weekly
+    evidence_ref: {folder}/evidence.md
+  drift:
+    - target: prediction
+      method: psi
+      threshold: {threshold}
+      reference: training
+  alerts:
+    - {{name: drift, route: {{channel: slack, target: "#router"}}, runbook_ref: {folder}/runbook.md}}
+{extra}"""
+
+
+REF_FILES = ("pipeline.py", "suite.yaml", "evidence.md", "runbook.md")
+
+
+def refs(repo: Repo, folder: str) -> None:
+    for name in REF_FILES:
+        repo.write(f"{folder}/{name}", f"{name}\n")
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch) -> dict[str, str]:
+    """The clean git environment, also applied to this process (aipolicy runs in it)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    clean = _clean_env(home)
+    for key in list(os.environ):
+        if key.startswith(("GIT_", "GITHUB_")) or key in ("NO_COLOR", "FORCE_COLOR"):
+            monkeypatch.delenv(key, raising=False)
+    for key in ("HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
+        monkeypatch.setenv(key, clean[key])
+    return clean
+
+
+@pytest.fixture
+def repo(tmp_path, env) -> Repo:
+    """A repository with one manifest at services/router and a CODEOWNERS covering it."""
+    r = Repo(tmp_path / "work tree", env)
+    r.write(".github/CODEOWNERS", "* @platform-team\n")
+    r.write("services/router/ai-production.yaml", manifest("services/router"))
+    refs(r, "services/router")
+    r.commit("first")
+    return r
+
+
+class Run:
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.code, self.stdout, self.stderr = code, stdout, stderr
+        self.json = json.loads(stdout) if stdout.lstrip().startswith("{") else None
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted(m["path"] for m in self.json["manifests"])
+
+    def git(self, rule: str | None = None) -> list[dict]:
+        return [f for f in self.json["findings"] if f["rule"].startswith(rule or "AIP-GIT-")]
+
+
+@pytest.fixture
+def aip(monkeypatch, capsys):
+    """Run `aipolicy check` in a folder through the real entry point (exit codes, stderr)."""
+
+    def run(cwd: Path, *args: str, fmt: str = "json") -> Run:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(["check", *args, "--today", TODAY, "--format", fmt])
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if needle in line)
+
+
+# -- --changed-since: which manifests are checked ------------------------------------------------
+
+
+def test_changed_since_checks_added_modified_and_renamed_manifests_and_notes_deleted_ones(repo, aip):
+    for name in ("kept", "modified", "renamed", "deleted"):
+        repo.write(f"{name}/ai-production.yaml", manifest(name, f"sys-{name}"))
+        refs(repo, name)
+    repo.commit("four more")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("modified/ai-production.yaml", manifest("modified", "sys-modified", threshold=0.1))
+    repo.git("mv", "renamed/ai-production.yaml", "renamed/router.ai-production.yaml")
+    repo.git("rm", "-q", "deleted/ai-production.yaml")
+    repo.write("added/ai-production.yaml", manifest("added", "sys-added"))
+    refs(repo, "added")
+    repo.commit("feature work")
+
+    run = aip(repo.path, "--changed-since", "main")
+    assert run.paths == ["added/ai-production.yaml", "modified/ai-production.yaml", "renamed/router.ai-production.yaml"]
+    assert "deleted/ai-production.yaml was deleted since main" in run.stderr
+    assert "renamed/ai-production.yaml" not in run.stderr  # a rename is not a deletion
+
+
+def test_uncommitted_and_untracked_manifests_count_as_changed(repo, aip):
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.1))  # not staged
+    repo.write("new/ai-production.yaml", manifest("new", "sys-new"))  # untracked
+    run = aip(repo.path, "--changed-since", "HEAD")
+    assert run.paths == ["new/ai-production.yaml", "services/router/ai-production.yaml"]
+
+
+def test_a_repository_with_200_manifests_and_3_changed_checks_exactly_those_3(tmp_path, env, aip):
+    r = Repo(tmp_path / "big", env)
+    r.write(".github/CODEOWNERS", "* @platform-team\n")
+    refs(r, "shared")
+    for i in range(200):
+        r.write(f"systems/s{i:03}/ai-production.yaml", manifest("shared", f"sys-{i:03}"))
+    r.commit("200 systems")
+    changed = ["systems/s007/ai-production.yaml", "systems/s100/ai-production.yaml", "systems/s199/ai-production.yaml"]
+    for rel in changed:
+        r.write(rel, manifest("shared", "sys-" + rel.split("/")[1][1:], threshold=0.1))
+    r.commit("tighten three thresholds")
+
+    run = aip(r.path, "--changed-since", "HEAD~1")
+    assert run.paths == changed
+    assert run.json["summary"]["files"] == 3
+
+
+def test_git_work_is_batched_one_history_walk_for_all_manifests(tmp_path, env, monkeypatch, aip):
+    import git as gitpython
+
+    from checker import gitrepo
+
+    r = Repo(tmp_path / "batch", env)
+    r.write(".github/CODEOWNERS", "* @platform-team\n")
+    for i in range(60):
+        refs(r, f"systems/s{i:02}")
+        r.write(f"systems/s{i:02}/ai-production.yaml", manifest(f"systems/s{i:02}", f"sys-{i:02}"))
+    r.commit("sixty systems")
+    r.write("systems/s01/ai-production.yaml", manifest("systems/s01", "sys-01", threshold=0.1))
+    r.commit("one change")
+
+    commands: list[str] = []
+    plain = gitrepo._git
+
+    def counting_git(root, *args, **kw):
+        commands.append(args[0])
+        return plain(root, *args, **kw)
+
+    execute = gitpython.cmd.Git.execute
+
+    def counting_execute(self, command, *args, **kw):
+        commands.append(command[1] if not isinstance(command, str) else command.split()[1])
+        return execute(self, command, *args, **kw)
+
+    monkeypatch.setattr(gitrepo, "_git", counting_git)
+    monkeypatch.setattr(gitpython.cmd.Git, "execute", counting_execute)
+    run = aip(r.path)
+    assert run.json["summary"]["files"] == 60
+    assert commands.count("log") == 1  # one walk for 120 evidence files
+    assert commands.count("ls-files") == 1  # one index listing for 240 refs
+    assert len(commands) <= 12, commands
+    assert not {"fetch", "clone", "pull", "push", "ls-remote", "remote"} & set(commands)
+
+    commands.clear()
+    run = aip(r.path, "--changed-since", "HEAD~1")
+    assert run.paths == ["systems/s01/ai-production.yaml"]
+    assert commands.count("diff") == 1 and commands.count("log") <= 1
+    assert len(commands) <= 16, commands
+
+
+def test_changed_since_works_from_a_subdirectory(repo, aip):
+    repo.write("other/ai-production.yaml", manifest("other", "sys-other"))
+    refs(repo, "other")
+    repo.write("services/gone/ai-production.yaml", manifest("services/router", "sys-gone"))
+    repo.commit("more")
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.4))
+    repo.write("other/ai-production.yaml", manifest("other", "sys-other", threshold=0.1))
+    repo.git("rm", "-q", "services/gone/ai-production.yaml")
+
+    run = aip(repo.path / "services", ".", "--changed-since", "HEAD")
+    assert run.paths == ["router/ai-production.yaml"]  # relative to the current folder; other/ is not under `.`
+    [weakened] = run.git("AIP-GIT-001")
+    assert weakened["path"] == "router/ai-production.yaml"
+    assert "gone/ai-production.yaml was deleted since HEAD" in run.stderr
+
+
+def test_a_manifest_renamed_in_the_change_is_compared_with_its_old_path(repo, aip):
+    repo.git("checkout", "-q", "-b", "move")
+    repo.git("mv", "services/router", "services/ticket-router")
+    moved = repo.path / "services/ticket-router/ai-production.yaml"
+    moved.write_text(manifest("services/ticket-router", threshold=0.4), encoding="utf-8")
+    repo.commit("move and relax")
+
+    run = aip(repo.path, "--changed-since", "main")
+    assert run.paths == ["services/ticket-router/ai-production.yaml"]
+    [finding] = run.git("AIP-GIT-001")
+    assert finding["message"] == "drift threshold for `prediction` raised from 0.2 to 0.4 since main"
+    assert "was deleted" not in run.stderr
+
+
+def test_detached_head_works(repo, aip):
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.4))
+    repo.commit("relax")
+    repo.git("checkout", "-q", "--detach", "HEAD")
+    run = aip(repo.path, "--changed-since", "HEAD~1")
+    assert run.paths == ["services/router/ai-production.yaml"]
+    assert len(run.git("AIP-GIT-001")) == 1
+
+
+def test_changed_since_compares_with_where_the_branch_left_the_base(repo, aip):
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("feature/ai-production.yaml", manifest("feature", "sys-feature"))
+    refs(repo, "feature")
+    repo.commit("feature")
+    repo.git("checkout", "-q", "main")
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.1))
+    repo.commit("main moves on")
+    repo.git("checkout", "-q", "feature")
+    # The router changed on main after the branch left it: not this branch's change.
+    run = aip(repo.path, "--changed-since", "main")
+    assert run.paths == ["feature/ai-production.yaml"]
+
+
+def test_paths_with_spaces_and_unicode(tmp_path, env, aip):
+    r = Repo(tmp_path / "dépôt", env)
+    r.write(".github/CODEOWNERS", "/équipe\\ données/ @data-team\n")
+    folder = "équipe données/modèle 1"
+    refs(r, folder)
+    r.write(f"{folder}/ai-production.yaml", manifest(folder, extra="governance: {model_card_ref: 'docs/carte modèle.md'}\n"))
+    r.commit("first")
+    r.write(f"{folder}/ai-production.yaml", manifest(folder, threshold=0.3, extra="governance: {model_card_ref: 'docs/carte modèle.md'}\n"))
+    r.write("docs/carte modèle.md", "untracked card\n")
+
+    run = aip(r.path, "--changed-since", "HEAD")
+    assert run.paths == [f"{folder}/ai-production.yaml"]
+    rules = sorted(f["rule"] for f in run.git())
+    assert rules == ["AIP-GIT-001", "AIP-GIT-004"]  # CODEOWNERS covers the escaped-space folder
+    [untracked] = run.git("AIP-GIT-004")
+    assert "docs/carte modèle.md" in untracked["message"]
+
+
+# -- exit 2: refs that cannot be used -------------------------------------------------------------
+
+
+def test_a_ref_that_does_not_exist_is_exit_2_naming_it(repo, aip):
+    run = aip(repo.path, "--changed-since", "no-such-branch")
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "no-such-branch" in run.stderr and "Traceback" not in run.stderr
+    run = aip(repo.path, "--changed-since=--output=/tmp/x")  # never reaches git as an option
+    assert run.code == 2 and "not a branch, tag or commit name" in run.stderr
+
+
+def test_changed_since_and_changed_only_together_are_a_usage_error(repo, aip):
+    run = aip(repo.path, "--changed-since", "main", "--changed-only")
+    assert run.code == 2 and "not both" in run.stderr
+
+
+def test_changed_since_outside_a_repository_is_exit_2(tmp_path, env, aip):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain/ai-production.yaml").write_text(manifest("plain"), encoding="utf-8")
+    run = aip(tmp_path / "plain", "--changed-since", "main")
+    assert run.code == 2 and "not inside a git repository" in run.stderr
+
+
+def _shallow_feature_clone(tmp_path: Path, env: dict[str, str], single_branch: bool) -> Repo:
+    origin = Repo(tmp_path / "origin", env)
+    origin.write(".github/CODEOWNERS", "* @platform-team\n")
+    origin.write("services/router/ai-production.yaml", manifest("services/router"))
+    refs(origin, "services/router")
+    origin.commit("first")
+    origin.write("services/other/ai-production.yaml", manifest("services/router", "sys-other"))
+    origin.commit("second on main")
+    origin.git("checkout", "-q", "-b", "feature")
+    origin.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.3))
+    origin.commit("feature")
+    clone = tmp_path / "clone"
+    branches = ["--single-branch"] if single_branch else ["--no-single-branch"]
+    subprocess.run(["git", "clone", "-q", "--depth", "1", *branches, "--branch", "feature",
+                    f"file://{origin.path}", str(clone)], env=env, check=True, capture_output=True)
+    return Repo(clone, env, init=False)
+
+
+def test_a_shallow_clone_without_the_base_ref_says_how_to_fetch_it(tmp_path, env, monkeypatch, aip):
+    clone = _shallow_feature_clone(tmp_path, env, single_branch=True)
+    assert clone.git("rev-parse", "--is-shallow-repository").strip() == "true"
+    run = aip(clone.path, "--changed-since", "origin/main")
+    assert run.code == 2 and run.stdout == ""
+    assert "shallow" in run.stderr and "fetch-depth: 0" in run.stderr and "git fetch origin main" in run.stderr
+
+    monkeypatch.setenv("GITHUB_BASE_REF", "main")
+    run = aip(clone.path, "--changed-only")
+    assert run.code == 2 and "fetch-depth: 0" in run.stderr and "origin/main" in run.stderr
+
+
+def test_a_shallow_clone_with_the_base_tip_compares_with_it(tmp_path, env, aip):
+    clone = _shallow_feature_clone(tmp_path, env, single_branch=False)
+    run = aip(clone.path, "--changed-since", "origin/main")
+    assert run.code in (0, 1), run.stderr
+    assert run.paths == ["services/router/ai-production.yaml"]
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == [
+        "drift threshold for `prediction` raised from 0.2 to 0.3 since origin/main"]
+
+
+# -- --changed-only (GitHub pull requests) ---------------------------------------------------------
+
+
+def test_changed_only_uses_the_pull_request_base_falling_back_to_the_local_branch(repo, monkeypatch, aip):
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.4))
+    repo.write("extra/ai-production.yaml", manifest("extra", "sys-extra"))
+    refs(repo, "extra")
+    repo.commit("feature")
+    repo.git("checkout", "-q", "main")
+    repo.write("late/ai-production.yaml", manifest("late", "sys-late"))
+    refs(repo, "late")
+    repo.commit("main moves on")
+    repo.git("checkout", "-q", "feature")
+
+    monkeypatch.setenv("GITHUB_BASE_REF", "main")  # there is no origin/main: `main` is used
+    run = aip(repo.path, "--changed-only")
+    assert run.paths == ["extra/ai-production.yaml", "services/router/ai-production.yaml"]
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == ["drift threshold for `prediction` raised from 0.2 to 0.4 since main"]
+
+    repo.git("update-ref", "refs/remotes/origin/main", "main~1")  # origin/main wins when it exists
+    run = aip(repo.path, "--changed-only")
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == ["drift threshold for `prediction` raised from 0.2 to 0.4 since origin/main"]
+
+
+def test_changed_only_outside_a_pull_request_checks_everything_with_a_note(repo, aip):
+    repo.write("b/ai-production.yaml", manifest("b", "sys-b"))
+    refs(repo, "b")
+    repo.commit("b")
+    run = aip(repo.path, "--changed-only")
+    assert run.paths == ["b/ai-production.yaml", "services/router/ai-production.yaml"]
+    assert "not a pull request" in run.stderr
+
+
+# -- AIP-GIT-001 end to end ------------------------------------------------------------------------
+
+
+def test_weakened_threshold_is_reported_at_its_line_in_the_new_file(repo, aip):
+    path = repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.4))
+    run = aip(repo.path, "--changed-since", "HEAD", "--select", "AIP-GIT")
+    [finding] = run.git()
+    assert finding["rule"] == "AIP-GIT-001" and finding["severity"] == "error"
+    assert finding["line"] == _line_of(path, "threshold: 0.4")
+    assert finding["message"] == "drift threshold for `prediction` raised from 0.2 to 0.4 since HEAD"
+    assert run.code == 1
+
+
+def test_a_removed_alert_is_reported_at_the_alerts_key_line(repo, aip):
+    second = "    - {name: accuracy, route: {channel: pagerduty, target: router}, runbook_ref: services/router/runbook.md}\n"
+    both = manifest("services/router").replace("  alerts:\n", "  alerts:\n" + second)
+    repo.write("services/router/ai-production.yaml", both)
+    repo.commit("two alerts")
+    path = repo.write("services/router/ai-production.yaml", manifest("services/router"))  # `accuracy` is gone
+    run = aip(repo.path, "--changed-since", "HEAD", "--select", "AIP-GIT-001")
+    [finding] = run.git()
+    assert finding["line"] == _line_of(path, "alerts:")
+    assert finding["message"] == "alert `accuracy` removed since HEAD"
+
+
+def test_a_waiver_accepts_a_weakening_and_keeps_it_visible(repo, aip):
+    waiver = """\
+waivers:
+  - rule: AIP-GIT-001
+    path: monitoring.drift
+    reason: PSI 0.2 fired weekly on seasonal traffic (ML-2210)
+    approved_by: {name: Priya Raman, contact: priya.raman@acme-corp.io}
+    expires: 2027-01-31
+"""
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.4, extra=waiver))
+    run = aip(repo.path, "--changed-since", "HEAD", "--select", "AIP-GIT")
+    [finding] = run.git()
+    assert finding["rule"] == "AIP-GIT-001" and finding["suppressed"] is True
+    assert run.code == 0
+
+
+def test_a_pilot_that_weakens_gets_a_warning(repo, aip):
+    repo.write("services/router/ai-production.yaml", manifest("services/router", stage="pilot"))
+    run = aip(repo.path, "--changed-since", "HEAD", "--select", "AIP-GIT-001")
+    [finding] = run.git()
+    assert finding["severity"] == "warning" and finding["message"] == "stage moved back from production to pilot since HEAD"
+
+
+def test_weakened_commitment_is_not_evaluated_without_a_base_ref(repo, aip):
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.4))
+    run = aip(repo.path, "--select", "AIP-GIT", fmt="junit")
+    assert run.code == 0
+    assert "AIP-GIT-001" not in run.stdout and "AIP-GIT-003" in run.stdout  # JUnit lists the rules evaluated
+
+
+def test_a_manifest_that_did_not_parse_at_the_base_is_not_compared(repo, aip):
+    repo.write("services/router/ai-production.yaml", "stage: [unclosed\n")
+    repo.commit("broken")
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.4))
+    run = aip(repo.path, "--changed-since", "HEAD", "--select", "AIP-GIT")
+    assert run.code == 0 and run.git() == []
+
+
+# -- AIP-GIT-002 end to end ------------------------------------------------------------------------
+
+
+def test_stale_evidence_by_commit_date_and_fresh_after_a_new_commit(tmp_path, env, aip):
+    r = Repo(tmp_path / "evidence", env)
+    r.write(".github/CODEOWNERS", "* @platform-team\n")
+    refs(r, "svc")
+    r.commit("evidence", date="2026-09-01T12:00:00+00:00")
+    path = r.write("svc/ai-production.yaml", manifest("svc"))
+    r.commit("manifest", date="2026-11-25T12:00:00+00:00")
+    os.utime(r.path / "svc/evidence.md")  # a fresh mtime changes nothing: git history decides
+
+    run = aip(r.path, "--select", "AIP-GIT-002")
+    found = {(f["line"], f["json_path"]) for f in run.git()}
+    assert found == {(_line_of(path, "evidence_ref"), "$.monitoring.outcome_accuracy.evidence_ref"),
+                     (_line_of(path, "suite_ref"), "$.data.sources[0].validation.suite_ref")}
+    assert all("last changed in git on 2026-09-01, 86 days ago" in f["message"] for f in run.git())
+    assert run.code == 1
+
+    r.write("svc/evidence.md", "November results\n")  # not committed yet: counts as today
+    assert [f["json_path"] for f in aip(r.path, "--select", "AIP-GIT-002").git()] == [
+        "$.data.sources[0].validation.suite_ref"]
+    r.write("svc/suite.yaml", "suite v2\n")
+    r.commit("fresh evidence", date="2026-11-24T12:00:00+00:00")
+    run = aip(r.path, "--select", "AIP-GIT-002")
+    assert run.git() == [] and run.code == 0
+
+
+def test_stale_evidence_applies_to_production_only(tmp_path, env, aip):
+    r = Repo(tmp_path / "pilot", env)
+    refs(r, "svc")
+    r.write("svc/ai-production.yaml", manifest("svc", stage="pilot"))
+    r.commit("old", date="2025-01-01T12:00:00+00:00")
+    run = aip(r.path, "--select", "AIP-GIT-002")
+    assert run.git() == []
+    run = aip(r.path, "--select", "AIP-GIT-002", "--stage", "production")
+    assert len(run.git()) == 2
+
+
+# -- AIP-GIT-003 and AIP-GIT-004 end to end ----------------------------------------------------------
+
+
+def test_codeowners_missing_is_a_warning_at_the_owners_key(repo, aip):
+    (repo.path / ".github/CODEOWNERS").unlink()
+    run = aip(repo.path, "--select", "AIP-GIT-003")
+    [finding] = run.git()
+    assert finding["severity"] == "warning"
+    assert finding["line"] == _line_of(repo.path / "services/router/ai-production.yaml", "owners:")
+    repo.write("CODEOWNERS", "/services/ @platform-team\n/services/router/\n")
+    [finding] = aip(repo.path, "--select", "AIP-GIT-003").git()
+    assert "CODEOWNERS:2" in finding["message"]
+    repo.write("docs/CODEOWNERS", "* @ignored-because-root-wins\n")
+    repo.write("CODEOWNERS", "/services/router/ai-production.yaml @router-owners\n")
+    assert aip(repo.path, "--select", "AIP-GIT-003").git() == []
+
+
+def test_untracked_ref_is_reported_until_it_is_added(repo, aip):
+    extra = "governance: {model_card_ref: services/router/card.md}\n"
+    path = repo.write("services/router/ai-production.yaml", manifest("services/router", extra=extra))
+    repo.write("services/router/card.md", "card\n")
+    run = aip(repo.path, "--select", "AIP-GIT-004")
+    [finding] = run.git()
+    assert finding["line"] == _line_of(path, "model_card_ref") and finding["severity"] == "error"
+    assert "not tracked by git" in finding["message"]
+    repo.git("add", "services/router/card.md")  # staged is enough: it is in the index
+    assert aip(repo.path, "--select", "AIP-GIT-004").git() == []
+
+
+def test_refs_are_literal_paths_for_git_never_globs_or_options(repo, aip):
+    repo.write("docs/a*.md", "a star, tracked\n")
+    repo.write("docs/--help.md", "looks like an option, tracked\n")
+    repo.write(":odd.md", "looks like pathspec magic, tracked\n")
+    repo.commit("odd names")
+    repo.write("docs/ab.md", "would match the glob a*.md, untracked\n")
+    extra = ("governance: {model_card_ref: 'docs/a*.md', incident_process_ref: 'docs/--help.md', "
+             "decommission_plan_ref: docs/ab.md, x-audit_ref: ':odd.md'}\n")
+    repo.write("services/router/ai-production.yaml", manifest("services/router", extra=extra))
+    run = aip(repo.path, "--select", "AIP-GIT-004")
+    assert [f["json_path"] for f in run.git()] == ["$.governance.decommission_plan_ref"]
+
+
+def test_a_repository_without_commits_works(tmp_path, env, aip):
+    r = Repo(tmp_path / "fresh", env)
+    refs(r, "svc")
+    r.write("svc/ai-production.yaml", manifest("svc"))
+    r.git("add", "svc/ai-production.yaml", "svc/evidence.md", "svc/suite.yaml", "svc/pipeline.py")
+    run = aip(r.path, "--select", "AIP-GIT")
+    assert sorted(f["rule"] for f in run.git()) == ["AIP-GIT-003", "AIP-GIT-004"]  # runbook.md is not added
+    run = aip(r.path, "--changed-since", "HEAD")
+    assert run.code == 2 and "HEAD" in run.stderr
+
+
+# -- without git -----------------------------------------------------------------------------------
+
+
+def test_outside_a_repository_git_rules_are_skipped_with_one_note(tmp_path, env, aip):
+    folder = tmp_path / "no-repo"
+    folder.mkdir()
+    (folder / "ai-production.yaml").write_text(manifest("."), encoding="utf-8")
+    for name in REF_FILES:
+        (folder / name).write_text("x\n", encoding="utf-8")
+    run = aip(folder)
+    assert run.json["summary"]["files"] == 1 and run.git() == []
+    notes = [line for line in run.stderr.splitlines() if "AIP-GIT" in line]
+    assert len(notes) == 1 and "not inside a git repository" in notes[0]
+    assert run.stderr.count("\n") == 1
+    assert aip(folder, "--ignore", "AIP-GIT").stderr == ""  # nothing skipped that was wanted
+
+
+def test_without_the_git_binary_every_file_is_still_checked(repo, tmp_path, monkeypatch, aip):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    run = aip(repo.path)
+    assert run.json["summary"]["files"] == 1 and run.git() == []
+    assert "AIP-GIT" in run.stderr
+
+
+def _modules_after_check(cwd: Path, env: dict[str, str]) -> str:
+    script = (
+        "import sys\n"
+        "from checker.cli import main\n"
+        f"code = main(['check', '.', '--today', '{TODAY}'])\n"
+        "print('GITPYTHON' if 'git' in sys.modules else 'NO-GITPYTHON', code)\n"
+    )
+    env = {**env, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def test_gitpython_is_not_imported_outside_a_repository(tmp_path, env):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "ai-production.yaml").write_text(manifest("."), encoding="utf-8")
+    assert _modules_after_check(folder, env).startswith("NO-GITPYTHON")
+
+
+def test_gitpython_is_not_imported_for_codeowners_and_untracked_refs(tmp_path, env):
+    r = Repo(tmp_path / "pilot", env)
+    refs(r, "svc")
+    r.write("svc/ai-production.yaml", manifest("svc", stage="pilot"))
+    r.commit("pilot")
+    r.write("svc/untracked.md", "x\n")
+    assert _modules_after_check(r.path, env).startswith("NO-GITPYTHON")
+
+
+def test_gitpython_is_imported_when_history_is_needed(repo, env):
+    # The control for the two tests above: a production manifest's evidence needs history.
+    assert _modules_after_check(repo.path, env).startswith("GITPYTHON")

@@ -1,0 +1,433 @@
+"""The git-aware rules as plain functions (checker/gitrules.py): no git, no repository.
+
+AIP-GIT-001 compares two parsed manifests; AIP-GIT-003 matches CODEOWNERS
+patterns; AIP-GIT-002 and AIP-GIT-004 read facts handed to them. The same
+rules against real repositories are in test_git_repo.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from checker import gitrules, manifest
+from checker.gitrules import Changed, CodeOwners, GitFacts
+from checker.manifest import Manifest
+
+TODAY = datetime.date(2026, 11, 26)
+
+BASE = """\
+apiVersion: aipolicy/v1
+system: {id: ticket-router, name: Router, description: Routes tickets, type: classifier}
+stage: production
+owners:
+  technical: {name: Priya Raman, contact: priya.raman@acme-corp.io}
+  business: {name: Daniel Okafor, contact: daniel.okafor@acme-corp.io, process: Triage}
+data:
+  sources:
+    - name: tickets
+      owner: {name: Aisha Bello, contact: aisha.bello@acme-corp.io}
+      refresh: {mode: automated, schedule: P1D}
+      validation: {suite_ref: validation/tickets.yaml}
+    - name: catalog
+      refresh: {mode: automated, schedule: "0 2 * * *"}
+      validation: {suite_ref: validation/catalog.yaml}
+monitoring:
+  outcome_accuracy:
+    metric: macro_f1
+    threshold: 0.85
+    cadence: weekly
+    label_delay: P3D
+    evidence_ref: evidence/accuracy.md
+  drift:
+    - {target: features, features: [channel, language], method: psi, threshold: 0.2, reference: training}
+    - {target: prediction, method: ks, threshold: 0.05, reference: trailing_window}
+  alerts:
+    - {name: accuracy-low, route: {channel: pagerduty, target: router}, runbook_ref: runbooks/accuracy.md}
+    - {name: drift, route: {channel: slack, target: "#router"}, runbook_ref: runbooks/drift.md}
+  watchers:
+    primary: {name: Tomás Silva, contact: tomas.silva@acme-corp.io}
+    backup: {name: Priya Raman, contact: priya.raman@acme-corp.io}
+rollback:
+  strategy: alias_swap
+  rto: PT1H
+retraining:
+  triggers: [drift, performance]
+  cadence: monthly
+  max_model_age: P90D
+  approval:
+    approver: {name: Priya Raman, contact: priya.raman@acme-corp.io}
+    max_lead_time: P3D
+waivers:
+  - rule: AIP-DATA-003
+    reason: suite lands with the new pipeline
+    approved_by: {name: Rahul Mehta, contact: rahul.mehta@acme-corp.io}
+    expires: 2027-01-31
+"""
+
+
+def _load(text: str, name: str = "ai-production.yaml") -> Manifest:
+    loaded = manifest.load(text.encode("utf-8"), name)
+    assert isinstance(loaded, Manifest), loaded
+    return loaded
+
+
+def _weakened(new_text: str, base_text: str = BASE) -> list[gitrules.Problem]:
+    new, base = _load(new_text), _load(base_text, "origin/main:ai-production.yaml")
+    stage = new.data.get("stage")
+    facts = GitFacts(Path("."), "ai-production.yaml", stage, base, "origin/main")
+    return gitrules.weakened_commitment(new, base, facts)
+
+
+def _edit(old: str, new: str, text: str = BASE) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def _line(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+# -- AIP-GIT-001: what counts as weaker ------------------------------------------------------
+
+
+def test_an_unchanged_manifest_weakens_nothing():
+    assert _weakened(BASE) == []
+
+
+def test_a_new_manifest_without_a_base_version_is_not_compared():
+    facts = GitFacts(Path("."), "ai-production.yaml", "production", None, "origin/main")
+    assert gitrules.weakened_commitment(_load(BASE), None, facts) == []
+
+
+def test_raised_drift_threshold_names_old_and_new_value_and_the_base_ref():
+    text = _edit("method: psi, threshold: 0.2", "method: psi, threshold: 0.4")
+    [problem] = _weakened(text)
+    assert problem.message == "drift threshold for `features` [channel, language] raised from 0.2 to 0.4 since origin/main"
+    assert problem.path == ("monitoring", "drift", 0, "threshold") and not problem.missing
+
+
+def test_lowered_drift_threshold_is_stricter_for_distance_methods():
+    assert _weakened(_edit("method: psi, threshold: 0.2", "method: psi, threshold: 0.1")) == []
+
+
+def test_p_value_threshold_lowered_is_weaker_and_raised_is_stricter():
+    [problem] = _weakened(_edit("method: ks, threshold: 0.05", "method: ks, threshold: 0.01"))
+    assert "lowered from 0.05 to 0.01" in problem.message and "`prediction`" in problem.message
+    assert _weakened(_edit("method: ks, threshold: 0.05", "method: ks, threshold: 0.1")) == []
+
+
+def test_drift_monitors_are_matched_by_identity_not_by_position():
+    lines = BASE.splitlines(keepends=True)
+    psi = next(i for i, line in enumerate(lines) if "method: psi" in line)
+    lines[psi], lines[psi + 1] = lines[psi + 1], lines[psi]  # same monitors, other order
+    assert _weakened("".join(lines)) == []
+
+
+def test_removed_drift_monitor_is_reported_at_the_list_key():
+    text = _edit("    - {target: prediction, method: ks, threshold: 0.05, reference: trailing_window}\n", "")
+    [problem] = _weakened(text)
+    assert problem.path == ("monitoring", "drift") and problem.missing
+    assert problem.message.startswith("drift monitor `prediction` with ks removed since origin/main")
+
+
+def test_a_drift_monitor_that_changed_method_is_called_removed_with_a_hint():
+    [problem] = _weakened(_edit("method: ks, threshold: 0.05", "method: js, threshold: 0.1"))
+    assert "`prediction` with ks removed" in problem.message and "with js was added" in problem.message
+
+
+def test_a_feature_dropped_from_a_drift_monitor_is_reported():
+    [problem] = _weakened(_edit("features: [channel, language]", "features: [channel]"))
+    assert "no longer watches language" in problem.message
+
+
+def test_removed_alert_is_matched_by_name_and_reported_at_the_alerts_key():
+    text = _edit("    - {name: drift, route: {channel: slack, target: \"#router\"}, runbook_ref: runbooks/drift.md}\n", "")
+    [problem] = _weakened(text)
+    assert problem.message == "alert `drift` removed since origin/main"
+    assert problem.path == ("monitoring", "alerts") and problem.missing
+    # Reordering alerts removes nothing.
+    lines = BASE.splitlines(keepends=True)
+    first = _line(BASE, "name: accuracy-low") - 1
+    lines[first], lines[first + 1] = lines[first + 1], lines[first]
+    assert _weakened("".join(lines)) == []
+
+
+def test_removed_data_source_and_removed_source_owner():
+    text = _edit("""    - name: catalog
+      refresh: {mode: automated, schedule: "0 2 * * *"}
+      validation: {suite_ref: validation/catalog.yaml}
+""", "")
+    [problem] = _weakened(text)
+    assert problem.message == "data source `catalog` removed since origin/main" and problem.path == ("data", "sources")
+    [owner] = _weakened(_edit("      owner: {name: Aisha Bello, contact: aisha.bello@acme-corp.io}\n", ""))
+    assert "owner of data source `tickets` (Aisha Bello) removed" in owner.message
+    assert owner.path == ("data", "sources", 0)
+
+
+def test_removed_owner_names_the_person():
+    [problem] = _weakened(_edit("  business: {name: Daniel Okafor, contact: daniel.okafor@acme-corp.io, process: Triage}\n", ""))
+    assert problem.message == "owner `owners.business` (Daniel Okafor) removed since origin/main"
+    assert problem.path == ("owners", "business") and problem.missing
+
+
+def test_an_owner_replaced_by_a_placeholder_counts_as_removed():
+    [problem] = _weakened(_edit("primary: {name: Tomás Silva, contact: tomas.silva@acme-corp.io}", "primary: {name: TBD, contact: TBD}"))
+    assert "`monitoring.watchers.primary` (Tomás Silva) removed" in problem.message
+
+
+def test_a_removed_section_is_reported_once_not_once_per_field_inside_it():
+    start, end = _line(BASE, "  watchers:"), _line(BASE, "    backup:")
+    lines = BASE.splitlines(keepends=True)
+    text = "".join(lines[:start - 1] + lines[end:])
+    [problem] = _weakened(text)
+    assert problem.message == "section `monitoring.watchers` removed since origin/main"
+    assert problem.path == ("monitoring", "watchers") and problem.missing
+
+
+def test_a_removed_top_level_section_is_one_finding():
+    start, end = _line(BASE, "retraining:"), _line(BASE, "    max_lead_time: P3D")
+    lines = BASE.splitlines(keepends=True)
+    [problem] = _weakened("".join(lines[:start - 1] + lines[end:]))
+    assert problem.message == "section `retraining` removed since origin/main"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("rto: PT1H", "rto: PT4H", "`rollback.rto` lengthened from PT1H to PT4H"),
+    ("  cadence: monthly", "  cadence: quarterly", "`retraining.cadence` lengthened from monthly to quarterly"),
+    ("cadence: weekly", "cadence: monthly", "`monitoring.outcome_accuracy.cadence` lengthened from weekly to monthly"),
+    ("max_model_age: P90D", "max_model_age: P180D", "`retraining.max_model_age` lengthened from P90D to P180D"),
+    ("label_delay: P3D", "label_delay: 2w", "`monitoring.outcome_accuracy.label_delay` lengthened from P3D to 2w"),
+    ("max_lead_time: P3D", "max_lead_time: P14D", "`retraining.approval.max_lead_time` lengthened from P3D to P14D"),
+])
+def test_lengthened_durations_are_reported(old, new, expected):
+    [problem] = _weakened(_edit(old, new))
+    assert problem.message == f"{expected} since origin/main"
+
+
+def test_shortened_durations_and_equal_durations_in_another_notation_are_not():
+    assert _weakened(_edit("rto: PT1H", "rto: 30m")) == []
+    assert _weakened(_edit("max_lead_time: P3D", "max_lead_time: 72h")) == []
+
+
+def test_a_removed_duration_is_reported_at_its_parent_key():
+    [problem] = _weakened(_edit("  rto: PT1H\n", ""))
+    assert problem.message == "`rollback.rto` (PT1H) removed since origin/main"
+    assert problem.path == ("rollback", "rto") and problem.missing  # reported at the `rollback:` key
+
+
+def test_accuracy_threshold_lowered_for_a_higher_is_better_metric():
+    [problem] = _weakened(_edit("threshold: 0.85", "threshold: 0.8"))
+    assert problem.message == "accuracy threshold for `macro_f1` lowered from 0.85 to 0.8 since origin/main"
+    assert _weakened(_edit("threshold: 0.85", "threshold: 0.9")) == []
+
+
+def test_accuracy_threshold_raised_for_a_lower_is_better_metric():
+    base = _edit("metric: macro_f1\n    threshold: 0.85", "metric: rmse\n    threshold: 12")
+    [problem] = _weakened(_edit("threshold: 12", "threshold: 15", base), base)
+    assert "raised from 12 to 15" in problem.message and "lower is better" in problem.message
+    assert _weakened(_edit("threshold: 12", "threshold: 10", base), base) == []
+
+
+def test_accuracy_thresholds_of_different_metrics_are_not_compared():
+    assert _weakened(_edit("metric: macro_f1\n    threshold: 0.85", "metric: recall\n    threshold: 0.5")) == []
+
+
+def test_stage_moved_back_is_reported_and_moving_forward_or_retiring_is_not():
+    [problem] = _weakened(_edit("stage: production", "stage: pilot"))
+    assert problem.message == "stage moved back from production to pilot since origin/main"
+    assert problem.path == ("stage",)
+    pilot = _edit("stage: production", "stage: pilot")
+    assert _weakened(BASE, pilot) == []  # promotion
+    assert _weakened(_edit("stage: production", "stage: retired")) == []
+
+
+def test_a_dropped_retraining_trigger_is_reported():
+    [problem] = _weakened(_edit("triggers: [drift, performance]", "triggers: [performance, schedule]"))
+    assert problem.message == "retraining trigger `drift` removed since origin/main"
+
+
+def test_an_added_waiver_is_reported_at_the_waiver_and_an_extended_one_too():
+    added = BASE + """\
+  - rule: AIP-MON-005
+    reason: labels arrive late this quarter
+    approved_by: {name: Rahul Mehta, contact: rahul.mehta@acme-corp.io}
+    expires: 2027-01-31
+"""
+    [problem] = _weakened(added)
+    assert problem.message == "waiver for AIP-MON-005 added since origin/main" and problem.path == ("waivers", 1)
+    [extended] = _weakened(_edit("expires: 2027-01-31", "expires: 2027-06-30"))
+    assert extended.message == "waiver for AIP-DATA-003 extended from 2027-01-31 to 2027-06-30 since origin/main"
+
+
+def test_a_waiver_for_weakened_commitment_itself_is_not_reported_as_a_weakening():
+    text = _edit("rto: PT1H", "rto: PT2H") + """\
+  - rule: AIP-GIT-001
+    path: rollback
+    reason: the new region needs a slower cut-over
+    approved_by: {name: Rahul Mehta, contact: rahul.mehta@acme-corp.io}
+    expires: 2027-01-31
+"""
+    assert [p.message for p in _weakened(text)] == ["`rollback.rto` lengthened from PT1H to PT2H since origin/main"]
+
+
+# -- AIP-GIT-002 stale-evidence ----------------------------------------------------------------
+
+
+def _facts(tmp_path: Path, **kw) -> GitFacts:
+    return GitFacts(tmp_path, "ai-production.yaml", "production", **kw)
+
+
+def test_evidence_older_than_twice_its_cadence_is_stale_and_names_the_date(tmp_path):
+    facts = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(datetime.date(2026, 9, 1))})
+    [problem] = gitrules.stale_evidence(_load(BASE), None, facts, TODAY)
+    assert problem.path == ("monitoring", "outcome_accuracy", "evidence_ref")
+    assert "last changed in git on 2026-09-01, 86 days ago" in problem.message and "7d cadence" in problem.message
+
+
+def test_evidence_exactly_twice_the_cadence_old_is_still_fresh(tmp_path):
+    fresh = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(TODAY - datetime.timedelta(days=14))})
+    assert gitrules.stale_evidence(_load(BASE), None, fresh, TODAY) == []
+    stale = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(TODAY - datetime.timedelta(days=15))})
+    assert len(gitrules.stale_evidence(_load(BASE), None, stale, TODAY)) == 1
+
+
+def test_uncommitted_changes_count_as_changed_today(tmp_path):
+    facts = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(datetime.date(2025, 1, 1))}, dirty={"evidence/accuracy.md"})
+    assert gitrules.stale_evidence(_load(BASE), None, facts, TODAY) == []
+
+
+def test_suite_cadence_is_the_refresh_duration_else_the_accuracy_cadence(tmp_path):
+    five_days = TODAY - datetime.timedelta(days=5)
+    facts = _facts(tmp_path, changed={
+        "validation/tickets.yaml": Changed(five_days),  # refresh P1D: due every 2 days -> stale
+        "validation/catalog.yaml": Changed(five_days),  # cron schedule: accuracy cadence (weekly) -> fresh
+    })
+    [problem] = gitrules.stale_evidence(_load(BASE), None, facts, TODAY)
+    assert problem.path == ("data", "sources", 0, "validation", "suite_ref")
+    assert "data.sources[0].refresh.schedule" in problem.message
+
+
+def test_a_suite_with_neither_a_duration_schedule_nor_an_accuracy_cadence_is_skipped(tmp_path):
+    text = _edit("    cadence: weekly\n", "")
+    facts = _facts(tmp_path, changed={"validation/catalog.yaml": Changed(datetime.date(2020, 1, 1)),
+                                      "evidence/accuracy.md": Changed(datetime.date(2020, 1, 1))})
+    assert gitrules.stale_evidence(_load(text), None, facts, TODAY) == []
+
+
+def test_a_shallow_boundary_date_is_only_an_upper_bound(tmp_path):
+    recent = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(TODAY - datetime.timedelta(days=3), at_or_before=True)})
+    assert gitrules.stale_evidence(_load(BASE), None, recent, TODAY) == []
+    old = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(datetime.date(2026, 1, 1), at_or_before=True)})
+    [problem] = gitrules.stale_evidence(_load(BASE), None, old, TODAY)
+    assert "on or before 2026-01-01" in problem.message
+
+
+# -- AIP-GIT-003 CODEOWNERS, as GitHub documents it ---------------------------------------------
+
+# The examples of GitHub's "About code owners" page, with the paths it says they own.
+GITHUB_EXAMPLES = [
+    ("*", "any/file.txt", True),
+    ("*.js", "src/app/main.js", True),
+    ("*.js", "src/app/main.ts", False),
+    ("/build/logs/", "build/logs/today.log", True),
+    ("/build/logs/", "build/logs/deep/today.log", True),
+    ("/build/logs/", "src/build/logs/today.log", False),
+    ("docs/*", "docs/getting-started.md", True),
+    ("docs/*", "docs/build-app/troubleshooting.md", False),
+    ("apps/", "apps/x.py", True),
+    ("apps/", "services/apps/deep/x.py", True),
+    ("/docs/", "docs/a/b.md", True),
+    ("/docs/", "other/docs/a.md", False),
+    ("**/logs", "build/logs/x", True),
+    ("**/logs", "deeply/nested/logs/x", True),
+    ("**/logs", "logs/x", True),
+    ("/apps/github", "apps/github/x.rb", True),
+    ("/apps/github", "apps/githubber/x.rb", False),
+    ("services/*/ai-production.yaml", "services/router/ai-production.yaml", True),
+    ("services/*/ai-production.yaml", "services/a/b/ai-production.yaml", False),
+    ("ai-production.yaml", "deep/down/ai-production.yaml", True),
+    ("/ai-production.yaml", "deep/down/ai-production.yaml", False),
+]
+
+
+@pytest.mark.parametrize(("pattern", "path", "owned"), GITHUB_EXAMPLES)
+def test_codeowners_patterns_match_as_github_documents(pattern, path, owned):
+    owners = CodeOwners.parse(f"{pattern} @owner\n")
+    assert (owners.match(path) is not None) is owned
+
+
+def test_codeowners_last_matching_line_wins_and_a_line_without_owners_unassigns():
+    owners = CodeOwners.parse("/apps/ @octocat\n/apps/github\n")
+    assert owners.match("apps/web/x.py").owners == ("@octocat",)
+    rule = owners.match("apps/github/x.rb")
+    assert rule is not None and rule.owners == () and rule.line == 2
+
+
+def test_codeowners_comments_blank_lines_and_unsupported_syntax_are_skipped():
+    owners = CodeOwners.parse("# all\n\n*.py @py  # inline comment\n!*.md @nobody\n*.[ch] @c\n")
+    assert owners.match("a.py").owners == ("@py",)
+    assert owners.match("README.md") is None  # `!` does not work in CODEOWNERS: the line is skipped
+    assert owners.match("x.c") is None  # nor do [ ] ranges
+
+
+def _codeowners_problems(tmp_path: Path, text: str | None, path: str = "services/router/ai-production.yaml"):
+    owners = CodeOwners.parse(text, ".github/CODEOWNERS") if text is not None else None
+    facts = GitFacts(tmp_path, path, "production", codeowners=owners)
+    return gitrules.codeowners(_load(BASE), None, facts)
+
+
+def test_codeowners_finding_without_a_file_without_an_entry_and_with_an_unassigning_line(tmp_path):
+    [none] = _codeowners_problems(tmp_path, None)
+    assert none.message.startswith("no CODEOWNERS file") and none.path == ("owners",) and none.missing
+    [unmatched] = _codeowners_problems(tmp_path, "/docs/ @writers\n")
+    assert "has no entry in .github/CODEOWNERS" in unmatched.message
+    [unassigned] = _codeowners_problems(tmp_path, "/services/ @platform\n/services/router/\n")
+    assert ".github/CODEOWNERS:2" in unassigned.message and "names nobody" in unassigned.message
+    assert _codeowners_problems(tmp_path, "/services/ @platform\n") == []
+
+
+def test_codeowners_find_reads_github_first_then_root_then_docs(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "CODEOWNERS").write_text("* @docs\n", encoding="utf-8")
+    assert CodeOwners.find(tmp_path).source == "docs/CODEOWNERS"
+    (tmp_path / "CODEOWNERS").write_text("* @root\n", encoding="utf-8")
+    assert CodeOwners.find(tmp_path).source == "CODEOWNERS"
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_text("* @github\n", encoding="utf-8")
+    found = CodeOwners.find(tmp_path)
+    assert found.source == ".github/CODEOWNERS" and found.match("x").owners == ("@github",)
+
+
+def test_a_codeowners_symlink_leading_outside_the_repository_is_not_read(tmp_path):
+    outside = tmp_path / "outside-CODEOWNERS"
+    outside.write_text("* @intruder\n", encoding="utf-8")
+    root = tmp_path / "repo"
+    (root / ".github").mkdir(parents=True)
+    try:
+        (root / ".github" / "CODEOWNERS").symlink_to(outside)
+    except OSError:
+        pytest.skip("symlinks are not available here")
+    (root / "CODEOWNERS").write_text("* @inside\n", encoding="utf-8")
+    assert CodeOwners.find(root).source == "CODEOWNERS"
+
+
+# -- AIP-GIT-004 untracked-ref -------------------------------------------------------------------
+
+
+def test_an_existing_ref_that_git_does_not_track_is_reported_and_a_missing_one_is_left_to_ref_exists(tmp_path):
+    for rel in ("evidence/accuracy.md", "runbooks/accuracy.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n", encoding="utf-8")
+    facts = _facts(tmp_path, tracked={"runbooks/accuracy.md"})
+    problems = gitrules.untracked_refs(_load(BASE), None, facts)
+    assert [p.path for p in problems] == [("monitoring", "outcome_accuracy", "evidence_ref")]
+    assert "not tracked by git" in problems[0].message and "git add evidence/accuracy.md" in problems[0].message
+
+
+def test_untracked_ref_says_nothing_when_git_could_not_list_the_index(tmp_path):
+    (tmp_path / "evidence").mkdir()
+    (tmp_path / "evidence" / "accuracy.md").write_text("x\n", encoding="utf-8")
+    assert gitrules.untracked_refs(_load(BASE), None, _facts(tmp_path, tracked=None)) == []
