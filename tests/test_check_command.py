@@ -141,7 +141,7 @@ def test_text_output_has_finding_lines_a_diagnostic_line_and_totals(cli, tmp_pat
     lines = out.splitlines()
     findings = [m.groupdict() for m in map(FINDING_LINE.match, lines) if m]
     assert {(f["path"], f["line"], f["rule"]) for f in findings} >= {
-        ("broken/ai-production.yaml", "3", "AIP-SCH-002"),
+        ("broken/ai-production.yaml", "2", "AIP-SCH-002"),  # end of stream: on the last line
         ("schema.ai-production.yaml", "21", "AIP-SCH-001"),
         ("schema.ai-production.yaml", "40", "AIP-SCH-001"),
         ("schema.ai-production.yaml", "43", "AIP-SCH-001"),
@@ -154,7 +154,7 @@ def test_text_output_has_finding_lines_a_diagnostic_line_and_totals(cli, tmp_pat
 def test_text_paths_are_relative_to_the_current_folder(cli, tmp_path: Path) -> None:
     write(tmp_path / "team" / "svc" / "ai-production.yaml", BROKEN)
     _, out, _ = cli("check", "--today", TODAY, "--format", "text", "svc", cwd=tmp_path / "team")
-    assert out.splitlines()[0].startswith("svc/ai-production.yaml:3:")
+    assert out.splitlines()[0].startswith("svc/ai-production.yaml:2:")
 
 
 FINDING_KEYS = {"rule", "slug", "severity", "path", "line", "column", "end_line", "end_column", "json_path", "message", "suppressed"}
@@ -279,7 +279,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path, run_a
     assert code == 1 and b"\x1b[" in out  # a terminal: coloured
     for env, extra in ((child_env(NO_COLOR="1"), []), (child_env(), ["--no-color"])):
         code, out = _run_on_terminal(args + extra, tmp_path, env)
-        assert code == 1 and b"ai-production.yaml:3:" in out and b"\x1b[" not in out
+        assert code == 1 and b"ai-production.yaml:2:" in out and b"\x1b[" not in out
     piped = run_aipolicy(*args, cwd=tmp_path)
     assert piped.returncode == 1 and "\x1b[" not in piped.stdout
 

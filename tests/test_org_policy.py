@@ -174,7 +174,7 @@ BAD = {
     "extends cycle": ({".aipolicy.yaml": "policies: [a.yaml]\n",
                        "a.yaml": "apiVersion: aipolicy/policy-v1\nextends: [b.yaml]\nrules: []\n",
                        "b.yaml": "apiVersion: aipolicy/policy-v1\nextends: [a.yaml]\nrules: []\n"}, r"b\.yaml:2:\d+: extends cycle"),
-    "pack that is not YAML": ({".aipolicy.yaml": "policies: [p.yaml]\n", "p.yaml": "rules: [\n"}, r"p\.yaml:2:1: invalid YAML"),
+    "pack that is not YAML": ({".aipolicy.yaml": "policies: [p.yaml]\n", "p.yaml": "rules: [\n"}, r"p\.yaml:1:9: invalid YAML"),
     "pack by URL": ({".aipolicy.yaml": "policies: ['https://evil.example/p.yaml']\n"}, r"\.aipolicy\.yaml:1:\d+: .*local path"),
     "config extends cycle": ({".aipolicy.yaml": "extends: [b.yaml]\n", "b.yaml": "extends: [.aipolicy.yaml]\n"}, r"extends cycle"),
 }
