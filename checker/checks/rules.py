@@ -276,36 +276,21 @@ def refs_exist(ctx: RuleContext) -> Iterator[Problem]:
 # (None outside a git repository: the engine then skips rules tagged `git`).
 
 
-@register("weakened_commitment")
-def weakened_commitment(ctx: RuleContext) -> Iterator[Problem]:
-    if ctx.git is not None:
+def _git_check(name: str, needs_today: bool = False) -> None:
+    """Register `name` as a thin hand-over to the function of that name in gitrules."""
+
+    def check(ctx: RuleContext) -> Iterator[Problem]:
+        if ctx.git is None:
+            return
         from checker import gitrules
 
-        yield from gitrules.weakened_commitment(ctx.manifest, ctx.git.base, ctx.git)
+        args = (ctx.manifest, ctx.git.base, ctx.git) + ((ctx.today,) if needs_today else ())
+        yield from getattr(gitrules, name)(*args)
+
+    register(name)(check)
 
 
-@register("stale_evidence")
-def stale_evidence(ctx: RuleContext) -> Iterator[Problem]:
-    if ctx.git is not None:
-        from checker import gitrules
-
-        yield from gitrules.stale_evidence(ctx.manifest, ctx.git.base, ctx.git, ctx.today)
-
-
-@register("codeowners")
-def codeowners(ctx: RuleContext) -> Iterator[Problem]:
-    if ctx.git is not None:
-        from checker import gitrules
-
-        yield from gitrules.codeowners(ctx.manifest, ctx.git.base, ctx.git)
-
-
-@register("untracked_ref")
-def untracked_ref(ctx: RuleContext) -> Iterator[Problem]:
-    if ctx.git is not None:
-        from checker import gitrules
-
-        yield from gitrules.untracked_refs(ctx.manifest, ctx.git.base, ctx.git)
-
-def today() -> datetime.date:  # pragma: no cover - the engine injects "today"
-    return datetime.date.today()
+_git_check("weakened_commitment")
+_git_check("stale_evidence", needs_today=True)
+_git_check("codeowners")
+_git_check("untracked_refs")
