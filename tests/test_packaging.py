@@ -107,7 +107,7 @@ def test_installed_aipolicy_reports_broken_manifests(installed: dict[str, Path])
     shutil.copy(REPO / "examples" / "failing" / "broken-schema.ai-production.yaml", work / "broken" / "schema.ai-production.yaml")
     proc = _run([installed["aipolicy"], "check", "--today", TODAY, "--format", "text", "broken"], cwd=work)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "broken/ai-production.yaml:3:1: error AIP-SCH-002" in proc.stdout
+    assert "broken/ai-production.yaml:2:" in proc.stdout and "error AIP-SCH-002" in proc.stdout
     # The schema was found and used: the typo is reported with its suggestion.
     assert "broken/schema.ai-production.yaml:43:1: error AIP-SCH-001 `rollbak` is not a known section" in proc.stdout
     assert "Traceback" not in proc.stderr

@@ -225,3 +225,10 @@ def test_two_formats_for_stdout_is_a_usage_error(monkeypatch, capsys):
     assert main(["check", "examples", "--format", "json", "--format", "sarif"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--output" in err
+
+
+def test_sarif_uris_are_percent_encoded(tmp_path, monkeypatch):
+    _write(tmp_path, "my models/#1 100%.ai-production.yaml", HOSTILE)
+    code, out = _run(["check", ".", "--format", "sarif", "--today", TODAY], monkeypatch, tmp_path)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]}
+    assert uris == {"my%20models/%231%20100%25.ai-production.yaml"}

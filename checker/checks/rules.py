@@ -8,6 +8,7 @@ business: a check that meets one treats it as unanswered and moves on.
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
 import re
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
@@ -240,6 +241,7 @@ def _refs(node: Any, path: PathT = ()) -> Iterator[tuple[PathT, Any]]:
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
+@lru_cache(maxsize=4096)
 def resolve_ref(root: Path, ref: str) -> tuple[Path | None, str | None]:
     """A repository-relative ref as a path inside `root`, or why it is refused.
     Never follows a ref (or a symlink inside it) out of the repository."""

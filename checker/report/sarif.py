@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import quote
 from typing import TYPE_CHECKING, Any
 
 from checker import HOMEPAGE, RULES_DOC
@@ -59,7 +60,8 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
     index = {rule.id: i for i, rule in enumerate(rules)}
     results = []
     for f in report.findings:
-        uri = repo_relative(f.path, ctx.root)
+        # A URI reference: spaces, `#` and `%` in file names are percent-encoded.
+        uri = quote(repo_relative(f.path, ctx.root), safe="/")
         # Stable across edits that only move lines: rule + file + node.
         fingerprint = hashlib.sha256(f"{f.rule}\0{uri}\0{f.json_path}\0{f.message}".encode("utf-8", "replace")).hexdigest()
         result: dict[str, Any] = {
