@@ -34,6 +34,7 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
     from checker.policy import PolicyError
 
     cwd = Path.cwd()
+    gitrepo.forget()
     root = gitrepo.find_root(cwd) or cwd
     if config_path is not None and not config_path.is_file():
         raise UsageError(f"--config {config_path}: no such file")

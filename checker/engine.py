@@ -224,13 +224,14 @@ def run(files: Iterable[Path], options: Options, *, jobs: int | None = None, min
     """Check every file, results in input order. Many files are checked on every core
     (checker/parallel.py: `jobs` workers from `min_files` files up), with the same
     output as a serial run; on a terminal a progress line shows meanwhile."""
-    from checker import parallel
+    from checker import gitrepo, parallel
     from checker.checks.rules import resolve_ref
     from checker.progress import Progress
 
     # Each *_ref is resolved by several rules (REF-001, GIT-004, git facts); once per run
     # is enough, and a new run must see files created since the last one.
     resolve_ref.cache_clear()
+    gitrepo.forget()
     base = Path.cwd()
     items = [(file, display_path(file, base)) for file in files]
     report = Report()

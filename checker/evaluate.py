@@ -10,7 +10,7 @@ from checker.checks import values
 from checker.findings import Finding, ManifestResult, Severity
 from checker.manifest import Manifest, PathT, json_path
 from checker.gitrules import skipped as git_skipped
-from checker.policy import UNWAIVABLE, Policy, Problem, Rule, RuleContext
+from checker.policy import ENGINE_RULES, UNWAIVABLE, Policy, Problem, Rule, RuleContext
 
 if TYPE_CHECKING:
     from checker.engine import Options
@@ -145,17 +145,19 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     findings: list[Finding] = []
     for_questions: dict[str, list[Problem]] = {}
     for rule in policy.rules.values():
-        if rule.id in ("AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001", "AIP-DIAG-001"):
+        if rule.id in ENGINE_RULES:
             continue
         if rule.tags and git_skipped(rule, git):
             continue  # a git rule outside a repository, or AIP-GIT-001 without a base ref
         severity = rule.severity_at(stage, high)
+        problems = None
         if severity is not None:
             result.rules_evaluated.append(rule.id)
-            for problem in _run(rule, ctx):
-                findings.append(_finding(rule, severity, m, problem))
+            problems = _run(rule, ctx)
+            findings.extend(_finding(rule, severity, m, problem) for problem in problems)
         if rule.question and stage != "retired":
-            for_questions[rule.id] = _run(rule, prod_ctx)
+            same = problems is not None and prod_ctx is ctx  # at production the run above already is the answer
+            for_questions[rule.id] = problems if same else _run(rule, prod_ctx)
 
     wvr = policy.rules.get("AIP-WVR-001")
     wvr_severity = wvr.severity_at(stage, high) if wvr else None

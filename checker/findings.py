@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -21,9 +22,9 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
-class Span:
-    """A region of a source file; 1-based lines and columns, as editors count."""
+class Span(NamedTuple):
+    """A region of a source file; 1-based lines and columns, as editors count.
+    (A NamedTuple, not a dataclass: the loader makes one per YAML node.)"""
 
     line: int = 1
     column: int = 1

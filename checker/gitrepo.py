@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -50,7 +51,18 @@ def find_root(start: Path) -> Path | None:
     current = start.resolve()
     if not current.is_dir():
         current = current.parent
-    for candidate in (current, *current.parents):
+    return _root_of(current)
+
+
+def forget() -> None:
+    """Drop cached answers: a new run must see repositories created since the last."""
+    _root_of.cache_clear()
+
+
+@lru_cache(maxsize=1024)
+def _root_of(folder: Path) -> Path | None:
+    # Every manifest of a run asks; sibling manifests share their folder's answer.
+    for candidate in (folder, *folder.parents):
         if (candidate / ".git").exists():
             return candidate
     return None

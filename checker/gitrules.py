@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, Mapping
 
 from checker import gitrepo
 from checker.checks import values
-from checker.checks.rules import _URL, P_VALUE_METHODS, PEOPLE, _refs, lower_is_better, resolve_ref
+from checker.checks.rules import _URL, P_VALUE_METHODS, PEOPLE, lower_is_better, refs_of, resolve_ref
 from checker.manifest import Manifest, PathT, json_path
 from checker.policy import Problem
 
@@ -96,7 +96,7 @@ def repo_path(root: Path, ref: Any) -> str | None:
 
 def _local_refs(m: Manifest, root: Path) -> Iterator[tuple[PathT, str, str]]:
     """(manifest path, ref as written, repository path) for each local `*_ref`."""
-    for path, ref in _refs(m.data):
+    for path, ref in refs_of(m):
         rel = repo_path(root, ref)
         if rel is not None:
             yield path, ref.strip(), rel

@@ -27,6 +27,7 @@ MAX_DEPTH = 64  # the v1 schema nests 6 deep
 MAX_NODES = 100_000  # expanded nodes, aliases included: a real manifest has a few hundred
 
 _STANDARD_TAG = "tag:yaml.org,2002:"
+_NUMBER_START = frozenset("0123456789+-.")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
@@ -117,6 +118,8 @@ def resolve_plain(text: str) -> Any:
         return True
     if text in _FALSE:
         return False
+    if text[0] not in _NUMBER_START:  # most scalars are words: skip the number patterns
+        return text
     if _INT.fullmatch(text):
         return int(text)
     if _FLOAT.fullmatch(text):
@@ -124,6 +127,11 @@ def resolve_plain(text: str) -> Any:
         if value not in (float("inf"), float("-inf")):
             return value
     return text
+
+
+ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+MappingEndEvent, SequenceEndEvent, AliasEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
+StreamEndEvent, DocumentStartEvent = yaml.StreamEndEvent, yaml.DocumentStartEvent
 
 
 class _Abort(Exception):
@@ -232,11 +240,17 @@ class _Builder:
 
     # -- events ------------------------------------------------------------
     def scalar(self, ev: Any) -> None:
-        self.count(1, ev.start_mark)
-        self.check_tag(ev.tag, "str", ev.start_mark)
-        plain = not ev.style and ev.tag is None  # libyaml reports plain style as "", PyYAML as None
+        # The hottest path of a run (one call per scalar): count and tag checks inlined.
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            self.count(0, ev.start_mark)
+        tag = ev.tag
+        if tag is not None:
+            self.check_tag(tag, "str", ev.start_mark)
+        plain = not ev.style and tag is None  # libyaml reports plain style as "", PyYAML as None
         value = resolve_plain(ev.value) if plain else ev.value
-        span = _span(ev.start_mark, ev.end_mark)
+        start, end = ev.start_mark, ev.end_mark
+        span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
         if ev.anchor:
             self.anchors[ev.anchor] = (value, 1)
         self.place(value, span, 1, ev.end_mark)
@@ -342,21 +356,23 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
     try:
         # Inside the try: the pure-Python reader checks every character up front.
         loader = _Loader(text)
+        get_event, scalar = loader.get_event, builder.scalar
         while True:
-            ev = loader.get_event()
-            if ev is None or isinstance(ev, yaml.StreamEndEvent):
-                break
-            if isinstance(ev, yaml.ScalarEvent):
-                builder.scalar(ev)
-            elif isinstance(ev, yaml.MappingStartEvent):
+            ev = get_event()
+            kind = type(ev)  # the parsers make exactly these classes: `is` beats isinstance here
+            if kind is ScalarEvent:
+                scalar(ev)
+            elif kind is MappingStartEvent:
                 builder.start(ev, {}, "map")
-            elif isinstance(ev, yaml.SequenceStartEvent):
+            elif kind is SequenceStartEvent:
                 builder.start(ev, [], "seq")
-            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 builder.end(ev)
-            elif isinstance(ev, yaml.AliasEvent):
+            elif ev is None or kind is StreamEndEvent:
+                break
+            elif kind is AliasEvent:
                 builder.alias(ev)
-            elif isinstance(ev, yaml.DocumentStartEvent):
+            elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     builder.problem(_point(ev.start_mark), "more than one YAML document; a manifest is a single document (remove the second `---`)")

@@ -238,6 +238,14 @@ def _refs(node: Any, path: PathT = ()) -> Iterator[tuple[PathT, Any]]:
             yield from _refs(value, path + (index,))
 
 
+def refs_of(m: Any) -> list[tuple[PathT, Any]]:
+    """Every `*_ref` of a manifest, walked once per manifest (several rules ask)."""
+    cached = m.__dict__.get("_refs")
+    if cached is None:
+        cached = m.__dict__["_refs"] = list(_refs(m.data))
+    return cached
+
+
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -263,7 +271,7 @@ def resolve_ref(root: Path, ref: str) -> tuple[Path | None, str | None]:
 
 @register("refs_exist")
 def refs_exist(ctx: RuleContext) -> Iterator[Problem]:
-    for path, ref in _refs(ctx.manifest.data):
+    for path, ref in refs_of(ctx.manifest):
         if not isinstance(ref, str) or not values.answered(ref) or _URL.match(ref.strip()):
             continue
         target, refused = resolve_ref(ctx.root, ref.strip())

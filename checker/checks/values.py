@@ -23,7 +23,7 @@ def is_placeholder(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return (not value.strip() or bool(_PLACEHOLDER.match(value)) or bool(_PLACEHOLDER_PREFIX.match(value))
-                or bool(_EXAMPLE_DOMAIN.search(value)))
+                or ("xample" in value.lower() and bool(_EXAMPLE_DOMAIN.search(value))))
     if isinstance(value, (dict, list)):
         return len(value) == 0
     return False
