@@ -1,0 +1,285 @@
+"""Benchmark aipolicy against check-jsonschema and a bare parsing floor.
+
+    python bench/run.py                       # N = 1, 100, 1000, 10000 (a few minutes)
+    python bench/run.py --quick               # N = 1, 100, 1000, fewer repeats
+    python bench/run.py --sizes 1,1000 --repeats 5
+
+One corpus (bench/corpus.py) is generated in a temporary `git init`ed folder and
+committed; size N checks its first N manifests, so every tool reads the same
+files, named explicitly on the command line as pre-commit names them. File 0 is
+a clean production manifest, so N=1 is the pre-commit case: one manifest at
+stage production in a git repository, every rule on.
+
+Three measurements per size, each in its own subprocess (wall time around it;
+CPU time and peak RSS from os.wait4, which include the process's own reaped
+children, e.g. a worker pool; peak RSS is that of the largest single process):
+
+  aipolicy          aipolicy check FILES (default policy, every rule, text output)
+  check-jsonschema  check-jsonschema --schemafile schemas/ai-production.v1.schema.json FILES
+  floor             python: read each file and yaml.compose it with libyaml's CSafeLoader
+
+Results: bench/results/latest.md and latest.json (medians over the repeats,
+ratios, and the budgets of issue 7). Needs the bench extra: pip install -e '.[bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402 - bench/ is not a package
+
+SCHEMA = REPO / "schemas" / "ai-production.v1.schema.json"
+TODAY = datetime.date(2026, 11, 26)  # the corpus's dates are relative to it; passed as --today
+DEFAULT_SIZES = (1, 100, 1000, 10000)
+DEFAULT_REPEATS = {1: 5, 100: 5, 1000: 3, 10000: 1}
+QUICK_SIZES = (1, 100, 1000)
+QUICK_REPEATS = {1: 3, 100: 3, 1000: 1}
+TOOLS = ("aipolicy", "check-jsonschema", "floor")
+
+# A broken manifest must not end the loop early (the other tools read every file).
+FLOOR = """\
+import sys, yaml
+for name in sys.argv[1:]:
+    with open(name, "rb") as handle:
+        try:
+            yaml.compose(handle.read(), Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            pass
+"""
+
+# The budgets of issue 7, as (label, size, metric, limit).
+BUDGETS = (
+    ("N=1: aipolicy wall <= 0.75 x check-jsonschema", 1, "vs_cj", 0.75),
+    ("N=1000: aipolicy wall <= 0.15 x check-jsonschema", 1000, "vs_cj", 0.15),
+    ("N=1000: aipolicy wall <= 4 x floor", 1000, "vs_floor", 4.0),
+    ("N=10000: aipolicy wall <= 11 x its N=1000 wall", 10000, "growth", 11.0),
+    ("N=10000: aipolicy peak RSS < 80 MiB", 10000, "peak_mib", 80.0),
+)
+
+
+def _script(name: str) -> str | None:
+    # The console script beside this interpreter, not a shim (pyenv's bash shims add ~0.1 s).
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(name)
+
+
+def commands(files: list[str]) -> dict[str, list[str]]:
+    aipolicy = _script("aipolicy")
+    cj = _script("check-jsonschema")
+    if cj is None:
+        sys.exit("bench: check-jsonschema is not installed; pip install -e '.[bench]'")
+    return {
+        "aipolicy": [*([aipolicy] if aipolicy else [sys.executable, "-m", "checker"]), "check", "--today", TODAY.isoformat(), *files],
+        "check-jsonschema": [cj, "--schemafile", str(SCHEMA), *files],
+        "floor": [sys.executable, "-c", FLOOR, *files],
+    }
+
+
+def measure(argv: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0, 1)) -> dict[str, float | int]:
+    """One run in its own process: wall seconds, CPU seconds (user+sys), peak RSS in KiB."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
+        code = proc.returncode
+        if code not in ok:
+            err.seek(0)
+            sys.exit(f"bench: {argv[0]} exited {code}:\n{err.read().decode(errors='replace')[-2000:]}")
+    maxrss = usage.ru_maxrss // (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KiB on Linux
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kib": maxrss, "exit": code}
+
+
+def _env(pycache: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "AIPOLICY_JOBS", "AIPOLICY_PARALLEL_MIN_FILES", "CI"):
+        env.pop(name, None)  # the default text output, the default pool decision
+    # Installed packages run from byte code; so must every tool here, whatever this
+    # shell says (PYTHONDONTWRITEBYTECODE), without writing into the repository.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def run(sizes: list[int], repeats: dict[int, int], log) -> dict:
+    with tempfile.TemporaryDirectory(prefix="aipolicy-bench-") as tmp:
+        root = Path(tmp) / "repo"
+        root.mkdir()
+        env = _env(Path(tmp) / "pycache")
+        started = time.perf_counter()
+        files = [p.as_posix() for p in corpus.generate(root, max(sizes), TODAY)]
+        corpus.commit(root)
+        lines = [len((root / f).read_text(encoding="utf-8").splitlines()) for f in files]
+        log(f"corpus: {len(files)} manifests, {statistics.mean(lines):.0f} lines on average, "
+            f"written and committed in {time.perf_counter() - started:.1f} s")
+        for argv in commands(files[:1]).values():  # warm-up, not measured: byte code compiled, caches filled
+            measure(argv, root, env)
+        sizes_out: dict[str, dict] = {}
+        for size in sizes:
+            argvs = commands(files[:size])
+            runs: dict[str, list[dict]] = {tool: [] for tool in TOOLS}
+            for _ in range(repeats[size]):
+                for tool in TOOLS:  # interleaved, so drift in machine load hits every tool alike
+                    runs[tool].append(measure(argvs[tool], root, env, (0,) if tool == "floor" else (0, 1)))
+            entry = {}
+            for tool in TOOLS:
+                entry[tool] = {
+                    "runs": runs[tool],
+                    "median": {
+                        "wall": statistics.median(r["wall"] for r in runs[tool]),
+                        "cpu": statistics.median(r["cpu"] for r in runs[tool]),
+                        "peak_mib": statistics.median(r["maxrss_kib"] for r in runs[tool]) / 1024,
+                    },
+                    "exit_codes": sorted({r["exit"] for r in runs[tool]}),
+                }
+            ap = entry["aipolicy"]["median"]["wall"]
+            entry["ratios"] = {
+                "aipolicy/check-jsonschema": ap / entry["check-jsonschema"]["median"]["wall"],
+                "aipolicy/floor": ap / entry["floor"]["median"]["wall"],
+            }
+            sizes_out[str(size)] = entry
+            log(f"N={size}: " + ", ".join(f"{t} {entry[t]['median']['wall']:.2f} s" for t in TOOLS)
+                + f" (x{repeats[size]})")
+    return {"corpus": {"files": len(files), "mean_lines": round(statistics.mean(lines), 1)}, "sizes": sizes_out}
+
+
+def budgets(sizes: dict[str, dict]) -> list[dict]:
+    out = []
+    for label, size, metric, limit in BUDGETS:
+        entry = sizes.get(str(size))
+        if entry is None:
+            continue
+        if metric == "vs_cj":
+            value = entry["ratios"]["aipolicy/check-jsonschema"]
+        elif metric == "vs_floor":
+            value = entry["ratios"]["aipolicy/floor"]
+        elif metric == "growth":
+            if "1000" not in sizes:
+                continue
+            value = entry["aipolicy"]["median"]["wall"] / sizes["1000"]["aipolicy"]["median"]["wall"]
+        else:
+            value = entry["aipolicy"]["median"]["peak_mib"]
+        holds = value < limit if metric == "peak_mib" else value <= limit
+        out.append({"budget": label, "limit": limit, "value": round(value, 3), "holds": holds})
+    return out
+
+
+def markdown(result: dict) -> str:
+    meta = result["meta"]
+    out = [
+        f"Command: `{meta['command']}`  ",
+        f"Machine: {meta['machine']}; Python {meta['python']}; aipolicy {meta['versions']['aipolicy']}, "
+        f"check-jsonschema {meta['versions']['check-jsonschema']}, PyYAML {meta['versions']['pyyaml']} "
+        f"(libyaml {'yes' if meta['libyaml'] else 'no'}); {meta['date']}; {meta['bench_seconds']:.0f} s in all; "
+        f"load average {_load(meta['load_average_before'])} before, {_load(meta['load_average_after'])} after  ",
+        f"Corpus: {result['corpus']['files']} generated manifests (about {result['corpus']['mean_lines']:.0f} lines, "
+        "~10% broken), committed in a fresh git repository; size N checks the first N, named on the command line.",
+        "",
+        "| N | tool | runs | wall (median) | CPU user+sys | peak RSS | wall vs check-jsonschema | wall vs floor |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, entry in result["sizes"].items():
+        for tool in TOOLS:
+            med = entry[tool]["median"]
+            vs_cj = f"{med['wall'] / entry['check-jsonschema']['median']['wall']:.2f}x"
+            vs_floor = f"{med['wall'] / entry['floor']['median']['wall']:.2f}x"
+            out.append(f"| {int(size):,} | {tool} | {len(entry[tool]['runs'])} | {med['wall']:.2f} s | {med['cpu']:.2f} s "
+                       f"| {med['peak_mib']:.0f} MiB | {vs_cj} | {vs_floor} |")
+    if result["budgets"]:
+        out += ["", "| budget | measured | holds |", "|---|---:|:---:|"]
+        for b in result["budgets"]:
+            unit = " MiB" if "MiB" in b["budget"] else "x"
+            out.append(f"| {b['budget']} | {b['value']:.2f}{unit} | {'yes' if b['holds'] else '**no**'} |")
+    return "\n".join(out) + "\n"
+
+
+def _load(values: list[float] | None) -> str:
+    return "/".join(f"{v:.1f}" for v in values) if values else "n/a"
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("aipolicy", "check-jsonschema", "pyyaml", "jsonschema"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _parse(argv: list[str] | None) -> tuple[list[int], dict[int, int], argparse.Namespace]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", help="comma-separated file counts (default 1,100,1000,10000)")
+    parser.add_argument("--repeats", help="runs per size: one number for every size, or one per size (default 5,5,3,1)")
+    parser.add_argument("--quick", action="store_true", help="N = 1, 100, 1000 with fewer repeats (about a minute)")
+    parser.add_argument("--out", type=Path, default=HERE / "results", help="where latest.md and latest.json go")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    table = QUICK_REPEATS if args.quick else DEFAULT_REPEATS
+    repeats = {s: table.get(s, 3) for s in sizes}
+    if args.repeats:
+        given = [int(r) for r in args.repeats.split(",")]
+        if len(given) == 1:
+            repeats = {s: given[0] for s in sizes}
+        elif len(given) == len(sizes):
+            repeats = dict(zip(sizes, given))
+        else:
+            parser.error("--repeats takes one number or one per size")
+    if min(sizes) < 1 or min(repeats.values()) < 1:
+        parser.error("sizes and repeats must be at least 1")
+    return sizes, repeats, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    sizes, repeats, args = _parse(argv)
+    import yaml
+
+    shown = " ".join(["python", "bench/run.py", *(sys.argv[1:] if argv is None else argv)])
+    started = time.perf_counter()
+    result = {
+        "meta": {
+            "command": shown,
+            "load_average_before": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+            "python": platform.python_version(),
+            "versions": _versions(),
+            "libyaml": hasattr(yaml, "CSafeLoader"),
+            "repeats": {str(s): repeats[s] for s in sizes},
+        },
+    }
+    result.update(run(sizes, repeats, lambda text: print(text, file=sys.stderr, flush=True)))
+    result["budgets"] = budgets(result["sizes"])
+    result["meta"]["bench_seconds"] = round(time.perf_counter() - started, 1)
+    result["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    text = markdown(result)
+    (args.out / "latest.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
