@@ -15,16 +15,6 @@ from checker.findings import Report, Severity
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def _policy():
-    """The built-in catalogue alone (for callers without a configuration)."""
-    from checker.policy import PolicyError, load_builtin
-
-    try:
-        return load_builtin()
-    except PolicyError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def load_settings(config_path: Path | None, policies: list[Path], cli: dict | None = None):
     """The effective configuration and policy: config file (found or given), then
     command-line values, which win. Any problem is a UsageError (exit 2)."""

@@ -32,9 +32,6 @@ class Span(NamedTuple):
     end_column: int = 1
 
 
-FILE_START = Span(1, 1, 1, 1)
-
-
 @dataclass(frozen=True)
 class Finding:
     rule: str

@@ -33,10 +33,6 @@ _TYPE_NAMES = {
 }
 
 
-class SchemaError(Exception):
-    """The schema itself is unusable (e.g. a $ref that would need the network)."""
-
-
 @lru_cache(maxsize=None)
 def load_schema(version: str = "v1") -> dict[str, Any]:
     return json.loads(resources.schema_path(version).read_text(encoding="utf-8"))
