@@ -117,3 +117,13 @@ def test_error_at_end_of_stream_points_at_the_last_line(tmp_path):
     problems = load(b"a: [1,\n  2\n", "x.yaml")
     assert isinstance(problems, list)
     assert (problems[0].span.line, problems[0].span.column) == (2, 4)
+
+
+def test_output_into_a_missing_folder_fails_before_checking(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    target = tmp_path / "missing" / "report.sarif"
+    code = main(["check", "examples/exploration", "--format", "text", "--format", "sarif", "--output", str(tmp_path / "ok.txt"),
+                 "--output", str(target)])
+    out, err = capsys.readouterr()
+    assert code == 2 and "does not exist" in err and err.count("\n") == 1
+    assert out == "" and not (tmp_path / "ok.txt").exists()
