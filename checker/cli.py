@@ -80,8 +80,8 @@ def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_fi
           changed_since, changed_only) -> None:
     """Find and check manifests under PATHS (files or folders; default: the current folder).
 
-    Folders are searched recursively for ai-production.yaml, ai-production.yml
-    and *.ai-production.yaml, skipping .git, node_modules, virtualenvs and what
+    Folders are searched recursively for ai-production.yaml, ai-production.yml,
+    *.ai-production.yaml and *.ai-production.yml, skipping .git, node_modules, virtualenvs and what
     .gitignore ignores. Files named explicitly are checked whatever their name.
     """
     from checker import commands

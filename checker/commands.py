@@ -62,6 +62,9 @@ def _pair_outputs(formats: list[str], outputs: list[Path]) -> list[tuple[str, Pa
     pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
     if sum(1 for _, out in pairs if out is None) > 1:
         raise UsageError("only one --format can go to stdout; give the others an --output FILE")
+    targets = [os.path.realpath(out) for _, out in pairs if out is not None]
+    if len(targets) != len(set(targets)):
+        raise UsageError("two --output options name the same file; one report would overwrite the other")
     for _, out in pairs:
         # Said before any checking, so no report is half-written.
         if out is not None and not out.resolve().parent.is_dir():

@@ -387,6 +387,7 @@ def load_pack(path: Path, trusted: bool = False) -> tuple[dict[str, Any], Locato
     errors = sorted(validator.iter_errors(loaded.data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
         for span, text, _ in _explain(error, loaded):
+            text = text.replace("the manifest is", "the policy pack is").replace("known section", "known key of a policy pack")
             raise PolicyError(f"{path}:{span.line}:{span.column}: {text}")
 
     def locate(node: PathT) -> str:

@@ -127,3 +127,47 @@ def test_output_into_a_missing_folder_fails_before_checking(tmp_path, monkeypatc
     out, err = capsys.readouterr()
     assert code == 2 and "does not exist" in err and err.count("\n") == 1
     assert out == "" and not (tmp_path / "ok.txt").exists()
+
+
+def test_select_and_ignore_accept_slugs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    args = ["check", "examples/failing/recruiting-screener.ai-production.yaml", "--today", "2026-11-26", "--format", "json"]
+    assert main(args + ["--select", "human-oversight"]) == 1
+    assert {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]} == {"AIP-HUM-001"}
+    assert main(args + ["--ignore", "Human-Oversight"]) == 0
+    assert not [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "AIP-HUM-001"]
+
+
+def test_config_command_json_names_values_and_origins(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".aipolicy.yaml").write_text("fail-on: warning\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["config", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["values"]["fail-on"] == "warning" and data["origin"]["fail-on"].endswith(".aipolicy.yaml:1:1")
+
+
+def test_test_policies_defaults_to_policy_tests_folder(tmp_path, monkeypatch, capsys):
+    case = (REPO / "examples" / "failing" / "recruiting-screener.ai-production.yaml").read_text(encoding="utf-8")
+    (tmp_path / "policy-tests").mkdir()
+    (tmp_path / "policy-tests" / "a.yaml").write_text("# expect: AIP-HUM-001\n" + case, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["test-policies"]) == 0
+    assert capsys.readouterr().out.strip().endswith("1 passed, 0 failed")
+
+
+def test_yml_and_prefixed_names_are_discovered_in_folders(tmp_path, monkeypatch, capsys):
+    text = (REPO / "examples" / "exploration" / "ai-production.yaml").read_text(encoding="utf-8")
+    for name in ("a/ai-production.yml", "b/svc.ai-production.yml", "c/svc.ai-production.yaml", "d/other.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--format", "json", "--today", "2026-11-26"])
+    paths = [m["path"] for m in json.loads(capsys.readouterr().out)["manifests"]]
+    assert paths == ["a/ai-production.yml", "b/svc.ai-production.yml", "c/svc.ai-production.yaml"]
+
+
+def test_two_outputs_to_one_file_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    out = str(tmp_path / "r")
+    assert main(["check", "examples/exploration", "--format", "json", "--output", out, "--format", "sarif", "--output", out]) == 2
+    assert "same file" in capsys.readouterr().err

@@ -55,3 +55,40 @@ def test_accuracy_direction_follows_the_metric_name(metric, value, fails):
     assert threshold is not None and 0.1 < float(threshold.group(1)) < 0.9
     findings = [f for f in check(text).findings if f.rule == "AIP-MON-005"]
     assert bool(findings) is fails
+
+
+@pytest.mark.parametrize("metric", ["mae", "rmse", "mape", "log_loss", "log-loss", "brier", "wer",
+                                    "word_error_rate", "error-rate", "val_loss", "forecast_error"])
+def test_error_and_loss_metrics_are_lower_is_better(metric):
+    from checker.checks.rules import lower_is_better
+
+    assert lower_is_better(metric)
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "macro_f1", "recall", "auc", "precision_at_10", "ndcg"])
+def test_other_metrics_are_higher_is_better(metric):
+    from checker.checks.rules import lower_is_better
+
+    assert not lower_is_better(metric)
+
+
+@pytest.mark.parametrize("cadence,days", [("daily", 1), ("weekly", 7), ("monthly", 30), ("quarterly", 91),
+                                          ("yearly", 365), ("P1M", 30), ("P1Y", 365), ("2w", 14)])
+def test_cadence_lengths(cadence, days):
+    from checker.checks.values import duration
+
+    assert duration(cadence) == datetime.timedelta(days=days)
+
+
+def test_a_cadence_the_schema_rejects_is_not_judged_by_a_rule():
+    text = PRODUCTION.replace("    cadence: weekly", "    cadence: Weekly")
+    assert "cadence: Weekly" in text
+    rules = {f.rule for f in check(text).findings}
+    assert rules == {"AIP-SCH-001"}
+
+
+@pytest.mark.parametrize("value", ["TBA", "FIXME later", "<owner>", "...", "unknown", "ops@example.org", "x@example.net"])
+def test_more_placeholders(value):
+    from checker.checks.values import is_placeholder
+
+    assert is_placeholder(value)

@@ -129,11 +129,16 @@ def label_delay(ctx: RuleContext) -> Iterator[Problem]:
 
 
 # Metrics where smaller is better; every other accuracy metric is read as higher-is-better.
-_LOWER_IS_BETTER = re.compile(r"(?i)\b(?:mae|mse|rmse|mape|smape|wape|error|loss|log_?loss|brier|wer|cer|perplexity)\b|_error$|_loss$")
+_LOWER_IS_BETTER = frozenset({"mae", "mse", "rmse", "mape", "smape", "wape", "error", "errors", "loss",
+                              "logloss", "brier", "wer", "cer", "perplexity"})
 
 
 def lower_is_better(metric: Any) -> bool:
-    return isinstance(metric, str) and bool(_LOWER_IS_BETTER.search(metric.replace("-", "_")))
+    """Error and loss metrics: any word of the name (`word_error_rate`, `log-loss`, `val_loss`)."""
+    if not isinstance(metric, str):
+        return False
+    words = [w for w in re.split(r"[^a-z0-9]+", metric.lower()) if w]
+    return any(w in _LOWER_IS_BETTER for w in words) or "log_loss" in "_".join(words)
 
 
 @register("accuracy_measured")

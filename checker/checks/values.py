@@ -50,8 +50,8 @@ def duration(value: Any) -> datetime.timedelta | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    if text.lower() in CADENCES:
-        return datetime.timedelta(days=CADENCES[text.lower()])
+    if text in CADENCES:  # lowercase only, as the schema spells them
+        return datetime.timedelta(days=CADENCES[text])
     m = _ISO.fullmatch(text)
     if m:
         y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
