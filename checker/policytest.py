@@ -21,10 +21,11 @@ from pathlib import Path
 
 from checker.policy import Policy
 
-_EXPECT = re.compile(r"#\s*expect:\s*(\S+)(?:\s*@\s*(\d+))?\s*$")
-_EXPECT_NOT = re.compile(r"#\s*expect-not:\s*(\S+)\s*$")
-_STAGE = re.compile(r"#\s*stage:\s*(\S+)\s*$")
-_TODAY = re.compile(r"#\s*today:\s*(\S+)\s*$")
+_DIRECTIVE = re.compile(r"#\s*(expect|expect-not|stage|today)\s*:\s*(.*?)\s*$")
+_RULE = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"  # an id (ACME-HUM-001) or a slug (human-oversight)
+_EXPECT = re.compile(rf"({_RULE})(?:\s*@\s*([1-9][0-9]*))?")
+_EXPECT_NOT = re.compile(rf"({_RULE})")
+STAGES = ("exploration", "pilot", "production", "retired")
 DEFAULT_TODAY = datetime.date(2026, 11, 26)
 
 
@@ -49,28 +50,50 @@ class Outcome:
 
 
 def parse_case(path: Path, text: str) -> Case:
+    """The expectations of a case. A directive that cannot be read is a problem of the
+    case (it fails, saying why), never silently skipped."""
     case = Case(path)
-    for line in text.splitlines():
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped:
             continue
         if not stripped.startswith("#"):
             break  # expectations live in the leading comment block only
-        if m := _EXPECT.match(stripped):
-            case.expect.append((m.group(1), int(m.group(2)) if m.group(2) else None))
-        elif m := _EXPECT_NOT.match(stripped):
-            case.expect_not.append(m.group(1))
-        elif m := _STAGE.match(stripped):
-            case.stage = m.group(1)
-        elif m := _TODAY.match(stripped):
+        m = _DIRECTIVE.fullmatch(stripped)
+        if m is None:
+            continue  # prose
+        key, value = m.groups()
+        where = f"line {number}"
+        if key in ("stage", "today") and key in seen:
+            case.problems.append(f"{where}: `{key}:` given twice")
+            continue
+        seen.add(key)
+        if key == "expect":
+            if hit := _EXPECT.fullmatch(value):
+                case.expect.append((hit.group(1), int(hit.group(2)) if hit.group(2) else None))
+            else:
+                case.problems.append(f"{where}: `expect:` needs `RULE` or `RULE @ LINE` (lines count from 1), got {value!r}")
+        elif key == "expect-not":
+            if hit := _EXPECT_NOT.fullmatch(value):
+                case.expect_not.append(hit.group(1))
+            else:
+                case.problems.append(f"{where}: `expect-not:` needs one rule, got {value!r}")
+        elif key == "stage":
+            if value in STAGES:
+                case.stage = value
+            else:
+                case.problems.append(f"{where}: `stage:` must be one of {', '.join(STAGES)}, got {value!r}")
+        else:
             try:
-                case.today = datetime.date.fromisoformat(m.group(1))
+                case.today = datetime.date.fromisoformat(value)
             except ValueError:
-                case.problems.append(f"`# today: {m.group(1)}` is not a date (YYYY-MM-DD)")
+                case.problems.append(f"{where}: `today:` must be a date YYYY-MM-DD, got {value!r}")
+    both = set(case.expect_not) & {rule for rule, _ in case.expect}
+    if both:
+        case.problems.append(f"{', '.join(sorted(both))} is both expected and expected not to fire")
     if not case.expect and not case.expect_not:
         case.problems.append("states no expectations (`# expect: RULE @ LINE` or `# expect-not: RULE`)")
-    if case.stage is not None and case.stage not in ("exploration", "pilot", "production", "retired"):
-        case.problems.append(f"`# stage: {case.stage}` is not a stage")
     return case
 
 

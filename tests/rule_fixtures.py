@@ -15,28 +15,22 @@ both fail the fixture. Suppressed (waived) findings never count. In
 ``strict`` mode any unsuppressed finding of a rule the fixture does not
 name also fails it, so a fixture lists everything it produces.
 
-The format is data only, so a command can run the same fixtures; this
-module has no pytest in it.
+The header is read by ``checker.policytest`` (what ``aipolicy test-policies``
+runs), so the two cannot drift; this module adds what only the catalogue's own
+fixtures demand (a line for every ``expect:``, strict mode) and has no pytest in it.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from checker import engine
+from checker import engine, policytest
 from checker.findings import Finding, ManifestResult
 
-DEFAULT_TODAY = datetime.date(2026, 11, 26)
-STAGES = ("exploration", "pilot", "production", "retired")
-
-_DIRECTIVE = re.compile(r"^#\s*(expect|expect-not|stage|today)\s*:\s*(.*?)\s*$")
-_RULE_ID = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"
-_EXPECT = re.compile(rf"^({_RULE_ID})\s*@\s*([1-9][0-9]*)$")
-_EXPECT_NOT = re.compile(rf"^({_RULE_ID})$")
+DEFAULT_TODAY = policytest.DEFAULT_TODAY
 
 
 class FixtureFormatError(ValueError):
@@ -100,48 +94,16 @@ class RuleFixture:
 
 
 def parse(text: str, path: Path) -> RuleFixture:
-    """The expectations in the leading comment block of a fixture's text."""
-    expect: list[Expectation] = []
-    expect_not: list[str] = []
-    stage: str | None = None
-    today: datetime.date | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.startswith("#"):
-            break
-        m = _DIRECTIVE.match(line)
-        if m is None:
-            continue
-        key, value = m.groups()
-        where = f"{path}:{number}"
-        if key == "expect":
-            hit = _EXPECT.match(value)
-            if hit is None:
-                raise FixtureFormatError(f"{where}: `expect:` needs `RULE-ID @ LINE`, got {value!r}")
-            expect.append(Expectation(hit.group(1), int(hit.group(2))))
-        elif key == "expect-not":
-            hit = _EXPECT_NOT.match(value)
-            if hit is None:
-                raise FixtureFormatError(f"{where}: `expect-not:` needs one rule id, got {value!r}")
-            expect_not.append(hit.group(1))
-        elif key == "stage":
-            if value not in STAGES:
-                raise FixtureFormatError(f"{where}: `stage:` must be one of {', '.join(STAGES)}, got {value!r}")
-            if stage is not None:
-                raise FixtureFormatError(f"{where}: `stage:` given twice")
-            stage = value
-        else:
-            if today is not None:
-                raise FixtureFormatError(f"{where}: `today:` given twice")
-            try:
-                today = datetime.date.fromisoformat(value)
-            except ValueError:
-                raise FixtureFormatError(f"{where}: `today:` must be a date YYYY-MM-DD, got {value!r}") from None
-    both = set(expect_not) & {e.rule for e in expect}
-    if both:
-        raise FixtureFormatError(f"{path}: {', '.join(sorted(both))} is both expected and expected not to fire")
-    if not expect and not expect_not:
-        raise FixtureFormatError(f"{path}: no `# expect:` or `# expect-not:` line in the leading comment block")
-    return RuleFixture(path, tuple(expect), tuple(expect_not), stage, today or DEFAULT_TODAY)
+    """The expectations in the leading comment block, read by aipolicy's own
+    test-policies parser; fixtures additionally state a line for every `expect:`."""
+    case = policytest.parse_case(path, text)
+    if case.problems:
+        raise FixtureFormatError(f"{path}: {case.problems[0]}")
+    lineless = [rule for rule, line in case.expect if line is None]
+    if lineless:
+        raise FixtureFormatError(f"{path}: `expect:` needs `RULE-ID @ LINE` in a fixture, got {lineless[0]!r} without a line")
+    expect = tuple(Expectation(rule, line) for rule, line in case.expect if line is not None)
+    return RuleFixture(path, expect, tuple(case.expect_not), case.stage, case.today)
 
 
 def load(path: Path) -> RuleFixture:

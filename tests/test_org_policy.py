@@ -262,3 +262,9 @@ def test_guide_shows_the_worked_example_files_verbatim():
     for name in (".aipolicy.yaml", "policy/acme.yaml"):
         text = (ORG / name).read_text(encoding="utf-8").rstrip()
         assert f"```yaml\n{text}\n```" in guide, f"docs/organisation-policy.md no longer shows {name} as it is"
+
+
+def test_a_malformed_directive_fails_the_case_instead_of_being_ignored(repo, capsys, monkeypatch):
+    write(repo / "cases" / "typo.yaml", "# expect: AIP-HUM-001 @ abc\n# expect-not: AIP-OWN-001\n" + SCREENER.read_text(encoding="utf-8"))
+    code, out, _ = run(["test-policies", "cases"], repo, capsys, monkeypatch)
+    assert code == 1 and "FAIL cases/typo.yaml" in out and "line 1: `expect:` needs" in out
