@@ -130,9 +130,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
 
         if gitrules.would_apply(report, policy, selected, ignored):
             gitrules.note("not inside a git repository (or git is not installed): the git-aware rules AIP-GIT-* were skipped")
-    from checker.gitrepo import find_root
-
-    root = str(find_root(Path.cwd()) or Path.cwd())
+    root = str(config.root)  # the repository root (or the current folder outside git)
     for fmt, out in pairs:
         ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root)
         text = render(fmt, report, ctx)

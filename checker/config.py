@@ -153,7 +153,7 @@ def _line_in_toml(text: str, key: str) -> int:
 def _read(path: Path) -> tuple[dict[str, Any], Any]:
     """Data plus a span lookup (`path -> "file:line:col"`) for messages."""
     from checker import manifest as manifest_mod
-    from checker.schema import _explain
+    from checker import schema
 
     if path.name == "pyproject.toml":
         data = _pyproject_section(path) or {}
@@ -174,12 +174,11 @@ def _read(path: Path) -> tuple[dict[str, Any], Any]:
         def spans(p: tuple) -> str:
             span: Span = loaded.key_span(p) if p in loaded.key_spans else loaded.span(p)
             return f"{path}:{span.line}:{span.column}"
-    validator = _validator()
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(x) for x in e.absolute_path])
-    for error in errors:
-        for span, text, node in _explain(error, fake):
-            where = spans(node) if path.name == "pyproject.toml" else f"{path}:{span.line}:{span.column}"
-            raise UsageError(f"{where}: {text.replace('the top level', 'the configuration')}")
+    found = schema.issues(_validator(), fake)
+    if found:
+        span, text, node = found[0]
+        where = spans(node) if path.name == "pyproject.toml" else f"{path}:{span.line}:{span.column}"
+        raise UsageError(f"{where}: {text.replace('the top level', 'the configuration')}")
     return data, spans
 
 

@@ -193,9 +193,10 @@ def display_path(file: Path, base: Path | None = None) -> str:
     """Relative to the current folder when below it, as editors and CI logs expect."""
     base = base or Path.cwd()
     try:
-        shown = Path(os.path.relpath(file, base)).as_posix() if not os.path.relpath(file, base).startswith("..") else file.as_posix()
+        rel = os.path.relpath(file, base)
     except ValueError:  # another drive on Windows
-        shown = file.as_posix()
+        rel = ".."
+    shown = file.as_posix() if rel.startswith("..") else Path(rel).as_posix()
     # A name that is not UTF-8 on disk arrives with surrogate escapes, which no UTF-8
     # report can carry (writing one raised): its odd bytes are shown as \xNN instead.
     try:

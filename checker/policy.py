@@ -367,7 +367,7 @@ Locator = Callable[[PathT], str]  # node path -> "file:line:col", for messages
 def load_pack(path: Path, trusted: bool = False) -> tuple[dict[str, Any], Locator]:
     """Read and validate one pack file; PolicyError with file:line:col on any problem."""
     from checker import manifest as manifest_mod
-    from checker.schema import _explain  # one formatter for schema errors, manifests and packs alike
+    from checker import schema  # one formatter for schema errors: manifests, packs and configs alike
 
     try:
         raw = path.read_bytes()
@@ -383,12 +383,11 @@ def load_pack(path: Path, trusted: bool = False) -> tuple[dict[str, Any], Locato
     if isinstance(loaded, list):
         p = loaded[0]
         raise PolicyError(f"{path}:{p.span.line}:{p.span.column}: {p.message}")
-    validator = _pack_validator()
-    errors = sorted(validator.iter_errors(loaded.data), key=lambda e: list(map(str, e.absolute_path)))
-    for error in errors:
-        for span, text, _ in _explain(error, loaded):
-            text = text.replace("the manifest is", "the policy pack is").replace("known section", "known key of a policy pack")
-            raise PolicyError(f"{path}:{span.line}:{span.column}: {text}")
+    found = schema.issues(_pack_validator(), loaded)
+    if found:
+        span, text, _ = found[0]
+        text = text.replace("the manifest is", "the policy pack is").replace("known section", "known key of a policy pack")
+        raise PolicyError(f"{path}:{span.line}:{span.column}: {text}")
 
     def locate(node: PathT) -> str:
         span = loaded.span(node)

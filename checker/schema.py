@@ -211,9 +211,15 @@ def validate(manifest: Manifest) -> list[Issue]:
     validator = manifest_validator("v1")
     if quick is None and validator.is_valid(data):  # a schema fastschema cannot compile
         return []
-    issues: list[Issue] = []
+    return issues(validator, manifest)
+
+
+def issues(validator: Any, document: Manifest) -> list[Issue]:
+    """Every schema error of a loaded YAML document (manifest, config or policy pack) as
+    one issue per real problem, at its node, in document order."""
+    found: list[Issue] = []
     seen: set[tuple[PathT, str]] = set()
-    errors = list(validator.iter_errors(data))
+    errors = list(validator.iter_errors(document.data))
     # A value can fail several keywords at once (`target: 5` fails both `type` and
     # `enum`); that is one problem, reported once, by the most telling keyword.
     best: dict[PathT, int] = {}
@@ -224,10 +230,10 @@ def validate(manifest: Manifest) -> list[Issue]:
     for error in errors:
         if error.validator not in _CHILD_KEYWORDS and _rank(error.validator) > best[tuple(error.absolute_path)]:
             continue
-        for span, text, path in _explain(error, manifest):
+        for span, text, path in _explain(error, document):
             if (path, text) in seen:
                 continue
             seen.add((path, text))
-            issues.append((span, text, path))
-    issues.sort(key=lambda i: (i[0].line, i[0].column))
-    return issues
+            found.append((span, text, path))
+    found.sort(key=lambda i: (i[0].line, i[0].column))
+    return found
