@@ -90,7 +90,7 @@ def _finding(policy: Policy, rule_id: str, stage: str, path: str, span: Span, me
     return Finding(rule.id, rule.slug, severity, path, span, message, json_path_)
 
 
-def read_bytes(file: Path, display: str, options: Options) -> bytes | LoadProblem:
+def read_bytes(file: Path, options: Options) -> bytes | LoadProblem:
     """The file's bytes, or why they cannot be read. Never blocks on a FIFO or device."""
     try:
         info = os.lstat(file)
@@ -121,16 +121,20 @@ def read_bytes(file: Path, display: str, options: Options) -> bytes | LoadProble
 
 
 def check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
-    policy = options.effective_policy()
-    result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])
     loaded = manifest_mod.load(raw, display)
     if isinstance(loaded, list):
-        for problem in loaded:
-            f = _finding(policy, "AIP-SCH-002", options.stage or "production", display, problem.span, problem.message)
-            if f is not None:
-                result.findings.append(f)
-        return result
-    return check_manifest(loaded, options, result)
+        return _not_loaded(loaded, display, options)
+    return check_manifest(loaded, options, ManifestResult(path=display))
+
+
+def _not_loaded(problems: list[LoadProblem], display: str, options: Options) -> ManifestResult:
+    """A file that could not be read or parsed: its AIP-SCH-002 findings and nothing else."""
+    result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])
+    for problem in problems:
+        f = _finding(options.effective_policy(), "AIP-SCH-002", options.stage or "production", display, problem.span, problem.message)
+        if f is not None:
+            result.findings.append(f)
+    return result
 
 
 def _stage_of(m: Manifest, options: Options) -> str | None:
@@ -146,7 +150,7 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
     system = m.data.get("system")
     result.system_id = system.get("id") if isinstance(system, dict) and isinstance(system.get("id"), str) else None
     high = m.data.get("risk_tier") == "high"
-    result.rules_evaluated.append("AIP-SCH-001")
+    result.rules_evaluated += ["AIP-SCH-002", "AIP-SCH-001"]  # it parsed; now the schema
     schema_findings = [
         f for span, text, path in schema.validate(m)
         if (f := _finding(policy, "AIP-SCH-001", stage or "production", m.path, span, text, json_path(path), high))
@@ -179,13 +183,9 @@ def check_file(file: Path, display: str, options: Options, manifest: Manifest | 
 def _check_file(file: Path, display: str, options: Options, manifest: Manifest | None = None) -> ManifestResult:
     if manifest is not None:
         return check_manifest(manifest, options, ManifestResult(path=display))
-    raw = read_bytes(file, display, options)
+    raw = read_bytes(file, options)
     if isinstance(raw, LoadProblem):
-        result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])
-        f = _finding(options.effective_policy(), "AIP-SCH-002", options.stage or "production", display, raw.span, raw.message)
-        if f is not None:
-            result.findings.append(f)
-        return result
+        return _not_loaded([raw], display, options)
     return check_bytes(raw, display, options)
 
 
@@ -213,7 +213,7 @@ def check_batch(items: Sequence[tuple[Path, str]], options: Options) -> list[Man
         return [check_file(file, display, options) for file, display in items]
     loaded: dict[Path, Manifest] = {}
     for file, display in items:
-        raw = read_bytes(file, display, options)
+        raw = read_bytes(file, options)
         parsed = manifest_mod.load(raw, display) if isinstance(raw, bytes) else None
         if isinstance(parsed, Manifest):
             loaded[file] = parsed

@@ -232,3 +232,17 @@ def test_sarif_uris_are_percent_encoded(tmp_path, monkeypatch):
     code, out = _run(["check", ".", "--format", "sarif", "--today", TODAY], monkeypatch, tmp_path)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]}
     assert uris == {"my%20models/%231%20100%25.ai-production.yaml"}
+
+
+def test_junit_lists_the_yaml_rule_whether_or_not_git_facts_were_gathered(tmp_path, monkeypatch):
+    import subprocess
+
+    text = (REPO / "examples/failing/recruiting-screener.ai-production.yaml").read_text(encoding="utf-8")
+    for folder in ("plain", "repo"):
+        _write(tmp_path / folder, "ai-production.yaml", text)
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    names = {}
+    for folder in ("plain", "repo"):
+        code, out = _run(["check", "--format", "junit", "--today", TODAY], monkeypatch, tmp_path / folder)
+        names[folder] = {c.get("name") for c in ET.fromstring(out).iter("testcase")}
+    assert "AIP-SCH-002 yaml-syntax" in names["plain"] and "AIP-SCH-002 yaml-syntax" in names["repo"]
