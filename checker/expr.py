@@ -19,12 +19,10 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from checker.checks import values
+from checker.schema import load_schema
 
-TOP_LEVEL = frozenset({
-    "apiVersion", "system", "stage", "risk_tier", "decision_role", "intended_use", "owners",
-    "business_metric", "data", "monitoring", "rollback", "retraining", "explainability",
-    "human_oversight", "llm", "governance", "waivers",
-})
+# The manifest's sections, as the v1 schema names them: a bare word starting with one is a path.
+TOP_LEVEL = frozenset(load_schema("v1")["properties"])
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>-?\d+(?:\.\d+)?(?![\w.]))|(?P<str>'[^']*'|\"[^\"]*\")|"
