@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from checker import manifest as manifest_mod
-from checker import schema
+from checker import schema, verdict
 from checker.findings import Finding, ManifestResult, Report, Severity, Span
 from checker.manifest import LoadProblem, Manifest, PathT, json_path
 from checker.policy import Policy, load_builtin
@@ -121,6 +121,18 @@ def read_bytes(file: Path, options: Options) -> bytes | LoadProblem:
 
 
 def check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
+    """Check one manifest's bytes: every finding, filtered, folded and capped as reported."""
+    return _finish(_check_bytes(raw, display, options), options)
+
+
+def _finish(result: ManifestResult, options: Options) -> ManifestResult:
+    """select/ignore and severity caps, then one finding per node and per-rule caps."""
+    result = _filter(result, options)
+    result.findings = verdict.cap(verdict.fold(result.findings))
+    return result
+
+
+def _check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
     loaded = manifest_mod.load(raw, display)
     if isinstance(loaded, list):
         return _not_loaded(loaded, display, options)
@@ -163,21 +175,31 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
     result.stage = stage
     before = len(result.findings)
     policy.evaluate(m, stage, options, result)
-    # One finding per problem: a value the schema rejected is not judged again by a rule.
-    rejected = [f.json_path for f in schema_findings]
-    result.findings[before:] = [f for f in result.findings[before:] if not _under_any(f.json_path, rejected)]
+    # One finding per problem: a value the schema rejected is not judged again by a rule,
+    # and a section spelt wrong (`rollbak:`) is not reported missing by every rule that
+    # reads it: the schema's finding at the misspelt key says so instead.
+    held = {json_path((section,)) for section in schema.misspelt_sections(m).values()}
+    rejected = {f.json_path for f in schema_findings if f.json_path != "$"} | held
+    if rejected:
+        result.findings[before:] = [f for f in result.findings[before:] if not _under_any(f.json_path, rejected)]
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
-def _under_any(path: str, prefixes: list[str]) -> bool:
-    return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes if p != "$")
+def _under_any(path: str, prefixes: set[str]) -> bool:
+    """`path` is one of `prefixes` or lies below one (json paths: `$.a.b`, `$.a[0]`)."""
+    if path in prefixes:
+        return True
+    for i in range(len(path) - 1, 0, -1):
+        if path[i] in ".[" and path[:i] in prefixes:
+            return True
+    return False
 
 
 def check_file(file: Path, display: str, options: Options, manifest: Manifest | None = None) -> ManifestResult:
     """Check one file; `manifest` is the file already read and parsed, when it was."""
     options = options.for_path(file)
-    return _filter(_check_file(file, display, options, manifest), options)
+    return _finish(_check_file(file, display, options, manifest), options)
 
 
 def _check_file(file: Path, display: str, options: Options, manifest: Manifest | None = None) -> ManifestResult:
@@ -186,7 +208,7 @@ def _check_file(file: Path, display: str, options: Options, manifest: Manifest |
     raw = read_bytes(file, options)
     if isinstance(raw, LoadProblem):
         return _not_loaded([raw], display, options)
-    return check_bytes(raw, display, options)
+    return _check_bytes(raw, display, options)
 
 
 def display_path(file: Path, base: Path | None = None) -> str:

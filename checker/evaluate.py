@@ -144,6 +144,8 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production", git=git)
     findings: list[Finding] = []
     for_questions: dict[str, list[Problem]] = {}
+    # A `TODO` leaves its question unanswered even where no rule requires that field.
+    holes = [path for path, _ in values.placeholder_paths(m.data)] if stage != "retired" else []
     for rule in policy.rules.values():
         if rule.id in ENGINE_RULES:
             continue
@@ -154,10 +156,11 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
         if severity is not None:
             result.rules_evaluated.append(rule.id)
             problems = _run(rule, ctx)
-            findings.extend(_finding(rule, severity, m, problem) for problem in problems)
+            findings.extend(_finding(rule, severity, m, problem) for problem in _collapse_missing(m, problems))
         if rule.question and stage != "retired":
             same = problems is not None and prod_ctx is ctx  # at production the run above already is the answer
-            for_questions[rule.id] = problems if same else _run(rule, prod_ctx)
+            answer = problems if same else _run(rule, prod_ctx)
+            for_questions[rule.id] = answer or _placeholders_under(rule, holes)
 
     wvr = policy.rules.get("AIP-WVR-001")
     wvr_severity = wvr.severity_at(stage, high) if wvr else None
@@ -189,6 +192,47 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
                 problem = Problem(("waivers", waiver.index), f"stale waiver: {waiver.rule.id} reports nothing here any more; remove the waiver", severity=Severity.NOTE)
                 findings.append(_finding(wvr, wvr_severity, m, problem))
     result.findings.extend(findings)
+
+
+def _placeholders_under(rule: Rule, holes: list[PathT]) -> list[Problem]:
+    """Placeholders in the fields that answer `rule`'s question, as problems for the diagnostic
+    only (AIP-SCH-003 reports them as findings)."""
+    return [
+        Problem(hole, f"`{json_path(hole)[2:]}` is a placeholder")
+        for hole in holes if any(hole[:len(f)] == f for f in rule.fields)
+    ]
+
+
+def _collapse_missing(m: Manifest, problems: list[Problem]) -> list[Problem]:
+    """A missing section is one finding at its parent, not one per field the rule wants
+    inside it: `business_metric` missing is one problem, not four."""
+    groups: dict[PathT, list[Problem]] = {}
+    for p in problems:
+        if p.missing:
+            top = _first_missing(m, tuple(p.path))
+            if top != tuple(p.path):
+                groups.setdefault(top, []).append(p)
+    merged = {top: found for top, found in groups.items() if len(found) > 1}
+    if not merged:
+        return problems
+    out: list[Problem] = []
+    for p in problems:
+        top = _first_missing(m, tuple(p.path)) if p.missing else None
+        if top not in merged:
+            out.append(p)
+        elif merged[top][0] is p:
+            wanted = [f"`{json_path(q.path[len(top):])[2:]}`" for q in merged[top]]
+            listed = ", ".join(wanted[:-1]) + f" and {wanted[-1]}"
+            out.append(Problem(top, f"`{json_path(top)[2:]}` is missing: add it with {listed}", missing=True))
+    return out
+
+
+def _first_missing(m: Manifest, path: PathT) -> PathT:
+    """The shortest prefix of `path` that the manifest does not have."""
+    for end in range(1, len(path) + 1):
+        if path[:end] not in m.spans:
+            return path[:end]
+    return path
 
 
 def _question_order(qid: str) -> tuple[int, str]:

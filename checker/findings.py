@@ -42,6 +42,7 @@ class Finding:
     message: str
     json_path: str = "$"
     suppressed_by: str | None = None  # the waiver's reason when a waiver silences it
+    also: tuple[str, ...] = ()  # other rules that reported the same node (folded into this one)
 
     @property
     def suppressed(self) -> bool:

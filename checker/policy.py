@@ -81,6 +81,9 @@ class Rule:
     when: Callable[[expr.Context], Any] | None = None
     assertions: list[Assertion] = field(default_factory=list)
     references: tuple[str, ...] = ()
+    # Where the answers to its question live: a placeholder at or below one of these
+    # paths leaves the question unanswered even when the rule itself passes.
+    fields: tuple[PathT, ...] = ()
 
     def severity_at(self, stage: str, high_risk: bool = False) -> Severity | None:
         severity = self.severity.get(stage)
@@ -321,12 +324,27 @@ class Policy:
         evaluate_mod.evaluate(self, m, stage, options, result)
 
 
+def _fields_of(checks: list[Any]) -> tuple[PathT, ...]:
+    """The manifest paths a rule's checks name (an `each` covers its items)."""
+    out: list[PathT] = []
+    for spec in checks:
+        if not isinstance(spec, dict):
+            continue
+        for key in ("require", "person", "each", "at"):
+            if isinstance(spec.get(key), str):
+                out.append(_split_path(spec[key]))
+        if isinstance(spec.get("expect"), str) and "at" not in spec:
+            out += [_split_path(p) for p in expr.referenced_paths(spec["expect"]) if not p.startswith("item")]
+    return tuple(dict.fromkeys(p for p in out if p))
+
+
 def _rule_from(spec: dict[str, Any], source: str, pack: str) -> Rule:
     rule_id = spec["id"]
     try:
         severity = {stage: Severity.parse(level) for stage, level in (spec.get("severity") or {}).items() if level not in ("-", None)}
         when = expr.compile_expr(spec["when"]) if "when" in spec else None
         assertions = [_compile_assertion(a, source) for a in spec.get("check", [])]
+        fields = tuple(_split_path(f) for f in spec.get("fields", ())) or _fields_of(spec.get("check", []))
     except (expr.ExprError, PolicyError, KeyError) as exc:
         raise PolicyError(f"{source}: rule {rule_id}: {exc}") from None
     if not assertions and rule_id not in ENGINE_RULES:
@@ -347,6 +365,7 @@ def _rule_from(spec: dict[str, Any], source: str, pack: str) -> Rule:
         when=when,
         assertions=assertions,
         references=tuple(spec.get("references", ())),
+        fields=fields,
     )
 
 

@@ -101,6 +101,12 @@ def discover_cases(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+def reported(findings) -> list[tuple[str, object]]:
+    """(rule id, finding) for every rule that reported an active finding: a finding folded
+    from several rules at one node (`also`) counts for each of them."""
+    return [(rule_id, f) for f in findings if not f.suppressed for rule_id in (f.rule, *f.also)]
+
+
 def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -> Outcome:
     from checker import engine
 
@@ -109,7 +115,7 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
         return Outcome(case, failures)
     options = engine.Options(stage=case.stage, today=case.today, policy=policy, root=root)
     result = engine.check_bytes(raw, display, options)
-    active = [f for f in result.findings if not f.suppressed]
+    active = reported(result.findings)
     wanted: dict[str, set[int]] = {}
     anywhere: set[str] = set()
     for key, line in case.expect:
@@ -121,11 +127,11 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
         else:
             wanted.setdefault(rule.id, set()).add(line)
     for rule_id in sorted(anywhere - set(wanted)):
-        if not any(f.rule == rule_id for f in active):
+        if not any(rid == rule_id for rid, _ in active):
             failures.append(f"expected {rule_id}; not reported")
     # With lines, the lines are exact: a missing finding and an extra one both fail.
     for rule_id, lines in sorted(wanted.items()):
-        got = {f.span.line for f in active if f.rule == rule_id}
+        got = {f.span.line for rid, f in active if rid == rule_id}
         if missing := sorted(lines - got):
             failures.append(f"expected {rule_id} at line(s) {', '.join(map(str, missing))}; reported at: {', '.join(map(str, sorted(got))) or 'none'}")
         if extra := sorted(got - lines):
@@ -135,8 +141,8 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
         if rule is None:
             failures.append(f"expect-not names unknown rule {key}")
             continue
-        for f in active:
-            if f.rule == rule.id:
+        for rid, f in active:
+            if rid == rule.id:
                 failures.append(f"did not expect {rule.id}, got line {f.span.line}: {f.message}")
     return Outcome(case, failures)
 

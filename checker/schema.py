@@ -7,6 +7,7 @@ offending node: the key for an unknown or missing field, the value for a wrong o
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from functools import lru_cache
@@ -18,6 +19,7 @@ from checker.findings import Span
 from checker.manifest import Manifest, PathT, json_path
 
 KNOWN_API_VERSIONS = ("aipolicy/v1",)
+SUGGESTIONS = 100  # "did you mean" is worked out for this many problems per document at most
 
 # Plain YAML 1.1 booleans. aipolicy reads YAML 1.2, where these are strings.
 YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
@@ -114,17 +116,61 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…'"
 
 
-def _suggest(word: str, choices: list[str]) -> str:
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice `word` most likely meant: the same word in another case, the one
+    choice it abbreviates (`prod` -> `production`), or a near spelling (`rollbak`)."""
+    if not isinstance(word, str) or not word.strip():
+        return None
+    folded = word.strip().casefold()
+    for choice in choices:
+        if choice.casefold() == folded:
+            return choice
+    if len(folded) >= 3:
+        starts = [c for c in choices if c.casefold().startswith(folded)]
+        if len(starts) == 1:
+            return starts[0]
     import difflib  # only when there is something to suggest: off the start-up path
 
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    return close[0] if close else None
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = closest(word, choices)
+    return f"; did you mean `{close}`?" if close else ""
+
+
+def misspelt_sections(manifest: Manifest) -> dict[str, str]:
+    """Unknown top-level keys that name a section the manifest lacks (`rollbak` ->
+    `rollback`). Until they are renamed the rules see no such section, so the engine
+    holds back the findings about it and the schema's finding at the key says why."""
+    data = manifest.data
+    known = load_schema("v1").get("properties", {})
+    out: dict[str, str] = {}
+    unknown = (key for key in data if key not in known and isinstance(key, str) and not key.startswith("x-"))
+    for key in itertools.islice(unknown, SUGGESTIONS):
+        section = closest(key, list(known))
+        if section is not None and section not in data and section not in out.values():
+            out[key] = section
+    return out
 
 
 Issue = tuple[Span, str, PathT]  # where, what, which node
 
 
-def _explain(error: Any, manifest: Manifest) -> Iterator[Issue]:
+class _Budget:
+    """How many "did you mean" suggestions a document still gets: a file with 50,000
+    unknown keys shows only the first findings, so only those pay for difflib."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def take(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str, str]) -> Iterator[Issue]:
     path: PathT = tuple(error.absolute_path)
     keyword = error.validator
     instance = error.instance
@@ -139,11 +185,15 @@ def _explain(error: Any, manifest: Manifest) -> Iterator[Issue]:
                 continue
             child = path + (key,)
             if not path:
-                text = f"`{key}` is not a known section{_suggest(key, known)}"
-                if not _suggest(key, known):
+                hint = _suggest(key, known) if budget.take() else ""
+                text = f"`{key}` is not a known section{hint}"
+                section = misspelt.get(key)
+                if section is not None and hint:
+                    text += f" Until it is renamed, the rules see no `{section}` section, so their findings about it are held back"
+                elif not hint:
                     text += f" (known sections: {', '.join(known)})"
             else:
-                text = f"`{key}` is not a known field of {_where(path)}{_suggest(key, known)}"
+                text = f"`{key}` is not a known field of {_where(path)}{_suggest(key, known) if budget.take() else ''}"
                 if patterns:
                     text += " (extension fields must start with `x-`)"
             yield manifest.key_span(child), text, child
@@ -168,8 +218,10 @@ def _explain(error: Any, manifest: Manifest) -> Iterator[Issue]:
     if keyword == "enum":
         choices = [str(c) for c in error.validator_value]
         text = f"`{name}` must be one of {', '.join(choices)}; got {_shown(instance)}"
-        if isinstance(instance, str):
+        if isinstance(instance, str) and budget.take():
             text += _suggest(instance, choices)
+        if path == ("stage",):
+            text += (" U" if text.endswith("?") else "; u") + "ntil it is fixed, only the schema is checked (the stage selects the rules)"
         yield span, text, path
         return
     if keyword == "const":
@@ -220,6 +272,8 @@ def issues(validator: Any, document: Manifest) -> list[Issue]:
     found: list[Issue] = []
     seen: set[tuple[PathT, str]] = set()
     errors = list(validator.iter_errors(document.data))
+    budget = _Budget(SUGGESTIONS)
+    misspelt = misspelt_sections(document) if document.data.get("apiVersion") in KNOWN_API_VERSIONS else {}
     # A value can fail several keywords at once (`target: 5` fails both `type` and
     # `enum`); that is one problem, reported once, by the most telling keyword.
     best: dict[PathT, int] = {}
@@ -230,7 +284,7 @@ def issues(validator: Any, document: Manifest) -> list[Issue]:
     for error in errors:
         if error.validator not in _CHILD_KEYWORDS and _rank(error.validator) > best[tuple(error.absolute_path)]:
             continue
-        for span, text, path in _explain(error, document):
+        for span, text, path in _explain(error, document, budget, misspelt):
             if (path, text) in seen:
                 continue
             seen.add((path, text))

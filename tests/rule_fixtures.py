@@ -73,23 +73,23 @@ class RuleFixture:
 
     def mismatches(self, findings: Iterable[Finding], *, strict: bool = False) -> list[str]:
         """What differs between the findings and the expectations; empty when they agree."""
-        active = [f for f in findings if not f.suppressed]
+        active = policytest.reported(findings)  # folded rules (`also`) count as reported
         problems: list[str] = []
         for expected in sorted(set(self.expect), key=lambda e: (e.rule, e.line)):
-            if not any(f.rule == expected.rule and f.span.line == expected.line for f in active):
-                got = sorted({f.span.line for f in active if f.rule == expected.rule})
+            if not any(rule == expected.rule and f.span.line == expected.line for rule, f in active):
+                got = sorted({f.span.line for rule, f in active if rule == expected.rule})
                 problems.append(f"expected {expected}, not produced (that rule fired at lines {got or 'none'})")
         wanted = {(e.rule, e.line) for e in self.expect}
-        for f in active:
-            if (f.rule, f.span.line) in wanted:
+        for rule, f in active:
+            if (rule, f.span.line) in wanted:
                 continue
-            if f.rule in self.failing_rules:
-                problems.append(f"unexpected {f.rule} @ {f.span.line} (expected only lines "
-                                f"{sorted(e.line for e in self.expect if e.rule == f.rule)}): {f.message}")
-            elif f.rule in self.passing_rules:
-                problems.append(f"expect-not {f.rule}, but got {f.rule} @ {f.span.line}: {f.message}")
+            if rule in self.failing_rules:
+                problems.append(f"unexpected {rule} @ {f.span.line} (expected only lines "
+                                f"{sorted(e.line for e in self.expect if e.rule == rule)}): {f.message}")
+            elif rule in self.passing_rules:
+                problems.append(f"expect-not {rule}, but got {rule} @ {f.span.line}: {f.message}")
             elif strict:
-                problems.append(f"unlisted {f.rule} @ {f.span.line} ({f.severity.label}): {f.message}")
+                problems.append(f"unlisted {rule} @ {f.span.line} ({f.severity.label}): {f.message}")
         return problems
 
 

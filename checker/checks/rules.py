@@ -37,25 +37,11 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _walk(node: Any, path: PathT = ()) -> Iterator[tuple[PathT, Any]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(key, str) and key.startswith("x-"):
-                continue
-            yield from _walk(value, path + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _walk(value, path + (index,))
-    else:
-        yield path, node
-
-
 @register("placeholders")
 def placeholders(ctx: RuleContext) -> Iterator[Problem]:
-    for path, value in _walk({k: v for k, v in ctx.manifest.data.items() if k != "waivers"}):
-        if (value is None or isinstance(value, str)) and values.is_placeholder(value):
-            shown = "empty" if value is None or not str(value).strip() else repr(value)
-            yield Problem(path, f"`{_dotted(path)}` is a placeholder ({shown}): write the real answer")
+    for path, value in values.placeholder_paths({k: v for k, v in ctx.manifest.data.items() if k != "waivers"}):
+        shown = "empty" if value is None or not str(value).strip() else repr(value)
+        yield Problem(path, f"`{_dotted(path)}` is a placeholder ({shown}): write the real answer")
 
 
 PEOPLE: tuple[PathT, ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from typing import Any, Iterator
 
 _PLACEHOLDER = re.compile(
     r"(?i)^\s*(?:tbd|tba|tbc|todo|fixme|changeme|to ?do|n/?a|unknown|\?+|x{2,}|"
@@ -31,6 +31,19 @@ def is_placeholder(value: Any) -> bool:
 
 def answered(value: Any) -> bool:
     return not is_placeholder(value)
+
+
+def placeholder_paths(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """(path, value) of every scalar answer that is a placeholder, outside `x-` extensions."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not (isinstance(key, str) and key.startswith("x-")):
+                yield from placeholder_paths(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from placeholder_paths(value, path + (index,))
+    elif (node is None or isinstance(node, str)) and is_placeholder(node):
+        yield path, node
 
 
 # -- durations ---------------------------------------------------------------------

@@ -38,6 +38,7 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
             "json_path": f.json_path,
             "message": f.message,
             "suppressed": f.suppressed,
+            "also": list(f.also),
             **({"suppression_reason": f.suppressed_by} if f.suppressed else {}),
         }
         for f in report.findings

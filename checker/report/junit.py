@@ -34,7 +34,9 @@ def render(report: Report, ctx: RenderContext) -> str:
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         by_rule: dict[str, list] = {}
         for f in result.findings:
-            by_rule.setdefault(f.rule, []).append(f)
+            # A finding folded from several rules fails each of their testcases.
+            for rule_id in (f.rule, *f.also):
+                by_rule.setdefault(rule_id, []).append(f)
         order = list(dict.fromkeys(result.rules_evaluated + list(by_rule)))
         for rule_id in order:
             rule = ctx.policy.rules.get(rule_id)

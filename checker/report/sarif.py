@@ -85,6 +85,9 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
         }
         if result["ruleIndex"] < 0:
             del result["ruleIndex"]
+        if f.also:
+            # Other rules that reported the same node; this finding stands for them too.
+            result["properties"] = {"also": list(f.also)}
         if f.suppressed:
             result["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": f.suppressed_by or ""}]
         results.append(result)
