@@ -135,8 +135,9 @@ def test_policies(directory: Path | None, fmt: str, output: Path | None, config_
     """Run policy test cases in DIRECTORY (default: policy-tests/).
 
     Each case is a manifest whose leading comments state what the effective
-    policy must report: `# expect: RULE-ID @ LINE` (the rule's findings are at
-    exactly the lines stated; without `@ LINE`: anywhere), `# expect-not: RULE-ID`,
+    policy must report: `# expect: RULE-ID @ LINE SEVERITY` (the rule's findings are at
+    exactly the lines stated, with that severity; without `@ LINE`: anywhere; the
+    severity is optional), `# expect-not: RULE-ID`,
     optionally `# stage: STAGE` and `# today: YYYY-MM-DD`. Exit 1 when a case fails.
     """
     from checker import commands

@@ -42,7 +42,12 @@ class Finding:
     message: str
     json_path: str = "$"
     suppressed_by: str | None = None  # the waiver's reason when a waiver silences it
-    also: tuple[str, ...] = ()  # other rules that reported the same node (folded into this one)
+    folded: tuple[Finding, ...] = ()  # findings of other rules at the same node, shown as this one
+
+    @property
+    def also(self) -> tuple[str, ...]:
+        """The other rules that reported this node (JSON and SARIF `also`)."""
+        return tuple(dict.fromkeys(f.rule for f in self.folded if f.rule != self.rule))
 
     @property
     def suppressed(self) -> bool:

@@ -3,7 +3,8 @@
 A case is a manifest whose leading comment block says what to expect:
 
     # expect: ACME-HUM-001 @ 12     that rule, unsuppressed, at exactly the lines stated
-    # expect: AIP-OWN-004           that rule, anywhere
+    # expect: ACME-HUM-001 @ 12 error   ... and with that severity (error, warning or note)
+    # expect: AIP-OWN-004           that rule, anywhere (a severity may follow here too)
     # expect-not: AIP-OWN-001       no unsuppressed finding of that rule
     # stage: production             check as if at this stage (optional)
     # today: 2026-11-26             judge dates as of this day (optional)
@@ -23,7 +24,7 @@ from checker.policy import Policy
 
 _DIRECTIVE = re.compile(r"#\s*(expect|expect-not|stage|today)\s*:\s*(.*?)\s*$")
 _RULE = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"  # an id (ACME-HUM-001) or a slug (human-oversight)
-_EXPECT = re.compile(rf"({_RULE})(?:\s*@\s*([1-9][0-9]*))?")
+_EXPECT = re.compile(rf"({_RULE})(?:\s*@\s*([1-9][0-9]*))?(?:\s+(error|warning|note))?")
 _EXPECT_NOT = re.compile(rf"({_RULE})")
 STAGES = ("exploration", "pilot", "production", "retired")
 DEFAULT_TODAY = datetime.date(2026, 11, 26)
@@ -32,7 +33,7 @@ DEFAULT_TODAY = datetime.date(2026, 11, 26)
 @dataclass
 class Case:
     path: Path
-    expect: list[tuple[str, int | None]] = field(default_factory=list)
+    expect: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # rule, line, severity
     expect_not: list[str] = field(default_factory=list)
     stage: str | None = None
     today: datetime.date = DEFAULT_TODAY
@@ -71,9 +72,10 @@ def parse_case(path: Path, text: str) -> Case:
         seen.add(key)
         if key == "expect":
             if hit := _EXPECT.fullmatch(value):
-                case.expect.append((hit.group(1), int(hit.group(2)) if hit.group(2) else None))
+                case.expect.append((hit.group(1), int(hit.group(2)) if hit.group(2) else None, hit.group(3)))
             else:
-                case.problems.append(f"{where}: `expect:` needs `RULE` or `RULE @ LINE` (lines count from 1), got {value!r}")
+                case.problems.append(f"{where}: `expect:` needs `RULE`, `RULE @ LINE` or `RULE @ LINE SEVERITY` "
+                                     f"(lines count from 1; severity error, warning or note), got {value!r}")
         elif key == "expect-not":
             if hit := _EXPECT_NOT.fullmatch(value):
                 case.expect_not.append(hit.group(1))
@@ -89,7 +91,7 @@ def parse_case(path: Path, text: str) -> Case:
                 case.today = datetime.date.fromisoformat(value)
             except ValueError:
                 case.problems.append(f"{where}: `today:` must be a date YYYY-MM-DD, got {value!r}")
-    both = set(case.expect_not) & {rule for rule, _ in case.expect}
+    both = set(case.expect_not) & {rule for rule, _, _ in case.expect}
     if both:
         case.problems.append(f"{', '.join(sorted(both))} is both expected and expected not to fire")
     if not case.expect and not case.expect_not:
@@ -102,9 +104,9 @@ def discover_cases(directory: Path) -> list[Path]:
 
 
 def reported(findings) -> list[tuple[str, object]]:
-    """(rule id, finding) for every rule that reported an active finding: a finding folded
-    from several rules at one node (`also`) counts for each of them."""
-    return [(rule_id, f) for f in findings if not f.suppressed for rule_id in (f.rule, *f.also)]
+    """(rule id, that rule's finding) for every active finding, the ones folded into
+    another at the same node (`also`) included, each with its own severity."""
+    return [(g.rule, g) for f in findings if not f.suppressed for g in (f, *f.folded)]
 
 
 def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -> Outcome:
@@ -118,17 +120,27 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
     active = reported(result.findings)
     wanted: dict[str, set[int]] = {}
     anywhere: set[str] = set()
-    for key, line in case.expect:
+    severities: list[tuple[str, int | None, str]] = []
+    for key, line, severity in case.expect:
         rule = policy.find(key)
         if rule is None:
             failures.append(f"expects unknown rule {key}")
-        elif line is None:
+            continue
+        if line is None:
             anywhere.add(rule.id)
         else:
             wanted.setdefault(rule.id, set()).add(line)
+        if severity is not None:
+            severities.append((rule.id, line, severity))
     for rule_id in sorted(anywhere - set(wanted)):
         if not any(rid == rule_id for rid, _ in active):
             failures.append(f"expected {rule_id}; not reported")
+    # A stated severity is the rule's own at that line, so a change of severity per stage fails here.
+    for rule_id, line, severity in severities:
+        got = sorted({f.severity.label for rid, f in active if rid == rule_id and line in (None, f.span.line)})
+        if got and got != [severity]:
+            where = f" at line {line}" if line is not None else ""
+            failures.append(f"expected {rule_id}{where} as {severity}; reported as {', '.join(got)}")
     # With lines, the lines are exact: a missing finding and an extra one both fail.
     for rule_id, lines in sorted(wanted.items()):
         got = {f.span.line for rid, f in active if rid == rule_id}

@@ -54,8 +54,8 @@ def fold(findings: list[Finding]) -> list[Finding]:
             out.append(group[0])
             continue
         best = min(group, key=_rank)
-        others = tuple(dict.fromkeys(r for f in group for r in (f.rule, *f.also) if r != best.rule))
-        out.append(replace(best, also=tuple(dict.fromkeys(best.also + others))))
+        others = tuple(g for f in group if f is not best for g in (replace(f, folded=()), *f.folded))
+        out.append(replace(best, folded=best.folded + others))
     return out
 
 
@@ -78,7 +78,7 @@ def cap(findings: list[Finding], limit: int = CAP) -> list[Finding]:
             worst = max(rest, key=lambda g: (not g.suppressed, g.severity))
             more = len(rest)
             out.append(replace(
-                f, severity=worst.severity, suppressed_by=worst.suppressed_by, also=(),
+                f, severity=worst.severity, suppressed_by=worst.suppressed_by, folded=(),
                 message=f"{more} more {f.rule} findings in this file are not shown "
                         f"(the first {limit} are); fix those, then run aipolicy again",
             ))

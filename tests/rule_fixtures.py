@@ -4,7 +4,7 @@ A fixture lives at ``tests/fixtures/rules/<RULE-ID>/<case>.yaml``. Its leading
 comment block (every line up to the first one that is not a ``#`` comment)
 may hold free text and these directives, one per line::
 
-    # expect: AIP-OWN-001 @ 14     this unsuppressed finding (rule and line) is produced
+    # expect: AIP-OWN-001 @ 14 error   this unsuppressed finding (rule, line, severity) is produced
     # expect-not: AIP-OWN-004      no unsuppressed finding of this rule is produced
     # stage: production            check as with --stage (default: the manifest's own stage)
     # today: 2026-11-26            judge dates as of this day (default: DEFAULT_TODAY)
@@ -41,9 +41,10 @@ class FixtureFormatError(ValueError):
 class Expectation:
     rule: str
     line: int
+    severity: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.rule} @ {self.line}"
+        return f"{self.rule} @ {self.line}" + (f" {self.severity}" if self.severity else "")
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,13 @@ class RuleFixture:
         active = policytest.reported(findings)  # folded rules (`also`) count as reported
         problems: list[str] = []
         for expected in sorted(set(self.expect), key=lambda e: (e.rule, e.line)):
-            if not any(rule == expected.rule and f.span.line == expected.line for rule, f in active):
+            at_line = [f for rule, f in active if rule == expected.rule and f.span.line == expected.line]
+            if not at_line:
                 got = sorted({f.span.line for rule, f in active if rule == expected.rule})
                 problems.append(f"expected {expected}, not produced (that rule fired at lines {got or 'none'})")
+            elif expected.severity and {f.severity.label for f in at_line} != {expected.severity}:
+                got = ", ".join(sorted({f.severity.label for f in at_line}))
+                problems.append(f"expected {expected}, produced as {got}")
         wanted = {(e.rule, e.line) for e in self.expect}
         for rule, f in active:
             if (rule, f.span.line) in wanted:
@@ -99,10 +104,13 @@ def parse(text: str, path: Path) -> RuleFixture:
     case = policytest.parse_case(path, text)
     if case.problems:
         raise FixtureFormatError(f"{path}: {case.problems[0]}")
-    lineless = [rule for rule, line in case.expect if line is None]
+    lineless = [rule for rule, line, _ in case.expect if line is None]
     if lineless:
-        raise FixtureFormatError(f"{path}: `expect:` needs `RULE-ID @ LINE` in a fixture, got {lineless[0]!r} without a line")
-    expect = tuple(Expectation(rule, line) for rule, line in case.expect if line is not None)
+        raise FixtureFormatError(f"{path}: `expect:` needs `RULE-ID @ LINE SEVERITY` in a fixture, got {lineless[0]!r} without a line")
+    unrated = [rule for rule, _, severity in case.expect if severity is None]
+    if unrated:
+        raise FixtureFormatError(f"{path}: `expect:` needs `RULE-ID @ LINE SEVERITY` in a fixture, got {unrated[0]!r} without a severity")
+    expect = tuple(Expectation(rule, line, severity) for rule, line, severity in case.expect if line is not None)
     return RuleFixture(path, expect, tuple(case.expect_not), case.stage, case.today)
 
 

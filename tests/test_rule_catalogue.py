@@ -9,6 +9,7 @@ checks that the catalogue and the fixtures cover each other.
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -88,12 +89,25 @@ def test_fixtures_pass_through_aipolicy_test_policies(capsys: pytest.CaptureFixt
     assert out.rstrip().endswith(f"{len(FIXTURE_FILES)} passed, 0 failed")
 
 
+def test_test_policies_fails_a_case_whose_stated_severity_differs(capsys, monkeypatch, tmp_path: Path) -> None:
+    from checker.cli import main
+
+    text = (FIXTURES / "AIP-OWN-002" / "fail-no-process.yaml").read_text(encoding="utf-8")
+    assert "# expect: AIP-OWN-002 @ 19 error\n" in text
+    (tmp_path / "case.yaml").write_text(text.replace("@ 19 error", "@ 19 warning"), encoding="utf-8")
+    monkeypatch.chdir(REPO)
+    code = main(["test-policies", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "expected AIP-OWN-002 at line 19 as warning; reported as error" in out
+
+
 # -- the fixture format (rule_fixtures) -------------------------------------------------------
 
 HEADER = """\
 # AIP-ROLL-002 rollback-rto: free text is ignored
-# expect: AIP-ROLL-002 @ 14
-# expect: AIP-DIAG-001 @ 3
+# expect: AIP-ROLL-002 @ 14 error
+# expect: AIP-DIAG-001 @ 3 warning
 # expect-not: AIP-OWN-004
 # stage: production
 # today: 2027-01-15
@@ -109,7 +123,7 @@ def _finding(rule: str, line: int, suppressed: bool = False) -> Finding:
 
 def test_parse_reads_directives_from_the_leading_comment_block_only() -> None:
     fixture = rule_fixtures.parse(HEADER, Path("m.yaml"))
-    assert fixture.expect == (Expectation("AIP-ROLL-002", 14), Expectation("AIP-DIAG-001", 3))
+    assert fixture.expect == (Expectation("AIP-ROLL-002", 14, "error"), Expectation("AIP-DIAG-001", 3, "warning"))
     assert fixture.expect_not == ("AIP-OWN-004",)
     assert fixture.stage == "production"
     assert fixture.today == datetime.date(2027, 1, 15)
@@ -123,6 +137,8 @@ def test_parse_defaults_to_the_manifest_stage_and_the_default_today() -> None:
 
 @pytest.mark.parametrize("header", [
     "# expect: AIP-ROLL-002\n",             # no line
+    "# expect: AIP-ROLL-002 @ 4\n",         # no severity
+    "# expect: AIP-ROLL-002 @ 4 fatal\n",   # not a severity
     "# expect: AIP-ROLL-002 @ line 4\n",    # not a number
     "# expect: AIP-ROLL-002 @ 0\n",         # lines count from 1
     "# expect-not: AIP-ROLL-002 @ 4\n",     # expect-not takes a rule only
@@ -130,7 +146,7 @@ def test_parse_defaults_to_the_manifest_stage_and_the_default_today() -> None:
     "# expect-not: AIP-X-1\n# today: 26.11.2026\n",
     "# expect-not: AIP-X-1\n# stage: pilot\n# stage: production\n",
     "# expect-not: AIP-X-1\n# today: 2026-01-01\n# today: 2026-01-02\n",
-    "# expect: AIP-X-1 @ 3\n# expect-not: AIP-X-1\n",  # contradicts itself
+    "# expect: AIP-X-1 @ 3 error\n# expect-not: AIP-X-1\n",  # contradicts itself
     "# only prose, no expectation\n",
 ])
 def test_parse_rejects_malformed_headers(header: str) -> None:
@@ -138,8 +154,21 @@ def test_parse_rejects_malformed_headers(header: str) -> None:
         rule_fixtures.parse(header + "apiVersion: aipolicy/v1\n", Path("m.yaml"))
 
 
-def _fixture(expect: list[tuple[str, int]] = (), expect_not: tuple[str, ...] = ()) -> RuleFixture:
-    return RuleFixture(Path("m.yaml"), tuple(Expectation(r, n) for r, n in expect), tuple(expect_not))
+def _fixture(expect: list[tuple] = (), expect_not: tuple[str, ...] = ()) -> RuleFixture:
+    return RuleFixture(Path("m.yaml"), tuple(Expectation(*e) for e in expect), tuple(expect_not))
+
+
+def test_mismatches_reports_a_finding_with_another_severity_than_stated() -> None:
+    # A severity-per-stage change is caught by the fixtures, not only by the spec's table.
+    assert _fixture([("AIP-A-1", 3, "error")]).mismatches([_finding("AIP-A-1", 3)]) == []
+    problems = _fixture([("AIP-A-1", 3, "warning")]).mismatches([_finding("AIP-A-1", 3)])
+    assert problems == ["expected AIP-A-1 @ 3 warning, produced as error"]
+
+
+def test_mismatches_judge_a_folded_rule_by_its_own_severity() -> None:
+    shown = replace(_finding("AIP-A-1", 3), folded=(replace(_finding("AIP-B-1", 3), severity=Severity.WARNING),))
+    assert _fixture([("AIP-A-1", 3, "error"), ("AIP-B-1", 3, "warning")]).mismatches([shown]) == []
+    assert _fixture([("AIP-B-1", 3, "error")]).mismatches([shown]) == ["expected AIP-B-1 @ 3 error, produced as warning"]
 
 
 def test_mismatches_is_empty_when_findings_match() -> None:
