@@ -321,6 +321,16 @@ def _within(span: Span, text: str) -> Span:
     return Span(len(lines), column, len(lines), column)
 
 
+def _tab_indented(text: str, line: int) -> bool:
+    """The parser stopped on a line (0-based) whose indentation holds a tab."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return False
+    row = lines[line]
+    indent = row[:len(row) - len(row.lstrip(" \t"))]
+    return "\t" in indent
+
+
 def _decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     if not bom and (raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or raw[:2] in (b"\xff\xfe", b"\xfe\xff")):
@@ -383,7 +393,10 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
         mark = exc.problem_mark or exc.context_mark
         span = _within(_point(mark), text) if mark is not None else Span()
         what = exc.problem or exc.context or "invalid YAML"
-        builder.problem(span, f"invalid YAML: {what}")
+        if mark is not None and _tab_indented(text, mark.line):
+            builder.problem(span, "YAML does not allow tabs for indentation; indent with spaces")
+        else:
+            builder.problem(span, f"invalid YAML: {what}")
     except yaml.reader.ReaderError as exc:
         # No mark here, and `position` is a character index in PyYAML but a UTF-8
         # byte offset in libyaml; the reader stops at the first such character.

@@ -146,7 +146,8 @@ def test_text_output_has_finding_lines_a_diagnostic_line_and_totals(cli, tmp_pat
         ("schema.ai-production.yaml", "40", "AIP-SCH-001"),
         ("schema.ai-production.yaml", "43", "AIP-SCH-001"),
     }
-    assert any(line.startswith("small-system: ") and "/10 answered" in line for line in lines)
+    # The diagnostic line names the file, then the system.
+    assert any(line.startswith("ok/ai-production.yaml: small-system: ") and "/10 answered" in line for line in lines)
     assert TOTALS_LINE.match(lines[-1]) and lines[-1].startswith("3 files checked")
     assert "\x1b[" not in out  # not a terminal: no colour
 

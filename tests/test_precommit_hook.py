@@ -336,7 +336,7 @@ def test_try_repo_fails_on_the_failing_manifest_and_passes_without_it(tmp_path: 
     # The finding, as aipolicy prints it: path relative to the repository root, at the stale date.
     assert re.search(rf"^{re.escape(FAILING)}:{stale_line}:\d+: error AIP-MON-005 ", output, re.MULTILINE), output
     # The passing manifest was checked too (same or another batch), all ten questions answered, no error.
-    assert re.search(r"^ticket-router: 10/10\b", output, re.MULTILINE), output
+    assert re.search(r"^service/ai-production.yaml: ticket-router: 10/10\b", output, re.MULTILINE), output
     assert not re.search(rf"^{re.escape(PASSING)}:\d+:\d+: error ", output, re.MULTILINE), output
     # The `files` pattern kept other YAML away from aipolicy.
     assert NOT_A_MANIFEST not in output, output

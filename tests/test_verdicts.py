@@ -189,3 +189,51 @@ def test_text_report_of_the_folded_starter_lists_each_line_once(clean_env, capsy
     assert code == 1
     nodes = [f["json_path"] for f in out["findings"] if not f["suppressed"]]
     assert len(nodes) == len(set(nodes))
+
+
+# -- messages that point at the fix ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "apiVersion: aipolicy/v1\nsystem:\n\tid: abc\n",
+    "apiVersion: aipolicy/v1\nsystem:\n  id: abc\n\tname: x\n",
+])
+def test_tab_indentation_says_to_indent_with_spaces(text: str) -> None:
+    [finding] = check(text).findings
+    assert (finding.rule, finding.message) == ("AIP-SCH-002", "YAML does not allow tabs for indentation; indent with spaces")
+
+
+def test_ref_relative_to_the_manifest_folder_gets_the_repository_path_as_a_hint(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc" / "docs").mkdir(parents=True)
+    (tmp_path / "svc" / "docs" / "model-card.md").write_text("# card\n", encoding="utf-8")
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    assert "model_card_ref: examples/production/docs/model-card.md" in full
+    text = full.replace("model_card_ref: examples/production/docs/model-card.md", "model_card_ref: docs/model-card.md")
+    (tmp_path / "svc" / "ai-production.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = engine.check_file(Path("svc/ai-production.yaml"), "svc/ai-production.yaml", engine.Options(today=TODAY, root=tmp_path))
+    [ref] = [f for f in result.findings if f.json_path == "$.governance.model_card_ref"]
+    assert ref.message.endswith("refs are relative to the repository root: did you mean `svc/docs/model-card.md`?")
+
+
+def test_patterned_schema_fields_carry_a_message_for_editors() -> None:
+    # yaml-language-server shows patternErrorMessage instead of the raw regex.
+    schema = json.loads((REPO / "schemas" / "ai-production.v1.schema.json").read_text(encoding="utf-8"))
+    for name in ("duration", "cadence", "schedule", "date"):
+        entry = schema["$defs"][name]
+        assert entry["patternErrorMessage"] == f"Expected a {entry['title']}.", name
+
+
+def test_bad_duration_finding_says_what_a_valid_one_looks_like() -> None:
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    assert "  rto: PT1H\n" in full
+    [finding] = [f for f in check(full.replace("  rto: PT1H\n", "  rto: half an hour\n")).findings if f.json_path == "$.rollback.rto"]
+    assert "duration such as P7D, PT4H, 30m, 12h, 7d or 2w" in finding.message
+
+
+def test_text_diagnostic_line_names_the_file_then_the_system() -> None:
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    result = check(full)
+    last_lines = rendered(result, "text").splitlines()
+    assert any(line.startswith(f"ai-production.yaml: {result.system_id}: ") for line in last_lines)

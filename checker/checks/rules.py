@@ -8,6 +8,7 @@ business: a check that meets one treats it as unanswered and moves on.
 from __future__ import annotations
 
 import datetime
+import os
 from functools import lru_cache
 import re
 from pathlib import Path, PurePosixPath
@@ -269,7 +270,26 @@ def refs_exist(ctx: RuleContext) -> Iterator[Problem]:
         if refused:
             yield Problem(path, f"`{_dotted(path)}` {ref!r} {refused}")
         elif target is not None and not target.exists():
-            yield Problem(path, f"`{_dotted(path)}` {ref!r} does not exist in the repository")
+            hint = _beside_manifest(ctx, ref.strip())
+            where = f"; refs are relative to the repository root: did you mean `{hint}`?" if hint else ""
+            yield Problem(path, f"`{_dotted(path)}` {ref!r} does not exist in the repository{where}")
+
+
+def _beside_manifest(ctx: RuleContext, ref: str) -> str | None:
+    """The repository path `ref` names when read relative to the manifest's own folder,
+    if a file is there: the usual slip in a monorepo (`docs/card.md` for `svc/docs/card.md`)."""
+    try:
+        folder = (Path.cwd() / ctx.manifest.path).parent.resolve()
+        rel = os.path.relpath(folder / ref, ctx.root.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return None
+    if rel.startswith(".."):
+        return None
+    target, refused = resolve_ref(ctx.root, Path(rel).as_posix())
+    try:
+        return Path(rel).as_posix() if refused is None and target is not None and target.exists() else None
+    except OSError:
+        return None
 
 
 

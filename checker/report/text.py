@@ -18,11 +18,12 @@ def _plural(n: int, word: str) -> str:
 
 
 def diagnostic_line(result, questions_text: dict[str, str]) -> str | None:
+    # The file first, so the line is found like a finding line; then the system it describes.
+    name = f"{result.path}: {result.system_id}" if result.system_id else result.path
     if result.questions is None:
         if result.stage == "retired":
-            return f"{result.system_id or result.path}: retired; the ten questions no longer apply"
+            return f"{name}: retired; the ten questions no longer apply"
         return None
-    name = result.system_id or result.path
     answered = sum(result.questions.values())
     line = f"{name}: {answered}/{len(result.questions)} answered"
     unanswered = [q for q, ok in result.questions.items() if not ok]
