@@ -1,0 +1,94 @@
+"""A corpus of realistic manifests, each with one planted defect.
+
+For every defect: the named rule finds it at its line, a clean variant of the
+same manifest reports nothing, and no node carries two findings. The manifests
+are the shipped production and pilot examples, so the corpus grows with them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from checker import engine
+
+REPO = Path(__file__).resolve().parents[1]
+TODAY = datetime.date(2026, 12, 1)
+PRODUCTION = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+PILOT = (REPO / "examples" / "pilot" / "ai-production.yaml").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    base: str
+    old: str  # replaced once in the base manifest
+    new: str
+    rule: str
+    line_of: str  # the finding lies on the first line of the defective manifest containing this
+
+
+def _block(text: str, key: str) -> str:
+    """The top-level `key:` line and every indented or comment line under it."""
+    lines = text.splitlines(keepends=True)
+    start = lines.index(f"{key}:\n")
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith((" ", "#")) or not lines[end].strip()):
+        end += 1
+    return "".join(lines[start:end])
+
+
+def _defects() -> list[Defect]:
+    return [
+        Defect("typo-d section", PRODUCTION, "\nrollback:\n", "\nrollbak:\n", "AIP-SCH-001", "rollbak:"),
+        Defect("missing section", PILOT, _block(PILOT, "business_metric"), "", "AIP-BIZ-001", "apiVersion:"),
+        Defect("placeholder", PRODUCTION, "name: Tomás Silva", "name: TBD", "AIP-MON-007", "name: TBD"),
+        Defect("placeholder contact", PILOT, "contact: ", "contact: someone@example.com  # ", "AIP-OWN-001",
+               "someone@example.com"),
+        Defect("enum typo", PRODUCTION, "stage: production", "stage: prod", "AIP-SCH-001", "stage: prod"),
+    ]
+
+
+DEFECTS = _defects()
+
+
+def check(text: str) -> engine.ManifestResult:
+    options = engine.Options(today=TODAY, root=REPO)
+    return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", options)
+
+
+def shown(result) -> list:
+    return [f for f in result.findings if not f.suppressed]
+
+
+@pytest.mark.parametrize("base", [PRODUCTION, PILOT], ids=["production", "pilot"])
+def test_the_clean_variants_report_nothing(base: str) -> None:
+    assert [(f.rule, f.span.line, f.message) for f in shown(check(base))] == []
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=[d.name for d in DEFECTS])
+def test_each_planted_defect_is_found_at_its_line_by_the_named_rule(defect: Defect) -> None:
+    assert defect.base.count(defect.old) >= 1
+    text = defect.base.replace(defect.old, defect.new, 1)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if defect.line_of in row)
+    result = check(text)
+    found = [(rule, f.span.line) for f in shown(result) for rule in (f.rule, *f.also)]
+    assert (defect.rule, line) in found, [(f.rule, f.span.line, f.message) for f in shown(result)]
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=[d.name for d in DEFECTS])
+def test_no_node_carries_two_findings(defect: Defect) -> None:
+    result = check(defect.base.replace(defect.old, defect.new, 1))
+    nodes = Counter((f.json_path, f.span.line, f.span.column) for f in shown(result) if f.json_path != "$")
+    assert [node for node, n in nodes.items() if n > 1] == []
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=[d.name for d in DEFECTS])
+def test_a_planted_defect_brings_no_unrelated_findings(defect: Defect) -> None:
+    # Only the named rule (and the diagnostic, which a defect may tip into purgatory) speaks.
+    result = check(defect.base.replace(defect.old, defect.new, 1))
+    assert {f.rule for f in shown(result)} - {defect.rule, "AIP-DIAG-001"} == set()
