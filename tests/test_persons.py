@@ -101,7 +101,7 @@ def test_a_comma_between_two_names_of_several_words_reads_as_a_list() -> None:
     assert person_problem("José María García López") is None
 
 
-@pytest.mark.parametrize("value", [None, "", "  ", 42, ["Priya Raman"], {"name": "x"}])
+@pytest.mark.parametrize("value", [None, "", "  ", 42, ["Priya Raman"], {"name": "x"}, "TBD", "TODO: ask the ML team", "N/A"])
 def test_what_is_no_name_at_all_is_left_to_the_placeholder_and_schema_rules(value) -> None:
     assert person_problem(value) is None
 
@@ -188,3 +188,24 @@ def test_a_team_where_no_active_rule_requires_a_person_is_still_reported(capsys,
     _, manifest = _check(path, capsys)
     assert [f["json_path"] for f in _findings(manifest, "AIP-OWN-004")] == ["$.owners.business.name"]
     assert _findings(manifest, "AIP-OWN-002") == []
+
+
+def test_a_pack_rule_that_requires_a_person_takes_that_field_over_from_owner_is_a_team(capsys, tmp_path: Path) -> None:
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("""\
+apiVersion: aipolicy/policy-v1
+name: acme
+rules:
+  - id: ACME-OWN-001
+    slug: acme-escalation
+    summary: The escalation contact is a person.
+    severity: {production: error}
+    check:
+      - person: owners.escalation
+        role: escalation contact
+""", encoding="utf-8")
+    path = _replace(tmp_path, "name: ML Platform Team,", "name: Priya Raman,")
+    path.write_text(path.read_text(encoding="utf-8").replace("escalation: {name: Marta Kowalski,", "escalation: {name: On-call,"), encoding="utf-8")
+    _, manifest = _check(path, capsys, "--policy", str(pack))
+    assert [(f["rule"], f["json_path"]) for f in manifest["findings"]] == [("ACME-OWN-001", "$.owners.escalation.name")]
+    assert "escalation contact `On-call` is a rotation" in manifest["findings"][0]["message"]
