@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checker.checks import values
+from checker.checks import persons, values
 from checker.findings import Finding, ManifestResult, Severity
 from checker.manifest import Manifest, PathT, json_path
 from checker.gitrules import skipped as git_skipped
@@ -103,6 +103,8 @@ def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, em
         approver = item.get("approved_by")
         if not (isinstance(approver, dict) and values.answered(approver.get("name")) and values.contact_ok(approver.get("contact"))):
             problems.append(Problem(base + ("approved_by",), f"waiver for {rule.id} names no approver (a person with name and contact)", missing="approved_by" not in item))
+        elif (problem := persons.person_problem(approver.get("name"))) is not None:
+            problems.append(Problem(base + ("approved_by", "name"), f"waiver for {rule.id}: approver {problem}"))
         expires = values.date(item.get("expires"))
         if expires is None:
             problems.append(Problem(base + ("expires",), f"waiver for {rule.id} has no expiry date: waivers are temporary", missing="expires" not in item))
@@ -139,9 +141,11 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     high = m.data.get("risk_tier") == "high"
     view = _effective_data(m, stage)
     git = options.git.facts(m, options) if getattr(options, "git", None) is not None else None
-    ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage, git=git)
+    ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage, git=git,
+                      required_persons=policy.required_persons(stage, high))
     # The diagnostic judges question-tagged rules as at production, whatever the stage.
-    prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production", git=git)
+    prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production", git=git,
+                                                             required_persons=policy.required_persons("production", high))
     findings: list[Finding] = []
     for_questions: dict[str, list[Problem]] = {}
     # A `TODO` leaves its question unanswered even where no rule requires that field.

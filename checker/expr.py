@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from checker.checks import values
+from checker.checks import persons, values
 from checker.schema import load_schema
 
 # The manifest's sections, as the v1 schema names them: a bare word starting with one is a path.
@@ -79,7 +79,7 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     "lower": (1, lambda ctx, v: v.lower() if isinstance(v, str) else v),
     "matches": (2, lambda ctx, v, pattern: isinstance(v, str) and _regex(pattern).search(v) is not None),
     "valid_schedule": (1, lambda ctx, v: values.schedule_problem(v) is None),
-    "person": (1, lambda ctx, v: isinstance(v, dict) and values.answered(v.get("name")) and values.contact_ok(v.get("contact"))),
+    "person": (1, lambda ctx, v: isinstance(v, dict) and persons.is_person(v.get("name")) and values.contact_ok(v.get("contact"))),
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from checker import expr, resources
-from checker.checks import values
+from checker.checks import persons, values
 from checker.findings import Finding, Severity
 from checker.manifest import Manifest, PathT, json_path
 
@@ -56,6 +56,8 @@ class RuleContext:
     item_path: PathT = ()
     item: Any = None
     git: Any = None  # checker.gitrules.GitFacts of this manifest; None outside a git repository
+    # Person fields that a rule active at this stage judges; AIP-OWN-004 leaves them to it.
+    required_persons: frozenset[PathT] = frozenset()
 
     def expr_context(self) -> expr.Context:
         return expr.Context(self.manifest.data, self.today, self.item)
@@ -84,6 +86,8 @@ class Rule:
     # Where the answers to its question live: a placeholder at or below one of these
     # paths leaves the question unanswered even when the rule itself passes.
     fields: tuple[PathT, ...] = ()
+    # Person fields its `person:` assertions always judge (none under `when` or `each`).
+    persons: tuple[PathT, ...] = ()
 
     def severity_at(self, stage: str, high_risk: bool = False) -> Severity | None:
         severity = self.severity.get(stage)
@@ -176,6 +180,8 @@ def _person(spec: dict[str, Any]) -> Assertion:
         if not values.answered(name):
             yield Problem(path + ("name",), f"{role} has no name ({_shown(name)}): name a real person",
                           missing=(path + ("name",)) not in ctx.manifest.spans)
+        elif (problem := persons.person_problem(name)) is not None:
+            yield Problem(path + ("name",), f"{role} {problem}")
         if not values.contact_ok(contact):
             why = "no contact" if contact is None else f"no usable contact ({_shown(contact)})"
             yield Problem(path + ("contact",), f"{role} has {why}: give an email, URL or @handle",
@@ -318,6 +324,10 @@ class Policy:
                 out.rules[rule_id] = replace(rule, severity=severity)
         return out
 
+    def required_persons(self, stage: str, high_risk: bool = False) -> frozenset[PathT]:
+        """Person fields judged by the `person:` assertions of the rules active at `stage`."""
+        return frozenset(p for r in self.rules.values() if r.severity_at(stage, high_risk) is not None for p in r.persons)
+
     def evaluate(self, m: Manifest, stage: str, options: Options, result: ManifestResult) -> None:
         from checker import evaluate as evaluate_mod
 
@@ -366,6 +376,8 @@ def _rule_from(spec: dict[str, Any], source: str, pack: str) -> Rule:
         assertions=assertions,
         references=tuple(spec.get("references", ())),
         fields=fields,
+        persons=() if "when" in spec else tuple(
+            _split_path(a["person"]) for a in spec.get("check", []) if "person" in a and "when" not in a),
     )
 
 

@@ -14,7 +14,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
-from checker.checks import values
+from checker.checks import persons, values
 from checker.findings import Severity
 from checker.manifest import PathT, json_path
 from checker.policy import Problem, RuleContext
@@ -65,10 +65,13 @@ def _people(ctx: RuleContext) -> Iterator[tuple[PathT, dict[str, Any]]]:
 
 @register("owner_is_team")
 def owner_is_team(ctx: RuleContext) -> Iterator[Problem]:
+    """Person fields that no active rule requires; a rule that does reports its own (one finding per node)."""
     for path, person in _people(ctx):
-        name = person.get("name")
-        if values.looks_like_team(name):
-            yield Problem(path + ("name",), f"`{_dotted(path)}` is {name!r}, which looks like a team, role or alias: name one accountable person")
+        if path in ctx.required_persons:
+            continue
+        problem = persons.person_problem(person.get("name"))
+        if problem is not None:
+            yield Problem(path + ("name",), f"`{_dotted(path)}`: {problem}")
 
 
 # Methods whose threshold is a p-value: a drift alarm fires when p drops below it.

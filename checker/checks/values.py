@@ -155,23 +155,8 @@ def date(value: Any) -> datetime.date | None:
 # -- people ----------------------------------------------------------------------------
 
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|https?://\S+|@[A-Za-z0-9][\w.-]*")
-_TEAM_WORDS = re.compile(
-    r"(?i)\b(?:team|squad|group|guild|dept|department|division|unit|org|committee|"
-    r"admins?|administrators?|ops|devops|mlops|sre|support|owners?|everyone|all|staff|"
-    r"engineering|data science|data-science|platform|on-?call|bot|service account)\b"
-)
 
 
 def contact_ok(value: Any) -> bool:
     return isinstance(value, str) and answered(value) and bool(_CONTACT.fullmatch(value.strip()))
 
-
-def looks_like_team(name: Any) -> bool:
-    """`ml-team`, `data science`, `admin`: a role or alias, not a person."""
-    if not isinstance(name, str) or not name.strip():
-        return False
-    text = name.strip()
-    if _TEAM_WORDS.search(text.replace("-", " ").replace("_", " ")):
-        return True
-    # One lowercase token joined by - or _ reads as an alias or a group handle.
-    return " " not in text and bool(re.search(r"[-_]", text)) and text == text.lower()
