@@ -49,6 +49,11 @@ def _defects() -> list[Defect]:
         Defect("placeholder", PRODUCTION, "name: Tomás Silva", "name: TBD", "AIP-MON-007", "name: TBD"),
         Defect("placeholder contact", PILOT, "contact: ", "contact: someone@example.com  # ", "AIP-OWN-001",
                "someone@example.com"),
+        Defect("team as owner", PRODUCTION, "    name: Priya Raman\n", "    name: ML Platform Team\n", "AIP-OWN-001",
+               "ML Platform Team"),
+        Defect("two people as owner", PRODUCTION, "    name: Daniel Okafor\n", "    name: Asha Verma and Li Wei\n",
+               "AIP-OWN-002", "Asha Verma and Li Wei"),
+        Defect("rotation as pilot owner", PILOT, "    name: Lena Fischer\n", "    name: On-call\n", "AIP-OWN-001", "On-call"),
         Defect("enum typo", PRODUCTION, "stage: production", "stage: prod", "AIP-SCH-001", "stage: prod"),
     ]
 
