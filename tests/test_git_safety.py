@@ -102,12 +102,8 @@ def _damage(r: Repo, how: str) -> None:
         git.write_text("gitdir: /nonexistent/aipolicy-test\n", encoding="utf-8")
     elif how == "truncated pack":
         r.git("gc", "-q")
-        packs = list((git / "objects/pack").glob("*.pack"))
-        assert packs, "git gc made no pack"
-        for pack in packs:
-            pack.chmod(0o644)
-            with open(pack, "r+b") as handle:
-                handle.truncate(64)
+        assert list((git / "objects/pack").glob("*.pack")), "git gc made no pack"
+        _damage_pack_only(r)
 
 
 DAMAGES = ("empty HEAD", "garbage HEAD", "gitdir nowhere", "truncated pack")
@@ -160,3 +156,23 @@ def test_the_fetch_hint_quotes_the_ref_for_the_shell(repo, aip):
     run = aip(repo.path, "--changed-since", "origin/x;rm -rf .")
     assert run.code == 2
     assert "git fetch origin 'x;rm -rf .'" in run.stderr
+
+
+def test_history_that_cannot_be_read_mid_run_skips_the_git_rules_with_one_note(repo, aip):
+    # HEAD and its tree are loose and readable; the history below them is in a truncated pack.
+    repo.git("gc", "-q")
+    repo.write("services/router/notes.txt", "after gc\n")
+    repo.commit("after gc")
+    _damage_pack_only(repo)
+    run = aip(repo.path)
+    assert "Traceback" not in run.stderr and run.json["summary"]["files"] == 1
+    assert run.code in (0, 1) and run.git() == []
+    notes = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(notes) == 1 and "AIP-GIT-* were skipped" in notes[0], run.stderr
+
+
+def _damage_pack_only(r: Repo) -> None:
+    for pack in (r.path / ".git/objects/pack").glob("*.pack"):
+        pack.chmod(0o644)
+        with open(pack, "r+b") as handle:
+            handle.truncate(64)
