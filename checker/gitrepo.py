@@ -475,7 +475,7 @@ def last_changes(root: Path, paths: Iterable[str]) -> dict[str, LastChange]:
         try:
             _scan_log(proc.proc.stdout, todo, found)
         finally:
-            code, error = _stop(proc)
+            code, error = _stop(proc, early=not todo)
         if todo and code not in (0, None):  # git ended the walk early: history it cannot read
             raise GitError(f"cannot read the history of HEAD: {_first_line(error)}")
     return found
@@ -504,13 +504,13 @@ def _scan_log(stream, todo: set[str], found: dict[str, LastChange]) -> None:
                 todo.discard(path)
 
 
-def _stop(proc) -> tuple[int | None, bytes]:
-    """End a `git log` we may have stopped reading early: (exit code, what it said on
-    stderr); the code is None when we stopped it."""
+def _stop(proc, early: bool = True) -> tuple[int | None, bytes]:
+    """End a `git log`: stopped when we read it `early` (before its end), else waited
+    for. (exit code, what it said on stderr); the code is None when we stopped it."""
     popen = proc.proc
     if popen is None:
         return None, b""
-    killed = popen.poll() is None
+    killed = early and popen.poll() is None
     if killed:
         popen.kill()
     error = b""
