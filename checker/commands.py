@@ -108,7 +108,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     if not files:
         print(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
               f"(looked for {', '.join(patterns)})", file=sys.stderr)
-    git_run = _open_git(paths, changed_since, changed_only, max_bytes)
+    git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
     if git_run is not None and git_run.base is not None:
         files = _changed_files(git_run, files, patterns, paths)
     options = engine.Options(
@@ -125,11 +125,13 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     finally:
         if git_run is not None:
             git_run.close()
-    if git_run is None:
+    skipped = unreadable or (git_run.failure if git_run is not None else
+                             "not inside a git repository (or git is not installed)")
+    if skipped:
         from checker import gitrules
 
         if gitrules.would_apply(report, policy, selected, ignored):
-            gitrules.note("not inside a git repository (or git is not installed): the git-aware rules AIP-GIT-* were skipped")
+            gitrules.note(f"{skipped}: the git-aware rules AIP-GIT-* were skipped")
     root = str(config.root)  # the repository root (or the current folder outside git)
     for fmt, out in pairs:
         ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root)
@@ -148,8 +150,9 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
 
 
 def _open_git(paths: list[Path], changed_since: str | None, changed_only: bool, max_bytes: int):
-    """The git side of the run (None outside a repository); a base ref that cannot be
-    used is a usage error (exit 2) whose message says how to fix it."""
+    """The git side of the run (None outside a repository), and what git said when it
+    cannot read the repository (the git rules are skipped then); a base ref that cannot
+    be used is a usage error (exit 2) whose message says how to fix it."""
     from checker import gitrepo, gitrules
 
     if changed_since is not None and changed_only:
@@ -162,7 +165,9 @@ def _open_git(paths: list[Path], changed_since: str | None, changed_only: bool, 
         else:
             ref, option = gitrules.resolve_pull_request_base(cwd, paths, branch), "--changed-only: pull request base"
     try:
-        return gitrules.open_run(cwd, paths, ref, max_bytes, option)
+        return gitrules.open_run(cwd, paths, ref, max_bytes, option), None
+    except gitrules.Unreadable as exc:
+        return None, str(exc)
     except gitrepo.GitError as exc:
         raise UsageError(str(exc)) from None
 

@@ -14,6 +14,28 @@ runs with SAFE_ENV, which also stops a partial clone from fetching a missing
 object behind our back. Paths that come from manifests are only ever passed
 after `--`, as `:(literal)` pathspecs, so no manifest can add an option or a
 glob to a git command line.
+
+The repository is untrusted, the operator is not (cli.md v1.1), and one place
+(`environment`, `config_options`) decides how every git process starts, from
+`_git` or from GitPython:
+- the repository is the one found from the manifest's path: variables that
+  point git elsewhere (REDIRECTING: GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE,
+  GIT_CONFIG_PARAMETERS…) are dropped from the inherited environment, git may
+  not look above the repository's root for a `.git` (GIT_CEILING_DIRECTORIES),
+  and the work tree is the root whatever `core.worktree` says. GitPython copies
+  the whole environment into each process, so its processes get each of those
+  variables set instead: to the repository git itself found (`locate`), or to
+  a value that means "unset";
+- the repository's own config cannot run a command: `-c` options (BASE_CONFIG)
+  turn off the fsmonitor hook, hooks, external diff, signatures' gpg, pagers,
+  credential helpers and every transport, and every clean/smudge/process
+  filter the config defines is emptied (a `.gitattributes` names the driver,
+  the config says what it runs); diff and log run with --no-ext-diff
+  --no-textconv, status and diff ignore submodules (other repositories);
+- the operator's own config (system and global, and GIT_CONFIG_GLOBAL /
+  GIT_CONFIG_SYSTEM / GIT_CONFIG_NOSYSTEM) is trusted and read as git reads
+  it, and so is `safe.directory`: a repository git refuses as owned by someone
+  else is refused here too, with git's message.
 """
 
 from __future__ import annotations
@@ -36,6 +58,40 @@ SAFE_ENV = {
     "GIT_ALLOW_PROTOCOL": "none",  # older gits: no transport may be used at all, so no fetch can happen
     "GIT_OPTIONAL_LOCKS": "0",  # `git status` must not rewrite the index under an editor or a commit
 }
+# Inherited variables that would make git read another repository, another index,
+# other objects or other config than the repository found from the manifest's path,
+# or read paths differently. The operator's choice of config files stays.
+REDIRECTING = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_EXEC_PATH", "GIT_EXTERNAL_DIFF",
+    "GIT_DIFF_OPTS", "GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
+    "GIT_ICASE_PATHSPECS", "GIT_PREFIX", "GIT_SHALLOW_FILE", "GIT_GRAFT_FILE", "GIT_REPLACE_REF_BASE",
+    "GIT_QUARANTINE_PATH", "GIT_INTERNAL_SUPER_PREFIX", "GIT_IMPLICIT_WORK_TREE", "GIT_ATTR_SOURCE",
+)
+REDIRECTING_PREFIXES = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")  # read only with GIT_CONFIG_COUNT, which goes
+# What each of them is set to in a GitPython process (which inherits the whole
+# environment), when the repository's own value (`locate`) does not apply.
+UNSET = {
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES": "", "GIT_NAMESPACE": "", "GIT_CONFIG_PARAMETERS": "",
+    "GIT_CONFIG_COUNT": "0", "GIT_EXTERNAL_DIFF": "", "GIT_DIFF_OPTS": "", "GIT_LITERAL_PATHSPECS": "0",
+    "GIT_GLOB_PATHSPECS": "0", "GIT_NOGLOB_PATHSPECS": "0", "GIT_ICASE_PATHSPECS": "0",
+    "GIT_REPLACE_REF_BASE": "refs/replace/", "GIT_DISCOVERY_ACROSS_FILESYSTEM": "0", "GIT_PREFIX": "",
+}
+# `-c` options of every git process: a repository's config cannot make a read run a command.
+BASE_CONFIG = (
+    "core.fsmonitor=false",  # a command in core.fsmonitor runs on every index refresh (status, diff)
+    "core.untrackedCache=false",  # and the index's cached answers are not trusted either
+    f"core.hooksPath={os.devnull}",
+    "core.pager=cat",
+    "diff.external=",
+    "log.showSignature=false",  # would run gpg.program
+    "credential.helper=",
+    "core.askPass=",
+    "protocol.allow=never",
+)
+# Parts of a filter driver that run a command; emptied for every driver the config defines.
+FILTER_KEYS = ("clean", "smudge", "process")
 CHUNK = 1000  # pathspecs per command line: far below any OS argument limit
 
 
@@ -57,6 +113,8 @@ def find_root(start: Path) -> Path | None:
 def forget() -> None:
     """Drop cached answers: a new run must see repositories created since the last."""
     _root_of.cache_clear()
+    _LOCATIONS.clear()
+    _FILTERS.clear()
 
 
 @lru_cache(maxsize=1024)
@@ -72,18 +130,100 @@ def available() -> bool:
     return shutil.which("git") is not None
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess | None:
-    """Run git in `root`; None when it cannot be started."""
+def environment(root: Path) -> dict[str, str]:
+    """The environment of a git process for the repository at `root`: the inherited
+    one without REDIRECTING variables, plus SAFE_ENV; git finds the repository from
+    `root` and cannot climb above it, and the work tree is `root`."""
+    env = {k: v for k, v in os.environ.items() if k not in REDIRECTING and not k.startswith(REDIRECTING_PREFIXES)}
+    env.update(SAFE_ENV)
+    env["GIT_WORK_TREE"] = str(root)
+    if root.parent != root:
+        env["GIT_CEILING_DIRECTORIES"] = str(root.parent)
+    return env
+
+
+def config_pairs(root: Path | None = None) -> list[str]:
+    """The `-c` settings of every git process; with `root`, also those that empty the
+    command of every filter driver that repository's config defines."""
+    pairs = list(BASE_CONFIG)
+    if root is not None:
+        for name in _filters(root):
+            pairs += [f"filter.{name}.{key}=" for key in FILTER_KEYS] + [f"filter.{name}.required=false"]
+    return pairs
+
+
+def config_options(root: Path | None = None) -> list[str]:
+    return [arg for pair in config_pairs(root) for arg in ("-c", pair)]
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = False) -> subprocess.CompletedProcess | None:
+    """Run git in `root` (with `filters`, every filter driver emptied); None when it cannot be started."""
     exe = shutil.which("git")
     if exe is None:
         return None
     try:
         return subprocess.run(
-            [exe, "-C", str(root), *args], input=stdin, capture_output=True, timeout=120, check=False,
-            env={**os.environ, **SAFE_ENV},
+            [exe, "--no-pager", *config_options(root if filters else None), "-C", str(root), *args],
+            input=stdin, capture_output=True, timeout=120, check=False, env=environment(root),
         )
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+_FILTERS: dict[Path, tuple[str, ...]] = {}
+
+
+def _filters(root: Path) -> tuple[str, ...]:
+    """The filter drivers any config of this repository defines (`filter.<name>.*`)."""
+    if root not in _FILTERS:
+        proc = _git(root, "config", "-z", "--name-only", "--get-regexp", r"^filter\.")
+        names: set[str] = set()
+        for item in _split_z(proc.stdout) if proc is not None and proc.returncode == 0 else []:
+            section, _, rest = item.partition(".")
+            name, dot, _ = rest.rpartition(".")
+            if section.lower() == "filter" and dot and name and "\n" not in name:
+                names.add(name)
+        _FILTERS[root] = tuple(sorted(names))
+    return _FILTERS[root]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where git itself found the repository of a root (absolute paths)."""
+
+    git_dir: str
+    common_dir: str
+
+
+_LOCATIONS: dict[Path, Location | GitError] = {}
+
+
+def locate(root: Path) -> Location:
+    """The repository at `root`, as git sees it; GitError (git's first error line)
+    when git cannot read it: a damaged `.git`, a `gitdir:` file leading nowhere,
+    a repository git refuses (safe.directory), or no git at all."""
+    found = _LOCATIONS.get(root)
+    if found is None:
+        proc = _git(root, "rev-parse", "--absolute-git-dir", "--git-common-dir")
+        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines() if proc is not None else []
+        if proc is None:
+            found = GitError("git could not be started")
+        elif proc.returncode != 0 or len(lines) < 2:
+            found = GitError(_first_line(proc))
+        else:
+            common = lines[1] if os.path.isabs(lines[1]) else os.path.join(root, lines[1])  # relative to -C root
+            found = Location(lines[0], os.path.normpath(common))
+        _LOCATIONS[root] = found
+    if isinstance(found, GitError):
+        raise GitError(str(found))
+    return found
+
+
+def check(root: Path) -> None:
+    """GitError (git's first error line) unless git can read the repository at
+    `root` and the commit HEAD names (a repository without commits is fine)."""
+    locate(root)
+    head(root)
 
 
 def _chunks(items: list[str], size: int = CHUNK) -> Iterator[list[str]]:
@@ -169,23 +309,52 @@ def shallow_commits(root: Path) -> set[str]:
 
 # -- history, through GitPython -----------------------------------------------------------
 
-_OPEN: dict[Path, gitpython.Repo] = {}
+_OPEN: dict[Path, gitpython.Git] = {}
 
 
-def _repo(root: Path) -> gitpython.Repo:
+def _repo(root: Path) -> gitpython.Git:
+    """GitPython's git command for the repository at `root`, started like `_git`:
+    GitPython's own repository discovery (which reads GIT_DIR, GIT_WORK_TREE and
+    core.worktree) is not used; the repository is the one `locate` found."""
     repo = _OPEN.get(root)
     if repo is None:
         try:
             import git as gitpython  # GitPython: only runs that read history pay for it
         except ImportError as exc:
             raise GitError(f"cannot read git history: GitPython is not usable ({exc})") from None
-        try:
-            repo = gitpython.Repo(root)
-        except (gitpython.exc.InvalidGitRepositoryError, gitpython.exc.NoSuchPathError) as exc:
-            raise GitError(f"{root} is not a git repository ({type(exc).__name__})") from None
-        repo.git.update_environment(**SAFE_ENV)
+        where = locate(root)
+        repo = gitpython.Git(str(root))
+        repo.set_persistent_git_options(no_pager=True, c=config_pairs(root))
+        repo.update_environment(**_pinned(root, where))
         _OPEN[root] = repo
     return repo
+
+
+def _pinned(root: Path, where: Location) -> dict[str, str]:
+    """What a GitPython process sets instead of dropping (GitPython copies the whole
+    environment): each REDIRECTING variable says this repository, or means unset."""
+    env = environment(root)
+    pinned = {**SAFE_ENV, "GIT_WORK_TREE": env["GIT_WORK_TREE"], "GIT_DIR": where.git_dir,
+              "GIT_COMMON_DIR": where.common_dir, "GIT_INDEX_FILE": os.path.join(where.git_dir, "index"),
+              "GIT_OBJECT_DIRECTORY": os.path.join(where.common_dir, "objects")}
+    for key in os.environ:
+        if key in pinned:
+            continue
+        if key.startswith(REDIRECTING_PREFIXES):
+            pinned[key] = ""  # unread: GIT_CONFIG_COUNT is 0
+        elif key in UNSET:
+            pinned[key] = UNSET[key]
+        elif key in env:
+            pinned[key] = env[key]  # GIT_CEILING_DIRECTORIES
+        elif key == "GIT_EXEC_PATH":
+            pinned[key] = _exec_path(root) or os.environ[key]
+    return pinned
+
+
+def _exec_path(root: Path) -> str | None:
+    """Where git keeps its programs, when no GIT_EXEC_PATH says otherwise."""
+    proc = _git(root, "--exec-path")
+    return proc.stdout.decode("utf-8", "surrogateescape").strip() or None if proc is not None and proc.returncode == 0 else None
 
 
 def close(root: Path | None = None) -> None:
@@ -193,7 +362,7 @@ def close(root: Path | None = None) -> None:
     for key in ([root] if root is not None else list(_OPEN)):
         repo = _OPEN.pop(key, None)
         if repo is not None:
-            repo.close()
+            repo.clear_cache()
 
 
 def _command_error():
@@ -208,24 +377,30 @@ def resolve(root: Path, ref: str) -> str:
         raise GitError(f"{ref!r} is not a git ref")
     repo = _repo(root)
     try:
-        return repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}").strip()
+        return repo.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}").strip()
     except _command_error():
         raise GitError(f"{ref}: no such branch, tag or commit in this repository") from None
 
 
 def head(root: Path) -> str | None:
-    """The commit HEAD points at (detached or not); None in a repository without commits."""
-    try:
-        return resolve(root, "HEAD")
-    except GitError:
-        return None
+    """The commit HEAD points at (detached or not); None in a repository without commits;
+    GitError (git's first error line) when git cannot read the repository or that commit."""
+    proc = _git(root, "rev-parse", "--verify", "HEAD^{commit}")
+    if proc is None:
+        raise GitError("git could not be started")
+    if proc.returncode == 0:
+        return proc.stdout.decode("ascii", "replace").strip()
+    named = _git(root, "rev-parse", "--quiet", "--verify", "HEAD")
+    if named is not None and named.returncode == 1:
+        return None  # HEAD names a branch with no commit yet
+    raise GitError(_first_line(proc))
 
 
 def merge_base(root: Path, one: str, other: str) -> str | None:
     """Where the two histories met; None when unrelated or cut off by a shallow clone."""
     repo = _repo(root)
     try:
-        return repo.git.merge_base(one, other).strip() or None
+        return repo.merge_base(one, other).strip() or None
     except _command_error():
         return None
 
@@ -242,10 +417,10 @@ def changes(root: Path, base: str) -> list[Change]:
     renames detected, plus untracked files that .gitignore does not ignore (added)."""
     repo = _repo(root)
     try:
-        raw = repo.git.diff("--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv", "--no-color",
-                            base, "--", stdout_as_string=False, strip_newline_in_stdout=False)
-        untracked = repo.git.ls_files("-z", "--others", "--exclude-standard",
-                                      stdout_as_string=False, strip_newline_in_stdout=False)
+        raw = repo.diff("--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv", "--no-color",
+                        "--ignore-submodules=all", base, "--", stdout_as_string=False, strip_newline_in_stdout=False)
+        untracked = repo.ls_files("-z", "--others", "--exclude-standard",
+                                  stdout_as_string=False, strip_newline_in_stdout=False)
     except _command_error() as exc:
         raise GitError(f"cannot compare the working tree with {base[:12]}: {_first_line(exc)}") from None
     out: list[Change] = []
@@ -270,12 +445,12 @@ def blob(root: Path, commit: str, path: str, max_bytes: int) -> bytes | None:
     """The content of `path` at `commit`; None when it is not a file there or is too big."""
     repo = _repo(root)
     try:
-        obj = repo.commit(commit).tree / path
-    except (KeyError, ValueError):
+        sha, kind, size = repo.get_object_header(f"{commit}:{path}")  # `rev:path` is a literal path
+        if kind not in ("blob", b"blob") or size > max_bytes:
+            return None
+        return repo.get_object_data(sha)[3]
+    except (ValueError, OSError, _command_error()):  # not there; or git could not read it
         return None
-    if obj.type != "blob" or obj.size > max_bytes:
-        return None
-    return obj.data_stream.read()
 
 
 @dataclass(frozen=True)
@@ -295,12 +470,14 @@ def last_changes(root: Path, paths: Iterable[str]) -> dict[str, LastChange]:
     found: dict[str, LastChange] = {}
     for chunk in _chunks(sorted(wanted)):
         todo = set(chunk)
-        proc = repo.git.log("--no-show-signature", "--no-color", "-z", "--name-only", "--format=%x01%H %ct",
-                            "HEAD", "--", *_literal(chunk), as_process=True)
+        proc = repo.log("--no-show-signature", "--no-color", "--no-ext-diff", "--no-textconv", "-z", "--name-only",
+                        "--format=%x01%H %ct", "HEAD", "--", *_literal(chunk), as_process=True)
         try:
             _scan_log(proc.proc.stdout, todo, found)
         finally:
-            _stop(proc)
+            code, error = _stop(proc, early=not todo)
+        if todo and code not in (0, None):  # git ended the walk early: history it cannot read
+            raise GitError(f"cannot read the history of HEAD: {_first_line(error)}")
     return found
 
 
@@ -327,17 +504,26 @@ def _scan_log(stream, todo: set[str], found: dict[str, LastChange]) -> None:
                 todo.discard(path)
 
 
-def _stop(proc) -> None:
-    """End a `git log` we may have stopped reading early."""
+def _stop(proc, early: bool = True) -> tuple[int | None, bytes]:
+    """End a `git log`: stopped when we read it `early` (before its end), else waited
+    for. (exit code, what it said on stderr); the code is None when we stopped it."""
     popen = proc.proc
     if popen is None:
-        return
-    if popen.poll() is None:
+        return None, b""
+    killed = early and popen.poll() is None
+    if killed:
         popen.kill()
+    error = b""
+    if popen.stderr is not None and not killed:
+        try:
+            error = popen.stderr.read(65536) or b""
+        except (OSError, ValueError):
+            pass
     for stream in (popen.stdout, popen.stderr):
         if stream is not None:
             stream.close()
-    popen.wait()
+    code = popen.wait()
+    return (None if killed else code), error
 
 
 def dirty(root: Path, paths: Iterable[str]) -> set[str]:
@@ -349,10 +535,10 @@ def dirty(root: Path, paths: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for chunk in _chunks(sorted(wanted)):
         try:
-            raw = repo.git.status("--porcelain", "-z", "--untracked-files=all", "--", *_literal(chunk),
-                                  stdout_as_string=False, strip_newline_in_stdout=False)
-        except _command_error():
-            continue
+            raw = repo.status("--porcelain", "-z", "--untracked-files=all", "--ignore-submodules=all",
+                              "--", *_literal(chunk), stdout_as_string=False, strip_newline_in_stdout=False)
+        except _command_error() as exc:
+            raise GitError(f"cannot tell which files have uncommitted changes: {_first_line(exc)}") from None
         items = _split_z(raw)
         names: list[str] = []
         i = 0
@@ -364,7 +550,10 @@ def dirty(root: Path, paths: Iterable[str]) -> set[str]:
     return out
 
 
-def _first_line(exc: Exception) -> str:
-    text = getattr(exc, "stderr", "") or str(exc)
+def _first_line(failure: Exception | subprocess.CompletedProcess | bytes) -> str:
+    """The first line git wrote on stderr (a GitCommandError, a finished process or its bytes)."""
+    text = failure if isinstance(failure, bytes) else getattr(failure, "stderr", "") or str(failure)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     return lines[0].removeprefix("stderr: ").strip("'") if lines else type(exc).__name__

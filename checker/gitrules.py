@@ -137,6 +137,7 @@ class GitRun:
         self.added: set[str] = set()
         self._facts: dict[str, GitFacts | None] = {}
         self._codeowners: CodeOwners | None | bool = False  # False: not read yet
+        self.failure: str | None = None  # what git said when it could not answer: git rules skipped since
 
     # -- selection (--changed-since) --
 
@@ -218,15 +219,12 @@ class GitRun:
             refs.update(rel_ref for _, _, rel_ref in _local_refs(m, self.root))
             if _wanted(options, file, m, "AIP-GIT-002"):
                 evidence.update(p for _, ref, _, _ in _evidence(m) if (p := repo_path(self.root, ref)))
-        tracked = gitrepo.tracked(self.root, refs) if refs else set()
-        changed: dict[str, Changed] = {}
-        dirty: set[str] = set()
-        if evidence:  # the only fact that needs history: GitPython is imported here, not before
-            shallow = gitrepo.shallow_commits(self.root)
-            for path, last in gitrepo.last_changes(self.root, evidence).items():
-                when = datetime.datetime.fromtimestamp(last.timestamp, datetime.timezone.utc).date()
-                changed[path] = Changed(when, last.commit in shallow)
-            dirty = gitrepo.dirty(self.root, evidence)
+        try:
+            tracked, changed, dirty = self._history(refs, evidence)
+        except gitrepo.GitError as exc:  # a damaged repository: these manifests are checked without git
+            self.failure = self.failure or str(exc)
+            self._facts.update((m.path, None) for m in todo.values())
+            return
         owners = self.codeowners()
         for m in todo.values():
             f = facts.get(m.path)
@@ -236,6 +234,21 @@ class GitRun:
             if self.base is not None:
                 f.base = self._base_manifest(f.path)
             self._facts[m.path] = f
+
+    def _history(self, refs: set[str], evidence: set[str]) -> tuple[Collection[str] | None, dict[str, Changed], set[str]]:
+        """Which refs are tracked, when each evidence file last changed, which have uncommitted changes."""
+        if self.failure is not None:
+            raise gitrepo.GitError(self.failure)
+        tracked = gitrepo.tracked(self.root, refs) if refs else set()
+        changed: dict[str, Changed] = {}
+        dirty: set[str] = set()
+        if evidence:  # the only fact that needs history: GitPython is imported here, not before
+            shallow = gitrepo.shallow_commits(self.root)
+            for path, last in gitrepo.last_changes(self.root, evidence).items():
+                when = datetime.datetime.fromtimestamp(last.timestamp, datetime.timezone.utc).date()
+                changed[path] = Changed(when, last.commit in shallow)
+            dirty = gitrepo.dirty(self.root, evidence)
+        return tracked, changed, dirty
 
     def facts(self, m: Manifest, options: Options) -> GitFacts | None:
         if m.path not in self._facts:  # a manifest checked outside engine.run: gather its facts alone
@@ -289,17 +302,30 @@ def _root(cwd: Path, paths: Iterable[Path]) -> Path | None:
     return gitrepo.find_root(cwd) or next((r for p in paths if (r := gitrepo.find_root(p)) is not None), None)
 
 
+class Unreadable(gitrepo.GitError):
+    """A repository git cannot read (a damaged `.git`): the git rules are skipped, as
+    outside a repository; str() says what git said."""
+
+
 def open_run(cwd: Path, paths: Iterable[Path], ref: str | None, max_bytes: int,
              option: str = "--changed-since") -> GitRun | None:
     """The git side of a run: None outside a repository (or without git), when the
-    git rules are skipped. With `ref`, the base to compare with; a ref that cannot be
-    used is a GitError whose message names it and says how to get it."""
+    git rules are skipped; Unreadable when git cannot read the repository and there is
+    no `ref`. With `ref`, the base to compare with; a ref that cannot be used is a
+    GitError whose message names it and says how to get it."""
     root = _root(cwd, paths)
     if root is None or not gitrepo.available():
         if ref is not None:
             where = "git is not installed" if root is not None else "this is not inside a git repository"
             raise gitrepo.GitError(f"{option} {ref}: {where}; run without it to check every manifest")
         return None
+    try:
+        gitrepo.check(root)
+    except gitrepo.GitError as exc:
+        said = f"git cannot read the repository at {root}: {exc}"
+        if ref is not None:
+            raise gitrepo.GitError(f"{option} {_shown(ref)}: {said}") from None
+        raise Unreadable(said) from None
     if ref is None:
         return GitRun(root, max_bytes=max_bytes)
     try:
@@ -315,11 +341,19 @@ def open_run(cwd: Path, paths: Iterable[Path], ref: str | None, max_bytes: int,
     return GitRun(root, base, ref, max_bytes)
 
 
+def _shown(ref: str) -> str:
+    """A ref in a message: as given when plain, quoted when it holds odd characters."""
+    return ref if re.fullmatch(r"[\w./~^@{}:+-]+", ref) else repr(ref)
+
+
 def _missing_ref(root: Path, ref: str, option: str) -> str:
+    import shlex
+
     if not ref or ref.startswith("-") or any(ch in ref for ch in "\0\n\r"):
         return f"{option} {ref!r}: not a branch, tag or commit name"
     remote, _, branch = ref.partition("/")
-    fetch = f"git fetch origin {branch}" if remote == "origin" and branch else f"git fetch origin {ref}"
+    # A command to paste into a shell: the ref is quoted, so a ref such as `x;rm -rf ~` stays a name.
+    fetch = f"git fetch origin {shlex.quote(branch if remote == 'origin' and branch else ref)}"
     if gitrepo.is_shallow(root):
         return (f"{option} {ref}: the base ref is not in this clone, which is shallow (fetched with --depth). "
                 f"Fetch the history first: in GitHub Actions give actions/checkout `fetch-depth: 0`, "

@@ -229,7 +229,11 @@ def test_git_work_is_batched_one_history_walk_for_all_manifests(tmp_path, env, m
     execute = gitpython.cmd.Git.execute
 
     def counting_execute(self, command, *args, **kw):
-        commands.append(command[1] if not isinstance(command, str) else command.split()[1])
+        words = list(command) if not isinstance(command, str) else command.split()
+        i = 1
+        while words[i].startswith("-"):  # git's own options (`--no-pager`, `-c key=value`) come first
+            i += 2 if words[i] == "-c" else 1
+        commands.append(words[i])
         return execute(self, command, *args, **kw)
 
     monkeypatch.setattr(gitrepo, "_git", counting_git)

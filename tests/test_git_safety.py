@@ -1,0 +1,178 @@
+"""A repository's git state is untrusted: it can neither run a command, nor point
+aipolicy at another repository, nor, when damaged, stop the manifests being checked.
+
+Real throwaway repositories, built with the helpers of test_git_repo (fixed
+authors and dates, no user or system git configuration).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_git_repo import REF_FILES, Repo, aip, env, manifest, refs, repo  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+# -- a cloned repository's config runs nothing ------------------------------------------------------
+
+
+def _booby_trapped(tmp_path: Path, env: dict[str, str]) -> tuple[Repo, Path]:
+    """A repository whose .git/config and .gitattributes would run `touch MARKER`
+    from git status, git diff and git log, were they obeyed; evidence is dirty and
+    committed, so every git fact of a production manifest is gathered."""
+    marker = tmp_path / f"PWNED-{secrets.token_hex(6)}"
+    r = Repo(tmp_path / "trap", env)
+    r.write(".github/CODEOWNERS", "* @platform-team\n")
+    r.write("svc/ai-production.yaml", manifest("svc"))
+    refs(r, "svc")
+    r.write(".gitattributes", "*.md filter=trap diff=trap\n*.yaml filter=trap diff=trap\n")
+    r.commit("first")
+    with open(r.path / ".git/config", "a", encoding="utf-8") as config:  # after the commit: our git stays clean
+        config.write(
+            f"[core]\n\tfsmonitor = touch {marker}\n"
+            f"[filter \"trap\"]\n\tclean = touch {marker}; cat\n\tsmudge = touch {marker}; cat\n"
+            f"\tprocess = touch {marker}\n\trequired = true\n"
+            f"[diff \"trap\"]\n\ttextconv = touch {marker}; cat\n\tcommand = touch {marker}\n"
+            f"[diff]\n\texternal = touch {marker}\n"
+        )
+    r.write("svc/evidence.md", "new evidence\n")  # dirty: status and diff must look at its content
+    r.write("svc/ai-production.yaml", manifest("svc", threshold=0.3))
+    return r, marker
+
+
+def test_a_repositorys_own_config_never_runs_a_command_during_check(tmp_path, env, aip):
+    r, marker = _booby_trapped(tmp_path, env)
+    run = aip(r.path)
+    assert run.json["summary"]["files"] == 1 and "Traceback" not in run.stderr
+    assert not marker.exists()
+    run = aip(r.path, "--changed-since", "HEAD")
+    assert run.code in (0, 1), run.stderr
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == ["drift threshold for `prediction` raised from 0.2 to 0.3 since HEAD"]
+    assert not marker.exists()
+
+
+def test_the_trap_is_real_plain_git_status_runs_it(tmp_path, env):
+    # The control for the test above: git obeys that config when nothing stops it.
+    r, marker = _booby_trapped(tmp_path, env)
+    subprocess.run(["git", "status", "--porcelain"], cwd=r.path, env=env, capture_output=True, check=False)
+    assert marker.exists()
+
+
+# -- the environment never points at another repository ---------------------------------------------
+
+
+def test_git_dir_in_the_environment_does_not_redirect_to_another_repository(tmp_path, env, monkeypatch, aip):
+    other = Repo(tmp_path / "other", env)
+    other.write("svc/ai-production.yaml", manifest("svc", threshold=0.9))
+    other.commit("other")
+    mine = Repo(tmp_path / "mine", env)
+    mine.write(".github/CODEOWNERS", "* @platform-team\n")
+    mine.write("svc/ai-production.yaml", manifest("svc"))
+    refs(mine, "svc")
+    mine.commit("mine")
+    mine.write("svc/ai-production.yaml", manifest("svc", threshold=0.3))
+    for key, value in {"GIT_DIR": other.path / ".git", "GIT_WORK_TREE": other.path,
+                       "GIT_INDEX_FILE": other.path / ".git/index",
+                       "GIT_OBJECT_DIRECTORY": other.path / ".git/objects"}.items():
+        monkeypatch.setenv(key, str(value))
+    run = aip(mine.path, "--changed-since", "HEAD")
+    assert run.code in (0, 1), run.stderr
+    # Compared with mine's HEAD (0.2), not other's (0.9); mine's refs are tracked there.
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == ["drift threshold for `prediction` raised from 0.2 to 0.3 since HEAD"]
+    assert run.git("AIP-GIT-004") == []
+
+
+# -- a damaged .git: manifests still checked, git rules skipped with git's words ----------------------
+
+
+def _damage(r: Repo, how: str) -> None:
+    git = r.path / ".git"
+    if how == "empty HEAD":
+        (git / "HEAD").write_text("", encoding="utf-8")
+    elif how == "garbage HEAD":
+        (git / "HEAD").write_text("garbage \x00 not a ref\n", encoding="utf-8")
+    elif how == "gitdir nowhere":
+        shutil.rmtree(git)
+        git.write_text("gitdir: /nonexistent/aipolicy-test\n", encoding="utf-8")
+    elif how == "truncated pack":
+        r.git("gc", "-q")
+        assert list((git / "objects/pack").glob("*.pack")), "git gc made no pack"
+        _damage_pack_only(r)
+
+
+DAMAGES = ("empty HEAD", "garbage HEAD", "gitdir nowhere", "truncated pack")
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_a_damaged_git_folder_skips_the_git_rules_with_one_note_and_checks_the_manifests(repo, aip, how):
+    repo.write("services/router/ai-production.yaml", manifest("services/router", extra="rollback: {}\n"))
+    expected = {f["rule"] for f in aip(repo.path, "--ignore", "AIP-GIT").json["findings"]}
+    assert expected  # the manifest's own findings, without git
+    _damage(repo, how)
+    run = aip(repo.path)
+    assert "Traceback" not in run.stderr
+    assert run.json["summary"]["files"] == 1
+    assert {f["rule"] for f in run.json["findings"]} == expected
+    assert run.code == 1  # per the findings, not 2
+    notes = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(notes) == 1 and "AIP-GIT-* were skipped" in notes[0], run.stderr
+    assert "git cannot read the repository" in notes[0] and ("fatal:" in notes[0] or "error:" in notes[0])
+    assert "no commits yet" not in run.stderr
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_changed_since_in_a_damaged_repository_is_exit_2_saying_what_git_said(repo, aip, how):
+    _damage(repo, how)
+    run = aip(repo.path, "--changed-since", "HEAD")
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert "--changed-since HEAD" in run.stderr and ("fatal:" in run.stderr or "error:" in run.stderr)
+    assert "no commits yet" not in run.stderr
+
+
+def test_an_empty_head_does_not_fall_back_to_an_enclosing_repository(tmp_path, env, aip):
+    outer = Repo(tmp_path / "outer", env)
+    outer.write("README", "outer\n")
+    outer.commit("outer")
+    inner = Repo(outer.path / "inner", env)
+    inner.write("svc/ai-production.yaml", manifest("svc"))
+    refs(inner, "svc")
+    inner.commit("inner")
+    _damage(inner, "empty HEAD")
+    run = aip(inner.path, "--changed-since", "HEAD")
+    assert run.code == 2 and "git cannot read the repository" in run.stderr
+
+
+# -- the missing-base hint is safe to paste ------------------------------------------------------------
+
+
+def test_the_fetch_hint_quotes_the_ref_for_the_shell(repo, aip):
+    run = aip(repo.path, "--changed-since", "origin/x;rm -rf .")
+    assert run.code == 2
+    assert "git fetch origin 'x;rm -rf .'" in run.stderr
+
+
+def test_history_that_cannot_be_read_mid_run_skips_the_git_rules_with_one_note(repo, aip):
+    # HEAD and its tree are loose and readable; the history below them is in a truncated pack.
+    repo.git("gc", "-q")
+    repo.write("services/router/notes.txt", "after gc\n")
+    repo.commit("after gc")
+    _damage_pack_only(repo)
+    run = aip(repo.path)
+    assert "Traceback" not in run.stderr and run.json["summary"]["files"] == 1
+    assert run.code in (0, 1) and run.git() == []
+    notes = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(notes) == 1 and "AIP-GIT-* were skipped" in notes[0], run.stderr
+
+
+def _damage_pack_only(r: Repo) -> None:
+    for pack in (r.path / ".git/objects/pack").glob("*.pack"):
+        pack.chmod(0o644)
+        with open(pack, "r+b") as handle:
+            handle.truncate(64)
