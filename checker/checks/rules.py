@@ -228,6 +228,8 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:  # a pack's `args` may ask for any number of months
+        return datetime.date.max if months > 0 else datetime.date.min
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -282,8 +284,15 @@ def refs_exist(ctx: RuleContext) -> Iterator[Problem]:
         target, refused = resolve_ref(ctx.root, ref.strip())
         if refused:
             yield Problem(path, f"`{_dotted(path)}` {ref!r} {refused}")
-        elif target is not None and not target.exists():
+        elif target is not None and not _exists(target):
             yield Problem(path, f"`{_dotted(path)}` {ref!r} does not exist in the repository")
+
+
+def _exists(target: Path) -> bool:
+    try:
+        return target.exists()
+    except (OSError, ValueError):  # a name too long for the file system names no file
+        return False
 
 
 
