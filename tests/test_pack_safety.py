@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from checker import expr
@@ -240,6 +240,13 @@ ASSERTIONS = st.one_of(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+# Each of these was an internal error ("please report this") before evaluation was made total.
+@example(checks=[{"expect": "system.tags in system"}], when=None, data={"system": {"tags": [1]}}, high=False)
+@example(checks=[{"expect": "days(rollback.rto) > 1"}], when=None, data={"rollback": {"rto": "P" + "9" * 5000 + "D"}}, high=False)
+@example(checks=[{"expect": "valid_schedule(retraining.schedule)"}], when=None, data={"retraining": {"schedule": "*/² * * * *"}}, high=False)
+@example(checks=[{"call": "review_due", "args": {"max_months": 10**12, "high_risk_max_months": 10**12}}], when=None,
+         data={"governance": {"next_review": datetime.date(2027, 1, 1), "last_review": datetime.date(2026, 1, 1)}}, high=False)
+@example(checks=[{"call": "refs_exist"}], when=None, data={"evidence": {"x_ref": "a" * 300}}, high=False)
 @given(checks=st.lists(ASSERTIONS, min_size=1, max_size=3), when=st.none() | EXPRESSIONS, data=MANIFEST_DATA, high=st.booleans())
 def test_no_rule_a_pack_can_hold_fails_internally_on_any_manifest(tmp_path: Path, checks: list, when: str | None, data: dict, high: bool) -> None:
     from checker.evaluate import _run
