@@ -8,11 +8,18 @@ Operands are manifest paths (`a.b[0].c`), literals ('text', 12, 0.5, true,
 false, null, [lists]) and function calls. A bare word whose first part is not a
 top-level manifest section is a string, so `risk_tier == high` reads as written.
 A missing path is null; comparing null with anything but null is false.
+
+Packs come from the repository, so nothing here may hang or crash on any text
+or any manifest: parsing is linear with brackets, parentheses and calls nested
+at most MAX_NESTING deep; `and`/`or` chains and `not not …` evaluate without
+recursion; `matches()` runs RE2 (linear time, no backreferences or lookaround);
+and every function and comparison is total over whatever a manifest holds.
 """
 
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,8 +37,36 @@ _TOKEN = re.compile(
 )
 
 
+# Brackets, parentheses and calls nest at most this deep: parsing and evaluation recurse once per level.
+MAX_NESTING = 32
+# No manifest list is longer than the loader's node limit, so a bigger index can never match.
+MAX_INDEX = 100_000
+
+
 class ExprError(ValueError):
     """A malformed expression; the message says where."""
+
+
+def _excerpt(text: str, width: int = 60) -> str:
+    """The expression as messages quote it: one line, and short."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def split_path(text: str) -> tuple[str | int, ...]:
+    """`a.b[0].c` as ('a', 'b', 0, 'c'); ExprError for an index that is not a number or past any list."""
+    parts: list[str | int] = []
+    for chunk in text.replace("]", "").split("."):
+        name, *indices = chunk.split("[")
+        if name:
+            parts.append(name)
+        for index in indices:
+            if not (index.isascii() and index.isdigit()):
+                raise ExprError(f"path `{_excerpt(text)}`: index `{_excerpt(index, 20)}` is not a number")
+            if len(index) > len(str(MAX_INDEX)) or int(index) >= MAX_INDEX:
+                raise ExprError(f"path `{_excerpt(text)}`: index {_excerpt(index, 20)} is past any list a manifest can hold")
+            parts.append(int(index))
+    return tuple(parts)
 
 
 @dataclass(frozen=True)
@@ -44,14 +79,13 @@ class Context:
 Node = Callable[[Context], Any]
 
 
-def _lookup(data: Any, path: str) -> Any:
+def _lookup(data: Any, parts: tuple[str | int, ...]) -> Any:
     node = data
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        if part.startswith("["):
-            index = int(part[1:-1])
-            if not isinstance(node, list) or index >= len(node):
+    for part in parts:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
                 return None
-            node = node[index]
+            node = node[part]
         elif isinstance(node, dict):
             node = node.get(part)
         else:
@@ -77,52 +111,105 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     "age": (1, lambda ctx, v: _age(v, ctx)),
     "until": (1, lambda ctx, v: None if _age(v, ctx) is None else -_age(v, ctx)),
     "lower": (1, lambda ctx, v: v.lower() if isinstance(v, str) else v),
-    "matches": (2, lambda ctx, v, pattern: isinstance(v, str) and _regex(pattern).search(v) is not None),
+    "matches": (2, lambda ctx, v, pattern: _matches(v, pattern)),
     "valid_schedule": (1, lambda ctx, v: values.schedule_problem(v) is None),
     "person": (1, lambda ctx, v: isinstance(v, dict) and persons.is_person(v.get("name")) and values.contact_ok(v.get("contact"))),
 }
 
 
 @lru_cache(maxsize=256)
-def _regex(pattern: Any) -> re.Pattern[str]:
-    if not isinstance(pattern, str):
-        raise ExprError("matches() needs a quoted regular expression")
+def _regex(pattern: str) -> Any:
+    """The pattern compiled by RE2, which runs in linear time whatever the pattern and the text.
+
+    re2 is imported here, not at the top: a run whose packs never call matches() does not load it."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own copy of the error on stderr
+    options.never_capture = True  # matches() only asks whether there is a match
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ExprError(f"bad regular expression {pattern!r}: {exc}") from None
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ExprError(f"bad regular expression {_excerpt(repr(pattern))}: {reason} "
+                        "(RE2 syntax: no backreferences or lookaround)") from None
+
+
+def _matches(value: Any, pattern: str) -> bool:
+    if not isinstance(value, str):
+        return False
+    # RE2 reads UTF-8; a lone surrogate (a YAML `\ud800` escape) has no UTF-8 form.
+    text = value.encode("utf-8", "replace").decode("utf-8")
+    return _regex(pattern).search(text) is not None
+
+
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _equal(a: Any, b: Any) -> bool:
+    # `true` is not 1 and `false` is not 0: a boolean only equals the same boolean.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
+def _contains(container: Any, a: Any) -> bool:
+    if a is None:
+        return False
+    if isinstance(container, str):
+        return isinstance(a, str) and a in container
+    if isinstance(container, list):
+        return any(_equal(a, x) for x in container)
+    if isinstance(container, dict):
+        try:
+            return a in container
+        except TypeError:  # an unhashable value (a list or a mapping) is no key
+            return False
+    return False
 
 
 def _compare(op: str, a: Any, b: Any) -> bool:
     if op == "==":
-        # `true` is not 1 and `false` is not 0: a boolean only equals the same boolean.
-        if isinstance(a, bool) or isinstance(b, bool):
-            return a is b
-        return a == b
+        return _equal(a, b)
     if op == "!=":
-        return not _compare("==", a, b)
+        return not _equal(a, b)
     if op in ("in", "not in"):
-        found = isinstance(b, (list, str, dict)) and a is not None and a in b
+        found = _contains(b, a)
         return found if op == "in" else not found
     if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
         return False
     try:
-        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-    except TypeError:
+        return bool(_ORDER[op](a, b))
+    except (TypeError, ValueError, OverflowError, RecursionError):
         return False
 
 
+def _all(operands: list[Node]) -> Node:
+    return lambda ctx: all(bool(o(ctx)) for o in operands)
+
+
+def _any(operands: list[Node]) -> Node:
+    return lambda ctx: any(bool(o(ctx)) for o in operands)
+
+
 class _Parser:
-    def __init__(self, text: str) -> None:
+    """Recursive descent over a token list; recursion only where brackets nest (MAX_NESTING)."""
+
+    def __init__(self, text: str, check_patterns: bool = True) -> None:
         self.text = text
+        self.shown = _excerpt(text)
+        self.check_patterns = check_patterns
+        self.depth = 0
         self.tokens: list[tuple[str, str, int]] = []
-        pos = 0
-        while pos < len(text):
-            if text[pos:].strip() == "":
-                break
+        pos, end = 0, len(text.rstrip())
+        while pos < end:
             m = _TOKEN.match(text, pos)
             if not m or m.end() == pos:
-                raise ExprError(f"unexpected character {text[pos:].strip()[0]!r} at column {pos + 1} in `{text}`")
+                rest = text[pos:end].lstrip()
+                raise ExprError(f"unexpected character {rest[0]!r} at column {end - len(rest) + 1} in `{self.shown}`")
             kind = m.lastgroup or ""
             self.tokens.append((kind, m.group(kind), m.start(kind) + 1))
             pos = m.end()
@@ -131,12 +218,16 @@ class _Parser:
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
 
+    def peek_is(self, value: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok[1] == value
+
     def take(self, value: str | None = None) -> tuple[str, str, int]:
         tok = self.peek()
         if tok is None:
-            raise ExprError(f"`{self.text}` ends too early" + (f"; expected `{value}`" if value else ""))
+            raise ExprError(f"`{self.shown}` ends too early" + (f"; expected `{value}`" if value else ""))
         if value is not None and tok[1] != value:
-            raise ExprError(f"expected `{value}` at column {tok[2]} in `{self.text}`, found `{tok[1]}`")
+            raise ExprError(f"expected `{value}` at column {tok[2]} in `{self.shown}`, found `{_excerpt(tok[1], 20)}`")
         self.i += 1
         return tok
 
@@ -144,36 +235,43 @@ class _Parser:
         tok = self.peek()
         return tok is not None and tok[0] == "word" and tok[1] == word
 
+    def enter(self, col: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ExprError(f"brackets, parentheses and calls nest more than {MAX_NESTING} deep at column {col} in `{self.shown}`")
+
     def parse(self) -> Node:
         node = self.or_()
-        if self.peek() is not None:
-            tok = self.peek()
-            assert tok is not None
-            raise ExprError(f"unexpected `{tok[1]}` at column {tok[2]} in `{self.text}`")
+        tok = self.peek()
+        if tok is not None:
+            raise ExprError(f"unexpected `{_excerpt(tok[1], 20)}` at column {tok[2]} in `{self.shown}`")
         return node
 
     def or_(self) -> Node:
-        left = self.and_()
+        operands = [self.and_()]
         while self.is_word("or"):
             self.take()
-            right = self.and_()
-            left = (lambda l, r: lambda ctx: bool(l(ctx)) or bool(r(ctx)))(left, right)
-        return left
+            operands.append(self.and_())
+        return operands[0] if len(operands) == 1 else _any(operands)
 
     def and_(self) -> Node:
-        left = self.not_()
+        operands = [self.not_()]
         while self.is_word("and"):
             self.take()
-            right = self.not_()
-            left = (lambda l, r: lambda ctx: bool(l(ctx)) and bool(r(ctx)))(left, right)
-        return left
+            operands.append(self.not_())
+        return operands[0] if len(operands) == 1 else _all(operands)
 
     def not_(self) -> Node:
-        if self.is_word("not"):
+        count = 0
+        while self.is_word("not"):
             self.take()
-            inner = self.not_()
+            count += 1
+        inner = self.compare()
+        if count == 0:
+            return inner
+        if count % 2:
             return lambda ctx: not inner(ctx)
-        return self.compare()
+        return lambda ctx: bool(inner(ctx))
 
     def compare(self) -> Node:
         left = self.atom()
@@ -196,71 +294,96 @@ class _Parser:
         right = self.atom()
         return lambda ctx: _compare(op, left(ctx), right(ctx))
 
+    def number(self, text: str, col: int) -> Node:
+        try:
+            number: Any = float(text) if "." in text else int(text)
+        except ValueError:  # more digits than the interpreter converts
+            raise ExprError(f"number at column {col} in `{self.shown}` has too many digits") from None
+        return lambda ctx: number
+
+    def path(self, text: str, col: int) -> tuple[str | int, ...]:
+        try:
+            return split_path(text)
+        except ExprError as exc:
+            raise ExprError(f"{exc} (column {col} in `{self.shown}`)") from None
+
     def atom(self) -> Node:
         kind, text, col = self.take()
         if kind == "num":
-            number: Any = float(text) if "." in text else int(text)
-            return lambda ctx: number
+            return self.number(text, col)
         if kind == "str":
             literal = text[1:-1]
             node = lambda ctx: literal  # noqa: E731
             node.literal = literal  # type: ignore[attr-defined]
             return node
         if kind == "op" and text == "(":
+            self.enter(col)
             node = self.or_()
             self.take(")")
+            self.depth -= 1
             return node
         if kind == "op" and text == "[":
+            self.enter(col)
             items: list[Node] = []
-            while not (self.peek() and self.peek()[1] == "]"):  # type: ignore[index]
+            while not self.peek_is("]"):
                 items.append(self.atom())
-                if self.peek() and self.peek()[1] == ",":  # type: ignore[index]
+                if self.peek_is(","):
                     self.take()
             self.take("]")
+            self.depth -= 1
             return lambda ctx: [item(ctx) for item in items]
         if kind == "word":
             if text in ("true", "false", "null"):
                 constant = {"true": True, "false": False, "null": None}[text]
                 return lambda ctx: constant
-            nxt = self.peek()
-            if nxt is not None and nxt[1] == "(":
+            if self.peek_is("("):
                 return self.call(text, col)
             head = re.split(r"[.\[]", text, maxsplit=1)[0]
             if head == "item":
-                rest = text[len("item"):].lstrip(".")
-                return lambda ctx: _lookup(ctx.item, rest) if rest else ctx.item
+                rest = self.path(text[len("item"):].lstrip("."), col)
+                return lambda ctx: _lookup(ctx.item, rest)
             if head in TOP_LEVEL:
-                return lambda ctx: _lookup(ctx.data, text)
+                parts = self.path(text, col)
+                return lambda ctx: _lookup(ctx.data, parts)
             return lambda ctx: text
-        raise ExprError(f"unexpected `{text}` at column {col} in `{self.text}`")
+        raise ExprError(f"unexpected `{_excerpt(text, 20)}` at column {col} in `{self.shown}`")
 
     def call(self, name: str, col: int) -> Node:
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
-            raise ExprError(f"unknown function `{name}` at column {col} in `{self.text}` (known: {known})")
+            raise ExprError(f"unknown function `{_excerpt(name, 30)}` at column {col} in `{self.shown}` (known: {known})")
         arity, fn = FUNCTIONS[name]
+        self.enter(col)
         self.take("(")
         args: list[Node] = []
-        while not (self.peek() and self.peek()[1] == ")"):  # type: ignore[index]
+        while not self.peek_is(")"):
             args.append(self.or_())
-            if self.peek() and self.peek()[1] == ",":  # type: ignore[index]
+            if self.peek_is(","):
                 self.take()
         self.take(")")
+        self.depth -= 1
         if len(args) != arity:
-            raise ExprError(f"`{name}` takes {arity} argument(s), got {len(args)} in `{self.text}`")
+            raise ExprError(f"`{name}` takes {arity} argument(s), got {len(args)} in `{self.shown}`")
         if name == "matches":
-            # The pattern is compiled now, so a bad regex fails when the pack loads.
             pattern = getattr(args[1], "literal", None)
             if pattern is None:
-                raise ExprError(f"matches() needs a quoted regular expression as its second argument in `{self.text}`")
-            _regex(pattern)
+                raise ExprError(f"matches() needs a quoted regular expression as its second argument in `{self.shown}`")
+            if self.check_patterns:
+                _regex(pattern)  # compiled now, so a bad pattern fails when the pack loads
+            value = args[0]
+            return lambda ctx: _matches(value(ctx), pattern)
         return lambda ctx: fn(ctx, *(a(ctx) for a in args))
 
 
-def compile_expr(text: str) -> Node:
+def compile_expr(text: str, *, check_patterns: bool = True) -> Node:
+    """The expression as a function of a Context that returns True or False and never raises.
+
+    check_patterns=False leaves matches() patterns to be compiled on first use: the built-in
+    pack (checked by the test suite) then costs no re2 import on a run that never needs it."""
     if not isinstance(text, str) or not text.strip():
         raise ExprError("an expression must be a non-empty string")
-    return _Parser(text).parse()
+    node = _Parser(text, check_patterns).parse()
+    return lambda ctx: bool(node(ctx))
 
 
 def referenced_paths(text: str) -> list[str]:

@@ -10,6 +10,7 @@ The engine stamps id and severity; assertions only say where and what.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -34,6 +35,26 @@ UNWAIVABLE = frozenset({"AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001"})
 
 class PolicyError(Exception):
     """A policy pack cannot be used; str() is one line naming file:line:col."""
+
+
+class PackError(PolicyError):
+    """A rule that cannot be compiled; `node` is the offending node's path below the rule,
+    which add_pack turns into the pack's file:line:col."""
+
+    def __init__(self, message: str, node: PathT) -> None:
+        super().__init__(message)
+        self.node = tuple(node)
+
+
+@contextmanager
+def _located(node: PathT) -> Iterator[None]:
+    """Any problem compiling `node` is a PackError there (one found deeper keeps its own place)."""
+    try:
+        yield
+    except PackError:
+        raise
+    except (expr.ExprError, PolicyError) as exc:
+        raise PackError(str(exc), node) from None
 
 
 @dataclass(frozen=True)
@@ -116,13 +137,8 @@ class Rule:
 
 
 def _split_path(text: str) -> PathT:
-    parts: list[str | int] = []
-    for chunk in text.replace("]", "").split("."):
-        name, *indices = chunk.split("[")
-        if name:
-            parts.append(name)
-        parts.extend(int(i) for i in indices)
-    return tuple(parts)
+    """A pack's path (`a.b[0]`); ExprError for an index that is not a number or past any list."""
+    return expr.split_path(text)
 
 
 def _dotted(path: PathT) -> str:
@@ -141,8 +157,9 @@ def _format(message: str, path: PathT, value: Any) -> str:
     return message.replace("{path}", f"`{_dotted(path)}`").replace("{value}", _shown(value))
 
 
-def _require(spec: dict[str, Any]) -> Assertion:
-    rel = _split_path(spec["require"])
+def _require(spec: dict[str, Any], node: PathT) -> Assertion:
+    with _located(node + ("require",)):
+        rel = _split_path(spec["require"])
     message = spec.get("message")
 
     def run(ctx: RuleContext) -> Iterator[Problem]:
@@ -163,8 +180,9 @@ def _require(spec: dict[str, Any]) -> Assertion:
     return run
 
 
-def _person(spec: dict[str, Any]) -> Assertion:
-    rel = _split_path(spec["person"])
+def _person(spec: dict[str, Any], node: PathT) -> Assertion:
+    with _located(node + ("person",)):
+        rel = _split_path(spec["person"])
     role = spec.get("role") or _dotted(rel)
 
     def run(ctx: RuleContext) -> Iterator[Problem]:
@@ -190,11 +208,15 @@ def _person(spec: dict[str, Any]) -> Assertion:
     return run
 
 
-def _expect(spec: dict[str, Any]) -> Assertion:
+def _expect(spec: dict[str, Any], where: PathT, trusted: bool) -> Assertion:
     text = spec["expect"]
-    node = expr.compile_expr(text)
-    referenced = expr.referenced_paths(text)
-    at = _split_path(spec["at"]) if "at" in spec else (_split_path(referenced[0].removeprefix("item").lstrip(".")) if referenced else ())
+    with _located(where + ("expect",)):
+        node = expr.compile_expr(text, check_patterns=not trusted)
+        referenced = expr.referenced_paths(text)
+        at = _split_path(referenced[0].removeprefix("item").lstrip(".")) if referenced else ()
+    if "at" in spec:
+        with _located(where + ("at",)):
+            at = _split_path(spec["at"])
     relative = "at" in spec or (referenced and referenced[0].startswith("item"))
     message = spec.get("message") or f"expected `{text}`"
 
@@ -207,9 +229,10 @@ def _expect(spec: dict[str, Any]) -> Assertion:
     return run
 
 
-def _each(spec: dict[str, Any], source: str) -> Assertion:
-    rel = _split_path(spec["each"])
-    inner = [_compile_assertion(a, source) for a in spec.get("check", [])]
+def _each(spec: dict[str, Any], source: str, node: PathT, trusted: bool) -> Assertion:
+    with _located(node + ("each",)):
+        rel = _split_path(spec["each"])
+    inner = [_compile_assertion(a, source, node + ("check", i), trusted) for i, a in enumerate(spec.get("check", []))]
 
     def run(ctx: RuleContext) -> Iterator[Problem]:
         path = ctx.item_path + rel
@@ -224,14 +247,17 @@ def _each(spec: dict[str, Any], source: str) -> Assertion:
     return run
 
 
-def _call(spec: dict[str, Any]) -> Assertion:
+def _call(spec: dict[str, Any], node: PathT) -> Assertion:
     from checker.checks import rules as named
 
     name = spec["call"]
     if name not in named.REGISTRY:
-        raise PolicyError(f"unknown named check `{name}` (known: {', '.join(sorted(named.REGISTRY))})")
+        raise PackError(f"unknown named check `{name}` (known: {', '.join(sorted(named.REGISTRY))})", node + ("call",))
     fn = named.REGISTRY[name]
     args = spec.get("args") or {}
+    if not isinstance(args, dict):
+        raise PackError(f"`args` of `{name}` must be a mapping of argument names to values", node + ("args",))
+    _check_args(name, fn, args, node + ("args",))
 
     def run(ctx: RuleContext) -> Iterator[Problem]:
         yield from fn(ctx, **args)
@@ -239,22 +265,47 @@ def _call(spec: dict[str, Any]) -> Assertion:
     return run
 
 
-def _compile_assertion(spec: dict[str, Any], source: str) -> Assertion:
+def _check_args(name: str, fn: Callable[..., Any], args: dict[str, Any], node: PathT) -> None:
+    """The `args` a named check's signature takes, each of its default's type; anything else
+    would fail on every manifest, so it fails when the pack loads."""
+    import inspect
+
+    params = dict(list(inspect.signature(fn).parameters.items())[1:])  # after the RuleContext
+    takes = ", ".join(f"{p} ({type(q.default).__name__})" for p, q in params.items()) or "none"
+    for key, value in args.items():
+        param = params.get(key) if isinstance(key, str) else None
+        if param is None:
+            raise PackError(f"named check `{name}` takes no argument `{key}` (it takes: {takes})", node + (key,))
+        expected = type(param.default)
+        if param.default is inspect.Parameter.empty or expected is bool:
+            ok = isinstance(value, bool) if expected is bool else True
+        else:
+            ok = isinstance(value, expected) and not isinstance(value, bool)
+        if not ok:
+            raise PackError(f"argument `{key}` of `{name}` must be {expected.__name__}, got {_shown(value)}", node + (key,))
+    missing = [p for p, q in params.items() if q.default is inspect.Parameter.empty and p not in args]
+    if missing:
+        raise PackError(f"named check `{name}` needs argument(s) {', '.join(missing)}", node)
+
+
+def _compile_assertion(spec: dict[str, Any], source: str, node: PathT = (), trusted: bool = False) -> Assertion:
+    """One entry of a rule's `check`; `node` is its path below the rule, for messages."""
     if "require" in spec:
-        base = _require(spec)
+        base = _require(spec, node)
     elif "person" in spec:
-        base = _person(spec)
+        base = _person(spec, node)
     elif "expect" in spec:
-        base = _expect(spec)
+        base = _expect(spec, node, trusted)
     elif "each" in spec:
-        base = _each(spec, source)
+        base = _each(spec, source, node, trusted)
     elif "call" in spec:
-        base = _call(spec)
+        base = _call(spec, node)
     else:  # the pack schema rules this out; kept for packs built in code
-        raise PolicyError(f"{source}: an assertion needs one of require, person, expect, each, call")
+        raise PackError("an assertion needs one of require, person, expect, each, call", node)
     if "when" not in spec:
         return base
-    condition = expr.compile_expr(spec["when"])
+    with _located(node + ("when",)):
+        condition = expr.compile_expr(spec["when"], check_patterns=not trusted)
 
     def guarded(ctx: RuleContext) -> Iterator[Problem]:
         if condition(ctx.expr_context()):
@@ -348,13 +399,18 @@ def _fields_of(checks: list[Any]) -> tuple[PathT, ...]:
     return tuple(dict.fromkeys(p for p in out if p))
 
 
-def _rule_from(spec: dict[str, Any], source: str, pack: str) -> Rule:
+def _rule_from(spec: dict[str, Any], source: str, pack: str, trusted: bool = False) -> Rule:
+    """A rule from its pack entry; a PackError (its `node` below the rule) on anything that cannot run."""
     rule_id = spec["id"]
     try:
         severity = {stage: Severity.parse(level) for stage, level in (spec.get("severity") or {}).items() if level not in ("-", None)}
-        when = expr.compile_expr(spec["when"]) if "when" in spec else None
-        assertions = [_compile_assertion(a, source) for a in spec.get("check", [])]
-        fields = tuple(_split_path(f) for f in spec.get("fields", ())) or _fields_of(spec.get("check", []))
+        with _located(("when",)):
+            when = expr.compile_expr(spec["when"], check_patterns=not trusted) if "when" in spec else None
+        assertions = [_compile_assertion(a, source, ("check", i), trusted) for i, a in enumerate(spec.get("check", []))]
+        with _located(("fields",)):
+            fields = tuple(_split_path(f) for f in spec.get("fields", ())) or _fields_of(spec.get("check", []))
+    except PackError as exc:
+        raise PackError(f"{source}: rule {rule_id}: {exc}", exc.node) from None
     except (expr.ExprError, PolicyError, KeyError) as exc:
         raise PolicyError(f"{source}: rule {rule_id}: {exc}") from None
     if not assertions and rule_id not in ENGINE_RULES:
@@ -427,15 +483,19 @@ def load_pack(path: Path, trusted: bool = False) -> tuple[dict[str, Any], Locato
     return loaded.data, locate
 
 
-def add_pack(policy: Policy, data: dict[str, Any], source: str, where: Locator | None = None) -> None:
+def add_pack(policy: Policy, data: dict[str, Any], source: str, where: Locator | None = None, trusted: bool = False) -> None:
+    """Compile a pack's rules into `policy`. `trusted` (the built-in pack, which the test suite
+    compiles in full) leaves matches() patterns to be compiled when first used."""
     pack = data.get("name", Path(source).stem)
     for qid, text in (data.get("questions") or {}).items():
         policy.questions.setdefault(qid, text)
     for index, spec in enumerate(data.get("rules", [])):
         at = where(("rules", index)) if where else source
         try:
-            rule = _rule_from(spec, source, pack)
+            rule = _rule_from(spec, source, pack, trusted)
         except PolicyError as exc:
+            if isinstance(exc, PackError) and where:
+                at = where(("rules", index) + exc.node)
             raise PolicyError(f"{at}: {str(exc).removeprefix(source + ': ')}") from None
         for existing in policy.rules.values():
             if existing.id == rule.id or existing.slug == rule.slug:
@@ -456,6 +516,6 @@ def load_builtin() -> Policy:
     if _BUILTIN is None:
         path = resources.policies_dir() / "core.yaml"
         policy = Policy()
-        add_pack(policy, load_pack_data(path, trusted=True), str(path))
+        add_pack(policy, load_pack_data(path, trusted=True), str(path), trusted=True)
         _BUILTIN = policy
     return _BUILTIN

@@ -165,7 +165,7 @@ BAD = {
     "unknown rule in select": ({".aipolicy.yaml": "select: [AIP-OWN-01]\n"}, r"\.aipolicy\.yaml:1:1: .*AIP-OWN-01.*did you mean"),
     "bad regex": ({".aipolicy.yaml": "policies: [p.yaml]\n",
                    "p.yaml": PACK_HEAD + "  - id: ACME-X-001\n    slug: x\n    summary: s\n    severity: {production: error}\n"
-                             "    check: [{expect: \"matches(system.id, '(')\"}]\n"}, r"p\.yaml:3:5: .*regular expression"),
+                             "    check: [{expect: \"matches(system.id, '(')\"}]\n"}, r"p\.yaml:7:22: .*regular expression"),
     "id collision between packs": ({".aipolicy.yaml": "policies: [p.yaml, q.yaml]\n",
                                     "p.yaml": PACK_HEAD + RULE.format(id="ACME-X-001", slug="x"),
                                     "q.yaml": PACK_HEAD + RULE.format(id="ACME-X-001", slug="y")}, r"q\.yaml:3:5: .*collides"),

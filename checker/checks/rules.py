@@ -218,6 +218,8 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:  # a pack's `args` may ask for any number of months
+        return datetime.date.max if months > 0 else datetime.date.min
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -272,7 +274,7 @@ def refs_exist(ctx: RuleContext) -> Iterator[Problem]:
         target, refused = resolve_ref(ctx.root, ref.strip())
         if refused:
             yield Problem(path, f"`{_dotted(path)}` {ref!r} {refused}")
-        elif target is not None and not target.exists():
+        elif target is not None and not _exists(target):
             hint = _beside_manifest(ctx, ref.strip())
             where = f"; refs are relative to the repository root: did you mean `{hint}`?" if hint else ""
             yield Problem(path, f"`{_dotted(path)}` {ref!r} does not exist in the repository{where}")
@@ -290,9 +292,16 @@ def _beside_manifest(ctx: RuleContext, ref: str) -> str | None:
         return None
     target, refused = resolve_ref(ctx.root, Path(rel).as_posix())
     try:
-        return Path(rel).as_posix() if refused is None and target is not None and target.exists() else None
+        return Path(rel).as_posix() if refused is None and target is not None and _exists(target) else None
     except OSError:
         return None
+
+
+def _exists(target: Path) -> bool:
+    try:
+        return target.exists()
+    except (OSError, ValueError):  # a name too long for the file system names no file
+        return False
 
 
 

@@ -49,10 +49,10 @@ def placeholder_paths(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]
 # -- durations ---------------------------------------------------------------------
 
 _ISO = re.compile(
-    r"P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
-    r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?"
+    r"P(?!$)(?:([0-9]+)Y)?(?:([0-9]+)M)?(?:([0-9]+)W)?(?:([0-9]+)D)?"
+    r"(?:T(?=[0-9])(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+)S)?)?"
 )
-_COMPACT = re.compile(r"(\d+)([smhdw])")
+_COMPACT = re.compile(r"([0-9]+)([smhdw])")
 _COMPACT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # Calendar units as fixed lengths: a month is 30 days, a year 365 (what "P3M" means for a cadence).
 CADENCES = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91, "yearly": 365}
@@ -67,12 +67,15 @@ def duration(value: Any) -> datetime.timedelta | None:
         return datetime.timedelta(days=CADENCES[text])
     m = _ISO.fullmatch(text)
     if m:
+        # Counted in digits before int(): a 5,000-digit count is past the interpreter's conversion limit.
+        if any(g and len(g) > 7 for g in m.groups()):
+            return None
         y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
         if max(y, mo, w, d, h, mi, s) > 10**6:
             return None
         return datetime.timedelta(days=365 * y + 30 * mo + 7 * w + d, hours=h, minutes=mi, seconds=s)
     m = _COMPACT.fullmatch(text)
-    if m and int(m.group(1)) <= 10**7:
+    if m and len(m.group(1)) <= 8 and int(m.group(1)) <= 10**7:
         return datetime.timedelta(seconds=int(m.group(1)) * _COMPACT_SECONDS[m.group(2)])
     return None
 
@@ -97,10 +100,15 @@ _CRON_FIELDS = (
 )
 
 
+def _small_number(text: str) -> bool:
+    # ASCII only: `²`.isdigit() is true, but int() refuses it.
+    return text.isascii() and text.isdigit() and len(text) <= 2
+
+
 def _cron_value(text: str, low: int, high: int, names: dict[str, int]) -> int | None:
     if text.lower() in names:
         return names[text.lower()]
-    if text.isdigit() and len(text) <= 2 and low <= int(text) <= high:
+    if _small_number(text) and low <= int(text) <= high:
         return int(text)
     return None
 
@@ -113,7 +121,7 @@ def cron_problem(expr: str) -> str | None:
     for text, (name, low, high, names) in zip(fields, _CRON_FIELDS):
         for part in text.split(","):
             base, _, step = part.partition("/")
-            if step and not (step.isdigit() and 0 < int(step) <= high):
+            if step and not (_small_number(step) and 0 < int(step) <= high):
                 return f"{name} step `{step}` is not a number in 1–{high}"
             if base == "*":
                 continue
