@@ -68,6 +68,8 @@ def cli() -> None:
 @click.option("--ignore", "ignore", multiple=True, metavar="RULE", help="Never report these rules: ids, slugs or prefixes.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None, help="Lowest severity that makes the exit code 1.  [default: error]")
 @click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today (reproducible CI runs).")
+@click.option("--warn-within", type=click.IntRange(0, 3650), default=None, metavar="DAYS",
+              help="Note each date rule that will start failing within DAYS days (AIP-DUE-001); 0 turns the notes off.  [default: 14]")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set to a non-empty value).")
 @_config_options
@@ -76,7 +78,7 @@ def cli() -> None:
               "git), and report commitments they weakened since then (AIP-GIT-001). Deleted manifests get a note.")
 @click.option("--changed-only", is_flag=True, help="In a GitHub pull request: --changed-since origin/$GITHUB_BASE_REF "
               "(or $GITHUB_BASE_REF). Outside a pull request every manifest is checked.")
-def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_file_size, no_color, config_path, policies, show_config,
+def check(paths, formats, outputs, stage, select, ignore, fail_on, today, warn_within, max_file_size, no_color, config_path, policies, show_config,
           changed_since, changed_only) -> None:
     """Find and check manifests under PATHS (files or folders; default: the current folder).
 
@@ -88,7 +90,7 @@ def check(paths, formats, outputs, stage, select, ignore, fail_on, today, max_fi
 
     raise SystemExit(commands.check(
         paths=list(paths) or [Path(".")], formats=list(formats), outputs=list(outputs), stage=stage,
-        select=_split(select), ignore=_split(ignore), fail_on=fail_on, today=today,
+        select=_split(select), ignore=_split(ignore), fail_on=fail_on, today=today, warn_within=warn_within,
         max_bytes=max_file_size, color=_want_color(no_color), config_path=config_path, policies=list(policies),
         show_config=show_config, changed_since=changed_since, changed_only=changed_only,
     ))

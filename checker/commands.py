@@ -79,6 +79,7 @@ def exit_code(report: Report, fail_on: str) -> int:
 
 def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: str | None,
           select: list[str], ignore: list[str], fail_on: str | None, today: datetime.date | None,
+          warn_within: int | None = None,
           max_bytes: int, color: bool, config_path: Path | None = None, policies: list[Path] = (),
           show_config: bool = False, changed_since: str | None = None, changed_only: bool = False) -> int:
     from checker import discover, engine
@@ -87,6 +88,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
 
     config, policy = load_settings(config_path, list(policies), {
         "select": select or None, "ignore": ignore or None, "fail-on": fail_on, "stage": stage,
+        "warn-within": warn_within,
     })
     if show_config:
         return print_config(config, "text")
@@ -114,7 +116,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     options = engine.Options(
         stage=config.stage, today=today or datetime.date.today(), max_bytes=max_bytes, policy=policy,
         select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
-        config=config, git=git_run,
+        config=config, git=git_run, warn_within=config.warn_within,
     )
     for override in config.overrides:  # unknown rule names in overrides fail now, not mid-run
         resolve_selectors(policy, (override.select or []) + override.ignore + list(override.severity), override.source)
@@ -134,7 +136,8 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
             gitrules.note(f"{skipped}: the git-aware rules AIP-GIT-* were skipped")
     root = str(config.root)  # the repository root (or the current folder outside git)
     for fmt, out in pairs:
-        ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root)
+        ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root,
+                            warn_within=config.warn_within)
         text = render(fmt, report, ctx)
         if out is None:
             sys.stdout.write(text)

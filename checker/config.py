@@ -71,6 +71,7 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Any] = field(default_factory=dict)
     fail_on: str = "error"
+    warn_within: int = 14  # AIP-DUE-001's window in days; 0: no deadline notes
     stage: str | None = None
     manifest_names: list[str] = field(default_factory=list)
     waivers_allowed: bool = True
@@ -90,6 +91,7 @@ class Config:
             "ignore": self.ignore,
             "severity": self.severity,
             "fail-on": self.fail_on,
+            "warn-within": self.warn_within,
             "stage": self.stage,
             "manifest-names": self.manifest_names,
             "waivers": {"allowed": self.waivers_allowed, "forbidden-rules": self.forbidden_waivers},
@@ -208,7 +210,7 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
     for index, spec in enumerate(data.get("policies", [])):
         config.policies.append((spec, base, where(("policies", index))))
         config.origin["policies"] = where(("policies",))
-    for key in ("select", "ignore", "fail-on", "stage", "manifest-names"):
+    for key in ("select", "ignore", "fail-on", "warn-within", "stage", "manifest-names"):
         if key in data:
             config.set(key, data[key], where((key,)))
     if "severity" in data:

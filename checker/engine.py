@@ -35,6 +35,7 @@ class Options:
     config: Config | None = None  # for per-path overrides
     max_severity: Severity | None = None  # cap set by a per-path override
     git: Any = None  # checker.gitrules.GitRun inside a git repository; None skips the git rules
+    warn_within: int = 14  # AIP-DUE-001: days ahead to warn of a date rule's deadline; 0 turns it off
     _variants: dict = field(default_factory=dict, repr=False)
 
     def effective_policy(self) -> Policy:

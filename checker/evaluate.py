@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ from checker.checks import persons, values
 from checker.findings import Finding, ManifestResult, Severity
 from checker.manifest import Manifest, PathT, json_path
 from checker.gitrules import skipped as git_skipped
-from checker.policy import ENGINE_RULES, UNWAIVABLE, Policy, Problem, Rule, RuleContext
+from checker.policy import ENGINE_RULES, UNWAIVABLE, Deadline, Policy, Problem, Rule, RuleContext
 
 if TYPE_CHECKING:
     from checker.engine import Options
@@ -24,6 +25,7 @@ class Waiver:
     rule: Rule
     path: str  # dotted prefix without `$.`; "" = the whole manifest
     reason: str
+    expires: datetime.date | None = None
     used: bool = False
 
     def covers(self, rule_id: str, jpath: str) -> bool:
@@ -72,7 +74,7 @@ def _effective_data(m: Manifest, stage: str) -> Manifest:
     return Manifest(m.path, {**m.data, "stage": stage}, m.spans, m.key_spans)
 
 
-def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, emit) -> list[Waiver]:
+def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, emit, ctx: RuleContext) -> list[Waiver]:
     raw = m.data.get("waivers")
     out: list[Waiver] = []
     if not isinstance(raw, list):
@@ -108,12 +110,12 @@ def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, em
         expires = values.date(item.get("expires"))
         if expires is None:
             problems.append(Problem(base + ("expires",), f"waiver for {rule.id} has no expiry date: waivers are temporary", missing="expires" not in item))
-        elif expires < options.today:
+        elif ctx.fails_from(base + ("expires",), expires + datetime.timedelta(days=1), f"the waiver for {rule.id} (expires: {expires}) runs out"):
             problems.append(Problem(base + ("expires",), f"waiver for {rule.id} expired on {expires}: fix the finding or renew the waiver"))
         for p in problems:
             emit(p)
         if not problems:
-            out.append(Waiver(index, rule, _normalise_waiver_path(item.get("path")), str(item.get("reason")).strip()))
+            out.append(Waiver(index, rule, _normalise_waiver_path(item.get("path")), str(item.get("reason")).strip(), expires))
     return out
 
 
@@ -141,7 +143,9 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     high = m.data.get("risk_tier") == "high"
     view = _effective_data(m, stage)
     git = options.git.facts(m, options) if getattr(options, "git", None) is not None else None
-    ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage, git=git,
+    # Date rules declare when they will start failing (RuleContext.fails_from): AIP-DUE-001.
+    deadlines: list[Deadline] | None = [] if options.warn_within > 0 else None
+    ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage, git=git, deadlines=deadlines,
                       required_persons=policy.required_persons(stage, high))
     # The diagnostic judges question-tagged rules as at production, whatever the stage.
     prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production", git=git,
@@ -150,6 +154,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     for_questions: dict[str, list[Problem]] = {}
     # A `TODO` leaves its question unanswered even where no rule requires that field.
     holes = [path for path, _ in values.placeholder_paths(m.data)] if stage != "retired" else []
+    declared: dict[str, list[Deadline]] = {}  # rule id -> the deadlines its run declared
     for rule in policy.rules.values():
         if rule.id in ENGINE_RULES:
             continue
@@ -159,7 +164,10 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
         problems = None
         if severity is not None:
             result.rules_evaluated.append(rule.id)
+            start = len(deadlines) if deadlines is not None else 0
             problems = _run(rule, ctx)
+            if deadlines is not None and len(deadlines) > start:
+                declared[rule.id] = deadlines[start:]
             findings.extend(_finding(rule, severity, m, problem) for problem in _collapse_missing(m, problems))
         if rule.question and stage != "retired":
             same = problems is not None and prod_ctx is ctx  # at production the run above already is the answer
@@ -169,8 +177,18 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     wvr = policy.rules.get("AIP-WVR-001")
     wvr_severity = wvr.severity_at(stage, high) if wvr else None
     wvr_problems: list[Problem] = []
-    waivers = _parse_waivers(policy, m, options, stage, wvr_problems.append)
+    wvr_ctx = replace(ctx, deadlines=[] if deadlines is not None else None)
+    waivers = _parse_waivers(policy, m, options, stage, wvr_problems.append, wvr_ctx)
     findings = _apply(waivers, findings, for_questions)
+    if wvr and wvr_severity is not None and wvr_ctx.deadlines:
+        declared[wvr.id] = wvr_ctx.deadlines
+    failing = {f.rule for f in findings if not f.suppressed} | ({wvr.id} if wvr and wvr_problems else set())
+    due = policy.rules.get("AIP-DUE-001")
+    due_severity = due.severity_at(stage, high) if due else None
+    if due and due_severity is not None:
+        result.rules_evaluated.append(due.id)
+        notes = _deadline_notes(declared, failing, waivers, options)
+        findings.extend(_apply(waivers, [_finding(due, due_severity, m, problem) for problem in notes], {}))
 
     if stage != "retired":
         result.questions = {}
@@ -237,6 +255,26 @@ def _first_missing(m: Manifest, path: PathT) -> PathT:
         if path[:end] not in m.spans:
             return path[:end]
     return path
+def _deadline_notes(declared: dict[str, list[Deadline]], failing: set[str], waivers: list[Waiver],
+                    options: Options) -> list[Problem]:
+    """AIP-DUE-001: one note per deadline within `--warn-within` days. Only rules that were
+    evaluated declare deadlines (active at the stage, not switched off); none is given for
+    a rule that is not reported (--select/--ignore), that already reports a finding (fix
+    that first), or whose finding at that node a waiver would silence anyway."""
+    reported = lambda rule_id: (options.select is None or rule_id in options.select) and rule_id not in options.ignore  # noqa: E731
+    notes = []
+    for rule_id, found in declared.items():
+        if rule_id in failing or not reported(rule_id):
+            continue
+        for deadline in found:
+            days = (deadline.fails_from - options.today).days
+            if not 0 < days <= options.warn_within:
+                continue
+            if any(w.covers(rule_id, json_path(deadline.path)) for w in waivers):
+                continue
+            when = "tomorrow" if days == 1 else f"in {days} days"
+            notes.append(Problem(deadline.path, f"{deadline.what} on {deadline.fails_from} ({when}): {rule_id} will fail from then"))
+    return notes
 
 
 def _question_order(qid: str) -> tuple[int, str]:

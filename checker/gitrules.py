@@ -15,10 +15,13 @@ Choices the spec leaves open, made here:
   today, so a pre-commit run that updates the evidence is not blocked by the
   old date. In a shallow clone a date at the clone's boundary is only an
   upper bound: it is reported only when even that date is too old.
-  The cadence of a `validation.suite_ref` is its source's
-  `refresh.schedule` when that is a duration (P1D, 12h, weekly), otherwise
-  `monitoring.outcome_accuracy.cadence`; with neither the suite is skipped
-  (a cron schedule says when data arrives, not how often evidence is due).
+  It judges evidence files only (spec A3): `outcome_accuracy.evidence_ref`
+  against twice the accuracy cadence, and each source's
+  `validation.evidence_ref` (the output of its last validation run) against
+  twice its `refresh.schedule` when that is a duration (P1D, 12h, weekly),
+  otherwise twice the accuracy cadence; with neither it is skipped (a cron
+  schedule says when data arrives, not how often evidence is due). A
+  `validation.suite_ref` is a definition and never stale.
 - AIP-GIT-003 reads the first of .github/CODEOWNERS, CODEOWNERS and
   docs/CODEOWNERS in the working tree, the order GitHub uses.
 """
@@ -31,7 +34,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator, Mapping
 
 from checker import gitrepo
 from checker.checks import values
@@ -103,7 +106,8 @@ def _local_refs(m: Manifest, root: Path) -> Iterator[tuple[PathT, str, str]]:
 
 
 def _evidence(m: Manifest) -> Iterator[tuple[PathT, Any, datetime.timedelta, str]]:
-    """(path, ref, cadence, where the cadence comes from) for AIP-GIT-002."""
+    """(path, ref, cadence, where the cadence comes from) for AIP-GIT-002: evidence files
+    only (spec A3). A validation suite (`suite_ref`) is a definition and is never stale."""
     accuracy = m.get(("monitoring", "outcome_accuracy"))
     accuracy = accuracy if isinstance(accuracy, dict) else {}
     cadence = values.duration(accuracy.get("cadence"))
@@ -113,15 +117,15 @@ def _evidence(m: Manifest) -> Iterator[tuple[PathT, Any, datetime.timedelta, str
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         if not isinstance(source, dict) or not isinstance(source.get("validation"), dict):
             continue
-        if "suite_ref" not in source["validation"]:
+        if "evidence_ref" not in source["validation"]:
             continue
         refresh = source.get("refresh") if isinstance(source.get("refresh"), dict) else {}
         schedule = values.duration(refresh.get("schedule"))
-        path: PathT = ("data", "sources", index, "validation", "suite_ref")
+        path: PathT = ("data", "sources", index, "validation", "evidence_ref")
         if schedule is not None:
-            yield path, source["validation"]["suite_ref"], schedule, f"data.sources[{index}].refresh.schedule"
+            yield path, source["validation"]["evidence_ref"], schedule, f"data.sources[{index}].refresh.schedule"
         elif cadence is not None:
-            yield path, source["validation"]["suite_ref"], cadence, "monitoring.outcome_accuracy.cadence"
+            yield path, source["validation"]["evidence_ref"], cadence, "monitoring.outcome_accuracy.cadence"
 
 
 class GitRun:
@@ -666,8 +670,12 @@ def _waivers(out: _Report, new: dict, old: dict) -> None:
 # -- AIP-GIT-002 stale-evidence ----------------------------------------------------------------
 
 
-def stale_evidence(m: Manifest, base: Manifest | None, facts: GitFacts, today: datetime.date) -> list[Problem]:
-    """Evidence files whose last commit is older than twice their cadence."""
+def stale_evidence(m: Manifest, base: Manifest | None, facts: GitFacts, today: datetime.date,
+                   fails_from: Callable[[PathT, datetime.date, str], bool] | None = None) -> list[Problem]:
+    """Evidence files whose last commit is older than twice their cadence. `fails_from` is
+    RuleContext.fails_from (it also declares the day fresh evidence goes stale, for
+    AIP-DUE-001); without it the day is compared with `today`."""
+    due = fails_from or (lambda path, day, what: today >= day)
     out = []
     for path, ref, cadence, source in _evidence(m):
         rel = repo_path(facts.root, ref)
@@ -676,13 +684,16 @@ def stale_evidence(m: Manifest, base: Manifest | None, facts: GitFacts, today: d
         last = facts.changed.get(rel)
         if last is None:
             continue  # never committed: AIP-GIT-004 or AIP-REF-001 says so
-        age = today - last.date
-        if age <= 2 * cadence:
+        limit = values.show_duration(cadence)
+        if not due(path, values.first_day_over(last.date, 2 * cadence),
+                   f"`{_dotted(path)}` {ref!r} (last changed in git on {last.date}) goes stale, "
+                   f"older than twice its {limit} cadence,"):
             continue
+        age = today - last.date
         when = f"on or before {last.date} (the start of this shallow clone)" if last.at_or_before else f"on {last.date}"
         out.append(Problem(path, (
             f"`{_dotted(path)}` {ref!r} last changed in git {when}, {age.days} days ago: "
-            f"more than twice its {values.show_duration(cadence)} cadence (`{source}`); commit fresh evidence"
+            f"more than twice its {limit} cadence (`{source}`); commit fresh evidence"
         )))
     return out
 

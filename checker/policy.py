@@ -9,6 +9,7 @@ The engine stamps id and severity; assertions only say where and what.
 
 from __future__ import annotations
 
+import datetime
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,7 @@ STAGES = ("exploration", "pilot", "production", "retired")
 PACK_API_VERSION = "aipolicy/policy-v1"
 
 # Rules whose logic lives in the engine itself rather than in a pack.
-ENGINE_RULES = frozenset({"AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001", "AIP-DIAG-001"})
+ENGINE_RULES = frozenset({"AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001", "AIP-DIAG-001", "AIP-DUE-001"})
 # Waiving these would hide that the file itself could not be judged.
 UNWAIVABLE = frozenset({"AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001"})
 
@@ -68,6 +69,15 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A date rule's declaration: from `fails_from` on, the rule fails at `path`."""
+
+    path: PathT
+    fails_from: datetime.date
+    what: str  # completed by " on DATE" in AIP-DUE-001's message: "`governance.next_review` is due"
+
+
+@dataclass(frozen=True)
 class RuleContext:
     manifest: Manifest
     today: Any
@@ -79,6 +89,17 @@ class RuleContext:
     git: Any = None  # checker.gitrules.GitFacts of this manifest; None outside a git repository
     # Person fields that a rule active at this stage judges; AIP-OWN-004 leaves them to it.
     required_persons: frozenset[PathT] = frozenset()
+    deadlines: list[Deadline] | None = None  # collects what `fails_from` declares (AIP-DUE-001)
+
+    def fails_from(self, path: PathT, day: datetime.date, what: str) -> bool:
+        """The one place a date rule compares a date with today: the rule fails at `path`
+        from `day` on. Returns whether it fails today; a day still ahead is recorded as a
+        deadline for AIP-DUE-001 (`what` says what happens, completed by " on DAY")."""
+        if self.today >= day:
+            return True
+        if self.deadlines is not None:
+            self.deadlines.append(Deadline(tuple(path), day, what))
+        return False
 
     def expr_context(self) -> expr.Context:
         return expr.Context(self.manifest.data, self.today, self.item)

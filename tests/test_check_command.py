@@ -410,3 +410,31 @@ def test_any_content_exits_1_with_a_finding_per_file_and_no_traceback(run_aipoli
     text = run_aipolicy("check", "--today", TODAY, "--format", "text", ".", cwd=tmp_path)
     assert text.returncode == 1 and "Traceback" not in text.stderr
     assert "\x1b[31m" not in text.stdout  # manifest bytes never reach the output raw
+
+
+# -- AIP-DUE-001: --warn-within and `warn-within` ---------------------------------------------------
+
+DUE_SOON = REPO / "tests" / "fixtures" / "rules" / "AIP-DUE-001" / "fail-accuracy-due-soon.yaml"  # due in 12 days
+
+
+def _due_rules(cli, cwd: Path, *args: str) -> list[str]:
+    code, out, err = cli("check", "--today", "2026-11-26", "--format", "json", *args, str(DUE_SOON), cwd=cwd)
+    assert code in (0, 1), err
+    return [f["rule"] for f in json.loads(out)["findings"] if f["rule"] == "AIP-DUE-001"]
+
+
+def test_warn_within_option_sets_the_deadline_window_and_zero_turns_it_off(cli, tmp_path: Path) -> None:
+    assert _due_rules(cli, tmp_path) == ["AIP-DUE-001"]  # default: 14 days
+    assert _due_rules(cli, tmp_path, "--warn-within", "11") == []
+    assert _due_rules(cli, tmp_path, "--warn-within", "0") == []
+    code, _, err = cli("check", "--warn-within", "-1", str(DUE_SOON), cwd=tmp_path)
+    assert code == 2 and "--warn-within" in err
+
+
+def test_warn_within_config_key_sets_the_window_and_the_command_line_wins(cli, tmp_path: Path) -> None:
+    write(tmp_path / ".aipolicy.yaml", "warn-within: 5\n")
+    assert _due_rules(cli, tmp_path) == []
+    assert _due_rules(cli, tmp_path, "--warn-within", "12") == ["AIP-DUE-001"]
+    write(tmp_path / ".aipolicy.yaml", "warn-within: soon\n")
+    code, _, err = cli("check", str(DUE_SOON), cwd=tmp_path)
+    assert code == 2 and "warn-within" in err

@@ -171,8 +171,11 @@ def with_waivers(text: str, *entries: str) -> str:
     return text + "waivers:\n" + "".join(entries)
 
 
-def check(text: str, *, today: datetime.date = TODAY, stage: str | None = None) -> ManifestResult:
-    return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", engine.Options(stage=stage, today=today, root=REPO))
+def check(text: str, *, today: datetime.date = TODAY, stage: str | None = None, **options) -> ManifestResult:
+    # The base manifests' accuracy is due again within 14 days: AIP-DUE-001's notes are
+    # off here unless a test asks for them (its own tests are below and in the fixtures).
+    options.setdefault("warn_within", 0)
+    return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", engine.Options(stage=stage, today=today, root=REPO, **options))
 
 
 def line_of(text: str, fragment: str, nth: int = 1) -> int:
@@ -476,7 +479,8 @@ def test_today_decides_whether_accuracy_was_measured_within_twice_the_cadence() 
 
 def test_today_decides_whether_accuracy_measurement_is_in_the_future() -> None:
     assert [f.message for f in of_rule(check(PRODUCTION, today=datetime.date(2026, 11, 22)), "AIP-MON-005")] == [
-        "`last_measured.date` 2026-11-23 is in the future"]
+        "`monitoring.outcome_accuracy.last_measured.date` 2026-11-23 is in the future: it records when something happened, "
+        "so it cannot be after today (2026-11-22)"]
 
 
 def test_today_decides_whether_rollback_was_tested_within_180_days() -> None:
@@ -630,3 +634,38 @@ def test_starter_todos_are_reported_as_placeholders(stage: str) -> None:
     assert todo, "the starter asks for answers with TODO"
     placeholder_lines = {f.span.line for f in check(text).findings if "AIP-SCH-003" in (f.rule, *f.also)}
     assert [n for n in todo if n not in placeholder_lines] == []
+
+
+# -- AIP-DUE-001 deadline-soon ---------------------------------------------------------------
+
+
+def _due(result: ManifestResult) -> list[str]:
+    return [f.message for f in result.findings if f.rule == "AIP-DUE-001"]
+
+
+def test_accuracy_due_for_remeasurement_is_a_note_naming_the_date_and_the_rule() -> None:
+    [message] = _due(check(PRODUCTION, warn_within=14))
+    assert "on 2026-12-08 (in 12 days): AIP-MON-005 will fail from then" in message
+
+
+def test_deadline_notes_respect_the_window_and_zero_turns_them_off() -> None:
+    assert _due(check(PRODUCTION, warn_within=12)) != []
+    assert _due(check(PRODUCTION, warn_within=11)) == []
+    assert _due(check(PRODUCTION, warn_within=0)) == []
+
+
+def test_no_deadline_note_for_an_ignored_rule_or_one_outside_select() -> None:
+    assert _due(check(PRODUCTION, warn_within=14, ignore={"AIP-MON-005"})) == []
+    assert _due(check(PRODUCTION, warn_within=14, select={"AIP-DUE-001"})) == []
+    assert _due(check(PRODUCTION, warn_within=14, select={"AIP-DUE-001", "AIP-MON-005"})) != []
+
+
+def test_no_deadline_note_for_a_rule_switched_off() -> None:
+    policy = load_builtin().with_severity({"AIP-MON-005": "off"}, "test")
+    assert _due(check(PRODUCTION, warn_within=14, policy=policy)) == []
+
+
+def test_no_deadline_note_for_a_rule_that_already_fails() -> None:
+    below = edit(PRODUCTION, ("    last_measured: {date: 2026-11-23, value: 0.89}\n", "    last_measured: {date: 2026-11-23, value: 0.80}\n"))
+    result = check(below, warn_within=14)
+    assert of_rule(result, "AIP-MON-005") and _due(result) == []

@@ -78,7 +78,7 @@ data:
   sources:
     - name: tickets
       refresh: {{mode: automated, schedule: "0 2 * * *", pipeline_ref: {folder}/pipeline.py}}
-      validation: {{suite_ref: {folder}/suite.yaml}}
+      validation: {{suite_ref: {folder}/suite.yaml, evidence_ref: {folder}/validation.json}}
 monitoring:
   outcome_accuracy:
     metric: macro_f1
@@ -95,7 +95,7 @@ monitoring:
 {extra}"""
 
 
-REF_FILES = ("pipeline.py", "suite.yaml", "evidence.md", "runbook.md")
+REF_FILES = ("pipeline.py", "suite.yaml", "evidence.md", "runbook.md", "validation.json")
 
 
 def refs(repo: Repo, folder: str) -> None:
@@ -496,15 +496,15 @@ def test_stale_evidence_by_commit_date_and_fresh_after_a_new_commit(tmp_path, en
 
     run = aip(r.path, "--select", "AIP-GIT-002")
     found = {(f["line"], f["json_path"]) for f in run.git()}
-    assert found == {(_line_of(path, "evidence_ref"), "$.monitoring.outcome_accuracy.evidence_ref"),
-                     (_line_of(path, "suite_ref"), "$.data.sources[0].validation.suite_ref")}
+    assert found == {(_line_of(path, "evidence.md"), "$.monitoring.outcome_accuracy.evidence_ref"),
+                     (_line_of(path, "suite_ref"), "$.data.sources[0].validation.evidence_ref")}
     assert all("last changed in git on 2026-09-01, 86 days ago" in f["message"] for f in run.git())
     assert run.code == 1
 
     r.write("svc/evidence.md", "November results\n")  # not committed yet: counts as today
     assert [f["json_path"] for f in aip(r.path, "--select", "AIP-GIT-002").git()] == [
-        "$.data.sources[0].validation.suite_ref"]
-    r.write("svc/suite.yaml", "suite v2\n")
+        "$.data.sources[0].validation.evidence_ref"]  # the suite definition (suite_ref) is never stale
+    r.write("svc/validation.json", "run of 2026-11-24\n")
     r.commit("fresh evidence", date="2026-11-24T12:00:00+00:00")
     run = aip(r.path, "--select", "AIP-GIT-002")
     assert run.git() == [] and run.code == 0
@@ -567,7 +567,7 @@ def test_a_repository_without_commits_works(tmp_path, env, aip):
     r = Repo(tmp_path / "fresh", env)
     refs(r, "svc")
     r.write("svc/ai-production.yaml", manifest("svc"))
-    r.git("add", "svc/ai-production.yaml", "svc/evidence.md", "svc/suite.yaml", "svc/pipeline.py")
+    r.git("add", "svc/ai-production.yaml", "svc/evidence.md", "svc/suite.yaml", "svc/pipeline.py", "svc/validation.json")
     run = aip(r.path, "--select", "AIP-GIT")
     assert sorted(f["rule"] for f in run.git()) == ["AIP-GIT-003", "AIP-GIT-004"]  # runbook.md is not added
     run = aip(r.path, "--changed-since", "HEAD")

@@ -30,10 +30,10 @@ data:
     - name: tickets
       owner: {name: Aisha Bello, contact: aisha.bello@acme-corp.io}
       refresh: {mode: automated, schedule: P1D}
-      validation: {suite_ref: validation/tickets.yaml}
+      validation: {suite_ref: validation/tickets-suite.yaml, evidence_ref: validation/tickets.yaml}
     - name: catalog
       refresh: {mode: automated, schedule: "0 2 * * *"}
-      validation: {suite_ref: validation/catalog.yaml}
+      validation: {suite_ref: validation/catalog-suite.yaml, evidence_ref: validation/catalog.yaml}
 monitoring:
   outcome_accuracy:
     metric: macro_f1
@@ -158,7 +158,7 @@ def test_removed_alert_is_matched_by_name_and_reported_at_the_alerts_key():
 def test_removed_data_source_and_removed_source_owner():
     text = _edit("""    - name: catalog
       refresh: {mode: automated, schedule: "0 2 * * *"}
-      validation: {suite_ref: validation/catalog.yaml}
+      validation: {suite_ref: validation/catalog-suite.yaml, evidence_ref: validation/catalog.yaml}
 """, "")
     [problem] = _weakened(text)
     assert problem.message == "data source `catalog` removed since origin/main" and problem.path == ("data", "sources")
@@ -306,8 +306,23 @@ def test_suite_cadence_is_the_refresh_duration_else_the_accuracy_cadence(tmp_pat
         "validation/catalog.yaml": Changed(five_days),  # cron schedule: accuracy cadence (weekly) -> fresh
     })
     [problem] = gitrules.stale_evidence(_load(BASE), None, facts, TODAY)
-    assert problem.path == ("data", "sources", 0, "validation", "suite_ref")
+    assert problem.path == ("data", "sources", 0, "validation", "evidence_ref")
     assert "data.sources[0].refresh.schedule" in problem.message
+
+
+def test_a_validation_suite_definition_is_never_stale(tmp_path):
+    ages_ago = TODAY - datetime.timedelta(days=400)
+    facts = _facts(tmp_path, changed={"validation/tickets-suite.yaml": Changed(ages_ago),
+                                      "validation/catalog-suite.yaml": Changed(ages_ago)})
+    assert gitrules.stale_evidence(_load(BASE), None, facts, TODAY) == []
+
+
+def test_evidence_about_to_go_stale_is_declared_as_a_deadline(tmp_path):
+    facts = _facts(tmp_path, changed={"validation/tickets.yaml": Changed(TODAY - datetime.timedelta(days=1))})
+    declared = []
+    due = lambda path, day, what: declared.append((path, day)) or TODAY >= day  # noqa: E731
+    assert gitrules.stale_evidence(_load(BASE), None, facts, TODAY, due) == []
+    assert declared == [(("data", "sources", 0, "validation", "evidence_ref"), TODAY + datetime.timedelta(days=2))]
 
 
 def test_a_suite_with_neither_a_duration_schedule_nor_an_accuracy_cadence_is_skipped(tmp_path):

@@ -30,6 +30,7 @@ class Defect:
     new: str
     rule: str
     line_of: str  # the finding lies on the first line of the defective manifest containing this
+    warn_within: int = 0
 
 
 def _block(text: str, key: str) -> str:
@@ -54,6 +55,12 @@ def _defects() -> list[Defect]:
         Defect("two people as owner", PRODUCTION, "    name: Daniel Okafor\n", "    name: Asha Verma and Li Wei\n",
                "AIP-OWN-002", "Asha Verma and Li Wei"),
         Defect("rotation as pilot owner", PILOT, "    name: Lena Fischer\n", "    name: On-call\n", "AIP-OWN-001", "On-call"),
+        Defect("baseline measured in the future", PRODUCTION, "measured_at: 2026-03-31", "measured_at: 2027-03-31",
+               "AIP-BIZ-001", "measured_at: 2027-03-31"),
+        Defect("review in the future", PRODUCTION, "last_review: 2026-09-01", "last_review: 2026-12-20", "AIP-GOV-001",
+               "last_review: 2026-12-20"),
+        Defect("review due in nine days", PRODUCTION, "last_review: 2026-09-01\n  next_review: 2027-03-01",
+               "last_review: 2026-09-01\n  next_review: 2026-12-10", "AIP-DUE-001", "next_review: 2026-12-10", warn_within=14),
         Defect("enum typo", PRODUCTION, "stage: production", "stage: prod", "AIP-SCH-001", "stage: prod"),
     ]
 
@@ -61,8 +68,9 @@ def _defects() -> list[Defect]:
 DEFECTS = _defects()
 
 
-def check(text: str) -> engine.ManifestResult:
-    options = engine.Options(today=TODAY, root=REPO)
+def check(text: str, warn_within: int = 0) -> engine.ManifestResult:
+    # Deadline notes (AIP-DUE-001) only where a defect is about one: the examples' dates draw near.
+    options = engine.Options(today=TODAY, root=REPO, warn_within=warn_within)
     return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", options)
 
 
@@ -80,14 +88,14 @@ def test_each_planted_defect_is_found_at_its_line_by_the_named_rule(defect: Defe
     assert defect.base.count(defect.old) >= 1
     text = defect.base.replace(defect.old, defect.new, 1)
     line = next(n for n, row in enumerate(text.splitlines(), 1) if defect.line_of in row)
-    result = check(text)
+    result = check(text, defect.warn_within)
     found = [(rule, f.span.line) for f in shown(result) for rule in (f.rule, *f.also)]
     assert (defect.rule, line) in found, [(f.rule, f.span.line, f.message) for f in shown(result)]
 
 
 @pytest.mark.parametrize("defect", DEFECTS, ids=[d.name for d in DEFECTS])
 def test_no_node_carries_two_findings(defect: Defect) -> None:
-    result = check(defect.base.replace(defect.old, defect.new, 1))
+    result = check(defect.base.replace(defect.old, defect.new, 1), defect.warn_within)
     nodes = Counter((f.json_path, f.span.line, f.span.column) for f in shown(result) if f.json_path != "$")
     assert [node for node, n in nodes.items() if n > 1] == []
 
@@ -95,5 +103,5 @@ def test_no_node_carries_two_findings(defect: Defect) -> None:
 @pytest.mark.parametrize("defect", DEFECTS, ids=[d.name for d in DEFECTS])
 def test_a_planted_defect_brings_no_unrelated_findings(defect: Defect) -> None:
     # Only the named rule (and the diagnostic, which a defect may tip into purgatory) speaks.
-    result = check(defect.base.replace(defect.old, defect.new, 1))
+    result = check(defect.base.replace(defect.old, defect.new, 1), defect.warn_within)
     assert {f.rule for f in shown(result)} - {defect.rule, "AIP-DIAG-001"} == set()

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+import datetime
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,17 @@ def test_junit_lists_the_yaml_rule_whether_or_not_git_facts_were_gathered(tmp_pa
         code, out = _run(["check", "--format", "junit", "--today", TODAY], monkeypatch, tmp_path / folder)
         names[folder] = {c.get("name") for c in ET.fromstring(out).iter("testcase")}
     assert "AIP-SCH-002 yaml-syntax" in names["plain"] and "AIP-SCH-002 yaml-syntax" in names["repo"]
+
+
+def test_job_summary_lists_the_deadlines_within_the_window() -> None:
+    from checker import engine
+    from checker.findings import Report
+    from checker.policy import load_builtin
+    from checker.report import RenderContext
+    from checker.report.github import summary_markdown
+
+    fixture = Path(__file__).parent / "fixtures" / "rules" / "AIP-DUE-001" / "fail-accuracy-due-soon.yaml"
+    result = engine.check_file(fixture, "svc/ai-production.yaml", engine.Options(today=datetime.date(2026, 11, 26), root=fixture.parent))
+    text = summary_markdown(Report([result]), RenderContext(policy=load_builtin(), version="t", warn_within=14))
+    assert "### Deadlines within 14 days" in text
+    assert "AIP-MON-005 will fail from then" in text.split("### Deadlines within 14 days")[1]

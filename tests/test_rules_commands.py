@@ -57,6 +57,7 @@ SPEC_CATALOGUE = [
     ("AIP-REF-001", "ref-exists", None, "-/W/E"),
     ("AIP-WVR-001", "waiver-expired", None, "E/E/E"),
     ("AIP-DIAG-001", "purgatory", None, "-/W/E"),  # spec Q column: "all", not one question
+    ("AIP-DUE-001", "deadline-soon", None, "N/N/N"),  # spec A4: a note at every stage (retired too)
 ]
 SPEC_IDS = [row[0] for row in SPEC_CATALOGUE]
 SPEC_SLUGS = [row[1] for row in SPEC_CATALOGUE]
@@ -91,8 +92,8 @@ def _by_id(catalogue: dict) -> dict[str, dict]:
 
 
 def test_spec_catalogue_copy_has_every_rule_once() -> None:
-    assert len(SPEC_IDS) == len(set(SPEC_IDS)) == 38
-    assert len(set(SPEC_SLUGS)) == 38
+    assert len(SPEC_IDS) == len(set(SPEC_IDS)) == 39
+    assert len(set(SPEC_SLUGS)) == 39
 
 
 def test_rules_lists_every_spec_rule_with_its_slug(capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,6 +133,10 @@ def test_rules_json_matches_the_spec_catalogue(catalogue: dict, rule_id: str, sl
     letters = severities.rstrip("↑").split("/")
     assert {stage: rule["severity"][stage] for stage in STAGES} == {stage: LETTER[x] for stage, x in zip(STAGES, letters)}
     assert rule["high_risk_escalates"] is severities.endswith("↑")
+
+
+def test_deadline_notes_are_given_at_the_retired_stage_too(catalogue: dict) -> None:
+    assert _by_id(catalogue)["AIP-DUE-001"]["severity"]["retired"] == "note"
 
 
 def test_retired_stage_checks_the_decommission_plan(catalogue: dict) -> None:

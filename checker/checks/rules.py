@@ -145,9 +145,12 @@ def accuracy_measured(ctx: RuleContext) -> Iterator[Problem]:
         return
     date_path = base + ("last_measured", "date")
     cadence = values.duration(accuracy.get("cadence"))
-    if when > ctx.today:
-        yield Problem(date_path, f"`last_measured.date` {when} is in the future")
-    elif cadence is not None and (ctx.today - when) > 2 * cadence:
+    future = in_future(ctx, date_path)
+    if future:
+        yield future
+    elif cadence is not None and ctx.fails_from(
+            date_path, values.first_day_over(when, 2 * cadence),
+            f"outcome accuracy (last measured {when}) is due for re-measurement: twice the {values.show_duration(cadence)} cadence runs out"):
         yield Problem(date_path, f"outcome accuracy last measured {when}, {(ctx.today - when).days} days ago: more than twice the {values.show_duration(cadence)} cadence")
     value, threshold = _number(measured.get("value")), _number(accuracy.get("threshold"))  # type: ignore[union-attr]
     if value is not None and threshold is not None:
@@ -171,9 +174,14 @@ def business_target(ctx: RuleContext, max_baseline_age_days: int = 365) -> Itera
     if start is not None and goal is not None and direction in ("increase", "decrease"):
         if (direction == "increase" and goal <= start) or (direction == "decrease" and goal >= start):
             yield Problem(base + ("target", "value"), f"target {goal:g} does not {direction} from the baseline {start:g}")
+    path = base + ("baseline", "measured_at")
     measured = values.date(baseline.get("measured_at"))
-    if measured is not None and (ctx.today - measured).days > max_baseline_age_days:
-        yield Problem(base + ("baseline", "measured_at"), f"baseline measured {measured}, more than {max_baseline_age_days // 30} months ago: measure it again")
+    if measured is None or measured > ctx.today:
+        return  # a baseline from the future is AIP-BIZ-001's finding
+    months = max_baseline_age_days // 30
+    if ctx.fails_from(path, measured + datetime.timedelta(days=max_baseline_age_days + 1),
+                      f"the baseline (`business_metric.baseline.measured_at` {measured}) turns more than {months} months old"):
+        yield Problem(path, f"baseline measured {measured}, more than {months} months ago: measure it again")
 
 
 @register("rollback_tested")
@@ -184,10 +192,14 @@ def rollback_tested(ctx: RuleContext, max_age_days: int = 180) -> Iterator[Probl
         # The spec requires `last_tested` only at high risk ("C: high"); when given, it is judged at any risk.
         if ctx.high_risk:
             yield Problem(tested_path, "`rollback.last_tested` is missing: at high risk a rollback must be rehearsed; a rollback nobody has rehearsed is a hope, not a plan", missing=tested_path not in ctx.manifest.spans)
-    elif tested > ctx.today:
-        yield Problem(tested_path, f"`rollback.last_tested` {tested} is in the future")
-    elif (ctx.today - tested).days > max_age_days:
+    elif future := in_future(ctx, tested_path):
+        yield future
+    elif ctx.fails_from(tested_path, tested + datetime.timedelta(days=max_age_days + 1),
+                        f"the rollback test (`rollback.last_tested` {tested}) turns more than {max_age_days} days old"):
         yield Problem(tested_path, f"rollback last tested {tested}, {(ctx.today - tested).days} days ago (limit {max_age_days})")
+    future = in_future(ctx, ("rollback", "previous_version", "verified_at"))
+    if future:
+        yield future
     previous = ctx.manifest.get(("rollback", "previous_version", "ref"))
     current = ctx.manifest.get(("system", "model_version"))
     if isinstance(previous, str) and previous and previous == current:
@@ -203,13 +215,31 @@ def review_due(ctx: RuleContext, max_months: int = 12, high_risk_max_months: int
         path = base + ("next_review",)
         yield Problem(path, "`governance.next_review` is missing: schedule the next review", missing=path not in ctx.manifest.spans)
         return
-    if nxt <= ctx.today:
+    if ctx.fails_from(base + ("next_review",), nxt, "`governance.next_review` is due"):
         yield Problem(base + ("next_review",), f"review was due on {nxt}: hold it and record the next date")
     if last is None:
         path = base + ("last_review",)
         yield Problem(path, "`governance.last_review` is missing", missing=path not in ctx.manifest.spans)
+    elif future := in_future(ctx, base + ("last_review",)):
+        yield future
     elif nxt > _add_months(last, months):
         yield Problem(base + ("next_review",), f"next review {nxt} is more than {months} months after the last one ({last})" + (" at high risk" if ctx.high_risk else ""))
+
+
+def in_future(ctx: RuleContext, path: PathT) -> Problem | None:
+    """A date that must describe the past (a measurement, a review, a test) lying after today."""
+    day = values.date(ctx.manifest.get(path))
+    if day is None or day <= ctx.today:
+        return None
+    return Problem(path, f"`{_dotted(path)}` {day} is in the future: it records when something happened, so it cannot be after today ({ctx.today})")
+
+
+@register("past_date")
+def past_date(ctx: RuleContext, path: str) -> Iterator[Problem]:
+    """`path` (dotted) is a date in the past, when it is a date at all."""
+    future = in_future(ctx, tuple(path.split(".")))
+    if future:
+        yield future
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -317,7 +347,7 @@ def _git_check(name: str, needs_today: bool = False) -> None:
             return
         from checker import gitrules
 
-        args = (ctx.manifest, ctx.git.base, ctx.git) + ((ctx.today,) if needs_today else ())
+        args = (ctx.manifest, ctx.git.base, ctx.git) + ((ctx.today, ctx.fails_from) if needs_today else ())
         yield from getattr(gitrules, name)(*args)
 
     register(name)(check)

@@ -160,6 +160,11 @@ def date(value: Any) -> datetime.date | None:
     return None
 
 
+def first_day_over(start: datetime.date, span: datetime.timedelta) -> datetime.date:
+    """The first day on which more than `span` has passed since `start` (whole days)."""
+    return start + datetime.timedelta(days=span // datetime.timedelta(days=1) + 1)
+
+
 # -- people ----------------------------------------------------------------------------
 
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|https?://\S+|@[A-Za-z0-9][\w.-]*")

@@ -29,6 +29,7 @@ class RenderContext:
     version: str
     color: bool = False
     root: str = "."  # repository root, for formats whose paths are repository-relative
+    warn_within: int = 14  # AIP-DUE-001's window, for the job summary's deadline list
 
 
 def render(fmt: str, report: Report, ctx: RenderContext) -> str:

@@ -115,6 +115,19 @@ def summary_markdown(report: Report, ctx: RenderContext) -> str:
             break
         out += block
         size += block_size
+    out += _deadlines(report, ctx)
     if truncated:
         out += ["", "_Summary truncated to stay under GitHub's 1 MiB limit; the job log has every finding._"]
     return "\n".join(out) + "\n"
+
+
+def _deadlines(report: Report, ctx: RenderContext) -> list[str]:
+    """AIP-DUE-001's notes as one list: what will start failing soon, soonest file first."""
+    due = [f for f in report.findings if f.rule == "AIP-DUE-001" and not f.suppressed]
+    if not due:
+        return []
+    lines = [f"### Deadlines within {ctx.warn_within} days", ""]
+    lines += [f"- `{_md(repo_relative(f.path, ctx.root))}` line {f.span.line}: {_md(f.message)}" for f in due[:200]]
+    if len(due) > 200:
+        lines.append(f"- … and {len(due) - 200} more (see the job log)")
+    return lines + [""]
