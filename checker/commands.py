@@ -41,6 +41,8 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
         policy = build_policy(specs, config.severity, config.origin.get("severity", "config"))
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
+    for override in config.overrides:  # unknown rule names in overrides fail now, at their item, not mid-run
+        override.resolve(policy)
     return config, policy
 
 
@@ -116,8 +118,6 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
         config=config, git=git_run,
     )
-    for override in config.overrides:  # unknown rule names in overrides fail now, not mid-run
-        resolve_selectors(policy, (override.select or []) + override.ignore + list(override.severity), override.source)
     try:
         report = engine.run(files, options)
     except GitError as exc:
