@@ -126,6 +126,7 @@ class Config:
     forbidden_waivers: list[str] = field(default_factory=list)
     overrides: list[Override] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)  # key -> "file:line", "command line" or "default"
+    locations: dict[PathT, str] = field(default_factory=dict, repr=False)  # ("select", i) -> "file:line:col"
 
     def set(self, key: str, value: Any, origin: str) -> None:
         setattr(self, key.replace("-", "_"), value)
@@ -264,6 +265,11 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
     for key in ("select", "ignore", "fail-on", "stage", "manifest-names"):
         if key in data:
             config.set(key, data[key], where((key,)))
+    for key, value in (("select", data.get("select")), ("forbidden_waivers", data.get("waivers", {}).get("forbidden-rules")),
+                       ("ignore", data.get("ignore"))):
+        node = ("waivers", "forbidden-rules") if key == "forbidden_waivers" else (key,)
+        for i in range(len(value or [])):
+            config.locations[(key, i)] = where((*node, i))
     if "severity" in data:
         config.severity = {**config.severity, **data["severity"]}
         config.origin["severity"] = where(("severity",))

@@ -92,3 +92,8 @@ def test_pyproject_whose_tool_is_not_a_table_is_ignored(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "checker", "config"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=60, check=False)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_unknown_rule_in_top_level_select_is_reported_at_its_item(tmp_path: Path) -> None:
+    text = _one_config_line(_run(tmp_path, "select:\n  - AIP-OWN-001\n  - NOPE\n"))
+    assert ".aipolicy.yaml:3:5: select: no such rule NOPE" in text
