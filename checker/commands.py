@@ -41,6 +41,8 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
         policy = build_policy(specs, config.severity, config.origin.get("severity", "config"))
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
+    for override in config.overrides:  # unknown rule names in overrides fail now, at their item, not mid-run
+        override.resolve(policy)
     return config, policy
 
 
@@ -52,6 +54,16 @@ def resolve_selectors(policy, selectors: list[str], option: str) -> set[str]:
         return policy.resolve(selectors, option)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _rule_ids(policy, config, attr: str, key: str, flag: str) -> set[str]:
+    """Rule ids of a setting: from the command line as --select NAME, from a file at the item's line:col."""
+    from checker.config import rule_ids
+
+    names = getattr(config, attr) or []
+    if config.origin.get(attr) == "command line":
+        return resolve_selectors(policy, names, flag)
+    return rule_ids(policy, names, key, lambda i, _: config.locations.get((attr, i), config.origin.get(attr, "config")))
 
 
 def _pair_outputs(formats: list[str], outputs: list[Path]) -> list[tuple[str, Path | None]]:
@@ -92,10 +104,9 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     })
     if show_config:
         return print_config(config, "text")
-    option = lambda key, flag: f"{config.origin[key]}: {key}" if config.origin.get(key) != "command line" else flag  # noqa: E731
-    selected = resolve_selectors(policy, config.select, option("select", "--select")) if config.select is not None else None
-    ignored = resolve_selectors(policy, config.ignore, option("ignore", "--ignore")) if config.ignore else set()
-    forbidden = resolve_selectors(policy, config.forbidden_waivers, option("forbidden_waivers", "waivers")) if config.forbidden_waivers else set()
+    selected = _rule_ids(policy, config, "select", "select", "--select") if config.select is not None else None
+    ignored = _rule_ids(policy, config, "ignore", "ignore", "--ignore")
+    forbidden = _rule_ids(policy, config, "forbidden_waivers", "waivers.forbidden-rules", "waivers")
     pairs = _pair_outputs(formats, outputs)
     for path in paths:
         if not os.path.lexists(path):
@@ -118,8 +129,6 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
         config=config, git=git_run, warn_within=config.warn_within,
     )
-    for override in config.overrides:  # unknown rule names in overrides fail now, not mid-run
-        resolve_selectors(policy, (override.select or []) + override.ignore + list(override.severity), override.source)
     try:
         report = engine.run(files, options)
     except GitError as exc:

@@ -7,17 +7,23 @@ options win over it. Every value remembers where it came from, for
 
 from __future__ import annotations
 
-import fnmatch
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from checker import resources
 from checker.errors import UsageError
 from checker.findings import Span
+from checker.manifest import DEFAULT_MAX_BYTES, PathT
 
 CONFIG_NAMES = (".aipolicy.yaml", ".aipolicy.yml")
+MAX_BYTES = DEFAULT_MAX_BYTES  # a configuration is a few lines; 1 MiB is far beyond any real one
+MAX_ECHO = 60  # characters of a value quoted back in a message
+
+_STAR_RUNS = re.compile(r"\*{3,}")  # `***` and longer: `**`
+_INNER_STARS = re.compile(r"(?<=[^/])\*\*+|\*\*+(?=[^/])")  # `a**b`: a star within a name
 
 
 @dataclass
@@ -28,38 +34,81 @@ class Override:
     severity: dict[str, Any] = field(default_factory=dict)
     max_severity: str | None = None
     source: str = ""
+    key: str = "overrides"  # `overrides[N]`, as its file numbers it, for messages
+    locations: dict[PathT, str] = field(default_factory=dict, repr=False)  # ("select", i) -> "file:line:col"
+    select_ids: frozenset[str] | None = field(default=None, repr=False)  # set by resolve()
+    ignore_ids: frozenset[str] = field(default=frozenset(), repr=False)
+    resolved: bool = field(default=False, repr=False)
+    _globs: list[Any] | None = field(default=None, repr=False)
 
     def matches(self, rel_path: str) -> bool:
-        return any(_glob_match(rel_path, pattern) for pattern in self.paths)
+        if self._globs is None:
+            self._globs = [_compile_glob(pattern) for pattern in self.paths]
+        return any(glob(rel_path) for glob in self._globs)
+
+    def resolve(self, policy: Any) -> None:
+        """Turn the rule names into rule ids once, before any file is checked: an unknown
+        name is a UsageError at its own item, never an error half-way through a run."""
+        if self.resolved:
+            return
+        where = lambda sub: lambda i, name: self.locations.get((sub, name if sub == "severity" else i), self.source)  # noqa: E731
+        if self.select is not None:
+            self.select_ids = frozenset(rule_ids(policy, self.select, f"{self.key}.select", where("select")))
+        self.ignore_ids = frozenset(rule_ids(policy, self.ignore, f"{self.key}.ignore", where("ignore")))
+        rule_ids(policy, list(self.severity), f"{self.key}.severity", where("severity"))
+        self.resolved = True
+
+
+def rule_ids(policy: Any, names: list[str], key: str, locate: Callable[[int, str], str]) -> set[str]:
+    """The rule ids that configuration value `key` names (ids, slugs or prefixes); an
+    unknown name is a UsageError at its item: `file:4:13: overrides[0].select: no such rule NOPE`."""
+    from checker.policy import PolicyError
+
+    chosen: set[str] = set()
+    for index, name in enumerate(names):
+        try:
+            chosen |= policy.resolve([name], key)
+        except PolicyError:
+            hint = policy.suggest(name)
+            raise UsageError(f"{locate(index, name)}: {key}: no such rule {_echo(name)}"
+                             + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')")) from None
+    return chosen
+
+
+def _echo(value: object) -> str:
+    """A value from the file, quoted back on one short line."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO - 1] + "…"
 
 
 def _glob_match(path: str, pattern: str) -> bool:
-    """gitignore-flavoured: `**` spans folders, a pattern without `/` matches a name anywhere."""
-    import re
+    return _compile_glob(pattern)(path)
 
-    pattern = pattern.strip().lstrip("/")
+
+def _compile_glob(pattern: str) -> Callable[[str], bool]:
+    """A matcher for one `overrides[].paths` glob, in git's gitignore syntax (pathspec,
+    on RE2: linear time whatever the pattern). As always: `**` spans folders, a pattern
+    without `/` matches a file name anywhere, a trailing `/` takes everything below it
+    (at the repository root), and a leading `/` changes nothing."""
+    import pathspec  # only a run whose configuration has overrides pays for it
+
+    pattern = _STAR_RUNS.sub("**", pattern.strip()).lstrip("/")
     if pattern.endswith("/"):
         pattern += "**"
+    # Any other run of stars inside a name is one star, as git reads it.
+    pattern = _INNER_STARS.sub("*", pattern)
+    spec = pathspec.PathSpec.from_lines("gitignore", [pattern], backend=_glob_backend())
     if "/" not in pattern:
-        return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
-    regex, i = "", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            regex += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            regex += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            regex += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            regex += "[^/]"
-            i += 1
-        else:
-            regex += re.escape(pattern[i])
-            i += 1
-    return re.fullmatch(regex, path) is not None
+        return lambda path: spec.match_file(path.rsplit("/", 1)[-1])
+    return spec.match_file
+
+
+def _glob_backend() -> str | None:
+    try:
+        import re2  # noqa: F401  a dependency; without it pathspec's own matcher still sees collapsed stars
+    except ImportError:
+        return None
+    return "re2"
 
 
 @dataclass
@@ -78,6 +127,7 @@ class Config:
     forbidden_waivers: list[str] = field(default_factory=list)
     overrides: list[Override] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)  # key -> "file:line", "command line" or "default"
+    locations: dict[PathT, str] = field(default_factory=dict, repr=False)  # ("select", i) -> "file:line:col"
 
     def set(self, key: str, value: Any, origin: str) -> None:
         setattr(self, key.replace("-", "_"), value)
@@ -130,7 +180,8 @@ def _pyproject_section(path: Path) -> dict[str, Any] | None:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
-    section = data.get("tool", {}).get("aipolicy")
+    tool = data.get("tool")
+    section = tool.get("aipolicy") if isinstance(tool, dict) else None  # another tool's odd `tool` is not ours
     if section is not None and not isinstance(section, dict):
         raise UsageError(f"{path}: [tool.aipolicy] must be a table")
     return section
@@ -167,10 +218,13 @@ def _read(path: Path) -> tuple[dict[str, Any], Any]:
             raw = path.read_bytes()
         except OSError as exc:
             raise UsageError(f"{path}: cannot read config: {exc.strerror or exc}") from None
-        loaded = manifest_mod.load(raw, str(path))
+        if len(raw) > MAX_BYTES:
+            raise UsageError(f"{path}: configuration is {len(raw)} bytes, over the {MAX_BYTES}-byte limit; not read")
+        loaded = manifest_mod.load(raw, str(path), document="configuration")
         if isinstance(loaded, list):
             p = loaded[0]
-            raise UsageError(f"{path}:{p.span.line}:{p.span.column}: {p.message}")
+            what = p.message if "configuration" in p.message else f"bad configuration: {p.message}"
+            raise UsageError(f"{path}:{p.span.line}:{p.span.column}: {what}")
         data, fake = loaded.data, loaded
 
         def spans(p: tuple) -> str:
@@ -213,6 +267,11 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
     for key in ("select", "ignore", "fail-on", "warn-within", "stage", "manifest-names"):
         if key in data:
             config.set(key, data[key], where((key,)))
+    for key, value in (("select", data.get("select")), ("forbidden_waivers", data.get("waivers", {}).get("forbidden-rules")),
+                       ("ignore", data.get("ignore"))):
+        node = ("waivers", "forbidden-rules") if key == "forbidden_waivers" else (key,)
+        for i in range(len(value or [])):
+            config.locations[(key, i)] = where((*node, i))
     if "severity" in data:
         config.severity = {**config.severity, **data["severity"]}
         config.origin["severity"] = where(("severity",))
@@ -222,8 +281,11 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
     if "forbidden-rules" in waivers:
         config.set("forbidden_waivers", waivers["forbidden-rules"], where(("waivers", "forbidden-rules")))
     for index, item in enumerate(data.get("overrides", [])):
+        at = ("overrides", index)
+        locations = {(key, i): where((*at, key, i)) for key in ("select", "ignore") for i in range(len(item.get(key) or []))}
+        locations.update({("severity", name): where((*at, "severity", name)) for name in item.get("severity", {})})
         config.overrides.append(Override(
             paths=item["paths"], select=item.get("select"), ignore=item.get("ignore", []),
             severity=item.get("severity", {}), max_severity=item.get("max-severity"),
-            source=where(("overrides", index)),
+            source=where(at), key=f"overrides[{index}]", locations=locations,
         ))

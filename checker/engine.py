@@ -61,10 +61,11 @@ class Options:
     def _with_overrides(self, overrides: list) -> Options:
         policy, select, ignore, cap = self.effective_policy(), self.select, set(self.ignore), None
         for override in overrides:  # later entries win
-            policy = policy.with_severity(override.severity, override.source)
-            if override.select is not None:
-                select = policy.resolve(override.select, f"{override.source}: select")
-            ignore |= policy.resolve(override.ignore, f"{override.source}: ignore")
+            override.resolve(policy)  # done up front by `check`; here only for library callers
+            policy = policy.with_severity(override.severity, override.source)  # names checked by resolve()
+            if override.select_ids is not None:
+                select = set(override.select_ids)
+            ignore |= override.ignore_ids
             if override.max_severity:
                 cap = Severity.parse(override.max_severity)
         return replace(self, policy=policy, select=select, ignore=ignore, config=None, _variants={}, max_severity=cap)

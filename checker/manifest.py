@@ -349,8 +349,17 @@ def _decode(raw: bytes) -> tuple[str | None, LoadProblem | None]:
         )
 
 
-def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Manifest | list[LoadProblem]:
-    """Parse one manifest. Never raises for any input bytes."""
+# What a document of each kind holds, for the messages about an empty or wrongly shaped one.
+_HOLDS = {
+    "manifest": "fields such as `apiVersion:` and `system:`",
+    "configuration": "settings such as `select:`, `severity:` and `overrides:`",
+}
+
+
+def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES,
+         document: str = "manifest") -> Manifest | list[LoadProblem]:
+    """Parse one manifest (or another aipolicy YAML document, which `document` names in the
+    messages). Never raises for any input bytes."""
     text, problem = _decode(raw)
     if problem is not None:
         return [problem]
@@ -385,7 +394,7 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
             elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    builder.problem(_point(ev.start_mark), "more than one YAML document; a manifest is a single document (remove the second `---`)")
+                    builder.problem(_point(ev.start_mark), f"more than one YAML document; a {document} is a single document (remove the second `---`)")
                     raise _Abort
     except _Abort:
         pass
@@ -419,10 +428,12 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
     if builder.problems:
         return builder.problems
     if documents == 0 or builder.root is _NO_KEY or builder.root is None:
-        return [LoadProblem(Span(), "file is empty: a manifest is a YAML mapping starting with `apiVersion: aipolicy/v1`")]
+        if document == "manifest":
+            return [LoadProblem(Span(), "file is empty: a manifest is a YAML mapping starting with `apiVersion: aipolicy/v1`")]
+        return [LoadProblem(Span(), f"file is empty: a {document} is a YAML mapping of {_HOLDS.get(document, 'keys')}")]
     if not isinstance(builder.root, dict):
-        kind = "a list" if isinstance(builder.root, list) else f"a single {type(builder.root).__name__} value"
-        return [LoadProblem(builder.root_span or Span(), f"the document is {kind}; a manifest is a mapping of fields such as `apiVersion:` and `system:`")]
+        shape = "a list" if isinstance(builder.root, list) else f"a single {type(builder.root).__name__} value"
+        return [LoadProblem(builder.root_span or Span(), f"the document is {shape}; a {document} is a mapping of {_HOLDS.get(document, 'keys')}")]
     manifest = builder.manifest
     manifest.data = builder.root
     return manifest

@@ -162,7 +162,7 @@ RULE = "  - id: {id}\n    slug: {slug}\n    summary: s\n    severity: {{producti
 BAD = {
     "unknown config key": ({".aipolicy.yaml": "polices: [p.yaml]\n"}, r"\.aipolicy\.yaml:1:1: .*did you mean `policies`"),
     "bad value": ({".aipolicy.yaml": "fail-on: sometimes\n"}, r"\.aipolicy\.yaml:1:10: .*must be one of"),
-    "unknown rule in select": ({".aipolicy.yaml": "select: [AIP-OWN-01]\n"}, r"\.aipolicy\.yaml:1:1: .*AIP-OWN-01.*did you mean"),
+    "unknown rule in select": ({".aipolicy.yaml": "select: [AIP-OWN-01]\n"}, r"\.aipolicy\.yaml:1:10: select: no such rule AIP-OWN-01.*did you mean"),
     "bad regex": ({".aipolicy.yaml": "policies: [p.yaml]\n",
                    "p.yaml": PACK_HEAD + "  - id: ACME-X-001\n    slug: x\n    summary: s\n    severity: {production: error}\n"
                              "    check: [{expect: \"matches(system.id, '(')\"}]\n"}, r"p\.yaml:7:22: .*regular expression"),
