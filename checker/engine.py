@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -93,33 +92,14 @@ def _finding(policy: Policy, rule_id: str, stage: str, path: str, span: Span, me
 
 
 def read_bytes(file: Path, options: Options) -> bytes | LoadProblem:
-    """The file's bytes, or why they cannot be read. Never blocks on a FIFO or device."""
-    try:
-        info = os.lstat(file)
-        if stat.S_ISLNK(info.st_mode):
-            from checker.gitrepo import find_root  # no GitPython: a plain walk up to `.git`
+    """The file's bytes, or why they cannot be read (checker/safeio.py: never blocks, and
+    never follows a link, the file's or a folder's, out of the repository holding it)."""
+    from checker import safeio
 
-            try:
-                target = file.resolve()
-            except RuntimeError:  # a symlink loop on Python < 3.13 (3.13 raises OSError)
-                return LoadProblem(Span(), "symlink loop; not read")
-            # The repository is the one holding the link, not the current folder:
-            # run from `/` every target would otherwise count as inside it.
-            root = (options.root or find_root(file.absolute().parent) or Path.cwd()).resolve()
-            if root not in target.parents:
-                return LoadProblem(Span(), f"symlink points outside the repository ({root}); not read")
-            info = os.stat(file)
-        if not stat.S_ISREG(info.st_mode):
-            return LoadProblem(Span(), "not a regular file; not read")
-        if info.st_size > options.max_bytes:
-            return LoadProblem(Span(), f"file is {info.st_size} bytes, over the {options.max_bytes}-byte limit for a manifest; not read")
-        with open(file, "rb") as handle:
-            raw = handle.read(options.max_bytes + 1)
-        if len(raw) > options.max_bytes:
-            return LoadProblem(Span(), f"file is over the {options.max_bytes}-byte limit for a manifest; not read")
-        return raw
-    except OSError as exc:
-        return LoadProblem(Span(), f"cannot read file: {exc.strerror or exc}")
+    try:
+        return safeio.read(file, options.max_bytes, safeio.containment_root(file))
+    except safeio.ReadError as exc:
+        return LoadProblem(Span(), str(exc))
 
 
 def check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
@@ -249,7 +229,7 @@ def run(files: Iterable[Path], options: Options, *, jobs: int | None = None, min
     """Check every file, results in input order. Many files are checked on every core
     (checker/parallel.py: `jobs` workers from `min_files` files up), with the same
     output as a serial run; on a terminal a progress line shows meanwhile."""
-    from checker import gitrepo, parallel
+    from checker import gitrepo, parallel, safeio
     from checker.checks.rules import resolve_ref
     from checker.progress import Progress
 
@@ -257,6 +237,7 @@ def run(files: Iterable[Path], options: Options, *, jobs: int | None = None, min
     # is enough, and a new run must see files created since the last one.
     resolve_ref.cache_clear()
     gitrepo.forget()
+    safeio.forget()
     base = Path.cwd()
     items = [(file, display_path(file, base)) for file in files]
     report = Report()

@@ -8,6 +8,7 @@ business: a check that meets one treats it as unanswered and moves on.
 from __future__ import annotations
 
 import datetime
+import errno
 import os
 from functools import lru_cache
 import re
@@ -276,6 +277,9 @@ def refs_of(m: Any) -> list[tuple[PathT, Any]]:
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
+MISSING = "does not exist in the repository"
+
+
 @lru_cache(maxsize=4096)
 def resolve_ref(root: Path, ref: str) -> tuple[Path | None, str | None]:
     """A repository-relative ref as a path inside `root`, or why it is refused.
@@ -289,10 +293,20 @@ def resolve_ref(root: Path, ref: str) -> tuple[Path | None, str | None]:
     try:
         resolved = candidate.resolve()
         root_resolved = root.resolve()
-    except (OSError, RuntimeError):
+    except RuntimeError:  # a symlink loop on Python < 3.13
         return None, "cannot be resolved (symlink loop?)"
+    except OSError as exc:
+        return None, "cannot be resolved (symlink loop?)" if exc.errno == errno.ELOOP else MISSING
     if resolved != root_resolved and root_resolved not in resolved.parents:
         return None, "points outside the repository"
+    try:
+        os.stat(resolved)
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # a plain missing file: each caller says what that means for it
+    except OSError:
+        # ENAMETOOLONG, EACCES on a folder on the way: no file anyone can show, so an
+        # ordinary "does not exist", and every later existence check is spared the error.
+        return None, MISSING
     return resolved, None
 
 
@@ -307,7 +321,7 @@ def refs_exist(ctx: RuleContext) -> Iterator[Problem]:
         elif target is not None and not _exists(target):
             hint = _beside_manifest(ctx, ref.strip())
             where = f"; refs are relative to the repository root: did you mean `{hint}`?" if hint else ""
-            yield Problem(path, f"`{_dotted(path)}` {ref!r} does not exist in the repository{where}")
+            yield Problem(path, f"`{_dotted(path)}` {ref!r} {MISSING}{where}")
 
 
 def _beside_manifest(ctx: RuleContext, ref: str) -> str | None:

@@ -1,0 +1,129 @@
+"""Read a file the repository holds: the one place every such read goes through.
+
+A read never blocks (the file is opened non-blocking and its descriptor, not its
+name, decides: a FIFO or device swapped in after a check is still refused), never
+reads more than a cap, and never follows a link out of the repository.
+
+The trust model (cli.md v1.1): a path the operator names on the command line
+(`--config`, `--policy`) is read as given (`root=None`). Everything the repository
+holds must resolve, the whole path and not only its last component, inside the
+repository that holds it. That repository is found from the path as written, from
+the top down (`repository_of`): a symlink inside a repository belongs to it and
+cannot lead out, while a link on the way *to* the repository (a home folder that
+is a link, say) is the operator's.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from functools import lru_cache
+from pathlib import Path
+
+# Configuration files and policy packs are a few KiB; this is only a guard against
+# a pack that is really a disk image.
+MAX_SETTINGS_BYTES = 16 * 1024 * 1024
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+class ReadError(Exception):
+    """Why a file was not read, as one line for a finding or an error message."""
+
+
+def repository_of(path: Path | str) -> Path | None:
+    """The repository holding `path`: the deepest folder at or above it holding `.git`
+    that is not reached through a symlink inside an outer repository. None outside
+    every repository.
+
+    Unlike checker.gitrepo.find_root this does not resolve `path` first: resolving
+    would pick the repository a link points *into*, and a link could then vouch for
+    its own target.
+    """
+    return _repository_of(os.path.dirname(os.path.abspath(path)))
+
+
+def forget() -> None:
+    """Drop cached answers: a new run must see repositories created since the last."""
+    _repository_of.cache_clear()
+
+
+@lru_cache(maxsize=1024)
+def _repository_of(folder: str) -> Path | None:
+    # Sibling files share their folder's answer; every manifest of a run asks.
+    parts = Path(folder).parts
+    found: Path | None = None
+    current = Path(parts[0])
+    for part in parts[1:]:
+        current = current / part
+        if found is not None and os.path.islink(current):
+            break  # below a link inside `found`: still `found`'s content
+        if os.path.lexists(current / ".git"):
+            found = current
+    return found
+
+
+def containment_root(path: Path | str) -> Path:
+    """The folder `path` must resolve inside: its repository; outside every repository
+    the current folder when `path` lies below it, else the folder holding `path`."""
+    root = repository_of(path)
+    if root is not None:
+        return root
+    absolute, cwd = os.path.abspath(path), os.getcwd()
+    if _below(absolute, cwd):
+        return Path(cwd)
+    return Path(os.path.dirname(absolute))
+
+
+def inside(path: Path | str, root: Path | str) -> bool:
+    """Whether `path`, every link along it followed, lies inside `root` (also resolved)."""
+    return _below(os.path.realpath(path), os.path.realpath(root))
+
+
+def _below(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def read(path: Path, max_bytes: int, root: Path | None) -> bytes:
+    """The bytes of the regular file at `path`, at most `max_bytes` of them; ReadError
+    otherwise. With a `root`, `path` must resolve inside it (`root=None`: trusted)."""
+    target: str | Path = path
+    flags = _FLAGS
+    if root is not None:
+        target = os.path.realpath(path)
+        if not _below(target, os.path.realpath(root)):
+            raise ReadError(f"resolves outside the repository ({root}) through a symlink; not read")
+        # The resolved name holds no link: one swapped in since is refused, not followed.
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags)
+    except OSError as exc:
+        raise ReadError(_describe(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError("not a regular file; not read")
+        if info.st_size > max_bytes:
+            raise ReadError(f"file is {info.st_size} bytes, over the {max_bytes}-byte limit; not read")
+        chunks, size = [], 0
+        while size <= max_bytes:  # a file that grows while read is still capped
+            chunk = os.read(fd, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:
+            raise ReadError(f"file is over the {max_bytes}-byte limit; not read")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ReadError(_describe(exc)) from None
+    finally:
+        os.close(fd)
+
+
+def _describe(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "symlink loop (or a symlink where none may be); not read"
+    return f"cannot read file: {exc.strerror or exc}"
