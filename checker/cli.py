@@ -6,6 +6,7 @@ body is a call into checker.commands, which returns the exit code.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import click
 
 from checker import __version__
 from checker.errors import UsageError
+from checker.textsafe import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMAT_NAMES = ("text", "json", "sarif", "github", "junit")
@@ -179,8 +181,35 @@ def _want_color(no_color: bool) -> bool:
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
+class _ClosedStream:
+    """Standard output when the process was started with it closed (`>&-`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _unwritable_stdout(exc: OSError) -> int:
+    # Nothing more can go to stdout; point it at /dev/null so the exit-time flush is quiet too.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+    except OSError:
+        pass
+    sys.stdout = _ClosedStream()  # type: ignore[assignment]
+    click.echo(f"aipolicy: error: cannot write to standard output: {exc.strerror or exc}", err=True)
+    return EXIT_USAGE
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every failure becomes an exit code and one line, never a traceback."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()  # type: ignore[assignment]
     try:
         cli.main(args=argv, prog_name="aipolicy", standalone_mode=False)
     except SystemExit as exc:
@@ -192,14 +221,15 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(exc.ctx.get_help())
         return EXIT_OK
     except click.ClickException as exc:
-        message = exc.format_message().replace("\n", " ")
+        message = printable(exc.format_message().replace("\n", " "))
         hint = ""
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             hint = f" (see '{exc.ctx.command_path} --help')"
         click.echo(f"aipolicy: error: {message}{hint}", err=True)
         return EXIT_USAGE
     except UsageError as exc:
-        click.echo(f"aipolicy: error: {exc}", err=True)
+        # One line whatever the message quotes: a config key or file name may hold a newline.
+        click.echo(f"aipolicy: error: {printable(exc)}", err=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -208,4 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:
+        # `> /dev/full`, `>&-`: the report cannot be written, which the caller must hear.
+        if exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG):
+            return _unwritable_stdout(exc)
+        raise
     return EXIT_OK

@@ -11,6 +11,7 @@ from pathlib import Path
 from checker import __version__
 from checker.errors import UsageError
 from checker.findings import Report, Severity
+from checker.textsafe import lines, printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -113,14 +114,15 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
             raise UsageError(f"{path}: no such file or folder")
     patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
     files = discover.discover(paths, patterns)
-    checked = {os.path.realpath(f) for f in files}
+    read = {**_settings_files(config, policy), **{os.path.realpath(f): "a manifest" for f in files}}
     for _, out in pairs:
         # `--output ai-production.yaml` is a slip, not a wish to replace the manifest with a report.
-        if out is not None and (os.path.realpath(out) in checked or discover.is_manifest_name(out.name, patterns)):
-            raise UsageError(f"--output {out}: refusing to write a report over a manifest")
+        if out is not None and discover.is_manifest_name(out.name, patterns):
+            read.setdefault(os.path.realpath(out), "a manifest")
+        _refuse_overwrite(out, read)
     if not files:
-        print(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
-              f"(looked for {', '.join(patterns)})", file=sys.stderr)
+        print(printable(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
+                        f"(looked for {', '.join(patterns)})"), file=sys.stderr)
     git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
     if git_run is not None and git_run.base is not None:
         files = _changed_files(git_run, files, patterns, paths)
@@ -159,6 +161,19 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
             _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, ctx)
     return exit_code(report, config.fail_on)
+
+
+def _settings_files(config, policy) -> dict[str, str]:
+    """The files this run reads besides manifests (realpath -> what it is): no report goes there."""
+    out = {os.path.realpath(f): "the configuration" for f in config.files}
+    out.update({os.path.realpath(source): "a policy pack" for source in policy.sources if os.path.isfile(source)})
+    return out
+
+
+def _refuse_overwrite(out: Path | None, read: dict[str, str]) -> None:
+    """`--output` never names a file aipolicy reads: a manifest, the configuration, a pack, a test case."""
+    if out is not None and os.path.realpath(out) in read:
+        raise UsageError(f"--output {out}: refusing to write a report over {read[os.path.realpath(out)]} aipolicy reads")
 
 
 def _open_git(paths: list[Path], changed_since: str | None, changed_only: bool, max_bytes: int):
@@ -206,7 +221,7 @@ def print_config(config, fmt: str) -> int:
     if fmt == "json":
         print(json.dumps({"values": values, "origin": origin}, indent=2, ensure_ascii=False))
         return EXIT_OK
-    print(f"# configuration files: {', '.join(values.pop('files')) or 'none found (defaults)'}")
+    print(printable(f"# configuration files: {', '.join(values.pop('files')) or 'none found (defaults)'}"))
     waivers = values.pop("waivers")
     values["waivers.allowed"] = waivers["allowed"]
     values["waivers.forbidden-rules"] = waivers["forbidden-rules"]
@@ -214,7 +229,7 @@ def print_config(config, fmt: str) -> int:
     origin.setdefault("waivers.forbidden-rules", origin.get("forbidden-waivers", "default"))
     for key, value in values.items():
         shown = json.dumps(value, ensure_ascii=False)
-        print(f"{key}: {shown}    # {origin.get(key, 'default')}")
+        print(printable(f"{key}: {shown}    # {origin.get(key, 'default')}"))
     return EXIT_OK
 
 
@@ -265,7 +280,7 @@ def rules(fmt: str, config_path: Path | None = None, policies: list[Path] = ()) 
     header = ("ID", "SLUG", "Q", "EXPL/PILOT/PROD", "SUMMARY")
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(4)]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        print(printable("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]))
     return EXIT_OK
 
 
@@ -286,7 +301,7 @@ def explain(key: str, fmt: str, config_path: Path | None = None, policies: list[
                           ("References", "\n".join(f"- {r}" for r in rule.references))):
         if body:
             out += ["", heading, _indent(body.rstrip())]
-    print("\n".join(out))
+    print(lines("\n".join(out)))  # a pack's docs are untrusted text too
     return EXIT_OK
 
 
@@ -322,7 +337,10 @@ def test_policies(directory: Path, fmt: str, output: Path | None, config_path: P
 
     if not directory.is_dir():
         raise UsageError(f"{directory}: no such folder of policy test cases")
-    _, policy = load_settings(config_path, policies)
+    config, policy = load_settings(config_path, policies)
+    read = {**_settings_files(config, policy),
+            **{os.path.realpath(case): "a policy test case" for case in policytest.discover_cases(directory)}}
+    _refuse_overwrite(output, read)
     root = gitrepo.find_root(directory) or Path.cwd()
     outcomes = policytest.run_directory(directory, policy, root)
     if not outcomes:

@@ -400,7 +400,9 @@ def would_apply(report: Any, policy: Any, selected: Collection[str] | None, igno
 
 
 def note(message: str) -> None:
-    print(f"aipolicy: {message}", file=sys.stderr)
+    from checker.textsafe import printable
+
+    print(f"aipolicy: {printable(message)}", file=sys.stderr)
 
 
 # -- AIP-GIT-001 weakened-commitment -------------------------------------------------------------

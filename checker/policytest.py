@@ -178,14 +178,16 @@ def run_directory(directory: Path, policy: Policy, root: Path) -> list[Outcome]:
 def render_text(outcomes: list[Outcome]) -> str:
     from checker.engine import display_path
 
+    from checker.textsafe import printable
+
     lines = []
     for outcome in outcomes:
-        name = display_path(outcome.case.path)
+        name = printable(display_path(outcome.case.path))
         if outcome.passed:
             lines.append(f"PASS {name}")
         else:
             lines.append(f"FAIL {name}")
-            lines.extend(f"    {failure}" for failure in outcome.failures)
+            lines.extend(f"    {printable(failure)}" for failure in outcome.failures)
     passed = sum(o.passed for o in outcomes)
     lines.append(f"{passed} passed, {len(outcomes) - passed} failed")
     return "\n".join(lines) + "\n"

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from checker.findings import Finding, Report, Severity
 from checker.report.paths import repo_relative
+from checker.report.text import plural
+from checker.textsafe import code, printable
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -25,7 +27,9 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE:
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # The runner's own escaping for CR, LF and %; every other control (ESC, BEL) and
+    # bidi character is shown as text (\x1b, \u202e) rather than passed on raw.
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -76,38 +80,35 @@ def render(report: Report, ctx: RenderContext) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    """Markdown table cell: no pipes, no newlines, no raw HTML."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "'"))
-
-
 def summary_markdown(report: Report, ctx: RenderContext) -> str:
     counts = report.counts()
     out = [
         "## aipolicy",
         "",
-        f"{counts['files']} manifests: {counts['errors']} errors, {counts['warnings']} warnings, "
-        f"{counts['notes']} notes, {counts['suppressed']} suppressed by waivers.",
+        f"{plural(counts['files'], 'manifest')}: {plural(counts['errors'], 'error')}, "
+        f"{plural(counts['warnings'], 'warning')}, {plural(counts['notes'], 'note')}, "
+        f"{counts['suppressed']} suppressed by waivers.",
         "",
     ]
     size = sum(len(line) + 1 for line in out)
     truncated = False
     for result in report.results:
-        block = [f"### `{_md(repo_relative(result.path, ctx.root))}`", ""]
-        meta = [f"stage **{_md(result.stage or 'unknown')}**"]
+        # Everything that comes from the repository is a code span: it never renders.
+        block = [f"### {code(repo_relative(result.path, ctx.root))}", ""]
+        meta = [f"stage {code(result.stage or 'unknown')}"]
         if result.system_id:
-            meta.insert(0, f"system **{_md(result.system_id)}**")
+            meta.insert(0, f"system {code(result.system_id)}")
         if result.questions is not None:
             answered = sum(result.questions.values())
             missing = [f"{q} {ctx.policy.questions.get(q, '')}" for q, ok in result.questions.items() if not ok]
             meta.append(f"**{answered}/{len(result.questions)}** questions answered"
-                        + (f" (unanswered: {_md('; '.join(missing))})" if missing else ""))
+                        + (f" (unanswered: {', '.join(code(q) for q in missing)})" if missing else ""))
         block += [", ".join(meta), ""]
         active = [f for f in result.findings if not f.suppressed]
         if active:
             block += ["| severity | rule | line | message |", "|---|---|---|---|"]
-            block += [f"| {f.severity.label} | {f.rule} {f.slug} | {f.span.line} | {_md(f.message)} |" for f in active]
+            block += [f"| {f.severity.label} | {code(f'{f.rule} {f.slug}', table=True)} | {f.span.line} | "
+                      f"{code(f.message, table=True)} |" for f in active]
             block.append("")
         block_size = sum(len(line.encode("utf-8")) + 1 for line in block)
         if size + block_size > SUMMARY_LIMIT:
@@ -127,7 +128,7 @@ def _deadlines(report: Report, ctx: RenderContext) -> list[str]:
     if not due:
         return []
     lines = [f"### Deadlines within {ctx.warn_within} days", ""]
-    lines += [f"- `{_md(repo_relative(f.path, ctx.root))}` line {f.span.line}: {_md(f.message)}" for f in due[:200]]
+    lines += [f"- {code(repo_relative(f.path, ctx.root))} line {f.span.line}: {code(f.message)}" for f in due[:200]]
     if len(due) > 200:
         lines.append(f"- … and {len(due) - 200} more (see the job log)")
     return lines + [""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from checker.findings import Report, Severity
+from checker.textsafe import printable
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -13,13 +14,13 @@ _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NO
 _RESET, _BOLD, _DIM = "\033[0m", "\033[1m", "\033[2m"
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def diagnostic_line(result, questions_text: dict[str, str]) -> str | None:
     # The file first, so the line is found like a finding line; then the system it describes.
-    name = f"{result.path}: {result.system_id}" if result.system_id else result.path
+    name = printable(f"{result.path}: {result.system_id}" if result.system_id else result.path)
     if result.questions is None:
         if result.stage == "retired":
             return f"{name}: retired; the ten questions no longer apply"
@@ -28,7 +29,7 @@ def diagnostic_line(result, questions_text: dict[str, str]) -> str | None:
     line = f"{name}: {answered}/{len(result.questions)} answered"
     unanswered = [q for q, ok in result.questions.items() if not ok]
     if unanswered:
-        line += "; unanswered: " + ", ".join(f"{q} {questions_text.get(q, '')}".rstrip() for q in unanswered)
+        line += "; unanswered: " + ", ".join(printable(f"{q} {questions_text.get(q, '')}".rstrip()) for q in unanswered)
     return line
 
 
@@ -41,20 +42,16 @@ def render(report: Report, ctx: RenderContext) -> str:
         for f in result.findings:
             if f.suppressed:
                 continue
-            where = f"{f.path}:{f.span.line}:{f.span.column}:"
+            where = f"{printable(f.path)}:{f.span.line}:{f.span.column}:"
             sev = paint(f.severity.label, _COLORS[f.severity])
-            lines.append(f"{paint(where, _BOLD)} {sev} {f.rule} {_one_line(f.message)}")
+            lines.append(f"{paint(where, _BOLD)} {sev} {printable(f.rule)} {printable(f.message)}")
         diag = diagnostic_line(result, ctx.policy.questions)
         if diag:
             lines.append(paint(diag, _DIM))
     c = report.counts()
-    total = f"{_plural(c['files'], 'file')} checked: {_plural(c['errors'], 'error')}, {_plural(c['warnings'], 'warning')}, {_plural(c['notes'], 'note')}"
+    total = f"{plural(c['files'], 'file')} checked: {plural(c['errors'], 'error')}, {plural(c['warnings'], 'warning')}, {plural(c['notes'], 'note')}"
     if c["suppressed"]:
         total += f" ({c['suppressed']} suppressed by waivers)"
     lines.append(total)
     return "\n".join(lines) + "\n"
 
-
-def _one_line(text: str) -> str:
-    # A message quoting manifest content must not forge extra finding lines.
-    return text.replace("\r", "\\r").replace("\n", "\\n")

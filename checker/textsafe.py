@@ -1,0 +1,51 @@
+"""Text from a repository, made safe for a terminal, a CI log or a Markdown page.
+
+Manifests, configurations, packs and file names are untrusted: a system id
+holding `\\n::add-mask::x`, an ESC sequence, or a right-to-left override must
+never start a line, recolour a terminal or reorder what a reviewer reads.
+Every line aipolicy prints for people goes through `printable` (one place);
+the job summary's Markdown goes through `code`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls (tab, CR and LF included), DEL, C1 controls, line and paragraph separators,
+# and the bidirectional embeddings, overrides and isolates (and the marks, for good measure).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _show(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: object, keep: str = "") -> str:
+    """`text` on one line, with every control and bidi character shown as `\\n`,
+    `\\x1b`, `\\u202e`; characters in `keep` pass through unchanged."""
+    text = str(text)
+    if keep:
+        return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _show(m), text)
+    return _UNSAFE.sub(_show, text)
+
+
+def lines(text: str) -> str:
+    """Multi-line text (rule docs) with each line made printable."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def code(text: object, table: bool = False) -> str:
+    """`text` as a Markdown code span that no content can end early: nothing in it
+    renders (no link, image, HTML or @mention). `table`: inside a table cell."""
+    value = printable(text)
+    if table:
+        value = value.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or not value.strip() else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
