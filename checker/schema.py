@@ -236,7 +236,52 @@ def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str
         else:
             yield span, f"`{name}` {_shown(instance)} does not match the pattern {error.validator_value}", path
         return
-    yield span, f"`{name}`: {error.message}", path
+    if keyword in ("anyOf", "oneOf"):
+        yield from _explain_alternatives(error, manifest, budget, misspelt)
+        return
+    # Any other keyword: jsonschema's own words, with the value shown short.
+    yield span, f"`{name}`: {error.message.replace(repr(instance), _shown(instance))}", path
+
+
+def _explain_alternatives(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str, str]) -> Iterator[Issue]:
+    """An `anyOf`/`oneOf` the value fails. When exactly one alternative fits the value's
+    shape (a mapping where a mapping may go) and only something inside it is wrong, that
+    inner problem is the finding, at its own node. Otherwise the finding says what the
+    value may be, from the schema's `title` or its alternatives, never jsonschema's raw
+    "is not valid under any of the given schemas"."""
+    path: PathT = tuple(error.absolute_path)
+    by_branch: dict[int, list[Any]] = {}
+    for sub in error.context or ():
+        by_branch.setdefault(sub.relative_schema_path[0], []).append(sub)
+    fitting = [subs for subs in by_branch.values()
+               if not any(tuple(sub.absolute_path) == path and sub.validator in _SHAPE_KEYWORDS for sub in subs)]
+    if len(fitting) == 1:
+        for sub in fitting[0]:
+            yield from _explain(sub, manifest, budget, misspelt)
+        return
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    options = schema.get("title") or _alternatives(error.validator_value)
+    yield manifest.span(path), f"`{_field_name(path)}` must be {options}; got {_shown(error.instance)}", path
+
+
+# A value failing one of these at its own node does not have that alternative's shape.
+_SHAPE_KEYWORDS = frozenset({"type", "enum", "const"})
+
+
+def _alternatives(subschemas: Any) -> str:
+    """What an anyOf/oneOf allows, in words: each alternative's title, choices or type."""
+    words = []
+    for sub in subschemas if isinstance(subschemas, list) else ():
+        sub = sub if isinstance(sub, dict) else {}
+        if sub.get("title"):
+            words.append(sub["title"])
+        elif "enum" in sub:
+            words.append("one of " + ", ".join(str(c) for c in sub["enum"]))
+        elif "const" in sub:
+            words.append(repr(sub["const"]))
+        elif isinstance(sub.get("type"), str):
+            words.append(_TYPE_NAMES.get(sub["type"], sub["type"]))
+    return ", or ".join(words) if words else "one of the allowed forms"
 
 
 # Keywords about a mapping's keys: each of their errors names its own child node.
