@@ -275,6 +275,7 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
     if "severity" in data:
         config.severity = {**config.severity, **data["severity"]}
         config.origin["severity"] = where(("severity",))
+        config.locations.update({("severity", name): where(("severity", name)) for name in data["severity"]})
     waivers = data.get("waivers", {})
     if "allowed" in waivers:
         config.set("waivers_allowed", waivers["allowed"], where(("waivers", "allowed")))

@@ -1,5 +1,5 @@
 """Assemble the effective policy: the built-in catalogue, packs from the config
-and --policy, their `extends`, and severity overrides.
+and --policy, their `extends`, and the packs' own severity overrides.
 
 Packs are local files or folders, or `builtin:NAME` for a pack shipped in
 policies/; nothing is ever fetched. Rule ids starting with `AIP-` belong to
@@ -73,10 +73,12 @@ class _Loader:
         self.loaded.add(resolved)
 
 
-def build_policy(specs: list[tuple[str, Path, str]], severity: dict | None = None, severity_label: str = "config") -> Policy:
-    """The built-in catalogue plus `specs` ((spec, folder it is relative to, where it was named)), then `severity`."""
+def build_policy(specs: list[tuple[str, Path, str]]) -> Policy:
+    """The built-in catalogue plus `specs` ((spec, folder it is relative to, where it was named)).
+    The configuration's own `severity` is applied by commands.load_settings, which checks
+    its rule names at their keys first."""
     base = load_builtin()
-    if not specs and not severity:
+    if not specs:
         return base
     loader = _Loader(base.copy())
     for spec, folder, named_at in specs:
@@ -86,7 +88,4 @@ def build_policy(specs: list[tuple[str, Path, str]], severity: dict | None = Non
             raise PolicyError(f"{named_at}: {exc}") from None
         for path in paths:
             loader.load(path)
-    policy = loader.policy
-    if severity:
-        policy = policy.with_severity(severity, severity_label)
-    return policy
+    return loader.policy

@@ -126,3 +126,8 @@ def test_a_policy_pack_severity_gets_the_same_message_as_the_configuration(tmp_p
     assert ("p.yaml:3:16: `AIP-OWN-001` must be error, warning, note or off, or a mapping of stage to one of those; "
             "got 'bogus'") in proc.stderr
 
+
+def test_unknown_rule_in_top_level_severity_is_reported_at_its_key(tmp_path: Path) -> None:
+    text = _one_config_line(_run(tmp_path, "severity:\n  AIP-OWN-001: error\n  NOPE: warning\n"))
+    assert ".aipolicy.yaml:3:3: severity: no such rule NOPE" in text
+
