@@ -91,16 +91,27 @@ def manifest_validator(version: str = "v1") -> Any:
 # -- errors to findings ------------------------------------------------------------
 
 
+MAX_ECHO = 60  # characters of a name or value from the document quoted back in a message
+
+
+def echo(value: object, width: int = MAX_ECHO) -> str:
+    """A name or value from a document, quoted back on one short line: control
+    characters escaped (a key holding a newline cannot break the message in two),
+    at most `width` characters."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _field_name(path: PathT) -> str:
     for part in reversed(path):
         if isinstance(part, str):
             index = "".join(f"[{p}]" for p in path[path.index(part) + 1 :])
-            return part + index
+            return echo(part + index)
     return "document"
 
 
 def _where(path: PathT) -> str:
-    return "the top level" if not path else f"`{json_path(path)[2:]}`"
+    return "the top level" if not path else f"`{echo(json_path(path)[2:])}`"
 
 
 def _shown(value: Any) -> str:
@@ -113,7 +124,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:57] + "…'"
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 3] + "…'"
 
 
 def closest(word: str, choices: list[str]) -> str | None:
@@ -186,14 +197,14 @@ def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str
             child = path + (key,)
             if not path:
                 hint = _suggest(key, known) if budget.take() else ""
-                text = f"`{key}` is not a known section{hint}"
+                text = f"`{echo(key)}` is not a known section{hint}"
                 section = misspelt.get(key)
                 if section is not None and hint:
                     text += f" Until it is renamed, the rules see no `{section}` section, so their findings about it are held back"
                 elif not hint:
                     text += f" (known sections: {', '.join(known)})"
             else:
-                text = f"`{key}` is not a known field of {_where(path)}{_suggest(key, known) if budget.take() else ''}"
+                text = f"`{echo(key)}` is not a known field of {_where(path)}{_suggest(key, known) if budget.take() else ''}"
                 if patterns:
                     text += " (extension fields must start with `x-`)"
             yield manifest.key_span(child), text, child

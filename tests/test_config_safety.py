@@ -131,3 +131,37 @@ def test_unknown_rule_in_top_level_severity_is_reported_at_its_key(tmp_path: Pat
     text = _one_config_line(_run(tmp_path, "severity:\n  AIP-OWN-001: error\n  NOPE: warning\n"))
     assert ".aipolicy.yaml:3:3: severity: no such rule NOPE" in text
 
+
+def test_missing_extended_configuration_is_reported_at_its_item(tmp_path: Path) -> None:
+    text = _one_config_line(_run(tmp_path, "fail-on: note\nextends:\n  - missing.yaml\n"))
+    assert ".aipolicy.yaml:3:5: extends[0]: no such configuration file missing.yaml" in text
+
+
+def test_extends_cycle_names_the_file_that_closes_it_on_one_short_line(tmp_path: Path) -> None:
+    (tmp_path / "b.yaml").write_text("extends: [.aipolicy.yaml]\n", encoding="utf-8")
+    text = _one_config_line(_run(tmp_path, "extends: [b.yaml]\n"))
+    assert "b.yaml:1:11: extends[0]: extends cycle: .aipolicy.yaml is already being read" in text
+    assert text.count(str(tmp_path)) == 1, text
+
+
+LONG = "x" * 500
+
+
+@pytest.mark.parametrize("config", [f"extends: [{LONG}]\n", f"policies: [{LONG}]\n", f"select: [{LONG}]\n",
+                                    f"severity: {{{LONG}: error}}\n", f"{LONG}: 1\n"],
+                         ids=["extends", "policies", "select", "severity", "unknown key"])
+def test_a_long_value_is_echoed_at_most_60_characters(tmp_path: Path, config: str) -> None:
+    text = _one_config_line(_run(tmp_path, config))
+    assert "x" * 60 not in text and "x" * 50 in text, text
+
+
+@pytest.mark.parametrize("config", ['"a\\nb": 1\n', 'waivers: {"a\\rb": 1}\n', 'select: ["NO\\nPE"]\n',
+                                    'severity: {"NO\\nPE": error}\n', 'severity: {"NO\\u2028PE": error}\n',
+                                    'overrides: [{paths: [x], ignore: ["NO\\rPE"]}]\n',
+                                    'extends: ["a\\nb.yaml"]\n', 'extends: ["builtin:a\\nb"]\n',
+                                    'severity: {AIP-OWN-001: {pilot: bogus, "x\\ny": error}}\n'],
+                         ids=["unknown key", "unknown nested key", "select", "severity", "line separator",
+                              "override ignore", "extends", "builtin extends", "inside an alternative"])
+def test_a_name_holding_a_line_break_cannot_break_the_message_in_two(tmp_path: Path, config: str) -> None:
+    text = _one_config_line(_run(tmp_path, config))
+    assert "\r" not in text and "\u2028" not in text, text
