@@ -39,9 +39,13 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
         if policies:
             config.origin["policies"] = "command line" if not config.policies else config.origin.get("policies", "") + " + command line"
         config.policies = specs
-        policy = build_policy(specs, config.severity, config.origin.get("severity", "config"))
+        policy = build_policy(specs)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
+    if config.severity:  # an unknown rule name fails at its own key: `file:3:3: severity: no such rule NOPE`
+        config_mod.rule_ids(policy, list(config.severity), "severity",
+                            lambda _, name: config.locations.get(("severity", name), config.origin.get("severity", "config")))
+        policy = policy.with_severity(config.severity, config.origin.get("severity", "config"))
     for override in config.overrides:  # unknown rule names in overrides fail now, at their item, not mid-run
         override.resolve(policy)
     return config, policy

@@ -8,6 +8,7 @@ options win over it. Every value remembers where it came from, for
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,6 @@ from checker.manifest import DEFAULT_MAX_BYTES, PathT
 
 CONFIG_NAMES = (".aipolicy.yaml", ".aipolicy.yml")
 MAX_BYTES = DEFAULT_MAX_BYTES  # a configuration is a few lines; 1 MiB is far beyond any real one
-MAX_ECHO = 60  # characters of a value quoted back in a message
 
 _STAR_RUNS = re.compile(r"\*{3,}")  # `***` and longer: `**`
 _INNER_STARS = re.compile(r"(?<=[^/])\*\*+|\*\*+(?=[^/])")  # `a**b`: a star within a name
@@ -76,9 +76,10 @@ def rule_ids(policy: Any, names: list[str], key: str, locate: Callable[[int, str
 
 
 def _echo(value: object) -> str:
-    """A value from the file, quoted back on one short line."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO - 1] + "…"
+    """A value from the file, quoted back on one short line (checker.schema.echo)."""
+    from checker.schema import echo
+
+    return echo(value)
 
 
 def _glob_match(path: str, pattern: str) -> bool:
@@ -248,18 +249,19 @@ def load(path: Path | None, root: Path, _chain: tuple[Path, ...] = ()) -> Config
 
 def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
     resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, resolved))
-        raise UsageError(f"{path}: extends cycle: {cycle}")
-    if not path.is_file():
-        raise UsageError(f"{path}: config file not found")
     data, where = _read(path)
     base = path.parent
-    for parent in data.get("extends", []):
+    for index, parent in enumerate(data.get("extends", [])):
+        at = f"{where(('extends', index))}: extends[{index}]"
         if parent.startswith("builtin:"):
-            raise UsageError(f"{where(('extends',))}: a configuration extends other configuration files; "
-                             f"load built-in packs with `policies: [{parent}]`")
-        _merge_file(config, base / parent, (*chain, resolved))
+            raise UsageError(f"{at}: a configuration extends other configuration files; "
+                             f"load built-in packs with `policies: [{_echo(parent)}]`")
+        target = base / parent
+        if target.resolve() in (*chain, resolved):
+            raise UsageError(f"{at}: extends cycle: {_echo(parent)} is already being read")
+        if not os.path.isfile(target):  # False, not an error, for a name too long to stat
+            raise UsageError(f"{at}: no such configuration file {_echo(parent)}")
+        _merge_file(config, target, (*chain, resolved))
     config.files.append(path)
     for index, spec in enumerate(data.get("policies", [])):
         config.policies.append((spec, base, where(("policies", index))))
@@ -275,6 +277,7 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
     if "severity" in data:
         config.severity = {**config.severity, **data["severity"]}
         config.origin["severity"] = where(("severity",))
+        config.locations.update({("severity", name): where(("severity", name)) for name in data["severity"]})
     waivers = data.get("waivers", {})
     if "allowed" in waivers:
         config.set("waivers_allowed", waivers["allowed"], where(("waivers", "allowed")))

@@ -1,5 +1,5 @@
 """Assemble the effective policy: the built-in catalogue, packs from the config
-and --policy, their `extends`, and severity overrides.
+and --policy, their `extends`, and the packs' own severity overrides.
 
 Packs are local files or folders, or `builtin:NAME` for a pack shipped in
 policies/; nothing is ever fetched. Rule ids starting with `AIP-` belong to
@@ -8,10 +8,12 @@ packs shipped with aipolicy.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from checker import resources
 from checker.policy import Policy, PolicyError, add_pack, load_builtin, load_pack
+from checker.schema import echo
 
 BUILTIN_PREFIX = "builtin:"
 
@@ -26,18 +28,19 @@ def _resolve(spec: str, base: Path) -> list[Path]:
         path = resources.policies_dir() / f"{name}.yaml"
         if name == "core" or not path.is_file():
             known = ", ".join(f"builtin:{n}" for n in builtin_packs())
-            raise PolicyError(f"unknown built-in pack {spec!r} (known: {known})")
+            raise PolicyError(f"unknown built-in pack '{echo(spec)}' (known: {known})")
         return [path]
     if "://" in spec:
-        raise PolicyError(f"{spec}: policy packs are local files; URLs are never fetched")
+        raise PolicyError(f"{echo(spec)}: policy packs are local files; URLs are never fetched")
     path = (base / spec)
-    if path.is_dir():
+    # os.path, not Path: a name too long to stat is "not found", not an OSError.
+    if os.path.isdir(path):
         files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
         if not files:
-            raise PolicyError(f"{path}: folder holds no policy pack (*.yaml)")
+            raise PolicyError(f"{echo(spec)}: folder holds no policy pack (*.yaml)")
         return files
-    if not path.is_file():
-        raise PolicyError(f"{path}: policy pack not found")
+    if not os.path.isfile(path):
+        raise PolicyError(f"{echo(spec)}: policy pack not found")
     return [path]
 
 
@@ -49,8 +52,7 @@ class _Loader:
     def load(self, path: Path, chain: tuple[Path, ...] = (), via: str | None = None) -> None:
         resolved = path.resolve()
         if resolved in chain:
-            cycle = " -> ".join(str(p) for p in (*chain, resolved))
-            raise PolicyError(f"{via or path}: extends cycle: {cycle}")
+            raise PolicyError(f"{via or path}: extends cycle: {echo(path.name)} is already being read")
         if resolved in self.loaded:
             return  # two packs extending the same one share it
         builtin = resolved.parent == resources.policies_dir().resolve()
@@ -73,10 +75,12 @@ class _Loader:
         self.loaded.add(resolved)
 
 
-def build_policy(specs: list[tuple[str, Path, str]], severity: dict | None = None, severity_label: str = "config") -> Policy:
-    """The built-in catalogue plus `specs` ((spec, folder it is relative to, where it was named)), then `severity`."""
+def build_policy(specs: list[tuple[str, Path, str]]) -> Policy:
+    """The built-in catalogue plus `specs` ((spec, folder it is relative to, where it was named)).
+    The configuration's own `severity` is applied by commands.load_settings, which checks
+    its rule names at their keys first."""
     base = load_builtin()
-    if not specs and not severity:
+    if not specs:
         return base
     loader = _Loader(base.copy())
     for spec, folder, named_at in specs:
@@ -86,7 +90,4 @@ def build_policy(specs: list[tuple[str, Path, str]], severity: dict | None = Non
             raise PolicyError(f"{named_at}: {exc}") from None
         for path in paths:
             loader.load(path)
-    policy = loader.policy
-    if severity:
-        policy = policy.with_severity(severity, severity_label)
-    return policy
+    return loader.policy

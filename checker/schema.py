@@ -91,16 +91,27 @@ def manifest_validator(version: str = "v1") -> Any:
 # -- errors to findings ------------------------------------------------------------
 
 
+MAX_ECHO = 60  # characters of a name or value from the document quoted back in a message
+
+
+def echo(value: object, width: int = MAX_ECHO) -> str:
+    """A name or value from a document, quoted back on one short line: control
+    characters escaped (a key holding a newline cannot break the message in two),
+    at most `width` characters."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _field_name(path: PathT) -> str:
     for part in reversed(path):
         if isinstance(part, str):
             index = "".join(f"[{p}]" for p in path[path.index(part) + 1 :])
-            return part + index
+            return echo(part + index)
     return "document"
 
 
 def _where(path: PathT) -> str:
-    return "the top level" if not path else f"`{json_path(path)[2:]}`"
+    return "the top level" if not path else f"`{echo(json_path(path)[2:])}`"
 
 
 def _shown(value: Any) -> str:
@@ -113,7 +124,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:57] + "…'"
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 3] + "…'"
 
 
 def closest(word: str, choices: list[str]) -> str | None:
@@ -186,14 +197,14 @@ def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str
             child = path + (key,)
             if not path:
                 hint = _suggest(key, known) if budget.take() else ""
-                text = f"`{key}` is not a known section{hint}"
+                text = f"`{echo(key)}` is not a known section{hint}"
                 section = misspelt.get(key)
                 if section is not None and hint:
                     text += f" Until it is renamed, the rules see no `{section}` section, so their findings about it are held back"
                 elif not hint:
                     text += f" (known sections: {', '.join(known)})"
             else:
-                text = f"`{key}` is not a known field of {_where(path)}{_suggest(key, known) if budget.take() else ''}"
+                text = f"`{echo(key)}` is not a known field of {_where(path)}{_suggest(key, known) if budget.take() else ''}"
                 if patterns:
                     text += " (extension fields must start with `x-`)"
             yield manifest.key_span(child), text, child
@@ -236,7 +247,52 @@ def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str
         else:
             yield span, f"`{name}` {_shown(instance)} does not match the pattern {error.validator_value}", path
         return
-    yield span, f"`{name}`: {error.message}", path
+    if keyword in ("anyOf", "oneOf"):
+        yield from _explain_alternatives(error, manifest, budget, misspelt)
+        return
+    # Any other keyword: jsonschema's own words, with the value shown short.
+    yield span, f"`{name}`: {error.message.replace(repr(instance), _shown(instance))}", path
+
+
+def _explain_alternatives(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str, str]) -> Iterator[Issue]:
+    """An `anyOf`/`oneOf` the value fails. When exactly one alternative fits the value's
+    shape (a mapping where a mapping may go) and only something inside it is wrong, that
+    inner problem is the finding, at its own node. Otherwise the finding says what the
+    value may be, from the schema's `title` or its alternatives, never jsonschema's raw
+    "is not valid under any of the given schemas"."""
+    path: PathT = tuple(error.absolute_path)
+    by_branch: dict[int, list[Any]] = {}
+    for sub in error.context or ():
+        by_branch.setdefault(sub.relative_schema_path[0], []).append(sub)
+    fitting = [subs for subs in by_branch.values()
+               if not any(tuple(sub.absolute_path) == path and sub.validator in _SHAPE_KEYWORDS for sub in subs)]
+    if len(fitting) == 1:
+        for sub in fitting[0]:
+            yield from _explain(sub, manifest, budget, misspelt)
+        return
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    options = schema.get("title") or _alternatives(error.validator_value)
+    yield manifest.span(path), f"`{_field_name(path)}` must be {options}; got {_shown(error.instance)}", path
+
+
+# A value failing one of these at its own node does not have that alternative's shape.
+_SHAPE_KEYWORDS = frozenset({"type", "enum", "const"})
+
+
+def _alternatives(subschemas: Any) -> str:
+    """What an anyOf/oneOf allows, in words: each alternative's title, choices or type."""
+    words = []
+    for sub in subschemas if isinstance(subschemas, list) else ():
+        sub = sub if isinstance(sub, dict) else {}
+        if sub.get("title"):
+            words.append(sub["title"])
+        elif "enum" in sub:
+            words.append("one of " + ", ".join(str(c) for c in sub["enum"]))
+        elif "const" in sub:
+            words.append(repr(sub["const"]))
+        elif isinstance(sub.get("type"), str):
+            words.append(_TYPE_NAMES.get(sub["type"], sub["type"]))
+    return ", or ".join(words) if words else "one of the allowed forms"
 
 
 # Keywords about a mapping's keys: each of their errors names its own child node.
