@@ -67,7 +67,11 @@ def test_github_annotations_keep_runner_escaping_and_drop_raw_esc_and_bel(repo: 
     annotations = [line for line in out.splitlines() if line.startswith(("::error ", "::warning ", "::notice "))]
     assert annotations
     assert all("\x1b" not in line and "\x07" not in line for line in annotations)
-    assert any("%0A" in line for line in annotations)  # the key's newline, as the runner unescapes it
+    from checker.report.github import escape_data, escape_property
+
+    # CR and LF keep the runner's own escaping; ESC and BEL are shown as text, never passed on.
+    assert escape_data("a\nb\r%\x1b[2J\x07") == "a%0Ab%0D%25\\x1b[2J\\x07"
+    assert escape_property("f:1,\x1b") == "f%3A1%2C\\x1b"
 
 
 def test_job_summary_renders_no_markdown_from_a_manifest(repo: Path, capsys, monkeypatch) -> None:
