@@ -105,3 +105,41 @@ def test_a_planted_defect_brings_no_unrelated_findings(defect: Defect) -> None:
     # Only the named rule (and the diagnostic, which a defect may tip into purgatory) speaks.
     result = check(defect.base.replace(defect.old, defect.new, 1), defect.warn_within)
     assert {f.rule for f in shown(result)} - {defect.rule, "AIP-DIAG-001"} == set()
+
+
+# -- stale evidence needs history: a real repository ---------------------------------------------
+
+
+def _repository(tmp_path: Path, evidence_date: str) -> Path:
+    import shutil
+    import subprocess
+
+    shutil.copytree(REPO / "examples" / "production", tmp_path / "examples" / "production")
+    (tmp_path / "CODEOWNERS").write_text("* @acme/ml-platform\n", encoding="utf-8")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@acme-corp.io", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@acme-corp.io", "GIT_AUTHOR_DATE": f"{evidence_date}T12:00:00Z",
+           "GIT_COMMITTER_DATE": f"{evidence_date}T12:00:00Z", "PATH": __import__("os").environ["PATH"],
+           "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "evidence"]):
+        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
+    return tmp_path
+
+
+@pytest.mark.parametrize("evidence_date, stale", [("2026-11-25", False), ("2026-09-01", True)])
+def test_stale_evidence_is_found_at_its_ref_by_git_history(tmp_path: Path, monkeypatch, capsys, clean_env,
+                                                           evidence_date: str, stale: bool) -> None:
+    import json
+
+    from checker.cli import main
+
+    root = _repository(tmp_path, evidence_date)
+    monkeypatch.chdir(root)
+    code = main(["check", "--today", TODAY.isoformat(), "--warn-within", "0", "--format", "json",
+                 "examples/production/ai-production.yaml"])
+    findings = [f for f in json.loads(capsys.readouterr().out)["findings"] if not f["suppressed"]]
+    line = next(n for n, row in enumerate(PRODUCTION.splitlines(), 1) if "evidence_ref:" in row)
+    if stale:
+        assert [(f["rule"], f["line"]) for f in findings] == [("AIP-GIT-002", line)]
+        assert code == 1
+    else:
+        assert findings == [] and code == 0
