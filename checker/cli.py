@@ -19,6 +19,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMAT_NAMES = ("text", "json", "sarif", "github", "junit")
 STAGE_NAMES = ("exploration", "pilot", "production", "retired")
 SEVERITY_NAMES = ("error", "warning", "note")
+# --max-file-size's ceiling: a manifest is read into memory whole. Beyond it (or a
+# number too big for the OS) is a usage error, not an OverflowError mid-read.
+MAX_FILE_SIZE = 1024 ** 3
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -57,11 +60,11 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
               help="Output format; repeat and pair with --output for several reports in one run. "
                    "Default: text, or github when GITHUB_ACTIONS=true.")
-@click.option("--output", "outputs", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--output", "outputs", multiple=True, type=click.Path(path_type=Path, dir_okay=False, readable=False),
               help="Write the report of the matching --format here instead of stdout.")
 @click.option("--stage", type=click.Choice(STAGE_NAMES), help="Judge every manifest as if at this stage (e.g. production before a promotion).")
 @click.option("--select", "select", multiple=True, metavar="RULE", help="Only report these rules: ids, slugs or prefixes such as AIP-MON (comma-separated or repeated).")
@@ -70,7 +73,7 @@ def cli() -> None:
 @click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today (reproducible CI runs).")
 @click.option("--warn-within", type=click.IntRange(0, 3650), default=None, metavar="DAYS",
               help="Note each date rule that will start failing within DAYS days (AIP-DUE-001); 0 turns the notes off.  [default: 14]")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
+@click.option("--max-file-size", type=click.IntRange(1, MAX_FILE_SIZE), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set to a non-empty value).")
 @_config_options
 @click.option("--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit.")
@@ -129,9 +132,9 @@ def config_command(fmt: str, config_path: Path | None, policies: tuple[Path, ...
 
 
 @cli.command("test-policies")
-@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.argument("directory", required=False, type=click.Path(path_type=Path, readable=False))
 @click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here instead of stdout.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False, readable=False), help="Write the report here instead of stdout.")
 @_config_options
 def test_policies(directory: Path | None, fmt: str, output: Path | None, config_path: Path | None, policies: tuple[Path, ...]) -> None:
     """Run policy test cases in DIRECTORY (default: policy-tests/).
