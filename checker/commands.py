@@ -112,13 +112,14 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or folder")
     patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
-    files = discover.discover(paths, patterns)
+    unlisted: list[tuple[Path, str]] = []
+    files = discover.discover(paths, patterns, unlisted)
     checked = {os.path.realpath(f) for f in files}
     for _, out in pairs:
         # `--output ai-production.yaml` is a slip, not a wish to replace the manifest with a report.
         if out is not None and (os.path.realpath(out) in checked or discover.is_manifest_name(out.name, patterns)):
             raise UsageError(f"--output {out}: refusing to write a report over a manifest")
-    if not files:
+    if not files and not unlisted:
         print(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
               f"(looked for {', '.join(patterns)})", file=sys.stderr)
     git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
@@ -136,6 +137,8 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     finally:
         if git_run is not None:
             git_run.close()
+    # A folder that could not be listed is a finding on it (exit 1), never "0 files, exit 0".
+    report.results.extend(engine.problem_result(folder, why, options) for folder, why in unlisted)
     skipped = unreadable or (git_run.failure if git_run is not None else
                              "not inside a git repository (or git is not installed)")
     if skipped:

@@ -53,3 +53,84 @@ def test_a_fifo_is_refused_by_the_descriptor_without_blocking(tmp_path: Path, mo
     got = engine.read_bytes(fifo, engine.Options())
     assert isinstance(got, engine.LoadProblem) and "not a regular file" in got.message
     assert flags and flags[0] & os.O_NONBLOCK
+
+
+def _deny(monkeypatch, denied: Path) -> None:
+    """Make `denied` unreadable even to root: os.access says no, and opening or listing it
+    fails with EACCES (chmod 000 alone does not stop root)."""
+    import errno
+
+    denied_s = os.path.abspath(denied)
+    real_open, real_access, real_scandir = os.open, os.access, os.scandir
+
+    def refuse(path) -> bool:
+        return os.path.abspath(os.fspath(path)) == denied_s if isinstance(path, (str, os.PathLike)) else False
+
+    def fake_open(path, flags, *args, **kwargs):
+        if refuse(path):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def fake_scandir(path="."):
+        if refuse(path):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "open", fake_open)
+    monkeypatch.setattr(os, "access", lambda path, mode, *a, **k: False if refuse(path) else real_access(path, mode, *a, **k))
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+
+
+def _check(argv: list[str], capsys) -> tuple[int, str, str]:
+    from checker.cli import main
+
+    code = main(["check", "--format", "json", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_unreadable_manifest_named_on_the_command_line_is_a_finding_and_the_others_are_still_checked(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    import json
+
+    repo = _repo(tmp_path)
+    good, bad = repo / "good.ai-production.yaml", repo / "bad.ai-production.yaml"
+    good.write_bytes(MANIFEST)
+    bad.write_bytes(MANIFEST)
+    bad.chmod(0)
+    monkeypatch.chdir(repo)
+    _deny(monkeypatch, bad)
+    code, out, err = _check([str(bad), str(good)], capsys)
+    assert code == 1, err
+    report = json.loads(out)
+    bad_findings = [f for f in report["findings"] if f["path"].endswith("bad.ai-production.yaml")]
+    assert [f["rule"] for f in bad_findings] == ["AIP-SCH-002"] and "Permission denied" in bad_findings[0]["message"]
+    assert any(f["path"].endswith("good.ai-production.yaml") for f in report["findings"])
+
+
+def test_an_unreadable_folder_is_a_finding_on_that_folder_not_a_silent_exit_0(tmp_path: Path, monkeypatch, capsys) -> None:
+    import json
+
+    repo = _repo(tmp_path)
+    locked = repo / "locked"
+    locked.mkdir()
+    (locked / "ai-production.yaml").write_bytes(MANIFEST)
+    locked.chmod(0)
+    monkeypatch.chdir(repo)
+    _deny(monkeypatch, locked)
+    try:
+        code, out, err = _check(["."], capsys)
+    finally:
+        locked.chmod(0o755)
+    assert code == 1, err
+    found = [f for f in json.loads(out)["findings"] if f["rule"] == "AIP-SCH-002"]
+    assert [f["path"] for f in found] == ["locked"] and "cannot read folder" in found[0]["message"]
+
+
+@pytest.mark.parametrize("value", ["0", str(2 * 1024 ** 3), "99999999999999999999999"])
+def test_max_file_size_out_of_range_is_exit_2_with_one_line(value: str, tmp_path: Path, monkeypatch, capsys) -> None:
+    repo = _repo(tmp_path)
+    (repo / "ai-production.yaml").write_bytes(MANIFEST)
+    monkeypatch.chdir(repo)
+    code, out, err = _check(["--max-file-size", value, "."], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--max-file-size" in err
