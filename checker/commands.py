@@ -29,7 +29,7 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
     if config_path is not None and not config_path.is_file():
         raise UsageError(f"--config {config_path}: no such file")
     path = config_path or config_mod.find_config(cwd, root)
-    config = config_mod.load(path, root)
+    config = config_mod.load(path, root, trusted=config_path is not None)
     for key, value in (cli or {}).items():
         if value is not None:
             config.set(key, value, "command line")

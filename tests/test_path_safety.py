@@ -134,3 +134,69 @@ def test_max_file_size_out_of_range_is_exit_2_with_one_line(value: str, tmp_path
     monkeypatch.chdir(repo)
     code, out, err = _check(["--max-file-size", value, "."], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "--max-file-size" in err
+
+
+def _settings(repo: Path, monkeypatch, config: Path | None = None):
+    from checker import commands
+
+    monkeypatch.chdir(repo)
+    return commands.load_settings(config, [])
+
+
+def test_a_symlinked_config_outside_the_repository_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    from checker.errors import UsageError
+
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "conf.yaml").write_text("fail-on: note\n")
+    (repo / ".aipolicy.yaml").symlink_to(outside / "conf.yaml")
+    with pytest.raises(UsageError, match="outside the repository"):
+        _settings(repo, monkeypatch)
+
+
+def test_a_config_extends_through_a_folder_symlink_leading_outside_the_repository_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    from checker.errors import UsageError
+
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "base.yaml").write_text("fail-on: note\n")
+    (repo / "shared").symlink_to(outside)
+    (repo / ".aipolicy.yaml").write_text("extends: [shared/base.yaml]\n")
+    with pytest.raises(UsageError, match="outside the repository"):
+        _settings(repo, monkeypatch)
+
+
+def test_a_symlinked_pyproject_outside_the_repository_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    from checker.errors import UsageError
+
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "pyproject.toml").write_text("[tool.aipolicy]\nfail-on = 'note'\n")
+    (repo / "pyproject.toml").symlink_to(outside / "pyproject.toml")
+    with pytest.raises(UsageError, match="outside the repository"):
+        _settings(repo, monkeypatch)
+
+
+def test_a_config_extends_leading_outside_the_repository_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    from checker.errors import UsageError
+
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "base.yaml").write_text("fail-on: note\n")
+    (repo / "base.yaml").symlink_to(outside / "base.yaml")
+    (repo / ".aipolicy.yaml").write_text("extends: [base.yaml]\n")
+    with pytest.raises(UsageError, match="outside the repository"):
+        _settings(repo, monkeypatch)
+    # `--config` naming that same file is the operator's word, but what it extends is the repository's.
+    with pytest.raises(UsageError, match="outside the repository"):
+        _settings(repo, monkeypatch, repo / ".aipolicy.yaml")
+
+
+def test_a_config_named_with_dash_dash_config_is_trusted_with_its_extends_outside_a_repository(tmp_path: Path, monkeypatch) -> None:
+    repo, org = _repo(tmp_path), tmp_path / "org"
+    (org / "real").mkdir(parents=True)
+    (org / "real" / "base.yaml").write_text("fail-on: note\n")
+    (org / "base.yaml").symlink_to(org / "real" / "base.yaml")
+    (org / "conf.yaml").write_text("extends: [base.yaml]\n")
+    config, _ = _settings(repo, monkeypatch, org / "conf.yaml")
+    assert config.fail_on == "note"
