@@ -34,7 +34,7 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
         if value is not None:
             config.set(key, value, "command line")
     try:
-        specs = config.policies + [(str(p), cwd, f"--policy {p}") for p in policies]
+        specs = config.policies + [(str(p), cwd, f"--policy {p}", None) for p in policies]  # None: trusted as given
         if policies:
             config.origin["policies"] = "command line" if not config.policies else config.origin.get("policies", "") + " + command line"
         config.policies = specs

@@ -117,7 +117,8 @@ def _glob_backend() -> str | None:
 class Config:
     root: Path
     files: list[Path] = field(default_factory=list)
-    policies: list[tuple[str, Path, str]] = field(default_factory=list)  # (spec, folder it is relative to, where it was named)
+    # (spec, folder it is relative to, where it was named, folder it must resolve inside or None: the operator's)
+    policies: list[tuple[str, Path, str, Path | None]] = field(default_factory=list)
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Any] = field(default_factory=dict)
@@ -138,7 +139,7 @@ class Config:
     def effective(self) -> dict[str, Any]:
         return {
             "files": [str(f) for f in self.files],
-            "policies": [spec for spec, _, _ in self.policies],
+            "policies": [spec for spec, *_ in self.policies],
             "select": self.select,
             "ignore": self.ignore,
             "severity": self.severity,
@@ -276,7 +277,7 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
         _merge_file(config, base / parent, (*chain, resolved), parents_within)
     config.files.append(path)
     for index, spec in enumerate(data.get("policies", [])):
-        config.policies.append((spec, base, where(("policies", index))))
+        config.policies.append((spec, base, where(("policies", index)), parents_within))
         config.origin["policies"] = where(("policies",))
     for key in ("select", "ignore", "fail-on", "warn-within", "stage", "manifest-names"):
         if key in data:

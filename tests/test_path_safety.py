@@ -200,3 +200,46 @@ def test_a_config_named_with_dash_dash_config_is_trusted_with_its_extends_outsid
     (org / "conf.yaml").write_text("extends: [base.yaml]\n")
     config, _ = _settings(repo, monkeypatch, org / "conf.yaml")
     assert config.fail_on == "note"
+
+
+PACK = "apiVersion: aipolicy/policy-v1\nname: acme\nextends: [builtin:high-risk]\n"
+
+
+def test_a_pack_named_by_the_repository_config_through_a_symlink_outside_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    from checker.errors import UsageError
+
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "pack.yaml").write_text(PACK)
+    (repo / "packs").symlink_to(outside)
+    (repo / ".aipolicy.yaml").write_text("policies: [packs/pack.yaml]\n")
+    with pytest.raises(UsageError, match="outside the repository"):
+        _settings(repo, monkeypatch)
+
+
+def test_a_pack_extends_inside_the_repository_leading_outside_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    from checker import commands
+    from checker.errors import UsageError
+
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "base.yaml").write_text(PACK)
+    (repo / "base.yaml").symlink_to(outside / "base.yaml")
+    (repo / "pack.yaml").write_text("apiVersion: aipolicy/policy-v1\nname: top\nextends: [base.yaml]\n")
+    monkeypatch.chdir(repo)
+    # --policy is the operator's word for pack.yaml, not for what the repository file extends.
+    with pytest.raises(UsageError, match="outside the repository"):
+        commands.load_settings(None, [repo / "pack.yaml"])
+
+
+def test_a_pack_named_with_dash_dash_policy_is_read_as_given(tmp_path: Path, monkeypatch) -> None:
+    from checker import commands
+
+    repo, org = _repo(tmp_path), tmp_path / "org"
+    (org / "real").mkdir(parents=True)
+    (org / "real" / "pack.yaml").write_text(PACK)
+    (org / "pack.yaml").symlink_to(org / "real" / "pack.yaml")
+    (repo / "pack.yaml").symlink_to(org / "pack.yaml")
+    monkeypatch.chdir(repo)
+    _, policy = commands.load_settings(None, [org / "pack.yaml"])
+    assert "AIP-HR-001" in policy.rules
