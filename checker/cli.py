@@ -24,6 +24,17 @@ SEVERITY_NAMES = ("error", "warning", "note")
 MAX_FILE_SIZE = 1024 ** 3
 
 
+class _Path(click.Path):
+    """click.Path that says a name the OS cannot take (an embedded NUL byte) is a bad
+    parameter, exit 2, instead of letting os.stat's ValueError out as a traceback."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError as exc:
+            self.fail(f"{value!r}: not a usable path ({exc})", param, ctx)
+
+
 def _date(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
         return None
@@ -36,9 +47,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
 
 
 def _config_options(fn):
-    fn = click.option("--policy", "policies", multiple=True, type=click.Path(path_type=Path),
+    fn = click.option("--policy", "policies", multiple=True, type=_Path(path_type=Path),
                       help="Add a policy pack: a file, a folder of *.yaml, or builtin:NAME (builtin:high-risk, builtin:eu-ai-act); repeatable.")(fn)
-    fn = click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+    fn = click.option("--config", "config_path", type=_Path(path_type=Path, dir_okay=False),
                       help="Configuration file (default: .aipolicy.yaml or [tool.aipolicy] in pyproject.toml, "
                            "searched from here up to the repository root).")(fn)
     return fn
@@ -60,11 +71,11 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
+@click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
               help="Output format; repeat and pair with --output for several reports in one run. "
                    "Default: text, or github when GITHUB_ACTIONS=true.")
-@click.option("--output", "outputs", multiple=True, type=click.Path(path_type=Path, dir_okay=False, readable=False),
+@click.option("--output", "outputs", multiple=True, type=_Path(path_type=Path, dir_okay=False, readable=False),
               help="Write the report of the matching --format here instead of stdout.")
 @click.option("--stage", type=click.Choice(STAGE_NAMES), help="Judge every manifest as if at this stage (e.g. production before a promotion).")
 @click.option("--select", "select", multiple=True, metavar="RULE", help="Only report these rules: ids, slugs or prefixes such as AIP-MON (comma-separated or repeated).")
@@ -132,9 +143,9 @@ def config_command(fmt: str, config_path: Path | None, policies: tuple[Path, ...
 
 
 @cli.command("test-policies")
-@click.argument("directory", required=False, type=click.Path(path_type=Path, readable=False))
+@click.argument("directory", required=False, type=_Path(path_type=Path, readable=False))
 @click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False, readable=False), help="Write the report here instead of stdout.")
+@click.option("--output", type=_Path(path_type=Path, dir_okay=False, readable=False), help="Write the report here instead of stdout.")
 @_config_options
 def test_policies(directory: Path | None, fmt: str, output: Path | None, config_path: Path | None, policies: tuple[Path, ...]) -> None:
     """Run policy test cases in DIRECTORY (default: policy-tests/).
@@ -151,7 +162,7 @@ def test_policies(directory: Path | None, fmt: str, output: Path | None, config_
 
 
 @cli.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=_Path(path_type=Path))
 @click.option("--stage", type=click.Choice(STAGE_NAMES), default="pilot", show_default=True, help="Which stage's fields the starter asks for.")
 def init(path: Path | None, stage: str) -> None:
     """Write a commented starter manifest to PATH (default ./ai-production.yaml); never overwrites."""

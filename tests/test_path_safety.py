@@ -243,3 +243,63 @@ def test_a_pack_named_with_dash_dash_policy_is_read_as_given(tmp_path: Path, mon
     monkeypatch.chdir(repo)
     _, policy = commands.load_settings(None, [org / "pack.yaml"])
     assert "AIP-HR-001" in policy.rules
+
+
+CASE = b"# expect-not: AIP-OWN-001\nschema_version: 1\n"
+
+
+def _test_policies(repo: Path, monkeypatch, capsys) -> tuple[int, str]:
+    from checker.cli import main
+
+    monkeypatch.chdir(repo)
+    code = main(["test-policies", "cases"])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_a_symlinked_policy_test_case_outside_the_repository_is_not_read(tmp_path: Path, monkeypatch, capsys) -> None:
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_bytes(CASE)
+    (repo / "cases").mkdir()
+    (repo / "cases" / "ok.yaml").write_bytes(CASE)
+    (repo / "cases" / "leak.yaml").symlink_to(outside / "secret.yaml")
+    code, out = _test_policies(repo, monkeypatch, capsys)
+    assert code == 1 and "leak.yaml" in out and "outside the repository" in out
+
+
+def test_a_folder_symlink_among_policy_test_cases_is_not_followed(tmp_path: Path, monkeypatch, capsys) -> None:
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_bytes(CASE)
+    (repo / "cases").mkdir()
+    (repo / "cases" / "ok.yaml").write_bytes(CASE)
+    (repo / "cases" / "more").symlink_to(outside)
+    code, out = _test_policies(repo, monkeypatch, capsys)
+    assert code == 0 and "secret" not in out
+
+
+def test_an_unreadable_folder_of_policy_test_cases_fails_the_run_naming_it(tmp_path: Path, monkeypatch, capsys) -> None:
+    repo = _repo(tmp_path)
+    locked = repo / "cases" / "locked"
+    locked.mkdir(parents=True)
+    (repo / "cases" / "ok.yaml").write_bytes(CASE)
+    (locked / "hidden.yaml").write_bytes(CASE)
+    locked.chmod(0)
+    monkeypatch.chdir(repo)
+    _deny(monkeypatch, locked)
+    try:
+        code, out = _test_policies(repo, monkeypatch, capsys)
+    finally:
+        locked.chmod(0o755)
+    assert code == 1 and "locked" in out and "cannot read folder" in out
+
+
+@pytest.mark.parametrize("argv", [["check", "a\x00b"], ["check", "--config", "a\x00b", "."], ["test-policies", "a\x00b"]])
+def test_a_path_the_os_cannot_take_is_exit_2_with_one_line(argv: list[str], tmp_path: Path, monkeypatch, capsys) -> None:
+    from checker.cli import main
+
+    monkeypatch.chdir(_repo(tmp_path))
+    code = main(argv)
+    _, err = capsys.readouterr()
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "not a usable path" in err
