@@ -303,3 +303,51 @@ def test_a_path_the_os_cannot_take_is_exit_2_with_one_line(argv: list[str], tmp_
     code = main(argv)
     _, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1 and "not a usable path" in err
+
+
+def _returns_within(seconds: float, fn):
+    """fn()'s value, or a test failure when it hangs (a daemon thread: a hung read cannot stall the suite)."""
+    import threading
+
+    box: list = []
+    worker = threading.Thread(target=lambda: box.append(fn()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert box, "hung"
+    return box[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_rename_pairing_never_blocks_on_a_working_tree_fifo(tmp_path: Path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from checker import gitrepo, gitrules
+
+    repo = _repo(tmp_path)
+    os.mkfifo(tmp_path / "fifo")
+    (repo / "ai-production.yaml").symlink_to(tmp_path / "fifo")
+    monkeypatch.setattr(gitrepo, "blob", lambda *a: b"schema_version: 1\nsystem: {id: a}\n")
+    run = SimpleNamespace(root=repo, base="HEAD", max_bytes=1024)
+    # Unreadable on this side: git's pairing stands.
+    assert _returns_within(10, lambda: gitrules.GitRun._same_system(run, "old.yaml", "ai-production.yaml")) is True
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_codeowners_is_never_read_through_a_fifo_swapped_in(tmp_path: Path, monkeypatch) -> None:
+    from checker import gitrules
+
+    repo = _repo(tmp_path)
+    owners = repo / "CODEOWNERS"
+    owners.write_text("* @team\n")
+    os.mkfifo(repo / "fifo")
+    real_is_file = Path.is_file
+
+    def swap(self: Path) -> bool:  # the check passes, then a FIFO takes the file's place
+        answer = real_is_file(self)
+        if self == owners and answer:
+            owners.unlink()
+            owners.symlink_to(repo / "fifo")
+        return answer
+
+    monkeypatch.setattr(Path, "is_file", swap)
+    assert _returns_within(10, lambda: gitrules.CodeOwners.find(repo)) is None
