@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from checker import engine, safeio
+from test_git_repo import env  # noqa: F401 - fixture
 
 MANIFEST = b"schema_version: 1\n"
 
@@ -351,3 +352,48 @@ def test_codeowners_is_never_read_through_a_fifo_swapped_in(tmp_path: Path, monk
 
     monkeypatch.setattr(Path, "is_file", swap)
     assert _returns_within(10, lambda: gitrules.CodeOwners.find(repo)) is None
+
+
+def test_a_ref_with_a_name_too_long_for_the_file_system_is_does_not_exist_at_its_line_in_a_git_repository(
+        tmp_path: Path, env, monkeypatch, capsys) -> None:
+    from test_git_repo import Repo, manifest, refs
+
+    from checker.cli import main
+
+    repo = Repo(tmp_path / "work", env)
+    repo.write(".github/CODEOWNERS", "* @platform-team\n")
+    text = manifest("docs").replace("docs/runbook.md", "docs/" + "a" * 300 + ".md")
+    repo.write("ai-production.yaml", text)
+    refs(repo, "docs")
+    (repo.path / "docs" / "evidence.md").unlink()  # a second bad ref: still judged
+    repo.commit("first")
+    monkeypatch.chdir(repo.path)
+    code = main(["check", "--format", "json", "--today", "2026-11-26", "ai-production.yaml"])
+    out, err = capsys.readouterr()
+    import json
+
+    missing = [f for f in json.loads(out)["findings"] if f["rule"] == "AIP-REF-001"]
+    lines = {f["line"]: f["message"] for f in missing}
+    long_line = next(i for i, line in enumerate(text.splitlines(), 1) if "a" * 300 in line)
+    evidence_line = next(i for i, line in enumerate(text.splitlines(), 1) if "docs/evidence.md" in line)
+    assert code == 1 and "Traceback" not in err
+    assert set(lines) == {long_line, evidence_line} and "does not exist" in lines[long_line]
+
+
+@pytest.mark.parametrize("named", ["models", "."])
+def test_a_folder_symlink_leading_outside_named_or_walked_reads_nothing_outside(named: str, tmp_path: Path, monkeypatch, capsys) -> None:
+    import json
+
+    repo, outside = _repo(tmp_path), tmp_path / "outside"
+    outside.mkdir()
+    (outside / "ai-production.yaml").write_bytes(b"secret: [")
+    (repo / "models").symlink_to(outside)
+    monkeypatch.chdir(repo)
+    code, out, err = _check([named], capsys)
+    text = out + err
+    assert "secret" not in text
+    if named == "models":  # named on the command line: found, and refused at the read
+        found = json.loads(out)["findings"]
+        assert code == 1 and [f["rule"] for f in found] == ["AIP-SCH-002"] and "outside the repository" in found[0]["message"]
+    else:  # met while walking: not followed
+        assert code == 0 and "no manifests found" in err
