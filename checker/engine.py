@@ -123,8 +123,9 @@ def _check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
 
 def problem_result(path: Path, message: str, options: Options) -> ManifestResult:
     """An AIP-SCH-002 result for something that could not be read at all (a folder that
-    cannot be listed, say), shown like an unreadable manifest."""
-    return _not_loaded([LoadProblem(Span(), message)], display_path(path), options)
+    cannot be listed, say), shown and filtered (--select, overrides) like an unreadable manifest."""
+    options = options.for_path(path)
+    return _finish(_not_loaded([LoadProblem(Span(), message)], display_path(path), options), options)
 
 
 def _not_loaded(problems: list[LoadProblem], display: str, options: Options) -> ManifestResult:
