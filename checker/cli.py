@@ -21,16 +21,20 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMAT_NAMES = ("text", "json", "sarif", "github", "junit")
 STAGE_NAMES = ("exploration", "pilot", "production", "retired")
 SEVERITY_NAMES = ("error", "warning", "note")
+# --max-file-size's ceiling: a manifest is read into memory whole. Beyond it (or a
+# number too big for the OS) is a usage error, not an OverflowError mid-read.
+MAX_FILE_SIZE = 1024 ** 3
 
 
-class SafePath(click.Path):
-    """click.Path that refuses a NUL byte with a usage error (os.stat would raise ValueError)."""
+class _Path(click.Path):
+    """click.Path that says a name the OS cannot take (an embedded NUL byte) is a bad
+    parameter, exit 2, instead of letting os.stat's ValueError out as a traceback."""
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
-        text = os.fsdecode(value) if isinstance(value, bytes) else str(value)
-        if "\x00" in text:
-            self.fail("a path cannot contain a NUL byte", param, ctx)
-        return super().convert(value, param, ctx)
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError as exc:
+            self.fail(f"{value!r}: not a usable path ({exc})", param, ctx)
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -45,9 +49,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
 
 
 def _config_options(fn):
-    fn = click.option("--policy", "policies", multiple=True, type=SafePath(path_type=Path),
+    fn = click.option("--policy", "policies", multiple=True, type=_Path(path_type=Path),
                       help="Add a policy pack: a file, a folder of *.yaml, or builtin:NAME (builtin:high-risk, builtin:eu-ai-act); repeatable.")(fn)
-    fn = click.option("--config", "config_path", type=SafePath(path_type=Path, dir_okay=False),
+    fn = click.option("--config", "config_path", type=_Path(path_type=Path, dir_okay=False),
                       help="Configuration file (default: .aipolicy.yaml or [tool.aipolicy] in pyproject.toml, "
                            "searched from here up to the repository root).")(fn)
     return fn
@@ -69,11 +73,11 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=SafePath(path_type=Path))
+@click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
               help="Output format; repeat and pair with --output for several reports in one run. "
                    "Default: text, or github when GITHUB_ACTIONS=true.")
-@click.option("--output", "outputs", multiple=True, type=SafePath(path_type=Path, dir_okay=False),
+@click.option("--output", "outputs", multiple=True, type=_Path(path_type=Path, dir_okay=False, readable=False),
               help="Write the report of the matching --format here instead of stdout.")
 @click.option("--stage", type=click.Choice(STAGE_NAMES), help="Judge every manifest as if at this stage (e.g. production before a promotion).")
 @click.option("--select", "select", multiple=True, metavar="RULE", help="Only report these rules: ids, slugs or prefixes such as AIP-MON (comma-separated or repeated).")
@@ -82,7 +86,7 @@ def cli() -> None:
 @click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today (reproducible CI runs).")
 @click.option("--warn-within", type=click.IntRange(0, 3650), default=None, metavar="DAYS",
               help="Note each date rule that will start failing within DAYS days (AIP-DUE-001); 0 turns the notes off.  [default: 14]")
-@click.option("--max-file-size", type=click.IntRange(min=1, max=1 << 30), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
+@click.option("--max-file-size", type=click.IntRange(1, MAX_FILE_SIZE), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set to a non-empty value).")
 @_config_options
 @click.option("--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit.")
@@ -141,9 +145,9 @@ def config_command(fmt: str, config_path: Path | None, policies: tuple[Path, ...
 
 
 @cli.command("test-policies")
-@click.argument("directory", required=False, type=SafePath(path_type=Path))
+@click.argument("directory", required=False, type=_Path(path_type=Path, readable=False))
 @click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
-@click.option("--output", type=SafePath(path_type=Path, dir_okay=False), help="Write the report here instead of stdout.")
+@click.option("--output", type=_Path(path_type=Path, dir_okay=False, readable=False), help="Write the report here instead of stdout.")
 @_config_options
 def test_policies(directory: Path | None, fmt: str, output: Path | None, config_path: Path | None, policies: tuple[Path, ...]) -> None:
     """Run policy test cases in DIRECTORY (default: policy-tests/).
@@ -160,7 +164,7 @@ def test_policies(directory: Path | None, fmt: str, output: Path | None, config_
 
 
 @cli.command()
-@click.argument("path", required=False, type=SafePath(path_type=Path))
+@click.argument("path", required=False, type=_Path(path_type=Path))
 @click.option("--stage", type=click.Choice(STAGE_NAMES), default="pilot", show_default=True, help="Which stage's fields the starter asks for.")
 def init(path: Path | None, stage: str) -> None:
     """Write a commented starter manifest to PATH (default ./ai-production.yaml); never overwrites."""

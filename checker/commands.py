@@ -30,12 +30,12 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
     if config_path is not None and not config_path.is_file():
         raise UsageError(f"--config {config_path}: no such file")
     path = config_path or config_mod.find_config(cwd, root)
-    config = config_mod.load(path, root)
+    config = config_mod.load(path, root, trusted=config_path is not None)
     for key, value in (cli or {}).items():
         if value is not None:
             config.set(key, value, "command line")
     try:
-        specs = config.policies + [(str(p), cwd, f"--policy {p}") for p in policies]
+        specs = config.policies + [(str(p), cwd, f"--policy {p}", None) for p in policies]  # None: trusted as given
         if policies:
             config.origin["policies"] = "command line" if not config.policies else config.origin.get("policies", "") + " + command line"
         config.policies = specs
@@ -117,14 +117,15 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or folder")
     patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
-    files = discover.discover(paths, patterns)
+    unlisted: list[tuple[Path, str]] = []
+    files = discover.discover(paths, patterns, unlisted)
     read = {**_settings_files(config, policy), **{os.path.realpath(f): "a manifest" for f in files}}
     for _, out in pairs:
         # `--output ai-production.yaml` is a slip, not a wish to replace the manifest with a report.
         if out is not None and discover.is_manifest_name(out.name, patterns):
             read.setdefault(os.path.realpath(out), "a manifest")
         _refuse_overwrite(out, read)
-    if not files:
+    if not files and not unlisted:
         print(printable(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
                         f"(looked for {', '.join(patterns)})"), file=sys.stderr)
     git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
@@ -142,6 +143,8 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     finally:
         if git_run is not None:
             git_run.close()
+    # A folder that could not be listed is a finding on it (exit 1), never "0 files, exit 0".
+    report.results.extend(engine.problem_result(folder, why, options) for folder, why in unlisted)
     skipped = unreadable or (git_run.failure if git_run is not None else
                              "not inside a git repository (or git is not installed)")
     if skipped:

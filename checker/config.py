@@ -1,7 +1,9 @@
 """Configuration: `.aipolicy.yaml`, `[tool.aipolicy]` in pyproject.toml, or --config.
 
 Found from the current folder upwards to the repository root; command-line
-options win over it. Every value remembers where it came from, for
+options win over it. A file found by that search, and every `extends` a file
+inside a repository names, is read through checker/safeio.py and must resolve
+inside the repository; `--config` is the operator's and read as given. Every value remembers where it came from, for
 `aipolicy config`. A bad file is a UsageError naming file:line:col and the key.
 """
 
@@ -116,7 +118,8 @@ def _glob_backend() -> str | None:
 class Config:
     root: Path
     files: list[Path] = field(default_factory=list)
-    policies: list[tuple[str, Path, str]] = field(default_factory=list)  # (spec, folder it is relative to, where it was named)
+    # (spec, folder it is relative to, where it was named, folder it must resolve inside or None: the operator's)
+    policies: list[tuple[str, Path, str, Path | None]] = field(default_factory=list)
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Any] = field(default_factory=dict)
@@ -137,7 +140,7 @@ class Config:
     def effective(self) -> dict[str, Any]:
         return {
             "files": [str(f) for f in self.files],
-            "policies": [spec for spec, _, _ in self.policies],
+            "policies": [spec for spec, *_ in self.policies],
             "select": self.select,
             "ignore": self.ignore,
             "severity": self.severity,
@@ -163,21 +166,32 @@ def find_config(start: Path, root: Path | None) -> Path | None:
             if (current / name).is_file():
                 return current / name
         pyproject = current / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+        if pyproject.is_file() and _pyproject_section(pyproject, stop) is not None:
             return pyproject
         if current == stop or current.parent == current or stop not in current.parents:
             return None
         current = current.parent
 
 
-def _pyproject_section(path: Path) -> dict[str, Any] | None:
+def _contents(path: Path, root: Path | None) -> bytes:
+    """The file's bytes through checker/safeio.py (non-blocking, capped); with a `root`
+    the whole resolved path must lie inside it (`root=None`: the operator's file)."""
+    from checker import safeio
+
+    try:
+        return safeio.read(path, MAX_BYTES, root)
+    except safeio.ReadError as exc:
+        raise UsageError(f"{path}: cannot read config: {exc}") from None
+
+
+def _pyproject_section(path: Path, root: Path | None = None) -> dict[str, Any] | None:
     try:
         import tomllib  # type: ignore[import-not-found]
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(_contents(path, root).decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
@@ -204,23 +218,18 @@ def _line_in_toml(text: str, key: str) -> int:
     return start + 1
 
 
-def _read(path: Path) -> tuple[dict[str, Any], Any]:
-    """Data plus a span lookup (`path -> "file:line:col"`) for messages."""
+def _read(path: Path, root: Path | None) -> tuple[dict[str, Any], Any]:
+    """Data plus a span lookup (`path -> "file:line:col"`) for messages; `root` as for _contents."""
     from checker import manifest as manifest_mod
     from checker import schema
 
     if path.name == "pyproject.toml":
-        data = _pyproject_section(path) or {}
-        text = path.read_text(encoding="utf-8")
+        data = _pyproject_section(path, root) or {}
+        text = _contents(path, root).decode("utf-8")
         spans = lambda p: f"{path}:{_line_in_toml(text, str(p[0])) if p else 1}:1"  # noqa: E731
         fake = manifest_mod.Manifest(str(path), data)
     else:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"{path}: cannot read config: {exc.strerror or exc}") from None
-        if len(raw) > MAX_BYTES:
-            raise UsageError(f"{path}: configuration is {len(raw)} bytes, over the {MAX_BYTES}-byte limit; not read")
+        raw = _contents(path, root)
         loaded = manifest_mod.load(raw, str(path), document="configuration")
         if isinstance(loaded, list):
             p = loaded[0]
@@ -239,18 +248,24 @@ def _read(path: Path) -> tuple[dict[str, Any], Any]:
     return data, spans
 
 
-def load(path: Path | None, root: Path, _chain: tuple[Path, ...] = ()) -> Config:
+def load(path: Path | None, root: Path, _chain: tuple[Path, ...] = (), trusted: bool = False) -> Config:
+    """The configuration in `path` (and what it extends). A file found by search must
+    resolve inside `root`; `trusted` (--config) is read as given."""
     config = Config(root=root)
     if path is None:
         return config
-    _merge_file(config, path, _chain)
+    _merge_file(config, path, _chain, None if trusted else root)
     return config
 
 
-def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
+def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Path | None) -> None:
     resolved = path.resolve()
-    data, where = _read(path)
+    data, where = _read(path, within)
     base = path.parent
+    # What a file inside a repository extends is the repository's word: it stays inside.
+    from checker import safeio
+
+    parents_within = safeio.repository_of(path) or within
     for index, parent in enumerate(data.get("extends", [])):
         at = f"{where(('extends', index))}: extends[{index}]"
         if parent.startswith("builtin:"):
@@ -261,10 +276,10 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...]) -> None:
             raise UsageError(f"{at}: extends cycle: {_echo(parent)} is already being read")
         if not os.path.isfile(target):  # False, not an error, for a name too long to stat
             raise UsageError(f"{at}: no such configuration file {_echo(parent)}")
-        _merge_file(config, target, (*chain, resolved))
+        _merge_file(config, target, (*chain, resolved), parents_within)
     config.files.append(path)
     for index, spec in enumerate(data.get("policies", [])):
-        config.policies.append((spec, base, where(("policies", index))))
+        config.policies.append((spec, base, where(("policies", index)), parents_within))
         config.origin["policies"] = where(("policies",))
     for key in ("select", "ignore", "fail-on", "warn-within", "stage", "manifest-names"):
         if key in data:

@@ -24,9 +24,14 @@ def _is_virtualenv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def _walk(root: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
+def _walk(root: Path, patterns: tuple[str, ...], unreadable: list[tuple[Path, str]]) -> Iterator[Path]:
     # followlinks=False: a symlinked folder could lead outside the repository or loop.
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    # A folder that cannot be listed is recorded, never skipped in silence.
+    def failed(exc: OSError) -> None:
+        unreadable.append((Path(exc.filename or root), f"cannot read folder: {exc.strerror or exc}; "
+                                                       "manifests in it were not checked"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=failed, followlinks=False):
         dirnames[:] = sorted(
             d for d in dirnames
             if d not in SKIP_DIRS and not _is_virtualenv(os.path.join(dirpath, d))
@@ -36,15 +41,19 @@ def _walk(root: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def discover(paths: Iterable[Path], patterns: tuple[str, ...] = DEFAULT_NAMES) -> list[Path]:
+def discover(paths: Iterable[Path], patterns: tuple[str, ...] = DEFAULT_NAMES,
+             unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Files named on the command line are checked whatever their name (pre-commit
     passes exactly the files it matched); folders are searched for manifest names,
-    minus what .gitignore ignores."""
+    minus what .gitignore ignores. Each folder that cannot be listed is appended to
+    `unreadable` as (folder, why): the caller reports it (AIP-SCH-002 on the folder)."""
+    if unreadable is None:
+        unreadable = []
     explicit: list[Path] = []
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(_walk(path, patterns))
+            found.extend(_walk(path, patterns, unreadable))
         else:
             explicit.append(path)
     if found:

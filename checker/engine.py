@@ -121,6 +121,13 @@ def _check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
     return check_manifest(loaded, options, ManifestResult(path=display))
 
 
+def problem_result(path: Path, message: str, options: Options) -> ManifestResult:
+    """An AIP-SCH-002 result for something that could not be read at all (a folder that
+    cannot be listed, say), shown and filtered (--select, overrides) like an unreadable manifest."""
+    options = options.for_path(path)
+    return _finish(_not_loaded([LoadProblem(Span(), message)], display_path(path), options), options)
+
+
 def _not_loaded(problems: list[LoadProblem], display: str, options: Options) -> ManifestResult:
     """A file that could not be read or parsed: its AIP-SCH-002 findings and nothing else."""
     result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])

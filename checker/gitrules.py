@@ -181,11 +181,13 @@ class GitRun:
         keeps `system.id`. When either side cannot tell, git's pairing stands."""
         from checker import manifest as manifest_mod
 
+        from checker import safeio
+
         assert self.base is not None
         raw = gitrepo.blob(self.root, self.base, old, self.max_bytes)
-        try:
-            now = (self.root / new).read_bytes()[: self.max_bytes + 1]
-        except OSError:
+        try:  # the working-tree file is the repository's: contained, capped, never blocking
+            now = safeio.read(self.root / new, self.max_bytes, self.root)
+        except safeio.ReadError:
             return True
         ids = []
         for data in (raw, now):
@@ -721,12 +723,14 @@ class CodeOwners:
 
     @classmethod
     def find(cls, root: Path) -> CodeOwners | None:
+        from checker import safeio
+
         for rel in CODEOWNERS_LOCATIONS:
             path = root / rel
-            if path.is_file() and root.resolve() in path.resolve().parents:  # a symlink may not lead outside
-                try:
-                    text = path.read_text(encoding="utf-8", errors="replace")
-                except OSError:
+            if path.is_file():
+                try:  # contained in the repository (a symlink may not lead outside), capped, never blocking
+                    text = safeio.read(path, safeio.MAX_SETTINGS_BYTES, root).decode("utf-8", "replace")
+                except safeio.ReadError:
                     continue
                 return cls.parse(text, rel)
         return None

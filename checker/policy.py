@@ -472,15 +472,18 @@ def load_pack_data(path: Path, trusted: bool = False) -> dict[str, Any]:
 Locator = Callable[[PathT], str]  # node path -> "file:line:col", for messages
 
 
-def load_pack(path: Path, trusted: bool = False) -> tuple[dict[str, Any], Locator]:
-    """Read and validate one pack file; PolicyError with file:line:col on any problem."""
+def load_pack(path: Path, trusted: bool = False, within: Path | None = None) -> tuple[dict[str, Any], Locator]:
+    """Read and validate one pack file; PolicyError with file:line:col on any problem.
+    It is read through checker/safeio.py: with `within`, the whole resolved path must lie
+    inside that folder (a pack a repository names); None: the operator's or built-in."""
     from checker import manifest as manifest_mod
+    from checker import safeio
     from checker import schema  # one formatter for schema errors: manifests, packs and configs alike
 
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read policy pack: {exc.strerror or exc}") from None
+        raw = safeio.read(path, safeio.MAX_SETTINGS_BYTES, within)
+    except safeio.ReadError as exc:
+        raise PolicyError(f"{path}: cannot read policy pack: {exc}") from None
     if trusted:
         # The built-in pack is validated by the test suite; libyaml's constructor is faster.
         import yaml

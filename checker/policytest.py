@@ -99,8 +99,20 @@ def parse_case(path: Path, text: str) -> Case:
     return case
 
 
-def discover_cases(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+def discover_cases(directory: Path, unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """The case files under `directory`. Folder symlinks are not followed (they could lead
+    out of the repository or loop); a folder that cannot be listed is appended to
+    `unreadable` as (folder, why), never skipped in silence."""
+    import os
+
+    def failed(exc: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append((Path(exc.filename or directory), f"cannot read folder: {exc.strerror or exc}"))
+
+    found = []
+    for dirpath, _, filenames in os.walk(directory, onerror=failed, followlinks=False):
+        found.extend(Path(dirpath) / name for name in filenames if Path(name).suffix in (".yaml", ".yml"))
+    return sorted(found)
 
 
 def reported(findings) -> list[tuple[str, object]]:
@@ -160,18 +172,20 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
 
 
 def run_directory(directory: Path, policy: Policy, root: Path) -> list[Outcome]:
-    from checker.engine import display_path
+    from checker.engine import LoadProblem, Options, display_path, read_bytes
 
+    unreadable: list[tuple[Path, str]] = []
     outcomes = []
-    for path in discover_cases(directory):
-        try:
-            raw = path.read_bytes()
-            text = raw.decode("utf-8", "replace")
-        except OSError as exc:
-            outcomes.append(Outcome(Case(path), [f"cannot read: {exc.strerror or exc}"]))
+    for path in discover_cases(directory, unreadable):
+        # The manifest reader: non-blocking, capped, never through a link out of the repository.
+        raw = read_bytes(path, Options())
+        if isinstance(raw, LoadProblem):
+            outcomes.append(Outcome(Case(path), [f"cannot read: {raw.message}"]))
             continue
+        text = raw.decode("utf-8", "replace")
         case = parse_case(path, text)
         outcomes.append(run_case(case, raw, policy, root, display_path(path)))
+    outcomes.extend(Outcome(Case(folder), [why]) for folder, why in unreadable)  # a failed case each
     return outcomes
 
 
