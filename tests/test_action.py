@@ -443,8 +443,9 @@ class Runner:
         shutil.copy(LOCK, self.action_path / ".github" / LOCK.name)
         self.venv = self.temp / "aipolicy-venv"
 
-    def run(self, step_id: str, **env_values: str) -> dict[str, str]:
-        """Run the step's script as GitHub does; return what it wrote to GITHUB_OUTPUT."""
+    def run(self, step_id: str, cwd: Path | None = None, **env_values: str) -> dict[str, str]:
+        """Run the step's script as GitHub does (in `cwd`, the workspace); return
+        what it wrote to GITHUB_OUTPUT."""
         step = _step(lambda s: s.get("id") == step_id)
         output = self.tmp / f"{step_id}-output"
         output.write_text("", encoding="utf-8")
@@ -456,7 +457,7 @@ class Runner:
         assert set(step["env"]) <= {"AIPOLICY_PYTHON", "AIPOLICY_CACHE_HIT", "AIPOLICY_VENV_BIN"}
         script = _script(step, self.tmp, f"{step_id}.sh")
         proc = subprocess.run([_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                              cwd=self.tmp, env=env, capture_output=True, text=True, check=False, timeout=120)
+                              cwd=cwd or self.tmp, env=env, capture_output=True, text=True, check=False, timeout=120)
         assert proc.returncode == 0, proc.stderr
         assert list(self.tmp.rglob("pwned*")) == []
         return dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
@@ -480,6 +481,29 @@ def test_cache_key_names_os_arch_and_python_and_hashes_the_lock(tmp_path: Path) 
     lock = runner.action_path / ".github" / LOCK.name
     lock.write_text(lock.read_text(encoding="utf-8").replace("click==", "click==9", 1), encoding="utf-8")
     assert runner.run("key", **real)["key"] != key
+
+
+def test_every_python_the_action_runs_is_isolated_from_the_workspace() -> None:
+    # Steps run in the workspace, the checked-out repository: without -I,
+    # `python -m venv` or `-c 'import hashlib'` would import a venv/ package or
+    # hashlib.py the repository holds before the standard library's.
+    calls = [call for step in _action_steps()
+             for call in re.findall(r'(?i)"[^"\s]*python(?::\?\})?" +\S+', step.get("run", ""))]
+    # key: the lock hash; deps: the restored venv's check, venv, pip; install: pip.
+    assert len(calls) == 5, calls
+    for call in calls:
+        assert call.endswith(" -I"), call
+
+
+def test_cache_key_step_imports_nothing_from_the_workspace(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    for module in ("hashlib", "platform"):
+        (workspace / f"{module}.py").write_text("open('pwned-by-import', 'w')\nraise SystemExit(3)\n", encoding="utf-8")
+    key = runner.run("key", cwd=workspace, AIPOLICY_PYTHON=sys.executable)["key"]
+    assert key.startswith("aipolicy-venv-v1-Linux-X64-")
+    assert not (workspace / "pwned-by-import").exists()
 
 
 def test_cache_miss_installs_every_dependency_from_the_hash_lock_and_saves(tmp_path: Path) -> None:
