@@ -1,9 +1,11 @@
 """The GitHub Action (action.yml) and the example workflow that uses it.
 
 Static checks (no expression inside a `run:` script, every `uses:` pinned to a
-commit, zizmor clean), then the action's own bash scripts, taken out of
-action.yml and run outside GitHub: with a stub `aipolicy` that records its
-argv and hostile input values, and once with the real aipolicy.
+commit, zizmor clean, the hash lock covers every dependency and is what pip
+installs), then the action's own bash scripts, taken out of action.yml and run
+outside GitHub: the install steps with a logging stand-in python (cache hit and
+miss), the check step with a stub `aipolicy` that records its argv and hostile
+input values, and once with the real aipolicy.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement  # pytest depends on packaging
+from packaging.utils import canonicalize_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the Python 3.10 runtime dependency
+    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 ACTION = REPO / "action.yml"
@@ -287,13 +296,129 @@ def test_the_exit_code_of_aipolicy_is_the_exit_code_of_the_step(tmp_path: Path) 
     assert proc.returncode == 1
 
 
-# -- the install script, executed ---------------------------------------------
+# -- the dependency lock -------------------------------------------------------
+
+LOCK = REPO / ".github" / "action-requirements.txt"
+
+
+def _lock_entries() -> list[tuple[Requirement, list[str]]]:
+    """Each requirement of the lock with its hashes (continuation lines joined)."""
+    text = re.sub(r"\\\n", " ", LOCK.read_text(encoding="utf-8"))
+    entries = []
+    for line in text.splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        hashes = re.findall(r"--hash=sha256:([0-9a-f]{64})\b", line)
+        spec = re.sub(r"--hash=\S+", "", line).strip()
+        entries.append((Requirement(spec), hashes))
+    return entries
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _runtime_and_build_requirements() -> list[Requirement]:
+    pyproject = _pyproject()
+    return [Requirement(spec) for spec in
+            [*pyproject["project"]["dependencies"], *pyproject["build-system"]["requires"]]]
+
+
+def _environments() -> list[dict[str, str]]:
+    """Marker environments of every Python the action supports, 3.10 to 3.14."""
+    return [{"python_version": f"3.{minor}", "python_full_version": f"3.{minor}.0",
+             "implementation_name": "cpython", "platform_python_implementation": "CPython",
+             "sys_platform": system, "platform_system": platform_system, "os_name": "posix"}
+            for minor in range(10, 15)
+            for system, platform_system in (("linux", "Linux"), ("darwin", "Darwin"))]
+
+
+def test_every_lock_entry_is_one_exact_version_with_sha256_hashes() -> None:
+    entries = _lock_entries()
+    assert entries
+    for requirement, hashes in entries:
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "==" and "*" not in specifier.version, requirement
+        assert hashes, f"{requirement} has no --hash=sha256:"
+        assert not requirement.extras and requirement.url is None, requirement
+
+
+@pytest.mark.parametrize("environment", _environments(),
+                         ids=lambda env: f"py{env['python_version']}-{env['sys_platform']}")
+def test_the_lock_pins_every_runtime_dependency_and_the_build_backend(environment: dict[str, str]) -> None:
+    # pip --require-hashes refuses a lock that misses a dependency of a pinned
+    # package; this pins that aipolicy's own requirements (and setuptools and
+    # wheel, which build it with --no-build-isolation) are there, in a version
+    # pyproject.toml accepts, for every supported Python.
+    applying = {}
+    for requirement, _ in _lock_entries():
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            name = canonicalize_name(requirement.name)
+            assert name not in applying, f"two pins of {name} apply to {environment['python_version']}"
+            applying[name] = next(iter(requirement.specifier)).version
+    wanted = [r for r in _runtime_and_build_requirements() if r.marker is None or r.marker.evaluate(environment)]
+    assert {"setuptools", "wheel", "pyyaml", "google-re2"} <= {canonicalize_name(r.name) for r in wanted}
+    for requirement in wanted:
+        name = canonicalize_name(requirement.name)
+        assert name in applying, f"{requirement} is not in {LOCK.name}"
+        assert requirement.specifier.contains(applying[name], prereleases=True), \
+            f"{name}=={applying[name]} does not satisfy {requirement}"
+
+
+def test_the_lock_inputs_mirror_pyproject() -> None:
+    # action-build.in lists the build backend for `uv pip compile`; it must match [build-system].
+    build_in = [Requirement(line) for line in
+                (REPO / ".github" / "action-build.in").read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert sorted(map(str, build_in)) == sorted(_pyproject()["build-system"]["requires"])
+
+
+def _pip_installs() -> list[str]:
+    """Every `pip install` command in the action's scripts, continuation lines joined."""
+    commands = []
+    for step in _action_steps():
+        script = re.sub(r"\\\n\s*", " ", step.get("run", ""))
+        commands += [line.strip() for line in script.splitlines() if "pip install" in line]
+    return commands
+
+
+def test_every_pip_install_is_either_the_hash_lock_or_aipolicy_alone_without_an_index() -> None:
+    installs = _pip_installs()
+    from_lock = [c for c in installs if "-r \"$lock\"" in c]
+    assert len(from_lock) == 1
+    assert "--require-hashes" in from_lock[0] and "--only-binary=:all:" in from_lock[0]
+    for command in installs:
+        if command not in from_lock:
+            # Nothing is resolved: no index, no dependencies, the build backend from the lock.
+            assert {"--no-index", "--no-deps", "--no-build-isolation"} <= set(command.split()), command
+            assert command.endswith('-- "${GITHUB_ACTION_PATH:?}"'), command
+    deps = _step(lambda s: s.get("id") == "deps")["run"]
+    assert 'lock="${GITHUB_ACTION_PATH:?}/.github/action-requirements.txt"' in deps
+    assert LOCK.is_file()
+
+
+def test_the_cache_saves_only_a_fresh_environment_right_after_its_install() -> None:
+    steps = _action_steps()
+    ids = [step.get("id") for step in steps]
+    restore, save = steps[ids.index("cache")], steps[ids.index("deps") + 1]
+    assert restore["uses"].startswith("actions/cache/restore@")
+    assert save["uses"] == restore["uses"].replace("/restore@", "/save@")
+    assert save["if"] == "steps.deps.outputs.fresh == 'true'"
+    assert save["with"] == restore["with"] == {
+        "path": "${{ runner.temp }}/aipolicy-venv", "key": "${{ steps.key.outputs.key }}"}
+    # No restore-keys: only an environment built from this very lock and Python is reused.
+    assert ids.index("key") < ids.index("cache") < ids.index("deps") < ids.index("install")
+
+
+# -- the install scripts, executed --------------------------------------------
 
 FAKE_PYTHON = """#!/usr/bin/env bash
-# Stands in for python: logs each call, and for `-m venv ... DIR` makes DIR/bin/python a copy of itself.
-printf '%s\\0' "$@" >> "$FAKE_PYTHON_LOG"
+# Stands in for python: logs each call (argv, NUL-separated, one call a line)
+# and for `-m venv ... DIR` makes DIR/bin/python a copy of itself.
+printf '%s\\0' "$0" "$@" >> "$FAKE_PYTHON_LOG"
 printf '\\n' >> "$FAKE_PYTHON_LOG"
-if [ "$1 $2" = "-m venv" ]; then
+if [ "$2 $3" = "-m venv" ]; then
   dir="${@: -1}"
   mkdir -p "$dir/bin"
   cp "$0" "$dir/bin/python"
@@ -301,35 +426,129 @@ fi
 """
 
 
-def test_install_step_builds_a_venv_under_runner_temp_from_the_action_path(tmp_path: Path) -> None:
-    fake = tmp_path / "python"
-    fake.write_text(FAKE_PYTHON, encoding="utf-8")
-    fake.chmod(0o755)
-    runner_temp = tmp_path / "runner temp $(touch pwned)"
-    runner_temp.mkdir()
-    action_path = tmp_path / "action `touch pwned2`"
-    action_path.mkdir()
-    output = tmp_path / "github-output"
-    env = _clean_env(tmp_path)
-    env.update({
-        "FAKE_PYTHON_LOG": str(tmp_path / "python.log"),
-        "AIPOLICY_PYTHON": str(fake),
-        "RUNNER_TEMP": str(runner_temp),
-        "GITHUB_ACTION_PATH": str(action_path),
-        "GITHUB_OUTPUT": str(output),
-    })
-    assert set(_install_step()["env"]) == {"AIPOLICY_PYTHON"}
-    script = _script(_install_step(), tmp_path, "install-step.sh")
-    proc = subprocess.run([_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert list(tmp_path.rglob("pwned*")) == []
-    venv = runner_temp / "aipolicy-venv"
-    calls = [line.split("\0")[:-1] for line in (tmp_path / "python.log").read_text(encoding="utf-8").splitlines()]
-    assert calls[0][:2] == ["-m", "venv"] and calls[0][-1] == str(venv)
-    assert calls[1][:3] == ["-m", "pip", "install"] and calls[1][-1] == str(action_path)
-    assert len(calls) == 2
-    assert output.read_text(encoding="utf-8") == f"aipolicy={venv}/bin/aipolicy\n"
+class Runner:
+    """A runner for the action's steps: RUNNER_TEMP and GITHUB_ACTION_PATH with
+    shell metacharacters in their names, GITHUB_OUTPUT per step, a logging python."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp = tmp_path
+        self.python = tmp_path / "python"
+        self.python.write_text(FAKE_PYTHON, encoding="utf-8")
+        self.python.chmod(0o755)
+        self.log = tmp_path / "python.log"
+        self.temp = tmp_path / "runner temp $(touch pwned)"
+        self.temp.mkdir()
+        self.action_path = tmp_path / "action `touch pwned2`"
+        (self.action_path / ".github").mkdir(parents=True)
+        shutil.copy(LOCK, self.action_path / ".github" / LOCK.name)
+        self.venv = self.temp / "aipolicy-venv"
+
+    def run(self, step_id: str, cwd: Path | None = None, **env_values: str) -> dict[str, str]:
+        """Run the step's script as GitHub does (in `cwd`, the workspace); return
+        what it wrote to GITHUB_OUTPUT."""
+        step = _step(lambda s: s.get("id") == step_id)
+        output = self.tmp / f"{step_id}-output"
+        output.write_text("", encoding="utf-8")
+        env = _clean_env(self.tmp)
+        env.update({"FAKE_PYTHON_LOG": str(self.log), "AIPOLICY_PYTHON": str(self.python),
+                    "RUNNER_TEMP": str(self.temp), "GITHUB_ACTION_PATH": str(self.action_path),
+                    "GITHUB_OUTPUT": str(output), "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"})
+        env.update(env_values)
+        assert set(step["env"]) <= {"AIPOLICY_PYTHON", "AIPOLICY_CACHE_HIT", "AIPOLICY_VENV_BIN"}
+        script = _script(step, self.tmp, f"{step_id}.sh")
+        proc = subprocess.run([_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                              cwd=cwd or self.tmp, env=env, capture_output=True, text=True, check=False, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert list(self.tmp.rglob("pwned*")) == []
+        return dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
+
+    def calls(self) -> list[list[str]]:
+        if not self.log.exists():
+            return []
+        return [line.split("\0")[:-1] for line in self.log.read_text(encoding="utf-8").splitlines()]
+
+
+def test_cache_key_names_os_arch_and_python_and_hashes_the_lock(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    (runner.venv / "bin").mkdir(parents=True)  # left over: the cache must restore into an empty folder
+    real = {"AIPOLICY_PYTHON": sys.executable}
+    key = runner.run("key", **real)["key"]
+    assert not runner.venv.exists()
+    version = f"{sys.implementation.name}{'.'.join(map(str, sys.version_info[:3]))}"
+    assert re.fullmatch(rf"aipolicy-venv-v1-Linux-X64-{re.escape(version)}-[0-9a-f]{{64}}", key), key
+    assert runner.run("key", **real)["key"] == key
+    assert runner.run("key", **real, RUNNER_ARCH="ARM64")["key"] != key
+    lock = runner.action_path / ".github" / LOCK.name
+    lock.write_text(lock.read_text(encoding="utf-8").replace("click==", "click==9", 1), encoding="utf-8")
+    assert runner.run("key", **real)["key"] != key
+
+
+def test_every_python_the_action_runs_is_isolated_from_the_workspace() -> None:
+    # Steps run in the workspace, the checked-out repository: without -I,
+    # `python -m venv` or `-c 'import hashlib'` would import a venv/ package or
+    # hashlib.py the repository holds before the standard library's.
+    calls = [call for step in _action_steps()
+             for call in re.findall(r'(?i)"[^"\s]*python(?::\?\})?" +\S+', step.get("run", ""))]
+    # key: the lock hash; deps: the restored venv's check, venv, pip; install: pip.
+    assert len(calls) == 5, calls
+    for call in calls:
+        assert call.endswith(" -I"), call
+
+
+def test_cache_key_step_imports_nothing_from_the_workspace(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    for module in ("hashlib", "platform"):
+        (workspace / f"{module}.py").write_text("open('pwned-by-import', 'w')\nraise SystemExit(3)\n", encoding="utf-8")
+    key = runner.run("key", cwd=workspace, AIPOLICY_PYTHON=sys.executable)["key"]
+    assert key.startswith("aipolicy-venv-v1-Linux-X64-")
+    assert not (workspace / "pwned-by-import").exists()
+
+
+def test_cache_miss_installs_every_dependency_from_the_hash_lock_and_saves(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    out = runner.run("deps", AIPOLICY_CACHE_HIT="")
+    bin_ = runner.venv / "bin"
+    assert out == {"fresh": "true", "bin": str(bin_)}
+    venv_call, pip_call = runner.calls()
+    assert venv_call == [str(runner.python), "-I", "-m", "venv", "--clear", "--", str(runner.venv)]
+    assert pip_call[:5] == [str(bin_ / "python"), "-I", "-m", "pip", "install"]
+    assert {"--require-hashes", "--only-binary=:all:"} <= set(pip_call)
+    assert pip_call[-2:] == ["-r", str(runner.action_path / ".github" / LOCK.name)]
+
+
+def test_cache_hit_reuses_the_environment_without_installing_anything(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    runner.run("deps", AIPOLICY_CACHE_HIT="")  # what the restore brings back
+    runner.log.unlink()
+    out = runner.run("deps", AIPOLICY_CACHE_HIT="true")
+    assert out == {"bin": str(runner.venv / "bin")}  # no fresh=true: nothing is saved again
+    assert runner.calls() == [[str(runner.venv / "bin" / "python"), "-I", "-c", ""]]
+
+
+def test_cache_hit_whose_python_does_not_run_is_rebuilt(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    broken = runner.venv / "bin" / "python"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")  # e.g. its interpreter is gone
+    broken.chmod(0o755)
+    out = runner.run("deps", AIPOLICY_CACHE_HIT="true")
+    assert out["fresh"] == "true"
+    assert [call[1:4] for call in runner.calls()] == [["-I", "-m", "venv"], ["-I", "-m", "pip"]]
+
+
+def test_install_step_installs_only_aipolicy_from_the_action_path(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    bin_ = runner.venv / "bin"
+    bin_.mkdir(parents=True)
+    shutil.copy(runner.python, bin_ / "python")
+    out = runner.run("install", AIPOLICY_VENV_BIN=str(bin_))
+    assert out == {"aipolicy": f"{bin_}/aipolicy"}
+    (call,) = runner.calls()
+    assert call[:5] == [str(bin_ / "python"), "-I", "-m", "pip", "install"]
+    assert {"--no-deps", "--no-build-isolation", "--no-index"} <= set(call)
+    assert call[-2:] == ["--", str(runner.action_path)]
 
 
 # -- with the real aipolicy ---------------------------------------------------
