@@ -145,15 +145,16 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     git = options.git.facts(m, options) if getattr(options, "git", None) is not None else None
     # Date rules declare when they will start failing (RuleContext.fails_from): AIP-DUE-001.
     deadlines: list[Deadline] | None = [] if options.warn_within > 0 else None
+    # One walk for the placeholders: AIP-SCH-003 reports them, the diagnostic counts them.
+    holes = tuple(values.placeholder_paths({k: v for k, v in m.data.items() if k != "waivers"}))
     ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage, git=git, deadlines=deadlines,
-                      required_persons=policy.required_persons(stage, high))
+                      required_persons=policy.required_persons(stage, high), placeholders=holes)
     # The diagnostic judges question-tagged rules as at production, whatever the stage.
     prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production", git=git,
-                                                             required_persons=policy.required_persons("production", high))
+                                                             required_persons=policy.required_persons("production", high),
+                                                             placeholders=holes)
     findings: list[Finding] = []
     for_questions: dict[str, list[Problem]] = {}
-    # A `TODO` leaves its question unanswered even where no rule requires that field.
-    holes = [path for path, _ in values.placeholder_paths(m.data)] if stage != "retired" else []
     declared: dict[str, list[Deadline]] = {}  # rule id -> the deadlines its run declared
     for rule in policy.rules.values():
         if rule.id in ENGINE_RULES:
@@ -172,6 +173,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
         if rule.question and stage != "retired":
             same = problems is not None and prod_ctx is ctx  # at production the run above already is the answer
             answer = problems if same else _run(rule, prod_ctx)
+            # A `TODO` leaves its question unanswered even where no rule requires that field.
             for_questions[rule.id] = answer or _placeholders_under(rule, holes)
 
     wvr = policy.rules.get("AIP-WVR-001")
@@ -216,12 +218,12 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     result.findings.extend(findings)
 
 
-def _placeholders_under(rule: Rule, holes: list[PathT]) -> list[Problem]:
+def _placeholders_under(rule: Rule, holes: tuple[tuple[PathT, object], ...]) -> list[Problem]:
     """Placeholders in the fields that answer `rule`'s question, as problems for the diagnostic
     only (AIP-SCH-003 reports them as findings)."""
     return [
         Problem(hole, f"`{json_path(hole)[2:]}` is a placeholder")
-        for hole in holes if any(hole[:len(f)] == f for f in rule.fields)
+        for hole, _ in holes if any(hole[:len(f)] == f for f in rule.fields)
     ]
 
 

@@ -90,6 +90,8 @@ class RuleContext:
     # Person fields that a rule active at this stage judges; AIP-OWN-004 leaves them to it.
     required_persons: frozenset[PathT] = frozenset()
     deadlines: list[Deadline] | None = None  # collects what `fails_from` declares (AIP-DUE-001)
+    # The manifest's placeholder answers, (path, value), walked once per manifest; None: not yet.
+    placeholders: tuple[tuple[PathT, Any], ...] | None = None
 
     def fails_from(self, path: PathT, day: datetime.date, what: str) -> bool:
         """The one place a date rule compares a date with today: the rule fails at `path`
