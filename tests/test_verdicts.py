@@ -237,3 +237,15 @@ def test_text_diagnostic_line_names_the_file_then_the_system() -> None:
     result = check(full)
     last_lines = rendered(result, "text").splitlines()
     assert any(line.startswith(f"ai-production.yaml: {result.system_id}: ") for line in last_lines)
+
+
+@pytest.mark.parametrize("right, typo, held", [
+    ("\n  business:\n    name: Daniel", "\n  busines:\n    name: Daniel", "$.owners.business"),
+    ("\n  outcome_accuracy:\n    metric:", "\n  outcome_acuracy:\n    metric:", "$.monitoring.outcome_accuracy"),
+])
+def test_misspelt_nested_field_is_one_finding_and_silences_what_its_absence_would_cause(right, typo, held) -> None:
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    assert right in full
+    found = [f for f in active(check(full.replace(right, typo, 1))) if f.rule != "AIP-DUE-001"]
+    assert [f.rule for f in found] == ["AIP-SCH-001"], [(f.rule, f.json_path) for f in found]
+    assert f"see no `{held[2:]}`" in found[0].message and "held back" in found[0].message
