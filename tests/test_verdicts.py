@@ -249,3 +249,12 @@ def test_misspelt_nested_field_is_one_finding_and_silences_what_its_absence_woul
     found = [f for f in active(check(full.replace(right, typo, 1))) if f.rule != "AIP-DUE-001"]
     assert [f.rule for f in found] == ["AIP-SCH-001"], [(f.rule, f.json_path) for f in found]
     assert f"see no `{held[2:]}`" in found[0].message and "held back" in found[0].message
+
+
+@pytest.mark.parametrize("name", ["Jane Doe", "Firstname Lastname", "Your Name", "Name Surname", "Lorem Ipsum"])
+def test_a_template_name_for_the_owner_is_a_placeholder_not_a_person(name: str) -> None:
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    assert "    name: Daniel Okafor\n" in full
+    result = check(full.replace("    name: Daniel Okafor\n", f"    name: {name}\n", 1))
+    assert [f.json_path for f in active(result) if f.rule == "AIP-OWN-002"] == ["$.owners.business.name"]
+    assert result.questions["Q1"] is False
