@@ -258,3 +258,15 @@ def test_a_template_name_for_the_owner_is_a_placeholder_not_a_person(name: str) 
     result = check(full.replace("    name: Daniel Okafor\n", f"    name: {name}\n", 1))
     assert [f.json_path for f in active(result) if f.rule == "AIP-OWN-002"] == ["$.owners.business.name"]
     assert result.questions["Q1"] is False
+
+
+def test_a_waiver_whose_path_misses_the_rules_finding_says_so_instead_of_calling_it_stale() -> None:
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    text = full.replace("    name: Daniel Okafor\n", "    name: TODO\n", 1) + (
+        "\nwaivers:\n  - {rule: AIP-OWN-002, path: '**', reason: Hiring, expires: 2027-01-01,\n"
+        "     approved_by: {name: Priya Raman, contact: priya.raman@acme-corp.io}}\n")
+    found = active(check(text))
+    assert [f.json_path for f in found if f.rule == "AIP-OWN-002"] == ["$.owners.business.name"]
+    [note] = [f for f in found if f.rule == "AIP-WVR-001"]
+    assert "stale" not in note.message and "covers none of AIP-OWN-002's findings" in note.message
+    assert "`owners.business.name`" in note.message
