@@ -44,15 +44,28 @@ class Override:
     _globs: list[Any] | None = field(default=None, repr=False)
 
     def matches(self, rel_path: str) -> bool:
+        return any(glob(rel_path) for glob in self.globs())
+
+    def globs(self) -> list[Any]:
+        """The compiled `paths`; a pattern git would not read (`[z-a]`) is a UsageError at its item."""
         if self._globs is None:
-            self._globs = [_compile_glob(pattern) for pattern in self.paths]
-        return any(glob(rel_path) for glob in self._globs)
+            compiled = []
+            for index, pattern in enumerate(self.paths):
+                try:
+                    compiled.append(_compile_glob(pattern))
+                except (ValueError, re.error) as exc:
+                    where = self.locations.get(("paths", index), self.source)
+                    raise UsageError(f"{where}: {self.key}.paths[{index}]: {_echo(pattern)} is not a "
+                                     f"gitignore-style pattern: {getattr(exc, 'msg', exc)}") from None
+            self._globs = compiled
+        return self._globs
 
     def resolve(self, policy: Any) -> None:
         """Turn the rule names into rule ids once, before any file is checked: an unknown
         name is a UsageError at its own item, never an error half-way through a run."""
         if self.resolved:
             return
+        self.globs()
         where = lambda sub: lambda i, name: self.locations.get((sub, name if sub == "severity" else i), self.source)  # noqa: E731
         if self.select is not None:
             self.select_ids = frozenset(rule_ids(policy, self.select, f"{self.key}.select", where("select")))
@@ -300,7 +313,7 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
         config.set("forbidden_waivers", waivers["forbidden-rules"], where(("waivers", "forbidden-rules")))
     for index, item in enumerate(data.get("overrides", [])):
         at = ("overrides", index)
-        locations = {(key, i): where((*at, key, i)) for key in ("select", "ignore") for i in range(len(item.get(key) or []))}
+        locations = {(key, i): where((*at, key, i)) for key in ("paths", "select", "ignore") for i in range(len(item.get(key) or []))}
         locations.update({("severity", name): where((*at, "severity", name)) for name in item.get("severity", {})})
         config.overrides.append(Override(
             paths=item["paths"], select=item.get("select"), ignore=item.get("ignore", []),

@@ -11,6 +11,7 @@ from checker.checks import persons, values
 from checker.findings import Finding, ManifestResult, Severity
 from checker.manifest import Manifest, PathT, json_path
 from checker.gitrules import skipped as git_skipped
+from checker.schema import echo
 from checker.policy import ENGINE_RULES, UNWAIVABLE, Deadline, Policy, Problem, Rule, RuleContext
 
 if TYPE_CHECKING:
@@ -213,9 +214,20 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
             findings.append(_finding(wvr, wvr_severity, m, problem))
         for waiver in waivers:
             if not waiver.used:
-                problem = Problem(("waivers", waiver.index), f"stale waiver: {waiver.rule.id} reports nothing here any more; remove the waiver", severity=Severity.NOTE)
+                problem = Problem(("waivers", waiver.index), _unused_waiver(waiver, findings), severity=Severity.NOTE)
                 findings.append(_finding(wvr, wvr_severity, m, problem))
     result.findings.extend(findings)
+
+
+def _unused_waiver(waiver: Waiver, findings: list[Finding]) -> str:
+    """Why a waiver silenced nothing: its rule is clean here (stale), or the rule does report
+    here but outside the waiver's `path` (a path is a field, `owners.business`, not a glob)."""
+    missed = next((f for f in findings if f.rule == waiver.rule.id and not f.suppressed), None)
+    if missed is None:
+        return f"stale waiver: {waiver.rule.id} reports nothing here any more; remove the waiver"
+    return (f"the waiver's path `{echo(waiver.path)}` covers none of {waiver.rule.id}'s findings "
+            f"(it reports `{echo(missed.json_path[2:] or '$')}`): a waiver path is a field such as "
+            f"`owners.business`, without wildcards")
 
 
 def _placeholders_under(rule: Rule, holes: tuple[tuple[PathT, object], ...]) -> list[Problem]:

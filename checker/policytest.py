@@ -24,6 +24,7 @@ from checker.policy import Policy
 
 _DIRECTIVE = re.compile(r"#\s*(expect|expect-not|stage|today)\s*:\s*(.*?)\s*$")
 _RULE = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"  # an id (ACME-HUM-001) or a slug (human-oversight)
+_NEAR_DIRECTIVE = re.compile(r"#\s*([A-Za-z][\w-]*)\s*:")  # `# Expect:`, `# expect-nto:`, `# expect_not:`
 _EXPECT = re.compile(rf"({_RULE})(?:\s*@\s*([1-9][0-9]*))?(?:\s+(error|warning|note))?")
 _EXPECT_NOT = re.compile(rf"({_RULE})")
 STAGES = ("exploration", "pilot", "production", "retired")
@@ -50,6 +51,21 @@ class Outcome:
         return not self.failures
 
 
+def _misspelt_directive(line: str) -> str | None:
+    """The directive a comment line almost is (`# Expect:`, `# expect-nto:`, `# expect_not:`),
+    so that an expectation cannot be lost as prose and the case pass without it."""
+    m = _NEAR_DIRECTIVE.match(line)
+    if m is None:
+        return None
+    word = m.group(1).casefold().replace("_", "-")
+    directives = ("expect", "expect-not", "stage", "today")
+    if word in directives:
+        return word
+    if word.startswith("expect"):
+        return "expect-not" if "not" in word or word.startswith("expect-") else "expect"
+    return None
+
+
 def parse_case(path: Path, text: str) -> Case:
     """The expectations of a case. A directive that cannot be read is a problem of the
     case (it fails, saying why), never silently skipped."""
@@ -63,6 +79,9 @@ def parse_case(path: Path, text: str) -> Case:
             break  # expectations live in the leading comment block only
         m = _DIRECTIVE.fullmatch(stripped)
         if m is None:
+            if meant := _misspelt_directive(stripped):
+                case.problems.append(f"line {number}: `{_NEAR_DIRECTIVE.match(stripped).group(1)}:` is not a directive; "
+                                     f"did you mean `{meant}:`?")
             continue  # prose
         key, value = m.groups()
         where = f"line {number}"

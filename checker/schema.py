@@ -151,19 +151,39 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f"; did you mean `{close}`?" if close else ""
 
 
-def misspelt_sections(manifest: Manifest) -> dict[str, str]:
-    """Unknown top-level keys that name a section the manifest lacks (`rollbak` ->
-    `rollback`). Until they are renamed the rules see no such section, so the engine
-    holds back the findings about it and the schema's finding at the key says why."""
-    data = manifest.data
-    known = load_schema("v1").get("properties", {})
-    out: dict[str, str] = {}
-    unknown = (key for key in data if key not in known and isinstance(key, str) and not key.startswith("x-"))
-    for key in itertools.islice(unknown, SUGGESTIONS):
-        section = closest(key, list(known))
-        if section is not None and section not in data and section not in out.values():
-            out[key] = section
+def misspelt_sections(manifest: Manifest) -> dict[PathT, PathT]:
+    """Unknown keys that name a field their mapping lacks (`rollbak` -> `rollback`,
+    `owners.busines` -> `owners.business`), as path of the key -> path of the field.
+    Until they are renamed the rules see no such field, so the engine holds back the
+    findings about it and the schema's finding at the key says why."""
+    schema = load_schema("v1")
+    out: dict[PathT, PathT] = {}
+    budget = _Budget(SUGGESTIONS)
+    stack: list[tuple[PathT, Any, dict[str, Any]]] = [((), manifest.data, schema)]
+    while stack and budget.left > 0:
+        path, data, node = stack.pop()
+        node = _deref(node, schema)
+        if isinstance(data, list) and isinstance(node.get("items"), dict):
+            stack.extend((path + (i,), item, node["items"]) for i, item in enumerate(data))
+            continue
+        known = node.get("properties", {})
+        if not isinstance(data, dict) or not known:
+            continue
+        for key, value in data.items():
+            if key in known:
+                stack.append((path + (key,), value, known[key]))
+            elif isinstance(key, str) and not key.startswith("x-") and budget.take():
+                field = closest(key, list(known))
+                if field is not None and field not in data and path + (field,) not in out.values():
+                    out[path + (key,)] = path + (field,)
     return out
+
+
+def _deref(node: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema node with its local `$ref` (`#/$defs/person`) followed."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
+        node = schema.get("$defs", {}).get(node["$ref"][len("#/$defs/"):], {})
+    return node if isinstance(node, dict) else {}
 
 
 Issue = tuple[Span, str, PathT]  # where, what, which node
@@ -198,14 +218,19 @@ def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str
             if not path:
                 hint = _suggest(key, known) if budget.take() else ""
                 text = f"`{echo(key)}` is not a known section{hint}"
-                section = misspelt.get(key)
+                section = misspelt.get(child)
                 if section is not None and hint:
-                    text += f" Until it is renamed, the rules see no `{section}` section, so their findings about it are held back"
+                    text += f" Until it is renamed, the rules see no `{section[0]}` section, so their findings about it are held back"
                 elif not hint:
                     text += f" (known sections: {', '.join(known)})"
             else:
-                text = f"`{echo(key)}` is not a known field of {_where(path)}{_suggest(key, known) if budget.take() else ''}"
-                if patterns:
+                hint = _suggest(key, known) if budget.take() else ""
+                text = f"`{echo(key)}` is not a known field of {_where(path)}{hint}"
+                field = misspelt.get(child)
+                if field is not None and hint:
+                    text += (f" Until it is renamed, the rules see no {_where(field)},"
+                             " so their findings about it are held back")
+                elif patterns:
                     text += " (extension fields must start with `x-`)"
             yield manifest.key_span(child), text, child
         return

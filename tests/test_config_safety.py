@@ -165,3 +165,10 @@ def test_a_long_value_is_echoed_at_most_60_characters(tmp_path: Path, config: st
 def test_a_name_holding_a_line_break_cannot_break_the_message_in_two(tmp_path: Path, config: str) -> None:
     text = _one_config_line(_run(tmp_path, config))
     assert "\r" not in text and "\u2028" not in text, text
+
+
+@pytest.mark.parametrize("pattern", ["[z-a]", "models/[9-0]*.yaml"])
+def test_override_glob_git_cannot_read_is_exit_2_at_its_item(tmp_path: Path, pattern: str) -> None:
+    proc = _run(tmp_path, f'overrides:\n  - paths: ["ok/**", "{pattern}"]\n    ignore: [AIP-MON]\n')
+    line = _one_config_line(proc)
+    assert ".aipolicy.yaml:2:22: overrides[0].paths[1]:" in line and "bad character range" in line, line

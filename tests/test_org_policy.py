@@ -268,3 +268,13 @@ def test_a_malformed_directive_fails_the_case_instead_of_being_ignored(repo, cap
     write(repo / "cases" / "typo.yaml", "# expect: AIP-HUM-001 @ abc\n# expect-not: AIP-OWN-001\n" + SCREENER.read_text(encoding="utf-8"))
     code, out, _ = run(["test-policies", "cases"], repo, capsys, monkeypatch)
     assert code == 1 and "FAIL cases/typo.yaml" in out and "line 1: `expect:` needs" in out
+
+
+@pytest.mark.parametrize("typo, meant", [("Expect", "expect"), ("expect-nto", "expect-not"),
+                                         ("expect_not", "expect-not"), ("expects", "expect"), ("Stage", "stage")])
+def test_a_misspelt_directive_fails_the_case_instead_of_being_read_as_prose(typo: str, meant: str) -> None:
+    from checker.policytest import parse_case
+
+    text = f"# expect: AIP-SCH-001\n# {typo}: AIP-OWN-001\n# Note: prose stays prose\napiVersion: aipolicy/v1\n"
+    case = parse_case(Path("case.yaml"), text)
+    assert case.problems == [f"line 2: `{typo}:` is not a directive; did you mean `{meant}:`?"]

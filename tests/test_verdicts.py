@@ -237,3 +237,36 @@ def test_text_diagnostic_line_names_the_file_then_the_system() -> None:
     result = check(full)
     last_lines = rendered(result, "text").splitlines()
     assert any(line.startswith(f"ai-production.yaml: {result.system_id}: ") for line in last_lines)
+
+
+@pytest.mark.parametrize("right, typo, held", [
+    ("\n  business:\n    name: Daniel", "\n  busines:\n    name: Daniel", "$.owners.business"),
+    ("\n  outcome_accuracy:\n    metric:", "\n  outcome_acuracy:\n    metric:", "$.monitoring.outcome_accuracy"),
+])
+def test_misspelt_nested_field_is_one_finding_and_silences_what_its_absence_would_cause(right, typo, held) -> None:
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    assert right in full
+    found = [f for f in active(check(full.replace(right, typo, 1))) if f.rule != "AIP-DUE-001"]
+    assert [f.rule for f in found] == ["AIP-SCH-001"], [(f.rule, f.json_path) for f in found]
+    assert f"see no `{held[2:]}`" in found[0].message and "held back" in found[0].message
+
+
+@pytest.mark.parametrize("name", ["Jane Doe", "Firstname Lastname", "Your Name", "Name Surname", "Lorem Ipsum"])
+def test_a_template_name_for_the_owner_is_a_placeholder_not_a_person(name: str) -> None:
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    assert "    name: Daniel Okafor\n" in full
+    result = check(full.replace("    name: Daniel Okafor\n", f"    name: {name}\n", 1))
+    assert [f.json_path for f in active(result) if f.rule == "AIP-OWN-002"] == ["$.owners.business.name"]
+    assert result.questions["Q1"] is False
+
+
+def test_a_waiver_whose_path_misses_the_rules_finding_says_so_instead_of_calling_it_stale() -> None:
+    full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
+    text = full.replace("    name: Daniel Okafor\n", "    name: TODO\n", 1) + (
+        "\nwaivers:\n  - {rule: AIP-OWN-002, path: '**', reason: Hiring, expires: 2027-01-01,\n"
+        "     approved_by: {name: Priya Raman, contact: priya.raman@acme-corp.io}}\n")
+    found = active(check(text))
+    assert [f.json_path for f in found if f.rule == "AIP-OWN-002"] == ["$.owners.business.name"]
+    [note] = [f for f in found if f.rule == "AIP-WVR-001"]
+    assert "stale" not in note.message and "covers none of AIP-OWN-002's findings" in note.message
+    assert "`owners.business.name`" in note.message

@@ -11,6 +11,9 @@ _PLACEHOLDER = re.compile(
     r"someone|somebody|anyone|nobody|placeholder|fill ?me( in)?|\.{2,}|-+|_+|<[^>]*>|\[[^\]]*\])\s*$"
     # "TODO: ask Bob", "tbd-model-id": a note to self, not an answer.
     r"|^\s*(?:tbd|todo|fixme)(?:[\s:_-].*)?$"
+    # The names templates and examples put where a person goes: "Firstname Lastname", "Jane Doe".
+    r"|^\s*(?:(?:first|given)[\s_-]?name[\s_-]+(?:last[\s_-]?name|surname|family[\s_-]?name)|first[\s_-]+last|"
+    r"(?:your|full|person|owner)[\s_-]+name|name[\s_-]+surname|(?:john|jane)[\s_-]+doe|test[\s_-]+user|lorem[\s_-]+ipsum.*)\s*$"
 )
 # `TODO: ask ops`, `TBD (legal)`: an answer that starts with a capitalised marker is still a placeholder.
 _PLACEHOLDER_PREFIX = re.compile(r"^\s*(?:TBD|TBC|TODO|FIXME)(?![A-Za-z0-9])")
