@@ -167,7 +167,8 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
     # One finding per problem: a value the schema rejected is not judged again by a rule,
     # and a section spelt wrong (`rollbak:`) is not reported missing by every rule that
     # reads it: the schema's finding at the misspelt key says so instead.
-    held = {json_path(section) for section in schema.misspelt_sections(m).values()}
+    # A manifest the schema accepts has no unknown key, so only an invalid one needs the walk.
+    held = {json_path(section) for section in schema.misspelt_sections(m).values()} if schema_findings else set()
     rejected = {f.json_path for f in schema_findings if f.json_path != "$"} | held
     if rejected:
         result.findings[before:] = [f for f in result.findings[before:] if not _under_any(f.json_path, rejected)]
