@@ -20,6 +20,7 @@ from checker import resources
 from checker.errors import UsageError
 from checker.findings import Span
 from checker.manifest import DEFAULT_MAX_BYTES, PathT
+from checker.schema import echo  # names and values quoted back: escaped, one short line
 
 CONFIG_NAMES = (".aipolicy.yaml", ".aipolicy.yml")
 MAX_BYTES = DEFAULT_MAX_BYTES  # a configuration is a few lines; 1 MiB is far beyond any real one
@@ -55,7 +56,7 @@ class Override:
                     compiled.append(_compile_glob(pattern))
                 except (ValueError, re.error) as exc:
                     where = self.locations.get(("paths", index), self.source)
-                    raise UsageError(f"{where}: {self.key}.paths[{index}]: {_echo(pattern)} is not a "
+                    raise UsageError(f"{where}: {self.key}.paths[{index}]: {echo(pattern)} is not a "
                                      f"gitignore-style pattern: {getattr(exc, 'msg', exc)}") from None
             self._globs = compiled
         return self._globs
@@ -85,16 +86,9 @@ def rule_ids(policy: Any, names: list[str], key: str, locate: Callable[[int, str
             chosen |= policy.resolve([name], key)
         except PolicyError:
             hint = policy.suggest(name)
-            raise UsageError(f"{locate(index, name)}: {key}: no such rule {_echo(name)}"
+            raise UsageError(f"{locate(index, name)}: {key}: no such rule {echo(name)}"
                              + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')")) from None
     return chosen
-
-
-def _echo(value: object) -> str:
-    """A value from the file, quoted back on one short line (checker.schema.echo)."""
-    from checker.schema import echo
-
-    return echo(value)
 
 
 def _glob_match(path: str, pattern: str) -> bool:
@@ -283,12 +277,12 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
         at = f"{where(('extends', index))}: extends[{index}]"
         if parent.startswith("builtin:"):
             raise UsageError(f"{at}: a configuration extends other configuration files; "
-                             f"load built-in packs with `policies: [{_echo(parent)}]`")
+                             f"load built-in packs with `policies: [{echo(parent)}]`")
         target = base / parent
         if target.resolve() in (*chain, resolved):
-            raise UsageError(f"{at}: extends cycle: {_echo(parent)} is already being read")
+            raise UsageError(f"{at}: extends cycle: {echo(parent)} is already being read")
         if not os.path.isfile(target):  # False, not an error, for a name too long to stat
-            raise UsageError(f"{at}: no such configuration file {_echo(parent)}")
+            raise UsageError(f"{at}: no such configuration file {echo(parent)}")
         _merge_file(config, target, (*chain, resolved), parents_within)
     config.files.append(path)
     for index, spec in enumerate(data.get("policies", [])):

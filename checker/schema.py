@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 from checker import fastschema, resources
 from checker.findings import Span
+from checker.textsafe import printable
 from checker.manifest import Manifest, PathT, json_path
 
 KNOWN_API_VERSIONS = ("aipolicy/v1",)
@@ -98,7 +99,7 @@ def echo(value: object, width: int = MAX_ECHO) -> str:
     """A name or value from a document, quoted back on one short line: control
     characters escaped (a key holding a newline cannot break the message in two),
     at most `width` characters."""
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value))
+    text = printable(value)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
