@@ -15,10 +15,10 @@ import click
 
 from checker import __version__
 from checker.errors import UsageError
+from checker.report import FORMATS
 from checker.textsafe import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-FORMAT_NAMES = ("text", "json", "sarif", "github", "junit")
 STAGE_NAMES = ("exploration", "pilot", "production", "retired")
 SEVERITY_NAMES = ("error", "warning", "note")
 # --max-file-size's ceiling: a manifest is read into memory whole. Beyond it (or a
@@ -74,7 +74,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
+@click.option("--format", "formats", multiple=True, type=click.Choice(tuple(FORMATS)),
               help="Output format; repeat and pair with --output for several reports in one run. "
                    "Default: text, or github when GITHUB_ACTIONS=true.")
 @click.option("--output", "outputs", multiple=True, type=_Path(path_type=Path, dir_okay=False, readable=False),
@@ -87,6 +87,17 @@ def cli() -> None:
 @click.option("--warn-within", type=click.IntRange(0, 3650), default=None, metavar="DAYS",
               help="Note each date rule that will start failing within DAYS days (AIP-DUE-001); 0 turns the notes off.  [default: 14]")
 @click.option("--max-file-size", type=click.IntRange(1, MAX_FILE_SIZE), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
+@click.option("-q", "--quiet", is_flag=True, help="Findings only: no per-manifest diagnostic lines, no totals, no notes on stderr.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are at or above --fail-on (usage and configuration errors still exit 2).")
+@click.option("--statistics", is_flag=True, help="Print one line per rule that fired (count, id, slug), most frequent first, instead of the findings.")
+@click.option("--stdin-filename", type=_Path(path_type=Path, readable=False), metavar="PATH",
+              help="With '-' as the path: where the manifest read from stdin lives (display path, configuration, *_ref paths, git rules).")
+@click.option("--baseline", type=_Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Findings recorded in FILE (by --write-baseline) do not fail the run; only new ones do.")
+@click.option("--write-baseline", type=_Path(path_type=Path, dir_okay=False, readable=False), metavar="FILE",
+              help="Record this run's findings in FILE as the baseline, then exit 0.")
+@click.option("--sarif-waived", type=click.Choice(("suppressed", "omit")), default=None,
+              help="SARIF: keep waived and baselined findings as results with `suppressions` (suppressed), or leave them out (omit).  [default: suppressed]")
 @click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set to a non-empty value).")
 @_config_options
 @click.option("--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit.")
@@ -94,7 +105,8 @@ def cli() -> None:
               "git), and report commitments they weakened since then (AIP-GIT-001). Deleted manifests get a note.")
 @click.option("--changed-only", is_flag=True, help="In a GitHub pull request: --changed-since origin/$GITHUB_BASE_REF "
               "(or $GITHUB_BASE_REF). Outside a pull request every manifest is checked.")
-def check(paths, formats, outputs, stage, select, ignore, fail_on, today, warn_within, max_file_size, no_color, config_path, policies, show_config,
+def check(paths, formats, outputs, stage, select, ignore, fail_on, today, warn_within, max_file_size, quiet, exit_zero, statistics,
+          stdin_filename, baseline, write_baseline, sarif_waived, no_color, config_path, policies, show_config,
           changed_since, changed_only) -> None:
     """Find and check manifests under PATHS (files or folders; default: the current folder).
 
@@ -109,6 +121,8 @@ def check(paths, formats, outputs, stage, select, ignore, fail_on, today, warn_w
         select=_split(select), ignore=_split(ignore), fail_on=fail_on, today=today, warn_within=warn_within,
         max_bytes=max_file_size, color=_want_color(no_color), config_path=config_path, policies=list(policies),
         show_config=show_config, changed_since=changed_since, changed_only=changed_only,
+        quiet=quiet, exit_zero=exit_zero, statistics=statistics, stdin_filename=stdin_filename,
+        baseline=baseline, write_baseline=write_baseline, sarif_waived=sarif_waived,
     ))
 
 

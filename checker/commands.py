@@ -98,7 +98,9 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
           select: list[str], ignore: list[str], fail_on: str | None, today: datetime.date | None,
           warn_within: int | None = None,
           max_bytes: int, color: bool, config_path: Path | None = None, policies: list[Path] = (),
-          show_config: bool = False, changed_since: str | None = None, changed_only: bool = False) -> int:
+          show_config: bool = False, changed_since: str | None = None, changed_only: bool = False,
+          quiet: bool = False, exit_zero: bool = False, statistics: bool = False, stdin_filename: Path | None = None,
+          baseline: Path | None = None, write_baseline: Path | None = None, sarif_waived: str | None = None) -> int:
     from checker import discover, engine
     from checker.gitrepo import GitError
     from checker.report import RenderContext, render

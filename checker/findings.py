@@ -41,7 +41,8 @@ class Finding:
     span: Span
     message: str
     json_path: str = "$"
-    suppressed_by: str | None = None  # the waiver's reason when a waiver silences it
+    suppressed_by: str | None = None  # why it is silenced: a waiver's reason, or the baseline's name
+    suppression: str = "waiver"  # what silences it when suppressed_by is set: "waiver" or "baseline"
     folded: tuple[Finding, ...] = ()  # findings of other rules at the same node, shown as this one
 
     @property

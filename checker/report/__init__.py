@@ -20,6 +20,9 @@ FORMATS = {
     "sarif": "checker.report.sarif",
     "github": "checker.report.github",
     "junit": "checker.report.junit",
+    "gitlab": "checker.report.gitlab",
+    "rdjson": "checker.report.rdjson",
+    "azure": "checker.report.azure",
 }
 
 
@@ -30,6 +33,8 @@ class RenderContext:
     color: bool = False
     root: str = "."  # repository root, for formats whose paths are repository-relative
     warn_within: int = 14  # AIP-DUE-001's window, for the job summary's deadline list
+    quiet: bool = False  # findings only: no diagnostic lines, no totals
+    sarif_waived: str = "suppressed"  # SARIF: waived findings as `suppressions` ("suppressed") or left out ("omit")
 
 
 def render(fmt: str, report: Report, ctx: RenderContext) -> str:
