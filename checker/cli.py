@@ -98,7 +98,7 @@ def cli() -> None:
               help="Record this run's findings in FILE as the baseline, then exit 0.")
 @click.option("--sarif-waived", type=click.Choice(("suppressed", "omit")), default=None,
               help="SARIF: keep waived and baselined findings as results with `suppressions` (suppressed), or leave them out (omit).  [default: suppressed]")
-@click.option("--no-color", is_flag=True, help="Never colour the output (colour is only used on a terminal and never when NO_COLOR is set to a non-empty value).")
+@click.option("--no-color", is_flag=True, help="Never colour the output. Colour is used on a terminal, or when FORCE_COLOR (non-empty) or CLICOLOR_FORCE (not 0) is set; never when NO_COLOR is set to a non-empty value.")
 @_config_options
 @click.option("--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit.")
 @click.option("--changed-since", metavar="REF", help="Only check manifests added, modified or renamed since REF (a branch, tag or commit; "
@@ -200,8 +200,13 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 def _want_color(no_color: bool) -> bool:
-    if no_color or os.environ.get("NO_COLOR"):  # no-color.org: only a non-empty value counts
+    """--no-color and NO_COLOR (no-color.org: a non-empty value) always win; then
+    FORCE_COLOR (force-color.org: any non-empty value) or CLICOLOR_FORCE (bixense.com/clicolors:
+    set and not 0) force colour; else colour only on a terminal."""
+    if no_color or os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE", "0") not in ("", "0"):
+        return True
     return sys.stdout.isatty()
 
 

@@ -115,8 +115,14 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     ignored = _rule_ids(policy, config, "ignore", "ignore", "--ignore")
     forbidden = _rule_ids(policy, config, "forbidden_waivers", "waivers.forbidden-rules", "waivers")
     pairs = _pair_outputs(formats, outputs)
+    if statistics:
+        _statistics_target(pairs)
+    from checker import notes
+
+    notes.set_quiet(quiet)
+    paths, given = _streams(paths, stdin_filename, max_bytes)
     for path in paths:
-        if not os.path.lexists(path):
+        if path not in given and not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or folder")
     patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
     unlisted: list[tuple[Path, str]] = []
@@ -132,11 +138,13 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
                         f"(looked for {', '.join(patterns)})"), file=sys.stderr)
     git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
     if git_run is not None and git_run.base is not None:
-        files = _changed_files(git_run, files, patterns, paths)
+        # Content from stdin or a pipe is what the editor holds now: always checked.
+        picked = _changed_files(git_run, [f for f in files if f not in given], patterns, paths)
+        files = [f for f in files if f in given or f in picked]
     options = engine.Options(
         stage=config.stage, today=today or datetime.date.today(), max_bytes=max_bytes, policy=policy,
         select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
-        config=config, git=git_run, warn_within=config.warn_within,
+        config=config, git=git_run, warn_within=config.warn_within, given=given,
     )
     try:
         report = engine.run(files, options)
@@ -157,8 +165,13 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     root = str(config.root)  # the repository root (or the current folder outside git)
     for fmt, out in pairs:
         ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root,
-                            warn_within=config.warn_within)
-        text = render(fmt, report, ctx)
+                            warn_within=config.warn_within, quiet=quiet)
+        if statistics and out is None:
+            from checker.report import statistics as stats
+
+            text = stats.render(report, fmt, ctx)
+        else:
+            text = render(fmt, report, ctx)
         if out is None:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -169,7 +182,49 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
                 raise UsageError(f"--output {out}: {exc.strerror or exc}") from None
         if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
             _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, ctx)
-    return exit_code(report, config.fail_on)
+    return EXIT_OK if exit_zero else exit_code(report, config.fail_on)
+
+
+def _statistics_target(pairs: list[tuple[str, Path | None]]) -> None:
+    """--statistics replaces the report on stdout: text or JSON, as ruff prints them."""
+    on_stdout = [fmt for fmt, out in pairs if out is None]
+    if not on_stdout:
+        raise UsageError("--statistics prints to standard output, but every --format has an --output")
+    if on_stdout[0] not in ("text", "json"):
+        raise UsageError(f"--statistics prints text or json, not {on_stdout[0]}; "
+                         f"give --format {on_stdout[0]} an --output FILE")
+
+
+def _streams(paths: list[Path], stdin_filename: Path | None, max_bytes: int) -> tuple[list[Path], dict[Path, bytes | str]]:
+    """Read what the command line names that is a stream, not a file: `-` (stdin, shown
+    and resolved as --stdin-filename when given), `/dev/stdin`, a pipe such as
+    `<(cat m.yaml)`. The operator named them, so they are read as given; their content
+    is checked like a file's. Returns the paths (stdin replaced by its file name) and
+    the content of each stream (bytes, or why it could not be read)."""
+    from checker import safeio
+
+    stdin = [p for p in paths if safeio.is_stdin(p)]
+    if stdin_filename is not None and not stdin:
+        raise UsageError("--stdin-filename names the file whose content is read from stdin: give '-' as the path")
+    if len(stdin) > 1:
+        raise UsageError("standard input ('-' or /dev/stdin) can be read only once; name it once")
+    if stdin_filename is not None and os.path.isdir(stdin_filename):
+        raise UsageError(f"--stdin-filename {stdin_filename}: is a folder; name the manifest's file")
+    given: dict[Path, bytes | str] = {}
+    out: list[Path] = []
+    for path in paths:
+        if not safeio.is_stream(path):
+            out.append(path)
+            continue
+        try:
+            content: bytes | str = safeio.read_stream(path, max_bytes)
+        except safeio.ReadError as exc:
+            content = str(exc)
+        if safeio.is_stdin(path):  # `-` and /dev/stdin alike: shown as `-` or as --stdin-filename
+            path = stdin_filename if stdin_filename is not None else Path(safeio.STDIN)
+        given[path] = content
+        out.append(path)
+    return out, given
 
 
 def _settings_files(config, policy) -> dict[str, str]:

@@ -35,6 +35,8 @@ class Options:
     max_severity: Severity | None = None  # cap set by a per-path override
     git: Any = None  # checker.gitrules.GitRun inside a git repository; None skips the git rules
     warn_within: int = 14  # AIP-DUE-001: days ahead to warn of a date rule's deadline; 0 turns it off
+    # Content already read for a file (stdin, a pipe): its bytes, or why it could not be read.
+    given: dict[Path, bytes | str] = field(default_factory=dict)
     _variants: dict = field(default_factory=dict, repr=False)
 
     def effective_policy(self) -> Policy:
@@ -93,9 +95,13 @@ def _finding(policy: Policy, rule_id: str, stage: str, path: str, span: Span, me
 
 def read_bytes(file: Path, options: Options) -> bytes | LoadProblem:
     """The file's bytes, or why they cannot be read (checker/safeio.py: never blocks, and
-    never follows a link, the file's or a folder's, out of the repository holding it)."""
+    never follows a link, the file's or a folder's, out of the repository holding it).
+    A file whose content came from stdin or a pipe (`options.given`) is not read again."""
     from checker import safeio
 
+    given = options.given.get(file) if options.given else None
+    if given is not None:
+        return given if isinstance(given, bytes) else LoadProblem(Span(), given)
     try:
         return safeio.read(file, options.max_bytes, safeio.containment_root(file))
     except safeio.ReadError as exc:
@@ -189,6 +195,13 @@ def _under_any(path: str, prefixes: set[str]) -> bool:
 def check_file(file: Path, display: str, options: Options, manifest: Manifest | None = None) -> ManifestResult:
     """Check one file; `manifest` is the file already read and parsed, when it was."""
     options = options.for_path(file)
+    if options.given and file in options.given and options.root is None:
+        from checker import gitrepo, safeio
+
+        if safeio.repository_of(file) is None:
+            # A pipe (`<(cat m.yaml)`) lives nowhere: its refs are read from the current
+            # folder's repository, as stdin's are.
+            options = replace(options, root=gitrepo.find_root(Path.cwd()) or Path.cwd())
     return _finish(_check_file(file, display, options, manifest), options)
 
 

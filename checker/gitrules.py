@@ -402,9 +402,9 @@ def would_apply(report: Any, policy: Any, selected: Collection[str] | None, igno
 
 
 def note(message: str) -> None:
-    from checker.textsafe import printable
+    from checker import notes
 
-    print(f"aipolicy: {printable(message)}", file=sys.stderr)
+    notes.note(message)
 
 
 # -- AIP-GIT-001 weakened-commitment -------------------------------------------------------------

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"  # the project's shared spec and conformance data, beside the repository
 
 # Variables that change what `aipolicy check` prints, whatever the test intends.
-_NOISY_ENV = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR", "FORCE_COLOR")
+_NOISY_ENV = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")
 
 
 def require_shared(*parts: str) -> Path:

@@ -1,4 +1,5 @@
-"""`path:line:col: severity RULE-ID message`, a diagnostic line per manifest, totals."""
+"""`path:line:col: severity RULE-ID message`, a diagnostic line per manifest, totals
+(with `quiet`: the finding lines only)."""
 
 from __future__ import annotations
 
@@ -45,9 +46,11 @@ def render(report: Report, ctx: RenderContext) -> str:
             where = f"{printable(f.path)}:{f.span.line}:{f.span.column}:"
             sev = paint(f.severity.label, _COLORS[f.severity])
             lines.append(f"{paint(where, _BOLD)} {sev} {printable(f.rule)} {printable(f.message)}")
-        diag = diagnostic_line(result, ctx.policy.questions)
+        diag = None if ctx.quiet else diagnostic_line(result, ctx.policy.questions)
         if diag:
             lines.append(paint(diag, _DIM))
+    if ctx.quiet:  # findings only
+        return "".join(line + "\n" for line in lines)
     c = report.counts()
     total = f"{plural(c['files'], 'file')} checked: {plural(c['errors'], 'error')}, {plural(c['warnings'], 'warning')}, {plural(c['notes'], 'note')}"
     if c["suppressed"]:
