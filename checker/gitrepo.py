@@ -41,6 +41,7 @@ The repository is untrusted, the operator is not (cli.md v1.1), and one place
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -115,6 +116,7 @@ def forget() -> None:
     _root_of.cache_clear()
     _LOCATIONS.clear()
     _FILTERS.clear()
+    _REFUSALS.clear()
 
 
 @lru_cache(maxsize=1024)
@@ -157,9 +159,10 @@ def config_options(root: Path | None = None) -> list[str]:
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = False) -> subprocess.CompletedProcess | None:
-    """Run git in `root` (with `filters`, every filter driver emptied); None when it cannot be started."""
+    """Run git in `root` (with `filters`, every filter driver emptied); None when it cannot
+    be started, or must not be (`refusal`)."""
     exe = shutil.which("git")
-    if exe is None:
+    if exe is None or refusal(root) is not None:
         return None
     try:
         return subprocess.run(
@@ -171,6 +174,62 @@ def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = Fal
 
 
 _FILTERS: dict[Path, tuple[str, ...]] = {}
+_REFUSALS: dict[Path, str | None] = {}
+_INCLUDE = re.compile(rb"^[ \t]*\[[ \t]*include(?:if)?\b", re.IGNORECASE | re.MULTILINE)
+CONFIG_BYTES = 4 * 1024 * 1024  # a repository's config is a few KiB
+
+
+def refusal(root: Path) -> str | None:
+    """Why no git process may start for the repository at `root`, or None.
+
+    Every git process reads the repository's own config files before anything
+    else, and `-c` cannot stop what reading them does: an `[include]` or
+    `[includeIf]` makes git read another file, anywhere (`path = /dev/tty` would
+    hang the run), and a config file that is a FIFO or a link out of the
+    repository does the same by itself. Those files are checked here first, read
+    the way every repository file is (checker/safeio.py: never blocking, capped,
+    inside the repository); such a repository is read as if git could not read it."""
+    if root not in _REFUSALS:
+        _REFUSALS[root] = _config_refusal(root)
+    return _REFUSALS[root]
+
+
+def _config_refusal(root: Path) -> str | None:
+    from checker import safeio
+
+    dot = root / ".git"
+    if os.path.isdir(dot) and not os.path.islink(dot):
+        files = [dot / "config", dot / "config.worktree"]
+    else:
+        # A worktree or submodule: `.git` is a `gitdir:` file, and that folder (with its
+        # `commondir`) was made by the operator's git; its config files are the repository's.
+        try:
+            text = safeio.read(dot, 64 * 1024, None).decode("utf-8", "surrogateescape")
+        except safeio.ReadError:
+            return None  # git will say what is wrong with it
+        target = text.partition("gitdir:")[2].strip()
+        if not target:
+            return None
+        gitdir = Path(target if os.path.isabs(target) else root / target)
+        files = [gitdir / "config.worktree"]
+        try:
+            common = safeio.read(gitdir / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
+            files.append(Path(common if os.path.isabs(common) else gitdir / common) / "config")
+        except safeio.ReadError:
+            files.append(gitdir / "config")
+    for config in files:
+        if not os.path.lexists(config):
+            continue
+        if os.path.islink(config):
+            return f"{config} is a symlink: git would read whatever it points at"
+        try:
+            raw = safeio.read(config, CONFIG_BYTES, None)
+        except safeio.ReadError as exc:
+            return f"{config}: {exc}"
+        if _INCLUDE.search(raw):
+            return (f"{config} includes other config files ([include] or [includeIf]), which git would read "
+                    "from anywhere; aipolicy does not let a repository point git outside it")
+    return None
 
 
 def _filters(root: Path) -> tuple[str, ...]:
@@ -204,9 +263,12 @@ def locate(root: Path) -> Location:
     a repository git refuses (safe.directory), or no git at all."""
     found = _LOCATIONS.get(root)
     if found is None:
+        refused = refusal(root)
         proc = _git(root, "rev-parse", "--absolute-git-dir", "--git-common-dir")
         lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines() if proc is not None else []
-        if proc is None:
+        if refused is not None:
+            found = GitError(refused)
+        elif proc is None:
             found = GitError("git could not be started")
         elif proc.returncode != 0 or len(lines) < 2:
             found = GitError(_first_line(proc))

@@ -176,3 +176,49 @@ def _damage_pack_only(r: Repo) -> None:
         pack.chmod(0o644)
         with open(pack, "r+b") as handle:
             handle.truncate(64)
+
+
+# -- a repository's config cannot make git read files outside it -----------------------------------
+
+
+@pytest.mark.parametrize("how", ("include", "includeIf", "fifo config", "config links out"))
+def test_a_config_that_would_make_git_read_outside_the_repository_skips_the_git_rules(repo, aip, tmp_path, how):
+    import os
+
+    repo.write("services/router/ai-production.yaml", manifest("services/router"))
+    expected = {f["rule"] for f in aip(repo.path, "--ignore", "AIP-GIT").json["findings"]}
+    outside = tmp_path / "outside.gitconfig"
+    outside.write_text("[core]\n\tbare = false\n", encoding="utf-8")
+    config = repo.path / ".git" / "config"
+    if how == "include":
+        with open(config, "a", encoding="utf-8") as handle:
+            handle.write(f"[include]\n\tpath = {outside}\n")
+    elif how == "includeIf":
+        with open(config, "a", encoding="utf-8") as handle:
+            handle.write(f"[includeIf \"gitdir:/\"]\n\tpath = {outside}\n")
+    else:
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        config.unlink()
+        if how == "fifo config":
+            os.mkfifo(config)  # git would block reading it, with no writer ever coming
+        else:
+            os.mkfifo(outside.with_suffix(".fifo"))
+            config.symlink_to(outside.with_suffix(".fifo"))
+    run = aip(repo.path)
+    assert run.json["summary"]["files"] == 1 and {f["rule"] for f in run.json["findings"]} == expected
+    notes = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(notes) == 1 and "AIP-GIT-* were skipped" in notes[0], run.stderr
+    assert str(config) in notes[0]
+    changed = aip(repo.path, "--changed-since", "HEAD")
+    assert changed.code == 2 and str(config) in changed.stderr and changed.stderr.count("\n") == 1
+
+
+def test_a_plain_config_and_a_worktree_keep_the_git_rules(repo, aip, tmp_path):
+    repo.write("services/router/ai-production.yaml", manifest("services/router"))
+    repo.commit("router")
+    assert aip(repo.path).stderr == ""
+    worktree = tmp_path / "wt"
+    repo.git("worktree", "add", "-q", str(worktree))
+    run = aip(worktree)
+    assert run.json["summary"]["files"] == 1 and run.stderr == "", run.stderr
