@@ -157,7 +157,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     root = str(config.root)  # the repository root (or the current folder outside git)
     for fmt, out in pairs:
         ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root,
-                            warn_within=config.warn_within)
+                            warn_within=config.warn_within, sarif_waived=sarif_waived or "suppressed")
         text = render(fmt, report, ctx)
         if out is None:
             sys.stdout.write(text)
