@@ -51,4 +51,4 @@ def as_list(report: Report, ctx: RenderContext) -> list[dict[str, Any]]:
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json.dumps(as_list(report, ctx), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(as_list(report, ctx), indent=2) + "\n"  # ASCII: no raw bidi or control character reaches a viewer

@@ -6,6 +6,8 @@ characters: columns are converted from the file's line when the file can be
 read again and still has that line; otherwise the range is given by lines only
 (which reviewdog reads as whole lines), never with a wrong column. reviewdog
 has no suppressed diagnostics: waived and baselined findings are left out.
+Messages are one line (controls and bidi characters shown as `\\x1b`, `\\u202e`)
+and the file is ASCII JSON.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from checker import HOMEPAGE
 from checker.findings import Finding, Report, Severity
 from checker.report.fingerprint import help_uri
 from checker.report.paths import repo_relative
+from checker.textsafe import printable
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -77,7 +80,7 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
         if f.suppressed:
             continue
         diagnostics.append({
-            "message": f.message,
+            "message": printable(f.message),
             "location": {"path": repo_relative(f.path, os.getcwd()), "range": _range(f, lines.get(f.path))},
             "severity": SEVERITY[f.severity],
             "code": {"value": f.rule, "url": help_uri(f.rule)},
@@ -86,4 +89,4 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json.dumps(as_dict(report, ctx), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(as_dict(report, ctx), indent=2) + "\n"  # ASCII: no raw bidi or control character reaches a viewer
