@@ -317,6 +317,31 @@ def test_azure_property_escaping_is_undone_exactly_by_the_agent(value):
     assert "\n" not in escape_data(value) and "\r" not in escape_data(value)
 
 
+def test_azure_logissue_of_any_text_parses_back_to_that_text_shown_safely():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from checker.report.azure import logissue
+    from checker.textsafe import printable
+
+    alphabet = st.sampled_from(list(";]%[#vso\r\n\x1b\u202e\u2066\x00 aé李") + ["%AZP25", "%3B", "##vso[", "%0A"])
+    text = st.lists(alphabet, max_size=30).map("".join)
+
+    @settings(max_examples=200, deadline=None, database=None, derandomize=True)
+    @given(path=text, message=text)
+    def check(path: str, message: str) -> None:
+        f = Finding("AIP-SCH-001", "schema", Severity.ERROR, f"{path}.yaml", Span(3, 4, 3, 9), message)
+        line = logissue(f, "")
+        assert "\n" not in line and "\r" not in line and not _RAW_UNSAFE.search(line)
+        command, props, data = _agent_parse(line)
+        assert command == "task.logissue" and line.startswith("##vso[task.logissue ")
+        assert props["sourcepath"] == printable(f"{path}.yaml", keep="\r\n")
+        assert (props["linenumber"], props["columnnumber"], props["code"]) == ("3", "4", "AIP-SCH-001")
+        assert data == printable(f"AIP-SCH-001 schema: {message}", keep="\r\n")
+
+    check()
+
+
 def test_azure_notes_are_plain_lines_and_errors_and_warnings_are_issues(monkeypatch):
     code, out = _check(REPO / "examples", monkeypatch, "azure")
     commands = _assert_azure(out)

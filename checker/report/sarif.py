@@ -20,6 +20,7 @@ from checker import HOMEPAGE
 from checker.findings import Finding, Report, Severity
 from checker.report.fingerprint import fingerprints, help_uri
 from checker.report.paths import repo_relative
+from checker.report.text import plural
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -97,28 +98,25 @@ def _result(f: Finding, fingerprint: str, index: dict[str, int], ctx: RenderCont
     return result
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
     rules = list(ctx.policy.rules.values())
     index = {rule.id: i for i, rule in enumerate(rules)}
     findings = report.findings
     pairs = list(zip(findings, fingerprints(findings, ctx.root)))
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []  # (level, text) for the run's tool notifications
     if (ctx.sarif_waived or "suppressed") == "omit":
         omitted = sum(1 for f, _ in pairs if f.suppressed)
         pairs = [(f, fp) for f, fp in pairs if not f.suppressed]
         if omitted:
-            notes.append(f"{_plural(omitted, 'suppressed finding')} (waived or in the baseline) left out "
-                         "(--sarif-waived omit)")
+            notes.append(("note", f"{plural(omitted, 'suppressed finding')} (waived or in the baseline) left out "
+                                  "(--sarif-waived omit)"))
     if len(pairs) > MAX_RESULTS:
         # Keep the findings that matter most: active before suppressed, then the most severe.
         order = sorted(range(len(pairs)), key=lambda i: (pairs[i][0].suppressed, -pairs[i][0].severity, i))
         kept = sorted(order[:MAX_RESULTS])
-        notes.append(f"{_plural(len(pairs) - MAX_RESULTS, 'more result')} not included: GitHub code scanning "
-                     f"accepts at most {MAX_RESULTS} per run (the most severe are kept; the other formats list all)")
+        notes.append(("warning", f"{plural(len(pairs) - MAX_RESULTS, 'more result')} not included: GitHub code "
+                                 f"scanning accepts at most {MAX_RESULTS} per run (the most severe are kept; the other "
+                                 "formats list all)"))
         pairs = [pairs[i] for i in kept]
     run: dict[str, Any] = {
         "tool": {"driver": {
@@ -135,7 +133,7 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
     if notes:
         run["invocations"] = [{
             "executionSuccessful": True,
-            "toolExecutionNotifications": [{"level": "warning", "message": {"text": text}} for text in notes],
+            "toolExecutionNotifications": [{"level": level, "message": {"text": text}} for level, text in notes],
         }]
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
