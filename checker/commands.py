@@ -165,7 +165,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     root = str(config.root)  # the repository root (or the current folder outside git)
     for fmt, out in pairs:
         ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root,
-                            warn_within=config.warn_within, quiet=quiet)
+                            warn_within=config.warn_within, quiet=quiet, sarif_waived=sarif_waived or "suppressed")
         if statistics and out is None:
             from checker.report import statistics as stats
 

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from checker.findings import Report
+from checker.report.fingerprint import help_uri
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -37,6 +38,7 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
             "end_column": f.span.end_column,
             "json_path": f.json_path,
             "message": f.message,
+            "help_uri": help_uri(f.rule),
             "suppressed": f.suppressed,
             "also": list(f.also),
             **({"suppression_reason": f.suppressed_by} if f.suppressed else {}),
