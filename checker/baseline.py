@@ -211,7 +211,8 @@ def _note_stale(stale: list[tuple], name: str) -> None:
 
     for rule, path, json_path, left, total in stale[:STALE_SHOWN]:
         what = "matches nothing any more" if left == total else f"matches {total - left} of the {total} findings it records"
-        note(f"note: baseline {name}: {rule} in {path} at {json_path} {what}; "
+        # Entries come from a file the repository holds: escaped and capped, one short line each.
+        note(f"note: baseline {name}: {echo(rule)} in {echo(path, 200)} at {echo(json_path, 120)} {what}; "
              f"`aipolicy check --write-baseline {name}` drops it")
     if len(stale) > STALE_SHOWN:
         note(f"note: baseline {name}: {len(stale) - STALE_SHOWN} more entries match nothing any more")

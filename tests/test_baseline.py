@@ -244,6 +244,9 @@ def test_entries_of_files_not_checked_in_this_run_are_not_stale(cli, tree):
     assert "other.ai-production.yaml" in (tree / "baseline.json").read_text()
     code, _, err = cli("check", "--today", TODAY, "--baseline", "baseline.json", "examples", cwd=tree)
     assert code == 0 and "matches nothing" not in err
+    # Written from that subset, a baseline records the subset's findings only.
+    cli("check", "--today", TODAY, "--write-baseline", "subset.json", "examples", cwd=tree)
+    assert {e["path"] for e in json.loads((tree / "subset.json").read_text())["findings"]} == {MANIFEST}
     # The same entries are stale once that file is checked and fixed.
     edit(tree / "other.ai-production.yaml", "      value: 0.80", "      value: 0.89")
     _, _, err = cli("check", "--today", TODAY, "--baseline", "baseline.json", cwd=tree)
@@ -262,9 +265,10 @@ def test_stale_notes_are_capped(cli, tree):
 
 
 def test_write_baseline_refuses_to_write_over_a_file_aipolicy_reads(cli, tree):
-    (tree / ".aipolicy.yaml").write_text("fail-on: error\n", encoding="utf-8")
+    (tree / ".aipolicy.yaml").write_text("fail-on: error\npolicies: [acme.yaml]\n", encoding="utf-8")
+    shutil.copy(REPO / "examples" / "org-policy" / "policy" / "acme.yaml", tree / "acme.yaml")
     for target, what in ((MANIFEST, "a manifest"), (".aipolicy.yaml", "the configuration"),
-                         ("new.ai-production.yaml", "a manifest")):
+                         ("new.ai-production.yaml", "a manifest"), ("acme.yaml", "a policy pack")):
         before = (tree / target).read_bytes() if (tree / target).exists() else None
         code, _, err = cli("check", "--write-baseline", target, cwd=tree)
         assert code == 2 and f"refusing to write a baseline over {what}" in err
@@ -283,6 +287,7 @@ def test_an_output_is_never_written_over_the_baseline_in_use(cli, tree):
     (["--format", "json"], "no report"),
     (["--output", "r.txt"], "no report"),
     (["--changed-since", "HEAD"], "--changed-since"),
+    (["--changed-only"], "--changed-only"),
 ])
 def test_write_baseline_with_options_it_cannot_honour_is_a_usage_error(cli, tree, args, says):
     code, _, err = cli("check", "--write-baseline", "b.json", *args, cwd=tree)
@@ -364,3 +369,60 @@ def test_the_config_schema_rejects_a_baseline_that_is_not_a_path(cli, tree):
     (tree / ".aipolicy.yaml").write_text("baseline: [a, b]\n", encoding="utf-8")
     code, _, err = cli("check", cwd=tree)
     assert code == 2 and ".aipolicy.yaml:1:" in err and "baseline" in err
+
+
+def test_findings_of_rules_that_are_never_baselined_stay_active_even_if_an_entry_names_them(tmp_path, monkeypatch):
+    from checker import baseline
+    from checker.policy import load_builtin
+
+    monkeypatch.chdir(tmp_path)
+    keys = {(rule, "m.yaml", "$.a"): 1 for rule in ("AIP-SCH-001", "AIP-WVR-001", "R-1")}
+    report = _report(_finding("AIP-SCH-001", "$.a", 1), _finding("AIP-WVR-001", "$.a", 2), _finding("R-1", "$.a", 3))
+    baseline.apply(report, baseline.Baseline("b.json", keys), str(tmp_path), load_builtin(), quiet=True)
+    assert [f.suppressed for f in report.findings] == [False, False, True]
+
+
+def test_a_baselined_finding_leaves_its_question_unanswered(cli, tree):
+    _, before = findings(cli, tree)
+    cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
+    _, after = findings(cli, tree, "--baseline", "baseline.json")
+    assert before["manifests"][0]["questions"]["unanswered"]  # Q3 (the manual source) and the accuracy question
+    assert after["manifests"][0]["questions"] == before["manifests"][0]["questions"]
+
+
+def test_waived_findings_are_not_recorded(cli, tree):
+    (tree / MANIFEST).write_text((tree / MANIFEST).read_text(encoding="utf-8") + (
+        "waivers:\n  - rule: AIP-DATA-001\n    reason: Vendor feed stays manual until DATA-512\n"
+        "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n"),
+        encoding="utf-8")
+    cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
+    rules = {e["rule"] for e in json.loads((tree / "baseline.json").read_text())["findings"]}
+    assert "AIP-MON-005" in rules and "AIP-DATA-001" not in rules
+    # When the waiver runs out, the finding fails: the baseline does not hold it.
+    code, report = findings(cli, tree, "--baseline", "baseline.json", "--today", "2027-03-01")
+    assert code == 1 and ("AIP-DATA-001", MANIFEST, "$.data.sources[1].refresh.mode") in active(report)
+
+
+def test_a_list_item_is_keyed_by_its_position(cli, tree):
+    cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
+    edit(tree / MANIFEST, "  sources:\n", "  sources:\n    - name: extra\n      uri: s3://acme/extra/\n"
+         "      refresh: {mode: static, justification: A fixed reference table.}\n      personal_data: false\n")
+    code, report = findings(cli, tree, "--baseline", "baseline.json")
+    assert code == 1 and ("AIP-DATA-001", MANIFEST, "$.data.sources[2].refresh.mode") in active(report)
+
+
+def test_writing_a_baseline_does_not_read_the_configured_one(cli, tree):
+    git_init(tree)
+    (tree / ".aipolicy.yaml").write_text("baseline: .aipolicy-baseline.json\n", encoding="utf-8")
+    assert cli("check", "--today", TODAY, cwd=tree)[0] == 2  # not written yet
+    code, out, _ = cli("check", "--today", TODAY, "--write-baseline", ".aipolicy-baseline.json", cwd=tree)
+    assert code == 0 and (tree / ".aipolicy-baseline.json").is_file()
+    assert cli("check", "--today", TODAY, cwd=tree)[0] == 0
+
+
+def test_a_stale_entry_from_a_hostile_file_is_noted_escaped_and_short(cli, tree):
+    entries = [{"rule": "AIP-MON-005", "path": MANIFEST, "json_path": "$.x\n::error::\u202e" + "y" * 5000, "count": 1}]
+    (tree / "b.json").write_text(json.dumps({"format": "aipolicy-baseline", "version": 1, "findings": entries}))
+    _, _, err = cli("check", "--today", TODAY, "--baseline", "b.json", cwd=tree)
+    notes = [line for line in err.splitlines() if "baseline b.json" in line]
+    assert len(notes) == 1 and "\\n::error::\\u202e" in notes[0] and len(notes[0]) < 500
