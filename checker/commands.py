@@ -105,9 +105,13 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     from checker.gitrepo import GitError
     from checker.report import RenderContext, render
 
+    if write_baseline is not None:
+        from checker import baseline as baselines
+
+        baselines.check_options(baseline, write_baseline, formats, outputs, changed_since, changed_only)
     config, policy = load_settings(config_path, list(policies), {
         "select": select or None, "ignore": ignore or None, "fail-on": fail_on, "stage": stage,
-        "warn-within": warn_within,
+        "warn-within": warn_within, "baseline": baseline,
     })
     if show_config:
         return print_config(config, "text")
@@ -128,6 +132,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     unlisted: list[tuple[Path, str]] = []
     files = discover.discover(paths, patterns, unlisted)
     read = {**_settings_files(config, policy), **{os.path.realpath(f): "a manifest" for f in files}}
+    known = _baseline_for(config, write_baseline, read, patterns)
     for _, out in pairs:
         # `--output ai-production.yaml` is a slip, not a wish to replace the manifest with a report.
         if out is not None and discover.is_manifest_name(out.name, patterns):
@@ -162,6 +167,12 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
 
         if gitrules.would_apply(report, policy, selected, ignored):
             gitrules.note(f"{skipped}: the git-aware rules AIP-GIT-* were skipped")
+    if write_baseline is not None:
+        from checker import baseline as baselines
+
+        return baselines.write(report, write_baseline, str(config.root))
+    if known is not None:
+        known.apply(report, str(config.root), policy, quiet)
     root = str(config.root)  # the repository root (or the current folder outside git)
     for fmt, out in pairs:
         ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root,
@@ -227,6 +238,24 @@ def _streams(paths: list[Path], stdin_filename: Path | None, max_bytes: int) -> 
     return out, given
 
 
+def _baseline_for(config, write_baseline: Path | None, read: dict[str, str], patterns: tuple[str, ...]):
+    """The baseline this run applies (checker/baseline.py), read before any checking; or,
+    with --write-baseline, None after checking the file may be written (never over one aipolicy reads)."""
+    from checker import baseline as baselines
+    from checker import discover
+
+    if write_baseline is None:
+        if config.baseline is None:
+            return None
+        read[os.path.realpath(config.baseline)] = "the baseline"
+        return baselines.load(config)
+    if discover.is_manifest_name(write_baseline.name, patterns):
+        read.setdefault(os.path.realpath(write_baseline), "a manifest")
+    _refuse_overwrite(write_baseline, read, "--write-baseline", "a baseline")
+    baselines.target_folder_exists(write_baseline)
+    return None
+
+
 def _settings_files(config, policy) -> dict[str, str]:
     """The files this run reads besides manifests (realpath -> what it is): no report goes there."""
     out = {os.path.realpath(f): "the configuration" for f in config.files}
@@ -234,10 +263,10 @@ def _settings_files(config, policy) -> dict[str, str]:
     return out
 
 
-def _refuse_overwrite(out: Path | None, read: dict[str, str]) -> None:
+def _refuse_overwrite(out: Path | None, read: dict[str, str], option: str = "--output", what: str = "a report") -> None:
     """`--output` never names a file aipolicy reads: a manifest, the configuration, a pack, a test case."""
     if out is not None and os.path.realpath(out) in read:
-        raise UsageError(f"--output {out}: refusing to write a report over {read[os.path.realpath(out)]} aipolicy reads")
+        raise UsageError(f"{option} {out}: refusing to write {what} over {read[os.path.realpath(out)]} aipolicy reads")
 
 
 def _open_git(paths: list[Path], changed_since: str | None, changed_only: bool, max_bytes: int):

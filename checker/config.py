@@ -137,6 +137,8 @@ class Config:
     waivers_allowed: bool = True
     forbidden_waivers: list[str] = field(default_factory=list)
     overrides: list[Override] = field(default_factory=list)
+    baseline: Path | None = None  # checker/baseline.py: findings recorded there do not fail the run
+    baseline_within: Path | None = None  # the folder a configuration's baseline must lie inside (None: the operator's)
     origin: dict[str, str] = field(default_factory=dict)  # key -> "file:line", "command line" or "default"
     locations: dict[PathT, str] = field(default_factory=dict, repr=False)  # ("select", i) -> "file:line:col"
 
@@ -161,6 +163,7 @@ class Config:
                  "max-severity": o.max_severity, "from": o.source}
                 for o in self.overrides
             ],
+            "baseline": str(self.baseline) if self.baseline is not None else None,
         }
 
 
@@ -300,6 +303,8 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
         config.severity = {**config.severity, **data["severity"]}
         config.origin["severity"] = where(("severity",))
         config.locations.update({("severity", name): where(("severity", name)) for name in data["severity"]})
+    if "baseline" in data:
+        _set_baseline(config, data["baseline"], base, where(("baseline",)), parents_within)
     waivers = data.get("waivers", {})
     if "allowed" in waivers:
         config.set("waivers_allowed", waivers["allowed"], where(("waivers", "allowed")))
@@ -314,3 +319,23 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
             severity=item.get("severity", {}), max_severity=item.get("max-severity"),
             source=where(at), key=f"overrides[{index}]", locations=locations,
         ))
+
+
+def _set_baseline(config: Config, spec: str, base: Path, at: str, within: Path | None) -> None:
+    """`baseline:` names a file relative to the configuration's folder; a configuration inside a
+    repository names one inside it (an absolute path, `../x` or a link out is a UsageError here
+    or when it is read, through checker/safeio.py)."""
+    from checker import safeio
+
+    if "\0" in spec:
+        raise UsageError(f"{at}: baseline: {echo(spec)} is not a usable file name (it holds a NUL byte)")
+    target = base / spec
+    if within is not None:
+        if os.path.isabs(spec) or spec.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", spec):
+            raise UsageError(f"{at}: baseline: {echo(spec)} is an absolute path; name the file relative to "
+                             "this configuration, inside the repository")
+        if not safeio.inside(target, within):
+            raise UsageError(f"{at}: baseline: {echo(spec)} lies outside the repository ({echo(within)}); "
+                             "a repository's configuration names files inside it")
+    config.baseline, config.baseline_within = target, within
+    config.origin["baseline"] = at

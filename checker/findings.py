@@ -83,10 +83,12 @@ class Report:
         return [f for r in self.results for f in r.findings]
 
     def counts(self) -> dict[str, int]:
-        counts = {"files": len(self.results), "errors": 0, "warnings": 0, "notes": 0, "suppressed": 0}
+        # `suppressed` counts every silenced finding; `baselined` those of them the baseline silences.
+        counts = {"files": len(self.results), "errors": 0, "warnings": 0, "notes": 0, "suppressed": 0, "baselined": 0}
         for f in self.findings:
             if f.suppressed:
                 counts["suppressed"] += 1
+                counts["baselined"] += f.suppression == "baseline"
             else:
                 counts[f.severity.label + "s"] += 1
         return counts

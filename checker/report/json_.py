@@ -41,7 +41,7 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
             "help_uri": help_uri(f.rule),
             "suppressed": f.suppressed,
             "also": list(f.also),
-            **({"suppression_reason": f.suppressed_by} if f.suppressed else {}),
+            **({"suppression_reason": f.suppressed_by, "suppression_kind": f.suppression} if f.suppressed else {}),
         }
         for f in report.findings
     ]

@@ -53,8 +53,13 @@ def render(report: Report, ctx: RenderContext) -> str:
         return "".join(line + "\n" for line in lines)
     c = report.counts()
     total = f"{plural(c['files'], 'file')} checked: {plural(c['errors'], 'error')}, {plural(c['warnings'], 'warning')}, {plural(c['notes'], 'note')}"
-    if c["suppressed"]:
-        total += f" ({c['suppressed']} suppressed by waivers)"
+    waived = c["suppressed"] - c["baselined"]
+    if c["suppressed"] and not c["baselined"]:
+        total += f" ({waived} suppressed by waivers)"
+    elif c["suppressed"] and not waived:
+        total += f" ({c['baselined']} suppressed by the baseline)"
+    elif c["suppressed"]:
+        total += f" ({c['suppressed']} suppressed: {waived} by waivers, {c['baselined']} by the baseline)"
     lines.append(total)
     return "\n".join(lines) + "\n"
 
