@@ -19,6 +19,7 @@ from checker.findings import Finding, ManifestResult, Report, Severity, Span
 from checker.policy import load_builtin
 from checker.report import RenderContext
 from checker.report.github import message_markdown, summary_markdown
+from checker.textsafe import printable
 
 HOSTILE_MESSAGES = [
     "![x](https://t.example/p.png) tracking pixel",
@@ -31,6 +32,8 @@ HOSTILE_MESSAGES = [
     "`x` `](https://evil.example) [y` [z](https://evil.example)",
     "line\nbreak\r| a | b |\n|---|---|",
     "\\`escaped\\` and \\[bracket\\]",
+    "(www.evil.example) x(https://evil.example) <https://evil.example> [a]: https://evil.example",
+    "$x^2$ and $$y$$ \u202e bidi \x1b[2J esc",
 ]
 
 
@@ -120,11 +123,11 @@ def test_no_message_renders_a_link_image_html_or_an_extra_cell(message: str) -> 
     header, row = html.cells
     assert len(header) == len(row) == 4
     # What the reader sees is the message's own characters, none added or lost (code
-    # fences aside; line breaks are shown as \n and \r).
+    # fences aside; controls and line breaks shown as \n, \x1b, \u202e as everywhere).
     def letters(text: str) -> str:
         return re.sub(r"[\s`]", "", text)
 
-    assert letters(row[3]) == letters(message.replace("\n", "\\n").replace("\r", "\\r"))
+    assert letters(row[3]) == letters(printable(message))
 
 
 def test_words_github_would_link_even_escaped_become_code_spans() -> None:

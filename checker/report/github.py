@@ -150,7 +150,7 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _MARKUP = re.compile(r"([\\`*_~\[\]<>&|$])")
 # Words GitHub links or replaces even when escaped (e-mail addresses, @mentions, #references,
 # :emoji:) or that look like a link: shown as code spans instead.
-_LINKISH = re.compile(r"[@#]|://|^www\.|:[\w+-]+:", re.IGNORECASE)
+_LINKISH = re.compile(r"[@#]|://|www\.|:[\w+-]+:", re.IGNORECASE)
 
 
 def message_markdown(message: str) -> str:
