@@ -5,7 +5,9 @@ commit, zizmor clean, the hash lock covers every dependency and is what pip
 installs), then the action's own bash scripts, taken out of action.yml and run
 outside GitHub: the install steps with a logging stand-in python (cache hit and
 miss), the check step with a stub `aipolicy` that records its argv and hostile
-input values, and once with the real aipolicy.
+input values, and once with the real aipolicy. The check step's runner
+(.github/action/run_check.py) is run through the step too: the annotations it
+adds for exit 2, bad boolean inputs and a search that found no manifest.
 """
 
 from __future__ import annotations
@@ -193,7 +195,7 @@ def _check_step_env(tmp_path: Path) -> dict[str, str]:
     """What the check step gets besides the inputs: the Python aipolicy is installed in
     (here the test's own) and the action's checkout (this repository)."""
     env = _clean_env(tmp_path)
-    env.update({"AIPOLICY_PYTHON": sys.executable, "AIPOLICY_ACTION_PATH": str(REPO)})
+    env.update({"AIPOLICY_PYTHON": sys.executable, "GITHUB_ACTION_PATH": str(REPO)})
     return env
 
 
@@ -455,6 +457,33 @@ def test_aipolicy_killed_is_an_error_with_the_shell_exit_code(tmp_path: Path) ->
     assert proc.returncode == 137
     (error,) = _commands(proc.stdout)
     assert error == "::error title=aipolicy::aipolicy exited with code 137"
+
+
+HELPER = REPO / ".github" / "action" / "run_check.py"
+
+
+def test_the_runner_escapes_with_aipolicys_own_functions() -> None:
+    # One escaper: the annotations the action adds are escaped exactly like aipolicy's own.
+    source = HELPER.read_text(encoding="utf-8")
+    assert "from checker.report.github import escape_data, escape_property" in source
+    assert "replace(" not in source  # no second, home-made escaping
+
+
+def test_the_check_step_runs_from_an_action_path_with_shell_metacharacters(tmp_path: Path) -> None:
+    action_path = tmp_path / "action $(touch pwned) `touch pwned2`"
+    (action_path / ".github" / "action").mkdir(parents=True)
+    shutil.copy(HELPER, action_path / ".github" / "action" / HELPER.name)
+    inputs = _github_inputs(quiet="maybe")
+    inputs["GITHUB_ACTION_PATH"] = str(action_path)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run2").mkdir()
+    proc, argv = _run_with_stub(tmp_path / "run", inputs)
+    assert proc.returncode == 2 and argv is None
+    assert _commands(proc.stdout)[0].startswith("::error title=aipolicy::input quiet")
+    assert list(tmp_path.rglob("pwned*")) == []
+    proc, argv = _run_with_stub(tmp_path / "run2", {**inputs, "AIPOLICY_QUIET": "true"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert argv == ["check", "--format=github", "--quiet", "--", "."]
 
 
 # -- the dependency lock -------------------------------------------------------
