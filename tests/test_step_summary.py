@@ -143,7 +143,7 @@ def test_totals_say_one_manifest_one_error_one_finding_suppressed() -> None:
     report = _report((path, [_finding(path, "bad"), _finding(path, "meh", Severity.WARNING, 4),
                              _finding(path, "fyi", Severity.NOTE, 5), _finding(path, "ok", suppressed_by="accepted")]))
     totals = summary_markdown(report, _ctx()).splitlines()[2]
-    assert totals == "1 manifest: 1 error, 1 warning, 1 note; 1 finding suppressed (by 1 waiver)."
+    assert totals == "1 manifest: 1 error, 1 warning, 1 note; 1 finding suppressed by a waiver."
 
 
 def test_totals_count_plurals_and_name_waivers_and_the_baseline() -> None:
@@ -153,7 +153,7 @@ def test_totals_count_plurals_and_name_waivers_and_the_baseline() -> None:
         (b, [_finding(b, "z", suppressed_by=".aipolicy-baseline.json", suppression="baseline")]),
     )
     totals = summary_markdown(report, _ctx()).splitlines()[2]
-    assert totals == "2 manifests: 0 errors, 0 warnings, 0 notes; 3 findings suppressed (by 2 waivers and the baseline)."
+    assert totals == "2 manifests: 0 errors, 0 warnings, 0 notes; 3 findings suppressed (2 by waivers, 1 by the baseline)."
 
 
 def test_totals_leave_out_suppressed_when_nothing_is() -> None:
@@ -185,3 +185,24 @@ def test_deadline_list_keeps_code_spans_and_renders_no_link() -> None:
     html = _parse(summary_markdown(_report((path, [due])), RenderContext(policy=load_builtin(), version="t", warn_within=14)))
     assert "governance.next_review" in html.code
     assert "a" not in html.tags
+
+
+@pytest.mark.parametrize(("suppressions", "line"), [
+    (["waiver", "waiver"], "2 findings suppressed by waivers."),
+    (["baseline"], "1 finding suppressed by the baseline."),
+    (["baseline", "baseline", "waiver"], "3 findings suppressed (1 by a waiver, 2 by the baseline)."),
+])
+def test_each_manifest_says_what_it_had_suppressed(suppressions: list[str], line: str) -> None:
+    path = "a/ai-production.yaml"
+    findings = [_finding(path, "x", line=i + 1, suppressed_by="why", suppression=kind) for i, kind in enumerate(suppressions)]
+    markdown = summary_markdown(_report((path, findings)), _ctx())
+    section = markdown.split("### ", 1)[1]
+    assert "No findings." in section and line in section.splitlines()
+
+
+@pytest.mark.parametrize(("days", "heading"), [(1, "### Deadlines within 1 day"), (30, "### Deadlines within 30 days")])
+def test_deadline_heading_counts_days_in_singular_and_plural(days: int, heading: str) -> None:
+    path = "svc/ai-production.yaml"
+    due = Finding("AIP-DUE-001", "due-soon", Severity.NOTE, path, Span(9, 1, 9, 2), "`x` is due")
+    markdown = summary_markdown(_report((path, [due])), RenderContext(policy=load_builtin(), version="t", warn_within=days))
+    assert heading in markdown.splitlines()

@@ -110,15 +110,24 @@ def _totals(report: Report) -> str:
     counts = report.counts()
     line = (f"{plural(counts['files'], 'manifest')}: {plural(counts['errors'], 'error')}, "
             f"{plural(counts['warnings'], 'warning')}, {plural(counts['notes'], 'note')}")
-    if counts["suppressed"]:
-        kinds = Counter(f.suppression for f in report.findings if f.suppressed)
-        parts = [plural(kinds.pop("waiver"), "waiver") if "waiver" in kinds else None,
-                 "the baseline" if "baseline" in kinds else None]
-        kinds.pop("baseline", None)
-        parts += [f"{n} {printable(kind)}" for kind, n in sorted(kinds.items())]  # a kind added later
-        line += (f"; {plural(counts['suppressed'], 'finding')} suppressed"
-                 f" (by {' and '.join(p for p in parts if p)})")
-    return line + "."
+    suppressed = _suppressed(report.findings)
+    return line + (f"; {suppressed}" if suppressed else "") + "."
+
+
+_BY = {"waiver": ("by a waiver", "by waivers"), "baseline": ("by the baseline", "by the baseline")}
+
+
+def _suppressed(findings: list[Finding]) -> str | None:
+    """`1 finding suppressed by a waiver`, `3 findings suppressed (2 by waivers, 1 by the baseline)`."""
+    kinds = Counter(f.suppression for f in findings if f.suppressed)
+    if not kinds:
+        return None
+    order = sorted(kinds, key=lambda kind: (list(_BY).index(kind) if kind in _BY else len(_BY), kind))
+    words = [(kinds[k], _BY[k][kinds[k] != 1] if k in _BY else f"by {printable(k)}") for k in order]
+    head = f"{plural(sum(kinds.values()), 'finding')} suppressed"
+    if len(words) == 1:
+        return f"{head} {words[0][1]}"
+    return f"{head} ({', '.join(f'{n} {by}' for n, by in words)})"
 
 
 def _manifest_block(result, ctx: RenderContext) -> list[str]:
@@ -139,6 +148,9 @@ def _manifest_block(result, ctx: RenderContext) -> list[str]:
                   f"{message_markdown(f.message)} |" for f in active]
     else:
         block.append("No findings.")
+    suppressed = _suppressed(result.findings)
+    if suppressed:
+        block += ["", suppressed[0].upper() + suppressed[1:] + "."]
     return block + [""]
 
 
@@ -192,7 +204,7 @@ def _deadlines(report: Report, ctx: RenderContext) -> list[str]:
     due = [f for f in report.findings if f.rule == "AIP-DUE-001" and not f.suppressed]
     if not due:
         return []
-    lines = [f"### Deadlines within {ctx.warn_within} days", ""]
+    lines = [f"### Deadlines within {plural(ctx.warn_within, 'day')}", ""]
     lines += [f"- {code(repo_relative(f.path, ctx.root))} line {f.span.line}: {message_markdown(f.message)}"
               for f in due[:200]]
     if len(due) > 200:
