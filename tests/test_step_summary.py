@@ -206,3 +206,13 @@ def test_deadline_heading_counts_days_in_singular_and_plural(days: int, heading:
     due = Finding("AIP-DUE-001", "due-soon", Severity.NOTE, path, Span(9, 1, 9, 2), "`x` is due")
     markdown = summary_markdown(_report((path, [due])), RenderContext(policy=load_builtin(), version="t", warn_within=days))
     assert heading in markdown.splitlines()
+
+
+def test_a_pipe_is_escaped_only_where_it_could_end_a_table_cell() -> None:
+    assert "".join(_parse(message_markdown("`a|b` c|d", table=False)).text).strip() == "a|b c|d"
+    html = _parse(f"| m |\n|---|\n| {message_markdown('`a|b` c|d')} |\n")
+    assert html.cells[-1] == ["a|b c|d"]
+
+
+def test_a_line_break_inside_a_code_span_is_shown_as_backslash_n() -> None:
+    assert _parse(message_markdown("`a\nb` is odd")).code == ["a\\nb"]

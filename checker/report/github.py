@@ -165,35 +165,35 @@ _MARKUP = re.compile(r"([\\`*_~\[\]<>&|$])")
 _LINKISH = re.compile(r"[@#]|://|www\.|:[\w+-]+:", re.IGNORECASE)
 
 
-def message_markdown(message: str) -> str:
+def message_markdown(message: str, table: bool = True) -> str:
     """A rule's message as Markdown that renders only what the rule meant: its code
     spans (`monitoring.drift.threshold`) stay code spans, re-fenced so nothing inside
     can end them; every other character is shown as itself. No link, image, HTML,
-    emphasis, @mention or table break renders, whatever the message holds. Usable in
-    a table cell (a `|` never ends the cell)."""
+    emphasis, @mention or table break renders, whatever the message holds. `table`:
+    inside a table cell (a `|` never ends the cell)."""
     out: list[str] = []
     pos = 0
     for match in _CODE_SPAN.finditer(message):
-        out.append(_inert_text(message[pos:match.start()]))
-        out.append(code(_code_span_content(match.group(2)), table=True))
+        out.append(_inert_text(message[pos:match.start()], table))
+        out.append(code(_code_span_content(match.group(2)), table=table))
         pos = match.end()
-    out.append(_inert_text(message[pos:]))
+    out.append(_inert_text(message[pos:], table))
     return "".join(out)
 
 
-def _code_span_content(raw: str) -> str:
-    # CommonMark: line endings become spaces; one space is stripped from each end when both have one.
-    text = raw.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    if len(text) > 2 and text.startswith(" ") and text.endswith(" ") and text.strip():
+def _code_span_content(text: str) -> str:
+    # CommonMark strips one space from each end when both have one (`` ` `x` ` ``);
+    # a line break stays a control that code() shows as \n, like everywhere else.
+    if text.startswith(" ") and text.endswith(" ") and text.strip():
         text = text[1:-1]
     return text
 
 
-def _inert_text(text: str) -> str:
+def _inert_text(text: str, table: bool) -> str:
     words = re.split(r"(\s+)", printable(text))
     return "".join(
         (" " if word else "") if word.isspace() or not word
-        else code(word, table=True) if _LINKISH.search(word)
+        else code(word, table=table) if _LINKISH.search(word)
         else _MARKUP.sub(r"\\\1", word)
         for word in words
     )
@@ -205,7 +205,7 @@ def _deadlines(report: Report, ctx: RenderContext) -> list[str]:
     if not due:
         return []
     lines = [f"### Deadlines within {plural(ctx.warn_within, 'day')}", ""]
-    lines += [f"- {code(repo_relative(f.path, ctx.root))} line {f.span.line}: {message_markdown(f.message)}"
+    lines += [f"- {code(repo_relative(f.path, ctx.root))} line {f.span.line}: {message_markdown(f.message, table=False)}"
               for f in due[:200]]
     if len(due) > 200:
         lines.append(f"- … and {len(due) - 200} more (see the job log)")
