@@ -5,7 +5,9 @@ commit, zizmor clean, the hash lock covers every dependency and is what pip
 installs), then the action's own bash scripts, taken out of action.yml and run
 outside GitHub: the install steps with a logging stand-in python (cache hit and
 miss), the check step with a stub `aipolicy` that records its argv and hostile
-input values, and once with the real aipolicy.
+input values, and once with the real aipolicy. The check step's runner
+(.github/action/run_check.py) is run through the step too: the annotations it
+adds for exit 2, bad boolean inputs and a search that found no manifest.
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ def test_every_input_reaches_the_steps_through_env_or_with() -> None:
 def test_changed_only_maps_to_the_cli_flag_only_when_true() -> None:
     script = _run_step()["run"]
     assert script.count("--changed-only") == 1
+    assert script.count("--quiet") == 1
 
 
 def test_example_workflow_grants_only_what_sarif_upload_needs() -> None:
@@ -151,7 +154,7 @@ def test_zizmor_reports_nothing(path: Path) -> None:
 def test_zizmor_would_catch_an_input_expanded_in_a_run_script(tmp_path: Path) -> None:
     # The check above can fail: the same action with the classic mistake is flagged.
     text = ACTION.read_text(encoding="utf-8")
-    exec_line = 'exec "${AIPOLICY_BIN:-aipolicy}" "${args[@]}"'
+    exec_line = 'exec "${AIPOLICY_PYTHON:?}" -I "$helper" run "${AIPOLICY_BIN:-aipolicy}" "${args[@]}"'
     assert exec_line in text
     planted = tmp_path / "action.yml"
     planted.write_text(text.replace(exec_line, "aipolicy check ${{ inputs.paths }}"), encoding="utf-8")
@@ -163,8 +166,10 @@ def test_zizmor_would_catch_an_input_expanded_in_a_run_script(tmp_path: Path) ->
 # -- the run script, executed -------------------------------------------------
 
 STUB = """#!/usr/bin/env bash
-# Records its argv, one NUL-terminated element each, and exits with $STUB_EXIT.
+# Records its argv, one NUL-terminated element each, prints $STUB_STDERR on
+# stderr and exits with $STUB_EXIT.
 printf '%s\\0' "$@" > "$STUB_ARGV"
+printf '%s' "${STUB_STDERR:-}" >&2
 exit "${STUB_EXIT:-0}"
 """
 
@@ -186,6 +191,14 @@ def _clean_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _check_step_env(tmp_path: Path) -> dict[str, str]:
+    """What the check step gets besides the inputs: the Python aipolicy is installed in
+    (here the test's own) and the action's checkout (this repository)."""
+    env = _clean_env(tmp_path)
+    env.update({"AIPOLICY_PYTHON": sys.executable, "GITHUB_ACTION_PATH": str(REPO)})
+    return env
+
+
 def _run_with_stub(tmp_path: Path, inputs: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], list[str] | None]:
     """Run the action's check script the way GitHub does (bash -e -o pipefail) in a
     fresh work folder, `aipolicy` on PATH being the recording stub."""
@@ -199,7 +212,7 @@ def _run_with_stub(tmp_path: Path, inputs: dict[str, str]) -> tuple[subprocess.C
     # Files a glob in an input would expand to, if anything globbed.
     (work / "ai-production.yaml").write_text("apiVersion: aipolicy/v1\n", encoding="utf-8")
     script = _script(_run_step(), tmp_path, "run-step.sh")
-    env = _clean_env(tmp_path)
+    env = _check_step_env(tmp_path)
     env["PATH"] = f"{stub_dir}{os.pathsep}{env.get('PATH', '')}"
     env.update(inputs)
     proc = subprocess.run([_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
@@ -238,7 +251,11 @@ def test_hostile_inputs_arrive_as_literal_arguments_and_run_nothing(tmp_path: Pa
         "fail-on": "`touch pwned6`",
         "stage": "production\n--output=/tmp/x",
         "policy": "--output=/tmp/x $(touch pwned7) ';touch pwned8'",
-        "changed-only": "$(touch pwned9)",
+        "changed-only": "FALSE",
+        "quiet": "True",
+        "baseline": "$(touch pwned10)\n--exit-zero",
+        "warn-within": "`touch pwned11`",
+        "sarif-waived": "omit; touch pwned12",
     })
     proc, argv = _run_with_stub(tmp_path, inputs)
     assert proc.returncode == 0, proc.stderr
@@ -248,9 +265,11 @@ def test_hostile_inputs_arrive_as_literal_arguments_and_run_nothing(tmp_path: Pa
         "check",
         "--format=sarif", "--output=$(touch pwned5).sarif",
         '--format=github"; touch pwned4; echo "',
+        "--sarif-waived=omit; touch pwned12",
         "--fail-on=`touch pwned6`",
         "--stage=production\n--output=/tmp/x",
         "--policy=--output=/tmp/x", "--policy=$(touch", "--policy=pwned7)", "--policy=';touch", "--policy=pwned8'",
+        "--baseline=$(touch pwned10)\n--exit-zero", "--warn-within=`touch pwned11`", "--quiet",
         # After `--` nothing is an option, even `--output=/tmp/x`; `*` is not globbed.
         "--", *_words(HOSTILE_PATHS),
     ]
@@ -269,13 +288,13 @@ def test_sarif_output_comes_first_so_the_stdout_format_gets_no_output_file(tmp_p
     proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"sarif-output": "reports/aipolicy.sarif", "paths": "a b"}))
     assert proc.returncode == 0, proc.stderr
     assert argv == ["check", "--format=sarif", "--output=reports/aipolicy.sarif", "--format=github",
-                    "--", "a", "b"]
+                    "--sarif-waived=omit", "--", "a", "b"]
 
 
 def test_empty_format_with_sarif_still_annotates(tmp_path: Path) -> None:
     proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"format": "", "sarif-output": "x.sarif", "paths": "  \n "}))
     assert proc.returncode == 0, proc.stderr
-    assert argv == ["check", "--format=sarif", "--output=x.sarif", "--format=github", "--", "."]
+    assert argv == ["check", "--format=sarif", "--output=x.sarif", "--format=github", "--sarif-waived=omit", "--", "."]
 
 
 def test_changed_only_true_passes_the_flag_and_false_does_not(tmp_path: Path) -> None:
@@ -294,6 +313,177 @@ def test_the_exit_code_of_aipolicy_is_the_exit_code_of_the_step(tmp_path: Path) 
     proc, argv = _run_with_stub(tmp_path, inputs)
     assert argv is not None
     assert proc.returncode == 1
+
+
+def _commands(stdout: str) -> list[str]:
+    """The workflow commands a step printed (lines the runner reads as commands)."""
+    return [line for line in stdout.split("\n") if line.startswith("::")]
+
+
+def _unescape_data(text: str) -> str:
+    # The runner's own unescaping of a command's message.
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+@pytest.mark.parametrize("value", ["true", "TRUE", "True", "tRuE"])
+def test_boolean_inputs_take_true_in_any_case(tmp_path: Path, value: str) -> None:
+    proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"changed-only": value, "quiet": value}))
+    assert proc.returncode == 0, proc.stderr
+    assert argv == ["check", "--format=github", "--quiet", "--changed-only", "--", "."]
+    assert _commands(proc.stdout) == []
+
+
+@pytest.mark.parametrize("value", ["false", "FALSE", "False"])
+def test_boolean_inputs_take_false_in_any_case(tmp_path: Path, value: str) -> None:
+    proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"changed-only": value, "quiet": value}))
+    assert proc.returncode == 0, proc.stderr
+    assert argv == ["check", "--format=github", "--", "."]
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "on", "", "true ", " false", "truee", "t\u0072ue\u200b",
+                                   "x\n::add-mask::y %0A ::warning::z", "$(touch pwned)"])
+def test_a_boolean_input_that_is_neither_true_nor_false_is_one_error_and_nothing_runs(tmp_path: Path, value: str) -> None:
+    from checker.report.github import escape_data
+
+    proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"quiet": value}))
+    assert proc.returncode == 2
+    assert argv is None  # aipolicy never ran
+    assert list(tmp_path.rglob("pwned*")) == []
+    (error,) = _commands(proc.stdout)
+    prefix = "::error title=aipolicy::"
+    assert error.startswith(prefix)
+    message = error[len(prefix):]
+    # Escaped exactly as aipolicy's annotations are: one line, the value quoted back.
+    assert message == escape_data(_unescape_data(message))
+    assert "input quiet must be true or false" in message and "\n" not in message
+
+
+def test_both_boolean_inputs_wrong_are_two_errors(tmp_path: Path) -> None:
+    proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"quiet": "yes", "changed-only": "no"}))
+    assert proc.returncode == 2 and argv is None
+    errors = _commands(proc.stdout)
+    assert len(errors) == 2
+    assert "input changed-only" in errors[0] and "input quiet" in errors[1]
+
+
+def test_quiet_baseline_and_warn_within_inputs_become_their_options(tmp_path: Path) -> None:
+    proc, argv = _run_with_stub(tmp_path, _github_inputs(
+        **{"quiet": "true", "baseline": ".aipolicy-baseline.json", "warn-within": "30", "paths": "svc"}))
+    assert proc.returncode == 0, proc.stderr
+    assert argv == ["check", "--format=github", "--baseline=.aipolicy-baseline.json", "--warn-within=30",
+                    "--quiet", "--", "svc"]
+
+
+@pytest.mark.parametrize(("inputs", "expected"), [
+    ({}, []),  # no SARIF report: nothing to say
+    ({"sarif-output": "a.sarif"}, ["--sarif-waived=omit"]),  # the action's default
+    ({"format": "sarif"}, ["--sarif-waived=omit"]),
+    ({"sarif-output": "a.sarif", "sarif-waived": "suppressed"}, ["--sarif-waived=suppressed"]),
+    ({"sarif-output": "a.sarif", "sarif-waived": ""}, []),  # aipolicy's own default
+])
+def test_sarif_waived_is_passed_only_with_a_sarif_report(tmp_path: Path, inputs: dict, expected: list) -> None:
+    proc, argv = _run_with_stub(tmp_path, _github_inputs(**inputs))
+    assert proc.returncode == 0, proc.stderr
+    assert [a for a in argv if a.startswith("--sarif-waived")] == expected
+
+
+def test_the_action_omits_waived_findings_from_sarif_by_default() -> None:
+    assert _load(ACTION)["inputs"]["sarif-waived"]["default"] == "omit"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit", "gitlab", "rdjson", "azure"])
+def test_format_input_documents_every_format_aipolicy_has(fmt: str) -> None:
+    from checker.report import FORMATS
+
+    assert fmt in FORMATS
+    assert fmt in _load(ACTION)["inputs"]["format"]["description"]
+
+
+HOSTILE_ERROR = "aipolicy: error: --baseline 100%0A::warning::x\u202e\n::warning::forged: no such file 100%\r::add-mask::y\n"
+
+
+def test_exit_2_becomes_one_escaped_error_annotation_and_keeps_stderr(tmp_path: Path) -> None:
+    from checker.report.github import escape_data
+
+    inputs = _github_inputs()
+    inputs.update(STUB_EXIT="2", STUB_STDERR="note: something\n" + HOSTILE_ERROR)
+    proc, argv = _run_with_stub(tmp_path, inputs)
+    assert proc.returncode == 2 and argv is not None
+    # Passed through as it came (text mode reads the CR as a line end).
+    assert proc.stderr == ("note: something\n" + HOSTILE_ERROR).replace("\r", "\n")
+    # The first `aipolicy: error:` line, escaped by aipolicy's own escape_data.
+    first = "aipolicy: error: --baseline 100%0A::warning::x\u202e"
+    assert _commands(proc.stdout) == ["::error title=aipolicy::" + escape_data(first)]
+    assert "%250A" in escape_data(first) and "\\u202e" in escape_data(first)
+
+
+def test_exit_2_without_an_error_line_still_annotates(tmp_path: Path) -> None:
+    inputs = _github_inputs()
+    inputs.update(STUB_EXIT="2", STUB_STDERR="")
+    proc, _ = _run_with_stub(tmp_path, inputs)
+    assert proc.returncode == 2
+    (error,) = _commands(proc.stdout)
+    assert error.startswith("::error title=aipolicy::") and "code 2" in error
+
+
+@pytest.mark.parametrize("code", [0, 1])
+def test_no_manifest_found_is_one_warning_naming_the_paths(tmp_path: Path, code: int) -> None:
+    from checker.report.github import escape_data
+
+    inputs = _github_inputs(paths="docs\nsrc/%0A::error::x")
+    inputs.update(STUB_EXIT=str(code),
+                  STUB_STDERR="aipolicy: no manifests found under docs, src/%0A::error::x (looked for ai-production.yaml)\n")
+    proc, _ = _run_with_stub(tmp_path, inputs)
+    assert proc.returncode == code
+    (warning,) = _commands(proc.stdout)
+    prefix = "::warning title=aipolicy::"
+    assert warning.startswith(prefix)
+    message = _unescape_data(warning[len(prefix):])
+    assert warning[len(prefix):] == escape_data(message)
+    assert "no manifests found under paths: docs src/%0A::error::x" in message
+
+
+def test_a_run_that_finds_manifests_gets_no_warning(tmp_path: Path) -> None:
+    inputs = _github_inputs()
+    inputs.update(STUB_STDERR="none of the 3 manifests changed since origin/main\n")
+    proc, _ = _run_with_stub(tmp_path, inputs)
+    assert proc.returncode == 0 and _commands(proc.stdout) == []
+
+
+def test_aipolicy_killed_is_an_error_with_the_shell_exit_code(tmp_path: Path) -> None:
+    inputs = _github_inputs()
+    inputs.update(STUB_EXIT="137")
+    proc, _ = _run_with_stub(tmp_path, inputs)
+    assert proc.returncode == 137
+    (error,) = _commands(proc.stdout)
+    assert error == "::error title=aipolicy::aipolicy exited with code 137"
+
+
+HELPER = REPO / ".github" / "action" / "run_check.py"
+
+
+def test_the_runner_escapes_with_aipolicys_own_functions() -> None:
+    # One escaper: the annotations the action adds are escaped exactly like aipolicy's own.
+    source = HELPER.read_text(encoding="utf-8")
+    assert "from checker.report.github import escape_data, escape_property" in source
+    assert "replace(" not in source  # no second, home-made escaping
+
+
+def test_the_check_step_runs_from_an_action_path_with_shell_metacharacters(tmp_path: Path) -> None:
+    action_path = tmp_path / "action $(touch pwned) `touch pwned2`"
+    (action_path / ".github" / "action").mkdir(parents=True)
+    shutil.copy(HELPER, action_path / ".github" / "action" / HELPER.name)
+    inputs = _github_inputs(quiet="maybe")
+    inputs["GITHUB_ACTION_PATH"] = str(action_path)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run2").mkdir()
+    proc, argv = _run_with_stub(tmp_path / "run", inputs)
+    assert proc.returncode == 2 and argv is None
+    assert _commands(proc.stdout)[0].startswith("::error title=aipolicy::input quiet")
+    assert list(tmp_path.rglob("pwned*")) == []
+    proc, argv = _run_with_stub(tmp_path / "run2", {**inputs, "AIPOLICY_QUIET": "true"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert argv == ["check", "--format=github", "--quiet", "--", "."]
 
 
 # -- the dependency lock -------------------------------------------------------
@@ -489,8 +679,9 @@ def test_every_python_the_action_runs_is_isolated_from_the_workspace() -> None:
     # hashlib.py the repository holds before the standard library's.
     calls = [call for step in _action_steps()
              for call in re.findall(r'(?i)"[^"\s]*python(?::\?\})?" +\S+', step.get("run", ""))]
-    # key: the lock hash; deps: the restored venv's check, venv, pip; install: pip.
-    assert len(calls) == 5, calls
+    # key: the lock hash; deps: the restored venv's check, venv, pip; install: pip;
+    # check: the annotating runner, and the report of a bad boolean input.
+    assert len(calls) == 7, calls
     for call in calls:
         assert call.endswith(" -I"), call
 
@@ -544,7 +735,7 @@ def test_install_step_installs_only_aipolicy_from_the_action_path(tmp_path: Path
     bin_.mkdir(parents=True)
     shutil.copy(runner.python, bin_ / "python")
     out = runner.run("install", AIPOLICY_VENV_BIN=str(bin_))
-    assert out == {"aipolicy": f"{bin_}/aipolicy"}
+    assert out == {"aipolicy": f"{bin_}/aipolicy", "python": f"{bin_}/python"}
     (call,) = runner.calls()
     assert call[:5] == [str(bin_ / "python"), "-I", "-m", "pip", "install"]
     assert {"--no-deps", "--no-build-isolation", "--no-index"} <= set(call)
@@ -571,15 +762,19 @@ owners:
 """
 
 
-def _run_real(tmp_path: Path, manifest: str, **inputs: str) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """The run step with the aipolicy under test, in a repository holding svc/ai-production.yaml."""
+def _run_real(tmp_path: Path, manifest: str, folders: tuple[str, ...] = (),
+              **inputs: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The run step with the aipolicy under test, in a repository holding svc/ai-production.yaml
+    (and the empty `folders`)."""
     aipolicy = Path(sys.executable).with_name("aipolicy")
     _require_tool(str(aipolicy) if aipolicy.exists() else None, "aipolicy installed beside the test Python")
     work = tmp_path / "work"
     (work / ".git").mkdir(parents=True)  # the repository root, for relative paths
     (work / "svc").mkdir()
     (work / "svc" / "ai-production.yaml").write_text(manifest, encoding="utf-8")
-    env = _clean_env(tmp_path)
+    for folder in folders:
+        (work / folder).mkdir()
+    env = _check_step_env(tmp_path)
     env.update(_github_inputs(**inputs))
     env["AIPOLICY_BIN"] = str(aipolicy)
     env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary.md")
@@ -609,3 +804,28 @@ def test_run_step_passes_each_policy_pack_to_real_aipolicy(tmp_path: Path, polic
     assert proc.returncode == exit_code, proc.stdout + proc.stderr
     if exit_code == 2:
         assert "builtin:no-such-pack" in proc.stderr
+
+
+def test_real_aipolicy_usage_error_is_one_error_annotation(tmp_path: Path) -> None:
+    proc, _ = _run_real(tmp_path, PASSING_MANIFEST, paths="svc no-such-folder")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert _commands(proc.stdout) == ["::error title=aipolicy::aipolicy: error: no-such-folder: no such file or folder"]
+    assert "aipolicy: error: no-such-folder: no such file or folder" in proc.stderr
+
+
+@pytest.mark.parametrize("quiet", ["false", "true"])
+def test_real_aipolicy_finding_no_manifest_is_a_warning(tmp_path: Path, quiet: str) -> None:
+    # `docs` holds no manifest (a typo'd paths: is the usual cause); the run stays green but says so,
+    # also with quiet (aipolicy's line on stderr is what the action reads).
+    proc, _ = _run_real(tmp_path, PASSING_MANIFEST, paths="docs", quiet=quiet, format="text", folders=("docs",))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (warning,) = _commands(proc.stdout)
+    assert warning.startswith("::warning title=aipolicy::no manifests found under paths: docs ")
+
+
+def test_real_aipolicy_step_summary_counts_in_singular(tmp_path: Path) -> None:
+    proc, _ = _run_real(tmp_path, FAILING_MANIFEST)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert re.search(r"^1 manifest: 1 error, ", summary, re.M), summary
+    assert summary.count("| severity | rule | line | message |") == 1
