@@ -174,9 +174,11 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     if known is not None:
         known.apply(report, str(config.root), policy, quiet)
     root = str(config.root)  # the repository root (or the current folder outside git)
+    sources = {engine.display_path(path): content for path, content in given.items() if isinstance(content, bytes)}
     for fmt, out in pairs:
         ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root,
-                            warn_within=config.warn_within, quiet=quiet, sarif_waived=sarif_waived or "suppressed")
+                            warn_within=config.warn_within, quiet=quiet, sarif_waived=sarif_waived or "suppressed",
+                            sources=sources)
         if statistics and out is None:
             from checker.report import statistics as stats
 

@@ -264,3 +264,17 @@ def test_force_color_and_clicolor_force_colour_a_pipe_and_no_color_wins(tmp_path
     assert b"\x1b[" not in forced_off.stdout
     as_json = aipolicy("check", "--today", TODAY, "--format", "json", ".", cwd=tmp_path, env=subprocess_env(**env))
     assert b"\x1b[" not in as_json.stdout  # colour is for the text report only
+
+
+def test_rdjson_byte_columns_come_from_what_stdin_held_not_the_file_on_disk(tmp_path: Path) -> None:
+    (tmp_path / "ai-production.yaml").write_text(GOOD, encoding="utf-8")  # saved; the editor holds `held`
+    held = ("apiVersion: aipolicy/v1\n"
+            "system: {id: sys-é, name: Ünïcode, description: d, type: classifier, colour: blue}\n"
+            "stage: exploration\n")
+    proc = aipolicy("check", "--today", TODAY, "--format", "rdjson", "-", "--stdin-filename", "ai-production.yaml",
+                    cwd=tmp_path, stdin=held.encode("utf-8"))
+    diagnostics = json.loads(proc.stdout)["diagnostics"]
+    unknown = [d for d in diagnostics if d["code"]["value"] == "AIP-SCH-001" and "colour" in d["message"]]
+    assert len(unknown) == 1, diagnostics
+    line = held.splitlines()[1]
+    assert unknown[0]["location"]["range"]["start"] == {"line": 2, "column": len(line[:line.index("colour")].encode()) + 1}

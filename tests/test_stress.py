@@ -31,7 +31,7 @@ from checker.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 11, 26)
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "rdjson", "azure")
 
 SETTINGS = settings(max_examples=200, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -191,8 +191,16 @@ def test_the_cli_exits_0_or_1_with_a_well_formed_report_in_every_format(
     for fmt in FORMATS:
         code, text = _cli(path, fmt)
         assert code in (0, 1), (fmt, code)
-        if fmt in ("json", "sarif"):
-            json.loads(text)
+        if fmt in ("json", "sarif", "rdjson"):
+            assert isinstance(json.loads(text), dict)
+        elif fmt == "gitlab":
+            entries = json.loads(text)
+            assert isinstance(entries, list) and len({e["fingerprint"] for e in entries}) == len(entries)
+        elif fmt == "azure":
+            # A logging command starts a line, and only ours do: content never holds `##vso[` raw.
+            for line in text.splitlines():
+                rest = line[len("##vso[task.logissue "):] if line.startswith("##vso[task.logissue ") else line
+                assert "##vso[" not in rest and "##[" not in rest, line
         elif fmt == "junit":
             ET.fromstring(text)
         elif fmt == "github":

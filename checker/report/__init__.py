@@ -7,8 +7,8 @@ imported only when their format is asked for).
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
     from checker.findings import Report
@@ -34,6 +34,8 @@ class RenderContext:
     root: str = "."  # repository root, for formats whose paths are repository-relative
     warn_within: int = 14  # AIP-DUE-001's window, for the job summary's deadline list
     quiet: bool = False  # findings only: no diagnostic lines, no totals
+    # Content checked that is not on disk as checked (stdin, a pipe): display path -> bytes.
+    sources: Mapping[str, bytes] = field(default_factory=dict)
     sarif_waived: str = "suppressed"  # SARIF: waived findings as `suppressions` ("suppressed") or left out ("omit")
 
 

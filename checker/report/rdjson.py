@@ -2,8 +2,8 @@
 
 Paths are as the text format prints them (relative to the current folder, where
 reviewdog runs too). reviewdog counts columns in UTF-8 bytes, aipolicy in
-characters: columns are converted from the file's line when the file can be
-read again and still has that line; otherwise the range is given by lines only
+characters: columns are converted from the file's line (from what was read on
+stdin, for `-`) when the file can be read again and still has that line; otherwise the range is given by lines only
 (which reviewdog reads as whole lines), never with a wrong column. reviewdog
 has no suppressed diagnostics: waived and baselined findings are left out.
 Messages are one line (controls and bidi characters shown as `\\x1b`, `\\u202e`)
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from checker import HOMEPAGE
 from checker.findings import Finding, Report, Severity
@@ -32,24 +32,30 @@ _READ_LIMIT = 16 * 1024 * 1024  # a manifest larger than this was refused by the
 class _Lines:
     """The lines of each reported file, read once, for character → byte columns."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources: Mapping[str, bytes]) -> None:
         self._cache: dict[str, list[str] | None] = {}
+        self._sources = sources  # what was checked when it is not the file on disk (stdin)
 
     def get(self, path: str) -> list[str] | None:
         if path not in self._cache:
-            self._cache[path] = self._read(path)
+            given = self._sources.get(path)
+            self._cache[path] = self._read(path) if given is None else self._split(given)
         return self._cache[path]
 
-    @staticmethod
-    def _read(path: str) -> list[str] | None:
+    @classmethod
+    def _read(cls, path: str) -> list[str] | None:
+        from pathlib import Path
+
+        from checker import safeio
+
+        # Read as the check read it: a regular file inside its repository, capped, never blocking.
         try:
-            # Only a regular file, and only its first bytes: never a FIFO or a device.
-            if not os.path.isfile(path) or os.path.getsize(path) > _READ_LIMIT:
-                return None
-            with open(path, "rb") as handle:
-                raw = handle.read(_READ_LIMIT)
-        except OSError:
+            return cls._split(safeio.read(Path(path), _READ_LIMIT, safeio.containment_root(path)))
+        except safeio.ReadError:
             return None
+
+    @staticmethod
+    def _split(raw: bytes) -> list[str]:
         text = raw.decode("utf-8", "replace").lstrip("\ufeff")
         return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
@@ -74,7 +80,7 @@ def _range(f: Finding, lines: list[str] | None) -> dict[str, Any]:
 
 
 def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
-    lines = _Lines()
+    lines = _Lines(ctx.sources)
     diagnostics = []
     for f in report.findings:
         if f.suppressed:
