@@ -93,9 +93,10 @@ def cli() -> None:
 @click.option("--stdin-filename", type=_Path(path_type=Path, readable=False), metavar="PATH",
               help="With '-' as the path: where the manifest read from stdin lives (display path, configuration, *_ref paths, git rules).")
 @click.option("--baseline", type=_Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="Findings recorded in FILE (by --write-baseline) do not fail the run; only new ones do.")
+              help="Findings recorded in FILE (by --write-baseline) do not fail the run; only new ones do. "
+                   "Wins over `baseline:` in the configuration.")
 @click.option("--write-baseline", type=_Path(path_type=Path, dir_okay=False, readable=False), metavar="FILE",
-              help="Record this run's findings in FILE as the baseline, then exit 0.")
+              help="Record this run's findings in FILE as the baseline instead of reporting them; exit 0.")
 @click.option("--sarif-waived", type=click.Choice(("suppressed", "omit")), default=None,
               help="SARIF: keep waived and baselined findings as results with `suppressions` (suppressed), or leave them out (omit).  [default: suppressed]")
 @click.option("--no-color", is_flag=True, help="Never colour the output. Colour is used on a terminal, or when FORCE_COLOR (non-empty) or CLICOLOR_FORCE (not 0) is set; never when NO_COLOR is set to a non-empty value.")
@@ -112,7 +113,8 @@ def check(paths, formats, outputs, stage, select, ignore, fail_on, today, warn_w
 
     Folders are searched recursively for ai-production.yaml, ai-production.yml,
     *.ai-production.yaml and *.ai-production.yml, skipping .git, node_modules, virtualenvs and what
-    .gitignore ignores. Files named explicitly are checked whatever their name.
+    .gitignore ignores. Files named explicitly are checked whatever their name;
+    '-' reads one manifest from stdin (see --stdin-filename).
     """
     from checker import commands
 
