@@ -156,6 +156,7 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
     stage = _stage_of(m, options)
     system = m.data.get("system")
     result.system_id = system.get("id") if isinstance(system, dict) and isinstance(system.get("id"), str) else None
+    result.facts = _facts(m.data)
     high = m.data.get("risk_tier") == "high"
     result.rules_evaluated += ["AIP-SCH-002", "AIP-SCH-001"]  # it parsed; now the schema
     schema_findings = [
@@ -180,6 +181,23 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
         result.findings[before:] = [f for f in result.findings[before:] if not _under_any(f.json_path, rejected)]
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _facts(data: dict) -> dict[str, Any]:
+    """What an inventory lists about the system, as far as the manifest says it in the
+    right shape (a value of another type is the schema's finding, and None here)."""
+    def text(node: Any, *path: str) -> str | None:
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        return node if isinstance(node, str) and node.strip() else None
+
+    return {
+        "name": text(data, "system", "name"),
+        "risk_tier": text(data, "risk_tier"),
+        "decision_role": text(data, "decision_role"),
+        "owners": {"technical": text(data, "owners", "technical", "name"),
+                   "business": text(data, "owners", "business", "name")},
+    }
 
 
 def _under_any(path: str, prefixes: set[str]) -> bool:

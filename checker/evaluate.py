@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker.checks import persons, values
-from checker.findings import Finding, ManifestResult, Severity
+from checker.findings import Due, Finding, ManifestResult, Severity
 from checker.manifest import Manifest, PathT, json_path
 from checker.gitrules import skipped as git_skipped
 from checker.schema import echo
@@ -145,7 +145,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     view = _effective_data(m, stage)
     git = options.git.facts(m, options) if getattr(options, "git", None) is not None else None
     # Date rules declare when they will start failing (RuleContext.fails_from): AIP-DUE-001.
-    deadlines: list[Deadline] | None = [] if options.warn_within > 0 else None
+    deadlines: list[Deadline] | None = []
     # One walk for the placeholders: AIP-SCH-003 reports them, the diagnostic counts them.
     holes = tuple(values.placeholder_paths({k: v for k, v in m.data.items() if k != "waivers"}))
     ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage, git=git, deadlines=deadlines,
@@ -188,6 +188,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     failing = {f.rule for f in findings if not f.suppressed} | ({wvr.id} if wvr and wvr_problems else set())
     due = policy.rules.get("AIP-DUE-001")
     due_severity = due.severity_at(stage, high) if due else None
+    result.deadlines = _upcoming(declared, failing, waivers, options)
     if due and due_severity is not None:
         result.rules_evaluated.append(due.id)
         notes = _deadline_notes(declared, failing, waivers, options)
@@ -269,6 +270,20 @@ def _first_missing(m: Manifest, path: PathT) -> PathT:
         if path[:end] not in m.spans:
             return path[:end]
     return path
+def _upcoming(declared: dict[str, list[Deadline]], failing: set[str], waivers: list[Waiver],
+              options: Options) -> list[Due]:
+    """Every deadline of a reported rule that passes today, soonest first, whatever the window
+    (the portfolio lists them; AIP-DUE-001 notes those within --warn-within)."""
+    reported = lambda rule_id: (options.select is None or rule_id in options.select) and rule_id not in options.ignore  # noqa: E731
+    out = [
+        Due(deadline.fails_from, rule_id, json_path(deadline.path), deadline.what)
+        for rule_id, found in declared.items() if rule_id not in failing and reported(rule_id)
+        for deadline in found
+        if deadline.fails_from > options.today and not any(w.covers(rule_id, json_path(deadline.path)) for w in waivers)
+    ]
+    return sorted(set(out), key=lambda d: (d.day, d.rule, d.json_path))
+
+
 def _deadline_notes(declared: dict[str, list[Deadline]], failing: set[str], waivers: list[Waiver],
                     options: Options) -> list[Problem]:
     """AIP-DUE-001: one note per deadline within `--warn-within` days. Only rules that were

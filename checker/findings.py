@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -61,6 +62,16 @@ class Finding:
         return (self.path, self.span.line, self.span.column, self.rule, self.message)
 
 
+@dataclass(frozen=True)
+class Due:
+    """A date from which a rule will fail unless something is done (the portfolio's deadlines)."""
+
+    day: datetime.date
+    rule: str
+    json_path: str
+    what: str  # "review due", completed by " on DAY" in messages
+
+
 @dataclass
 class ManifestResult:
     """Everything known about one checked file."""
@@ -72,6 +83,11 @@ class ManifestResult:
     # Question id -> answered?; None when the manifest could not be evaluated.
     questions: dict[str, bool] | None = None
     rules_evaluated: list[str] = field(default_factory=list)
+    # What an inventory lists about the system (checker/portfolio), read from a manifest that
+    # parsed: name, risk_tier, decision_role, owners {technical, business}; strings or None.
+    facts: dict[str, Any] = field(default_factory=dict)
+    # Every date from which an evaluated, reported rule that passes today will fail, soonest first.
+    deadlines: list[Due] = field(default_factory=list)
 
 
 @dataclass
