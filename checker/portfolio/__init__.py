@@ -1,0 +1,158 @@
+"""The portfolio: every AI system found, where it stands, and which pilots are stuck.
+
+`aipolicy report` builds an Inventory from a check run (checker.engine) and the
+manifests' git history (checker.portfolio.history), or from the JSON of runs
+in other repositories (`--from-json`), and hands it to one renderer per format
+(checker.portfolio.render: html, md, json, csv). The inventory's JSON shape is
+versioned: schemas/inventory.v1.schema.json.
+
+Definitions every renderer shares (README "The portfolio"):
+- **stage since**: the author date of the commit where `stage` last changed to
+  its current value (the first commit of the file when it never changed);
+- **stuck**: at `pilot` for longer than `stuck_after` months by that date
+  (14 by default: the realistic pilot-to-production span is 6 to 14 months);
+- **purgatory**: at `pilot` with at least one of the ten questions unanswered
+  (judged as at production): a pilot that could not be promoted today.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+STAGES = ("exploration", "pilot", "production", "retired")
+SEVERITIES = ("error", "warning", "note")
+DEFAULT_STUCK_AFTER = 14  # months at pilot before a pilot counts as stuck
+INVENTORY_FORMAT = "aipolicy-inventory"
+INVENTORY_VERSION = 1
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """`day` moved by whole calendar months; the 31st becomes the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last))
+
+
+def month_ends(today: datetime.date, count: int = 12) -> list[datetime.date]:
+    """The last `count` month ends up to today, oldest first; the current month ends today."""
+    first_of_month = today.replace(day=1)
+    ends = [today]
+    for back in range(1, count):
+        ends.append(add_months(first_of_month, -back + 1) - datetime.timedelta(days=1))
+    return sorted(ends)
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """The manifest entered `stage` on `since` (author date) in `commit`."""
+
+    stage: str
+    since: datetime.date
+    commit: str
+
+
+@dataclass
+class System:
+    """One AI system of the inventory: one manifest."""
+
+    path: str  # repository-relative, posix
+    repository: str | None = None  # `owner/name`; None when unknown
+    id: str | None = None
+    name: str | None = None
+    stage: str | None = None
+    risk_tier: str | None = None
+    decision_role: str | None = None
+    owners: dict[str, str | None] = field(default_factory=lambda: {"technical": None, "business": None})
+    questions: dict[str, bool] | None = None  # question id -> answered; None when not judged
+    findings: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "note": 0, "suppressed": 0})
+    deadlines: list[dict[str, str]] = field(default_factory=list)  # {"date", "rule", "json_path", "what"}, soonest first
+    history: list[StageChange] | None = None  # oldest first; None: no git history known
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What makes two entries one system when inventories are merged."""
+        return (self.repository or "", self.path)
+
+    @property
+    def stage_since(self) -> datetime.date | None:
+        if self.history and self.history[-1].stage == self.stage:
+            return self.history[-1].since
+        return None
+
+    def stuck(self, today: datetime.date, stuck_after: int = DEFAULT_STUCK_AFTER) -> bool:
+        since = self.stage_since
+        return self.stage == "pilot" and since is not None and add_months(since, stuck_after) < today
+
+    @property
+    def purgatory(self) -> bool:
+        return self.stage == "pilot" and self.questions is not None and not all(self.questions.values())
+
+    @property
+    def answered(self) -> int:
+        return sum(self.questions.values()) if self.questions else 0
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """The portfolio as the manifests' git history had it at the end of one month."""
+
+    month: str  # YYYY-MM
+    end: datetime.date
+    stages: dict[str, int]  # stage -> number of systems at it
+    purgatory: int
+    stuck: int
+
+
+@dataclass
+class Inventory:
+    generated: datetime.date  # the day judged (today, or --today)
+    tool_version: str
+    stuck_after: int = DEFAULT_STUCK_AFTER
+    systems: list[System] = field(default_factory=list)
+    trend: list[MonthPoint] | None = None  # None: no git history to replay
+    questions: dict[str, str] = field(default_factory=dict)  # question id -> text
+    sources: list[str] = field(default_factory=list)  # where the entries came from (paths, JSON files)
+
+    def stuck_pilots(self) -> list[System]:
+        return [s for s in self.systems if s.stuck(self.generated, self.stuck_after)]
+
+    def due_within(self, days: int) -> list[tuple[System, dict[str, str]]]:
+        """(system, deadline) for each deadline from tomorrow to `days` days ahead, soonest first."""
+        horizon = self.generated + datetime.timedelta(days=days)
+        out = [(s, d) for s in self.systems for d in s.deadlines
+               if self.generated < datetime.date.fromisoformat(d["date"]) <= horizon]
+        return sorted(out, key=lambda pair: (pair[1]["date"], pair[0].key))
+
+    def owner_load(self, limit: int = 3) -> dict[str, list[System]]:
+        """People owning more than `limit` systems (technical or business), most loaded first."""
+        owned: dict[str, list[System]] = {}
+        for s in self.systems:
+            for person in dict.fromkeys(p for p in s.owners.values() if p):
+                owned.setdefault(person, []).append(s)
+        busy = {p: systems for p, systems in owned.items() if len(systems) > limit}
+        return dict(sorted(busy.items(), key=lambda item: (-len(item[1]), item[0])))
+
+    def one_person_owned(self) -> list[System]:
+        """Systems whose technical and business owner are the same person."""
+        return [s for s in self.systems
+                if s.owners.get("technical") and s.owners.get("technical") == s.owners.get("business")]
+
+    def counts(self) -> dict[str, Any]:
+        stages = {stage: 0 for stage in STAGES}
+        for s in self.systems:
+            if s.stage in stages:
+                stages[s.stage] += 1
+        return {
+            "systems": len(self.systems),
+            "stages": stages,
+            "unknown_stage": sum(1 for s in self.systems if s.stage not in STAGES),
+            "purgatory": sum(1 for s in self.systems if s.purgatory),
+            "stuck": len(self.stuck_pilots()),
+            "failing": sum(1 for s in self.systems if s.findings.get("error")),
+            "due_30": len(self.due_within(30)),
+            "due_90": len(self.due_within(90)),
+        }
