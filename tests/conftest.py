@@ -90,6 +90,21 @@ def shared_path() -> Callable[..., Path]:
 
 
 @pytest.fixture()
+def cli(clean_env, capsys, monkeypatch):
+    """`cli("check", ..., cwd=folder)`: the real entry point in-process, from `cwd`;
+    returns (exit code, stdout, stderr)."""
+    from checker.cli import main
+
+    def run(*args: str, cwd: Path) -> tuple[int, str, str]:
+        monkeypatch.chdir(cwd)
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture()
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """In-process runs see no GitHub Actions or colour variables from the outside."""
     for key in _NOISY_ENV:

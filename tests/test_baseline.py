@@ -24,19 +24,6 @@ TODAY = "2026-11-26"
 MANIFEST = "examples/production/ai-production.yaml"
 
 
-@pytest.fixture()
-def cli(clean_env, capsys, monkeypatch):
-    """`aipolicy ARGS` in-process from `cwd`: (exit code, stdout, stderr)."""
-
-    def run(*args: str, cwd: Path) -> tuple[int, str, str]:
-        monkeypatch.chdir(cwd)
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old

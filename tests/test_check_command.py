@@ -41,19 +41,6 @@ FINDING_LINE = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): (
 TOTALS_LINE = re.compile(r"^\d+ files? checked: \d+ errors?, \d+ warnings?, \d+ notes?")
 
 
-@pytest.fixture()
-def cli(clean_env, capsys, monkeypatch):
-    """Run `aipolicy ARGS` in-process from `cwd`; returns (exit code, stdout, stderr)."""
-
-    def run(*args: str, cwd: Path) -> tuple[int, str, str]:
-        monkeypatch.chdir(cwd)
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def write(path: Path, text: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(text, bytes):

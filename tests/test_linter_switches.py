@@ -16,20 +16,10 @@ from pathlib import Path
 import pytest
 
 from conftest import subprocess_env
+from test_check_command import GOOD
 
 TODAY = "2026-11-26"
 
-GOOD = """\
-apiVersion: aipolicy/v1
-system:
-  id: small-system
-  name: Small system
-  description: A minimal exploration manifest.
-  type: classifier
-stage: exploration
-owners:
-  technical: {name: Priya Raman, contact: priya.raman@acme-corp.io}
-"""
 # An exploration manifest with one schema error (line 7) and no owners (AIP-OWN-001 at exploration).
 TWO_PROBLEMS = """\
 apiVersion: aipolicy/v1
