@@ -212,3 +212,30 @@ def test_gitlab_ci_job_comment_and_install_line_name_the_package_version() -> No
     assert f"/aipolicy@v{__version__}\"" in job
     releasing = (REPO / "docs" / "releasing.md").read_text(encoding="utf-8")
     assert "ci/gitlab-code-quality.yml" in releasing
+
+
+# -- stdin and the baseline; the job summary only for github ----------------------------------------
+
+
+def test_stdin_content_matches_baseline_entries_by_its_stdin_filename(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    assert aipolicy("check", "--today", TODAY, "--write-baseline", "bl.json", cwd=repo).returncode == 0
+    run = [sys.executable, "-m", "checker", "check", "--today", TODAY, "--baseline", "bl.json", "--format", "json", "-"]
+    named = subprocess.run([*run, "--stdin-filename", "a/ai-production.yaml"], cwd=repo, env=subprocess_env(),
+                           input=TWO_PROBLEMS, capture_output=True, text=True, timeout=120)
+    assert json.loads(named.stdout)["summary"]["baselined"] == 1  # AIP-OWN-001 (schema errors never are)
+    anonymous = subprocess.run(run, cwd=repo, env=subprocess_env(), input=TWO_PROBLEMS, capture_output=True,
+                               text=True, timeout=120)
+    assert json.loads(anonymous.stdout)["summary"]["baselined"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "gitlab", "rdjson", "azure"])
+def test_only_the_github_format_writes_the_job_summary(tmp_path: Path, fmt: str) -> None:
+    repo = _repo(tmp_path)
+    summary = tmp_path / "summary.md"
+    proc = aipolicy("check", "--today", TODAY, "--format", fmt, ".", cwd=repo, GITHUB_ACTIONS="true",
+                    GITHUB_STEP_SUMMARY=str(summary))
+    assert proc.returncode == 1 and not summary.exists()
+    proc = aipolicy("check", "--today", TODAY, "--format", "github", ".", cwd=repo, GITHUB_ACTIONS="true",
+                    GITHUB_STEP_SUMMARY=str(summary))
+    assert proc.returncode == 1 and "a/ai-production.yaml" in summary.read_text(encoding="utf-8")
