@@ -239,3 +239,18 @@ def test_only_the_github_format_writes_the_job_summary(tmp_path: Path, fmt: str)
     proc = aipolicy("check", "--today", TODAY, "--format", "github", ".", cwd=repo, GITHUB_ACTIONS="true",
                     GITHUB_STEP_SUMMARY=str(summary))
     assert proc.returncode == 1 and "a/ai-production.yaml" in summary.read_text(encoding="utf-8")
+
+
+# -- every check option is in README's option list -----------------------------------------------
+
+
+def test_readme_option_list_names_every_check_option() -> None:
+    from checker.cli import check
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("`check` options: ")
+    listed = readme[start:readme.index("\n\n", start)]
+    names = [opt for param in check.params for opt in param.opts if opt.startswith("--")]
+    assert "--stdin-filename" in names and "--write-baseline" in names  # the list is the real one
+    missing = [name for name in names if f"`{name}" not in listed and f"/{name}`" not in listed]
+    assert missing == [], f"README's `check` options leave out {missing}"
