@@ -254,3 +254,20 @@ def test_readme_option_list_names_every_check_option() -> None:
     assert "--stdin-filename" in names and "--write-baseline" in names  # the list is the real one
     missing = [name for name in names if f"`{name}" not in listed and f"/{name}`" not in listed]
     assert missing == [], f"README's `check` options leave out {missing}"
+
+
+# -- which baseline entries can be stale ---------------------------------------------------------
+
+
+def test_stale_notes_skip_rules_not_evaluated_but_name_rules_no_policy_defines(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    assert aipolicy("check", "--today", TODAY, "--write-baseline", "bl.json", cwd=repo).returncode == 0
+    ignored = aipolicy("check", "--today", TODAY, "--baseline", "bl.json", "--ignore", "AIP-OWN-001", ".", cwd=repo)
+    assert "matches nothing any more" not in ignored.stderr, ignored.stderr
+    baseline = json.loads((repo / "bl.json").read_text())
+    baseline["findings"].append({"rule": "ORG-GONE-001", "path": "a/ai-production.yaml", "json_path": "$.system",
+                                 "count": 1, "message": "from a pack no longer in force"})
+    (repo / "bl.json").write_text(json.dumps(baseline, indent=2))
+    gone = aipolicy("check", "--today", TODAY, "--baseline", "bl.json", ".", cwd=repo)
+    stale = [line for line in gone.stderr.splitlines() if "matches nothing any more" in line]
+    assert len(stale) == 1 and "ORG-GONE-001 in a/ai-production.yaml" in stale[0], gone.stderr
