@@ -421,6 +421,13 @@ def test_gitlab_ci_job_uploads_the_report_its_script_writes_even_when_the_check_
     assert f"git+{HOMEPAGE}@v{__version__}" in install  # pinned to the release
 
 
+def test_gitlab_ci_job_image_has_git_and_the_clone_has_full_history():
+    # pip installs from git and the git rules run git: the -slim images have no git.
+    _, job = _job()
+    assert job["image"].startswith("python:3.") and "slim" not in job["image"] and "alpine" not in job["image"]
+    assert str(job["variables"]["GIT_DEPTH"]) == "0"  # GitLab's default shallow clone cuts the history off
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 @pytest.mark.parametrize("manifest,expected", [("failing", 1), ("passing", 0)])
 def test_gitlab_ci_job_script_lines_write_a_valid_code_quality_report(tmp_path, manifest, expected):
