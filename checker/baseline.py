@@ -75,15 +75,15 @@ def _key(f: Finding, root: str) -> Key:
 
 
 def check_options(baseline: Path | None, write_baseline: Path | None, formats: list[str], outputs: list[Path],
-                  changed_since: str | None, changed_only: bool) -> None:
+                  changed_since: str | None, changed_only: bool, statistics: bool = False) -> None:
     """Usage errors of the baseline options, said before anything is read."""
     if write_baseline is None:
         return
     if baseline is not None:
         raise UsageError("give either --baseline FILE or --write-baseline FILE, not both "
                          "(--write-baseline records every current finding; it needs no old baseline)")
-    if formats or outputs:
-        raise UsageError("--write-baseline writes the baseline and no report: drop --format and --output")
+    if formats or outputs or statistics:
+        raise UsageError("--write-baseline writes the baseline and no report: drop --format, --output and --statistics")
     if changed_since is not None or changed_only:
         raise UsageError("--write-baseline records every manifest's findings: drop --changed-since/--changed-only, "
                          "which would leave the unchanged manifests out of it")
@@ -218,9 +218,9 @@ def _note_stale(stale: list[tuple], name: str) -> None:
         note(f"note: baseline {name}: {len(stale) - STALE_SHOWN} more entries match nothing any more")
 
 
-def write(report: Report, target: Path, root: str) -> int:
+def write(report: Report, target: Path, root: str, quiet: bool = False) -> int:
     """Record every active finding of the report in `target`; one line on stdout says what
-    was written. Exit 0: the baseline is what was asked for."""
+    was written (none with `quiet`). Exit 0: the baseline is what was asked for."""
     never = _never()
     messages: dict[Key, list[str]] = {}
     unrecorded: dict[str, int] = {}
@@ -234,8 +234,13 @@ def write(report: Report, target: Path, root: str) -> int:
                 messages.setdefault(_key(g, root), []).append(g.message)
     entries = [
         {"rule": rule, "path": path, "json_path": json_path, "count": len(found), "message": printable(found[0])}
-        for (rule, path, json_path), found in sorted(messages.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2]))
+        for (rule, path, json_path), found in messages.items()
     ]
+    # A run over part of the repository (a subfolder, some files) rewrites the entries of
+    # the files it checked and keeps the others': refreshing one folder's findings must
+    # not make every other folder's old findings fail again.
+    kept = _entries_of_unchecked_files(target, {repo_relative(r.path, root) for r in report.results}, root)
+    entries = sorted(entries + kept, key=lambda e: (e["path"], e["rule"], e["json_path"]))
     doc = {"format": FORMAT, "version": VERSION, "about": ABOUT, "findings": entries}
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     try:
@@ -251,11 +256,34 @@ def write(report: Report, target: Path, root: str) -> int:
     files = len({e["path"] for e in entries})
     line = (f"wrote baseline {target}: {total} finding{'' if total == 1 else 's'} "
             f"in {files} file{'' if files == 1 else 's'} ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'})")
+    if kept:
+        others = len({e["path"] for e in kept})
+        line += f"; kept {len(kept)} entr{'y' if len(kept) == 1 else 'ies'} of {others} file{'' if others == 1 else 's'} this run did not check"
     if unrecorded:
         named = ", ".join(f"{n} {rule}" for rule, n in sorted(unrecorded.items()))
         line += f"; not recorded: {named} (schema, YAML and waiver errors are never baselined: fix them)"
-    sys.stdout.write(printable(line) + "\n")
+    if not quiet:
+        sys.stdout.write(printable(line) + "\n")
     return 0
+
+
+def _entries_of_unchecked_files(target: Path, checked: set[str], root: str) -> list[dict]:
+    """The entries an existing baseline at `target` holds for files not in `checked` that
+    still exist (a deleted manifest's entries go); none when there is no such file or it
+    is not a baseline (it is then replaced)."""
+    from checker import safeio
+
+    try:
+        raw = safeio.read(target, safeio.MAX_SETTINGS_BYTES, None)
+        parse(raw, str(target))  # every entry well-formed, or none is kept
+        entries = json.loads(raw.decode("utf-8"))["findings"]
+    except (safeio.ReadError, UsageError, ValueError, OSError):
+        return []
+    return [
+        {"rule": e["rule"], "path": e["path"], "json_path": e["json_path"], "count": e.get("count", 1),
+         "message": printable(e["message"]) if isinstance(e.get("message"), str) else ""}
+        for e in entries if e["path"] not in checked and os.path.isfile(os.path.join(root, *e["path"].split("/")))
+    ]
 
 
 def target_folder_exists(target: Path) -> None:

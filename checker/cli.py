@@ -78,7 +78,9 @@ def cli() -> None:
               help="Output format; repeat and pair with --output for several reports in one run. "
                    "Default: text, or github when GITHUB_ACTIONS=true.")
 @click.option("--output", "outputs", multiple=True, type=_Path(path_type=Path, dir_okay=False, readable=False),
-              help="Write the report of the matching --format here instead of stdout.")
+              help="Write the report of the matching --format here instead of stdout (- is stdout).")
+@click.option("--sarif-waived", type=click.Choice(("suppressed", "omit")), default=None,
+              help="SARIF: keep waived and baselined findings as results with `suppressions` (suppressed), or leave them out (omit).  [default: suppressed]")
 @click.option("--stage", type=click.Choice(STAGE_NAMES), help="Judge every manifest as if at this stage (e.g. production before a promotion).")
 @click.option("--select", "select", multiple=True, metavar="RULE", help="Only report these rules: ids, slugs or prefixes such as AIP-MON (comma-separated or repeated).")
 @click.option("--ignore", "ignore", multiple=True, metavar="RULE", help="Never report these rules: ids, slugs or prefixes.")
@@ -89,18 +91,16 @@ def cli() -> None:
 @click.option("--max-file-size", type=click.IntRange(1, MAX_FILE_SIZE), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no per-manifest diagnostic lines, no totals, no notes on stderr.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are at or above --fail-on (usage and configuration errors still exit 2).")
-@click.option("--statistics", is_flag=True, help="Print one line per rule that fired (count, id, slug), most frequent first, instead of the findings.")
+@click.option("--statistics", is_flag=True, help="Print one line per rule that fired (count, id, slug), most frequent first, in place of the report on stdout (JSON with --format json).")
 @click.option("--stdin-filename", type=_Path(path_type=Path, readable=False), metavar="PATH",
               help="With '-' as the path: where the manifest read from stdin lives (display path, configuration, *_ref paths, git rules).")
+@click.option("--no-color", is_flag=True, help="Never colour the output. Colour is used on a terminal, or when FORCE_COLOR (non-empty) or CLICOLOR_FORCE (not 0) is set; never when NO_COLOR is set to a non-empty value.")
+@_config_options
 @click.option("--baseline", type=_Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Findings recorded in FILE (by --write-baseline) do not fail the run; only new ones do. "
                    "Wins over `baseline:` in the configuration.")
 @click.option("--write-baseline", type=_Path(path_type=Path, dir_okay=False, readable=False), metavar="FILE",
               help="Record this run's findings in FILE as the baseline instead of reporting them; exit 0.")
-@click.option("--sarif-waived", type=click.Choice(("suppressed", "omit")), default=None,
-              help="SARIF: keep waived and baselined findings as results with `suppressions` (suppressed), or leave them out (omit).  [default: suppressed]")
-@click.option("--no-color", is_flag=True, help="Never colour the output. Colour is used on a terminal, or when FORCE_COLOR (non-empty) or CLICOLOR_FORCE (not 0) is set; never when NO_COLOR is set to a non-empty value.")
-@_config_options
 @click.option("--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit.")
 @click.option("--changed-since", metavar="REF", help="Only check manifests added, modified or renamed since REF (a branch, tag or commit; "
               "git), and report commitments they weakened since then (AIP-GIT-001). Deleted manifests get a note.")

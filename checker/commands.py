@@ -16,9 +16,10 @@ from checker.textsafe import lines, printable
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def load_settings(config_path: Path | None, policies: list[Path], cli: dict | None = None):
-    """The effective configuration and policy: config file (found or given), then
-    command-line values, which win. Any problem is a UsageError (exit 2)."""
+def load_settings(config_path: Path | None, policies: list[Path], cli: dict | None = None, start: Path | None = None):
+    """The effective configuration and policy: config file (found or given, searched
+    from `start`, default the current folder), then command-line values, which win.
+    Any problem is a UsageError (exit 2)."""
     from checker import config as config_mod
     from checker import gitrepo
     from checker.packs import build_policy
@@ -26,10 +27,11 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
 
     cwd = Path.cwd()
     gitrepo.forget()
-    root = gitrepo.find_root(cwd) or cwd
+    here = start or cwd
+    root = gitrepo.find_root(here) or here
     if config_path is not None and not config_path.is_file():
         raise UsageError(f"--config {config_path}: no such file")
-    path = config_path or config_mod.find_config(cwd, root)
+    path = config_path or config_mod.find_config(here, root)
     config = config_mod.load(path, root, trusted=config_path is not None)
     for key, value in (cli or {}).items():
         if value is not None:
@@ -76,7 +78,8 @@ def _pair_outputs(formats: list[str], outputs: list[Path]) -> list[tuple[str, Pa
         formats = ["github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"]
     if len(outputs) > len(formats):
         raise UsageError("more --output than --format options: give a --format for each --output")
-    pairs = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    # `--output -` is standard output, as `-` is standard input for PATHS.
+    pairs = [(fmt, outputs[i] if i < len(outputs) and str(outputs[i]) != "-" else None) for i, fmt in enumerate(formats)]
     if sum(1 for _, out in pairs if out is None) > 1:
         raise UsageError("only one --format can go to stdout; give the others an --output FILE")
     targets = [os.path.realpath(out) for _, out in pairs if out is not None]
@@ -108,19 +111,18 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     if write_baseline is not None:
         from checker import baseline as baselines
 
-        baselines.check_options(baseline, write_baseline, formats, outputs, changed_since, changed_only)
+        baselines.check_options(baseline, write_baseline, formats, outputs, changed_since, changed_only, statistics)
     config, policy = load_settings(config_path, list(policies), {
         "select": select or None, "ignore": ignore or None, "fail-on": fail_on, "stage": stage,
         "warn-within": warn_within, "baseline": baseline,
-    })
+    }, start=_stdin_folder(stdin_filename))
     if show_config:
         return print_config(config, "text")
     selected = _rule_ids(policy, config, "select", "select", "--select") if config.select is not None else None
     ignored = _rule_ids(policy, config, "ignore", "ignore", "--ignore")
     forbidden = _rule_ids(policy, config, "forbidden_waivers", "waivers.forbidden-rules", "waivers")
     pairs = _pair_outputs(formats, outputs)
-    if statistics:
-        _statistics_target(pairs)
+    stats_format = _statistics_format(pairs, explicit=bool(formats)) if statistics else None
     from checker import notes
 
     notes.set_quiet(quiet)
@@ -170,7 +172,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     if write_baseline is not None:
         from checker import baseline as baselines
 
-        return baselines.write(report, write_baseline, str(config.root))
+        return baselines.write(report, write_baseline, str(config.root), quiet)
     if known is not None:
         known.apply(report, str(config.root), policy, quiet)
     root = str(config.root)  # the repository root (or the current folder outside git)
@@ -179,12 +181,9 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root,
                             warn_within=config.warn_within, quiet=quiet, sarif_waived=sarif_waived or "suppressed",
                             sources=sources)
-        if statistics and out is None:
-            from checker.report import statistics as stats
-
-            text = stats.render(report, fmt, ctx)
-        else:
-            text = render(fmt, report, ctx)
+        if stats_format is not None and out is None:
+            continue  # the statistics take stdout's place (below)
+        text = render(fmt, report, ctx)
         if out is None:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -195,17 +194,37 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
                 raise UsageError(f"--output {out}: {exc.strerror or exc}") from None
         if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
             _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, ctx)
+    if stats_format is not None:
+        from checker.report import statistics as stats
+
+        sys.stdout.write(stats.render(report, stats_format, ctx))
+        sys.stdout.flush()
     return EXIT_OK if exit_zero else exit_code(report, config.fail_on)
 
 
-def _statistics_target(pairs: list[tuple[str, Path | None]]) -> None:
-    """--statistics replaces the report on stdout: text or JSON, as ruff prints them."""
+def _stdin_folder(stdin_filename: Path | None) -> Path | None:
+    """Where the configuration of stdin's content is looked for, as for a file at
+    --stdin-filename: its folder, or the nearest folder above it that exists."""
+    if stdin_filename is None:
+        return None
+    folder = Path(os.path.abspath(stdin_filename)).parent
+    while not folder.is_dir() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _statistics_format(pairs: list[tuple[str, Path | None]], explicit: bool) -> str:
+    """What --statistics prints on stdout, in place of the stdout report: JSON when that
+    report is json, else text (also when every report goes to a file, or when the format
+    was picked for GitHub Actions). Only an explicit other format on stdout is an error:
+    it was asked for, and would be lost."""
     on_stdout = [fmt for fmt, out in pairs if out is None]
-    if not on_stdout:
-        raise UsageError("--statistics prints to standard output, but every --format has an --output")
-    if on_stdout[0] not in ("text", "json"):
-        raise UsageError(f"--statistics prints text or json, not {on_stdout[0]}; "
-                         f"give --format {on_stdout[0]} an --output FILE")
+    if not on_stdout or on_stdout[0] in ("text", "json"):
+        return on_stdout[0] if on_stdout else "text"
+    if not explicit:
+        return "text"
+    raise UsageError(f"--statistics prints text or json, not {on_stdout[0]}; "
+                     f"give --format {on_stdout[0]} an --output FILE")
 
 
 def _streams(paths: list[Path], stdin_filename: Path | None, max_bytes: int) -> tuple[list[Path], dict[Path, bytes | str]]:

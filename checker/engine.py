@@ -216,6 +216,10 @@ def check_file(file: Path, display: str, options: Options, manifest: Manifest | 
     if options.given and file in options.given and options.root is None:
         from checker import gitrepo, safeio
 
+        if str(file) == safeio.STDIN and options.git is not None:
+            # stdin without --stdin-filename lives at no path: the git rules (history,
+            # CODEOWNERS, base ref) have nothing to look up.
+            options = replace(options, git=None)
         if safeio.repository_of(file) is None:
             # A pipe (`<(cat m.yaml)`) lives nowhere: its refs are read from the current
             # folder's repository, as stdin's are.
@@ -256,6 +260,8 @@ def check_batch(items: Sequence[tuple[Path, str]], options: Options) -> list[Man
         return [check_file(file, display, options) for file, display in items]
     loaded: dict[Path, Manifest] = {}
     for file, display in items:
+        if str(file) == "-":
+            continue  # stdin without a file name: no git facts (check_file)
         raw = read_bytes(file, options)
         parsed = manifest_mod.load(raw, display) if isinstance(raw, bytes) else None
         if isinstance(parsed, Manifest):

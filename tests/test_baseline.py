@@ -413,3 +413,13 @@ def test_a_stale_entry_from_a_hostile_file_is_noted_escaped_and_short(cli, tree)
     _, _, err = cli("check", "--today", TODAY, "--baseline", "b.json", cwd=tree)
     notes = [line for line in err.splitlines() if "baseline b.json" in line]
     assert len(notes) == 1 and "\\n::error::\\u202e" in notes[0] and len(notes[0]) < 500
+
+
+def test_write_baseline_is_silent_with_quiet_and_refuses_statistics(cli, tmp_path: Path) -> None:
+    (tmp_path / "ai-production.yaml").write_text((REPO / MANIFEST).read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = cli("check", "--today", TODAY, "-q", "--write-baseline", "bl.json", ".", cwd=tmp_path)
+    assert code == 0 and out == "" and (tmp_path / "bl.json").is_file()
+    code, out, err = cli("check", "--today", TODAY, "--write-baseline", "bl2.json", ".", cwd=tmp_path)
+    assert code == 0 and out.startswith("wrote baseline bl2.json")
+    code, out, err = cli("check", "--statistics", "--write-baseline", "bl3.json", ".", cwd=tmp_path)
+    assert code == 2 and "--statistics" in err and not (tmp_path / "bl3.json").exists()

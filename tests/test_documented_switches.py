@@ -116,31 +116,42 @@ def test_statistics_counts_neither_waived_nor_baselined_findings(tmp_path: Path)
     assert proc.returncode == 1
 
 
-def test_statistics_under_github_actions_needs_an_explicit_text_or_json_format(tmp_path: Path) -> None:
+def test_statistics_are_text_under_github_actions_and_when_every_report_goes_to_a_file(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     implicit = aipolicy("check", "--today", TODAY, "--statistics", ".", cwd=repo, GITHUB_ACTIONS="true")
-    assert implicit.returncode == 2 and "--statistics prints text or json, not github" in implicit.stderr
+    assert implicit.returncode == 1 and not implicit.stdout.startswith("::")
+    assert [line.split("\t")[1] for line in implicit.stdout.splitlines()] == ["AIP-OWN-001", "AIP-SCH-001"]
+    to_file = aipolicy("check", "--today", TODAY, "--statistics", "--format", "sarif", "--output", "r.sarif", ".", cwd=repo)
+    assert to_file.returncode == 1 and json.loads((repo / "r.sarif").read_text())["runs"][0]["results"]
+    assert [line.split("\t")[1] for line in to_file.stdout.splitlines()] == ["AIP-OWN-001", "AIP-SCH-001"]
+    asked = aipolicy("check", "--today", TODAY, "--statistics", "--format", "sarif", ".", cwd=repo)
+    assert asked.returncode == 2 and "--statistics prints text or json, not sarif" in asked.stderr
     explicit = aipolicy("check", "--today", TODAY, "--statistics", "--format", "text", ".", cwd=repo,
                         GITHUB_ACTIONS="true")
     assert explicit.returncode == 1
-    assert [line.split("\t")[1].strip() for line in explicit.stdout.splitlines()] == ["AIP-OWN-001", "AIP-SCH-001"]
+    assert [line.split("\t")[1] for line in explicit.stdout.splitlines()] == ["AIP-OWN-001", "AIP-SCH-001"]
 
 
 # -- --write-baseline from a subfolder --------------------------------------------------------------
 
 
-def test_write_baseline_from_a_subfolder_replaces_the_file_with_that_folders_findings(tmp_path: Path) -> None:
+def test_write_baseline_from_a_subfolder_keeps_the_other_files_entries(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     assert aipolicy("check", "--today", TODAY, "--write-baseline", "bl.json", cwd=repo).returncode == 0
-    assert {e["path"] for e in json.loads((repo / "bl.json").read_text())["findings"]} == {
-        "a/ai-production.yaml", "b/ai-production.yaml"}
-    assert aipolicy("check", "--today", TODAY, "--write-baseline", "../bl.json", cwd=repo / "a").returncode == 0
-    # The entries keep repository-relative paths, and b/'s are gone: its findings fail again.
-    assert {e["path"] for e in json.loads((repo / "bl.json").read_text())["findings"]} == {"a/ai-production.yaml"}
+    both = {"a/ai-production.yaml", "b/ai-production.yaml"}
+    assert {e["path"] for e in json.loads((repo / "bl.json").read_text())["findings"]} == both
+    (repo / "a" / "ai-production.yaml").write_text(TWO_PROBLEMS.replace("{name: Sofia Marchetti}",
+                                                                          "{name: Sofia Marchetti, contact: s@x.io}"))
+    refresh = aipolicy("check", "--today", TODAY, "--write-baseline", "../bl.json", cwd=repo / "a")
+    assert refresh.returncode == 0 and "kept 1 entry of 1 file this run did not check" in refresh.stdout
+    # a/'s entries are rewritten (its owner got a contact: nothing left to record), b/'s are kept.
+    assert {e["path"] for e in json.loads((repo / "bl.json").read_text())["findings"]} == {"b/ai-production.yaml"}
     proc = aipolicy("check", "--today", TODAY, "--baseline", "bl.json", ".", cwd=repo)
-    assert proc.returncode == 1
-    # (AIP-SCH-001 is never baselined; AIP-OWN-001 was, in both files, before the rewrite.)
-    assert {line.split(":")[0] for line in proc.stdout.splitlines() if " AIP-OWN-001 " in line} == {"b/ai-production.yaml"}
+    assert not [line for line in proc.stdout.splitlines() if " AIP-OWN-001 " in line]
+    # A deleted manifest's entries go at the next refresh, wherever it runs from.
+    shutil.rmtree(repo / "b")
+    assert aipolicy("check", "--today", TODAY, "--write-baseline", "../bl.json", cwd=repo / "a").returncode == 0
+    assert json.loads((repo / "bl.json").read_text())["findings"] == []
 
 
 # -- the Action's no-manifest warning with changed-only ------------------------------------------

@@ -212,7 +212,7 @@ def test_statistics_counts_each_rule_most_frequent_first(tmp_path: Path) -> None
     proc = aipolicy("check", "--today", TODAY, "--statistics", ".", cwd=tmp_path)
     assert proc.returncode == 1
     rows = [line.split("\t") for line in proc.stdout.decode().splitlines()]
-    assert {rule.strip(): (int(n), slug) for n, rule, slug in rows} == {r: (n, slugs[r]) for r, n in expected.items()}
+    assert {rule: (int(n), slug) for n, rule, slug in rows} == {r: (n, slugs[r]) for r, n in expected.items()}
     counts = [int(n) for n, _, _ in rows]
     assert counts == sorted(counts, reverse=True) and counts[0] == 2
     as_json = json.loads(aipolicy("check", "--today", TODAY, "--statistics", "--format", "json", ".", cwd=tmp_path).stdout)
@@ -226,7 +226,8 @@ def test_statistics_with_a_format_that_has_no_table_is_a_usage_error(tmp_path: P
     out = tmp_path / "report.json"
     both = aipolicy("check", "--today", TODAY, "--statistics", "--format", "text", "--format", "json",
                     "--output", "-", "--output", str(out), ".", cwd=tmp_path)
-    assert both.returncode == 2  # `--output -` pairs with the first format: no format is left for stdout
+    assert both.returncode == 1 and not (tmp_path / "-").exists()  # `--output -` is stdout
+    assert json.loads(out.read_text())["findings"] and all(len(line.split("\t")) == 3 for line in both.stdout.decode().splitlines())
     both = aipolicy("check", "--today", TODAY, "--statistics", "--format", "json", "--output", str(out),
                     "--format", "text", ".", cwd=tmp_path)
     assert both.returncode == 1 and all(len(line.split("\t")) == 3 for line in both.stdout.decode().splitlines())
@@ -268,3 +269,28 @@ def test_rdjson_byte_columns_come_from_what_stdin_held_not_the_file_on_disk(tmp_
     assert len(unknown) == 1, diagnostics
     line = held.splitlines()[1]
     assert unknown[0]["location"]["range"]["start"] == {"line": 2, "column": len(line[:line.index("colour")].encode()) + 1}
+
+
+def test_stdin_filename_finds_the_configuration_and_repository_of_that_path(tmp_path: Path) -> None:
+    repo = tmp_path / "rA"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".aipolicy.yaml").write_text("ignore: [AIP-SCH-001]\n")
+    args = ("check", "--today", TODAY, "--format", "gitlab", "-", "--stdin-filename")
+    # From outside the repository: rA's configuration applies, and paths are rA-relative.
+    outside = json.loads(aipolicy(*args, "rA/svc/ai-production.yaml", cwd=tmp_path, stdin=TWO_PROBLEMS.encode()).stdout)
+    inside = json.loads(aipolicy(*args, "svc/ai-production.yaml", cwd=repo, stdin=TWO_PROBLEMS.encode()).stdout)
+    assert outside and {e["check_name"] for e in outside}.isdisjoint({"AIP-SCH-001"})
+    assert {e["location"]["path"] for e in outside} == {"svc/ai-production.yaml"}
+    assert outside == inside  # same findings, same fingerprints, wherever the editor runs it
+
+
+def test_stdin_without_a_file_name_gets_no_git_rules(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_text("/other/ @someone\n")
+    pilot = GOOD.replace("stage: exploration", "stage: pilot")
+    proc = aipolicy("check", "--today", TODAY, "--select", "AIP-GIT", "-", cwd=tmp_path, stdin=pilot.encode())
+    assert findings(proc.stdout) == [] and b"`/-" not in proc.stdout
+    named = aipolicy("check", "--today", TODAY, "--select", "AIP-GIT-003", "-", "--stdin-filename", "svc/ai-production.yaml",
+                     cwd=tmp_path, stdin=pilot.encode())
+    assert [rule for _, _, rule in findings(named.stdout)] == ["AIP-GIT-003"]  # no CODEOWNERS entry for svc/

@@ -1,7 +1,7 @@
 """`--statistics`: one line per rule that fired (count, id, slug), most frequent first.
 
 As ruff prints it: the count right-aligned, then the id and the slug, tab-separated
-so that `sort`, `cut` and spreadsheets read it; `--format json` gives the same rows
+(the id unpadded) so that `sort`, `cut` and spreadsheets read it; `--format json` gives the same rows
 as a JSON array. Waived and baselined findings are not counted (they do not fail the
 run and the text report does not show them); a finding that stands for several rules
 at one node (`also`) counts for the rule it shows.
@@ -34,6 +34,6 @@ def render(report: Report, fmt: str, ctx: RenderContext) -> str:
     if not table:
         return ""
     count_width = max(len(str(n)) for n, _, _ in table)
-    id_width = max(len(rule) for _, rule, _ in table)
-    # A pack's rule id or slug is the repository's text: shown, never interpreted.
-    return "".join(f"{n:>{count_width}}\t{printable(rule):<{id_width}}\t{printable(slug)}\n" for n, rule, slug in table)
+    # Ids are not padded: `cut -f2` gives the id alone. A pack's rule id or slug is the
+    # repository's text: shown, never interpreted.
+    return "".join(f"{n:>{count_width}}\t{printable(rule)}\t{printable(slug)}\n" for n, rule, slug in table)
