@@ -588,6 +588,146 @@ def _stop(proc, early: bool = True) -> tuple[int | None, bytes]:
     return (None if killed else code), error
 
 
+@dataclass(frozen=True)
+class Version:
+    """One commit that changed a file: its author date and the file's blob there."""
+
+    commit: str
+    author_time: int  # author date, seconds since the epoch
+    blob: str | None  # the file's content at that commit; None: deleted there
+
+
+_ZERO = "0" * 40
+
+
+def path_versions(root: Path, paths: Iterable[str], grep: str | None = None) -> dict[str, list[Version]]:
+    """For each repository-relative file path, the commits reachable from HEAD that added,
+    changed or deleted it, oldest first (parents before children). With `grep` (a regex of
+    ours, never a manifest's), only the commits whose diff of that file adds or removes a
+    line matching it (`git log -G`: git compares the contents, we read none). One walk per
+    CHUNK paths; renames are not followed (a renamed file starts at its new path); merges
+    add nothing of their own (the commits they bring are listed). Paths git never saw are
+    left out. GitError when git cannot read the history."""
+    wanted = set(paths)
+    if not wanted or head(root) is None:
+        return {}
+    repo = _repo(root)
+    found: dict[str, list[Version]] = {}
+    options = ["--no-show-signature", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--root",
+               "--date-order", "-z", "--raw", "--no-abbrev", "--format=%x01%H %at"]
+    if grep is not None:
+        options.append(f"-G{grep}")
+    for chunk in _chunks(sorted(wanted)):
+        try:
+            raw = repo.log(*options, "HEAD", "--", *_literal(chunk), stdout_as_string=False, strip_newline_in_stdout=False)
+        except _command_error() as exc:
+            raise GitError(f"cannot read the history of HEAD: {_first_line(exc)}") from None
+        _scan_versions(raw, set(chunk), found)
+    for versions in found.values():
+        versions.reverse()  # git lists the newest first
+    return found
+
+
+def _scan_versions(raw: bytes, todo: set[str], found: dict[str, list[Version]]) -> None:
+    # "\x01<sha> <at>\0" then, per file, "\n:<mode> <mode> <old> <new> <status>\0<path>\0" (the
+    # "\n" only before the first); newest commit first.
+    items = raw.split(b"\0")
+    current: tuple[str, int] | None = None
+    i = 0
+    while i < len(items):
+        text = items[i].decode("utf-8", "surrogateescape").lstrip("\n")
+        i += 1
+        if text.startswith("\x01"):
+            sha, _, stamp = text[1:].partition(" ")
+            current = (sha, int(stamp)) if stamp.strip().lstrip("-").isdigit() else None
+            continue
+        if not text.startswith(":") or i >= len(items):
+            continue
+        path = items[i].decode("utf-8", "surrogateescape")
+        i += 1
+        fields = text[1:].split(" ")
+        if current is None or len(fields) < 5 or path not in todo:
+            continue
+        new = fields[3]
+        blob = None if fields[4].startswith("D") or new == _ZERO else new
+        found.setdefault(path, []).append(Version(current[0], int(current[1]), blob))
+
+
+def blobs(root: Path, shas: Iterable[str], max_bytes: int) -> dict[str, bytes | None]:
+    """The content of each blob (by sha), read through one long-running `git cat-file`;
+    None for one that is not a blob, is missing (a partial clone: never fetched) or is
+    larger than `max_bytes` (its size is asked first: a huge blob is never read)."""
+    repo = _repo(root)
+    out: dict[str, bytes | None] = {}
+    for sha in dict.fromkeys(shas):
+        if not re.fullmatch(r"[0-9a-f]{40}(?:[0-9a-f]{24})?", sha):
+            out[sha] = None
+            continue
+        try:
+            _, kind, size = repo.get_object_header(sha)
+            out[sha] = repo.get_object_data(sha)[3] if kind in ("blob", b"blob") and size <= max_bytes else None
+        except (ValueError, OSError, _command_error()):
+            out[sha] = None
+            repo.clear_cache()  # a failed read can leave the batch process out of step: start it afresh
+    return out
+
+
+def first_parent_at(root: Path, moments: Iterable[int]) -> dict[int, str]:
+    """For each moment (seconds since the epoch), the newest commit of HEAD's first-parent
+    line (the branch as it stood) committed at or before it. Moments before the first
+    commit, or before a shallow clone's boundary, are left out. One walk, stopped as soon
+    as every moment is placed."""
+    todo = sorted(set(moments), reverse=True)
+    if not todo or head(root) is None:
+        return {}
+    repo = _repo(root)
+    proc = repo.rev_list("--first-parent", "--timestamp", "HEAD", as_process=True)
+    placed: dict[int, str] = {}
+    try:
+        pending = b""
+        while todo:
+            chunk = proc.proc.stdout.read(65536)
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                stamp, _, sha = line.decode("ascii", "replace").strip().partition(" ")
+                if not stamp.lstrip("-").isdigit():
+                    continue
+                for moment in [m for m in todo if int(stamp) <= m]:
+                    placed[moment] = sha
+                    todo.remove(moment)
+                if not todo:
+                    break
+    finally:
+        code, error = _stop(proc, early=not todo)
+    if todo and code not in (0, None):
+        raise GitError(f"cannot read the history of HEAD: {_first_line(error)}")
+    return placed
+
+
+def tree_blobs(root: Path, commit: str, paths: Iterable[str] | None = None) -> dict[str, str]:
+    """The files (repository-relative path -> blob sha) of `commit`'s tree, all of them or
+    those at or below `paths`; submodules and links are left out (not files of ours)."""
+    if not re.fullmatch(r"[0-9a-f]{40}(?:[0-9a-f]{24})?", commit):
+        raise GitError(f"{commit!r} is not a commit id")
+    repo = _repo(root)
+    chunks = [None] if paths is None else list(_chunks(sorted(set(paths))))
+    out: dict[str, str] = {}
+    for chunk in chunks:
+        args = ["-r", "-z", "--full-tree", commit] + (["--", *_literal(chunk)] if chunk is not None else [])
+        try:
+            raw = repo.ls_tree(*args, stdout_as_string=False, strip_newline_in_stdout=False)
+        except _command_error() as exc:
+            raise GitError(f"cannot list the files of {commit[:12]}: {_first_line(exc)}") from None
+        for item in _split_z(raw):
+            meta, tab, path = item.partition("\t")
+            fields = meta.split(" ")
+            if tab and len(fields) == 3 and fields[1] == "blob" and fields[0] in ("100644", "100755"):
+                out[path] = fields[2]
+    return out
+
+
 def dirty(root: Path, paths: Iterable[str]) -> set[str]:
     """Which of these paths have changes not yet committed (staged, unstaged or untracked)."""
     wanted = set(paths)
@@ -618,4 +758,4 @@ def _first_line(failure: Exception | subprocess.CompletedProcess | bytes) -> str
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return lines[0].removeprefix("stderr: ").strip("'") if lines else type(exc).__name__
+    return lines[0].removeprefix("stderr: ").strip("'") if lines else type(failure).__name__
