@@ -607,22 +607,21 @@ def path_versions(root: Path, paths: Iterable[str], grep: str | None = None) -> 
     line matching it (`git log -G`: git compares the contents, we read none). One walk per
     CHUNK paths; renames are not followed (a renamed file starts at its new path); merges
     add nothing of their own (the commits they bring are listed). Paths git never saw are
-    left out. GitError when git cannot read the history."""
+    left out. GitError when git cannot read the history. The git binary, not GitPython: a
+    pre-commit run on a pilot (AIP-GIT-005) pays for one process, not for an import."""
     wanted = set(paths)
     if not wanted or head(root) is None:
         return {}
-    repo = _repo(root)
     found: dict[str, list[Version]] = {}
     options = ["--no-show-signature", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--root",
                "--date-order", "-z", "--raw", "--no-abbrev", "--format=%x01%H %at"]
     if grep is not None:
         options.append(f"-G{grep}")
     for chunk in _chunks(sorted(wanted)):
-        try:
-            raw = repo.log(*options, "HEAD", "--", *_literal(chunk), stdout_as_string=False, strip_newline_in_stdout=False)
-        except _command_error() as exc:
-            raise GitError(f"cannot read the history of HEAD: {_first_line(exc)}") from None
-        _scan_versions(raw, set(chunk), found)
+        proc = _git(root, "log", *options, "HEAD", "--", *_literal(chunk))
+        if proc is None or proc.returncode != 0:
+            raise GitError(f"cannot read the history of HEAD: {_first_line(proc) if proc else 'git could not be started'}")
+        _scan_versions(proc.stdout, set(chunk), found)
     for versions in found.values():
         versions.reverse()  # git lists the newest first
     return found
@@ -653,23 +652,49 @@ def _scan_versions(raw: bytes, todo: set[str], found: dict[str, list[Version]]) 
         found.setdefault(path, []).append(Version(current[0], int(current[1]), blob))
 
 
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
 def blobs(root: Path, shas: Iterable[str], max_bytes: int) -> dict[str, bytes | None]:
-    """The content of each blob (by sha), read through one long-running `git cat-file`;
-    None for one that is not a blob, is missing (a partial clone: never fetched) or is
-    larger than `max_bytes` (its size is asked first: a huge blob is never read)."""
-    repo = _repo(root)
-    out: dict[str, bytes | None] = {}
-    for sha in dict.fromkeys(shas):
-        if not re.fullmatch(r"[0-9a-f]{40}(?:[0-9a-f]{24})?", sha):
-            out[sha] = None
+    """The content of each blob (by sha): one `git cat-file --batch-check` for the sizes,
+    one `git cat-file --batch` for the contents of those at most `max_bytes` (a huge blob
+    is never read). None for one that is not a blob, is missing (a partial clone: never
+    fetched) or is too big. GitError when git cannot be asked."""
+    out: dict[str, bytes | None] = {sha: None for sha in dict.fromkeys(shas)}
+    asked = [sha for sha in out if _SHA.fullmatch(sha)]
+    for chunk in _chunks(asked, 10 * CHUNK):
+        check = _git(root, "cat-file", "--batch-check", stdin="".join(f"{sha}\n" for sha in chunk).encode("ascii"))
+        if check is None or check.returncode != 0:
+            raise GitError(f"cannot read git objects: {_first_line(check) if check else 'git could not be started'}")
+        small = []
+        for line in check.stdout.decode("ascii", "replace").splitlines():
+            fields = line.split()
+            if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit() and int(fields[2]) <= max_bytes:
+                small.append(fields[0])
+        if not small:
             continue
-        try:
-            _, kind, size = repo.get_object_header(sha)
-            out[sha] = repo.get_object_data(sha)[3] if kind in ("blob", b"blob") and size <= max_bytes else None
-        except (ValueError, OSError, _command_error()):
-            out[sha] = None
-            repo.clear_cache()  # a failed read can leave the batch process out of step: start it afresh
+        read = _git(root, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in small).encode("ascii"))
+        if read is None or read.returncode != 0:
+            raise GitError(f"cannot read git objects: {_first_line(read) if read else 'git could not be started'}")
+        _scan_batch(read.stdout, out)
     return out
+
+
+def _scan_batch(raw: bytes, out: dict[str, bytes | None]) -> None:
+    # "<sha> <type> <size>\n<content>\n" per object, "<name> missing\n" for one git does not have.
+    at = 0
+    while at < len(raw):
+        end = raw.find(b"\n", at)
+        if end < 0:
+            return
+        fields = raw[at:end].decode("ascii", "replace").split()
+        at = end + 1
+        if len(fields) != 3 or not fields[2].isdigit():
+            continue  # `missing`, `ambiguous`
+        size = int(fields[2])
+        if fields[0] in out and fields[1] == "blob":
+            out[fields[0]] = raw[at:at + size]
+        at += size + 1
 
 
 def first_parent_at(root: Path, moments: Iterable[int]) -> dict[int, str]:
