@@ -355,3 +355,34 @@ def test_only_the_versions_that_touch_the_stage_line_are_read(portfolio, monkeyp
     assert len(every) == 4  # three stage changes and one edit of the description
     history.stage_histories(portfolio.path, [path])
     assert len(read) == 3
+
+
+def test_a_renamed_manifest_starts_its_history_at_its_new_path(tmp_path, env):
+    r = Repo(tmp_path / "moved", env)
+    r.write("old/ai-production.yaml", pr.bare("svc", "pilot"))
+    r.commit("pilot", date=pr.commit_date("2025-01-10"))
+    r.git("mv", "old", "new")
+    r.commit("moved", date=pr.commit_date("2025-09-10"))
+    found = history.stage_histories(r.path, ["new/ai-production.yaml"])
+    assert [(c.stage, c.since) for c in found["new/ai-production.yaml"]] == [("pilot", datetime.date(2025, 9, 10))]
+
+
+def test_a_stage_change_merged_from_a_branch_is_dated_by_the_commit_that_made_it(tmp_path, env):
+    r = Repo(tmp_path / "merged", env)
+    path = "svc/ai-production.yaml"
+    r.write(path, pr.bare("svc", "pilot"))
+    r.commit("pilot", date=pr.commit_date("2025-01-10"))
+    r.git("checkout", "-q", "-b", "promote")
+    r.write(path, pr.bare("svc", "production"))
+    r.commit("promote", date=pr.commit_date("2025-03-03"))
+    made = r.git("rev-parse", "HEAD").strip()
+    r.git("checkout", "-q", "main")
+    r.write("other.txt", "x\n")
+    r.commit("other work", date=pr.commit_date("2025-03-20"))
+    r.git("merge", "-q", "--no-ff", "-m", "merge promote", "promote", date=pr.commit_date("2025-04-02"))
+    found = history.stage_histories(r.path, [path])[path]
+    assert [(c.stage, c.since, c.commit) for c in found][-1] == ("production", datetime.date(2025, 3, 3), made)
+    # The trend replays the branch as it stood: production only from the merge on.
+    points = {p.end: p for p in history.trend(r.path, [path], datetime.date(2025, 4, 15))}
+    assert points[datetime.date(2025, 3, 31)].stages["pilot"] == 1
+    assert points[datetime.date(2025, 4, 15)].stages["production"] == 1
