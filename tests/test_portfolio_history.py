@@ -386,3 +386,8 @@ def test_a_stage_change_merged_from_a_branch_is_dated_by_the_commit_that_made_it
     points = {p.end: p for p in history.trend(r.path, [path], datetime.date(2025, 4, 15))}
     assert points[datetime.date(2025, 3, 31)].stages["pilot"] == 1
     assert points[datetime.date(2025, 4, 15)].stages["production"] == 1
+
+
+def test_scopes_outside_the_repository_are_ignored(portfolio):
+    points = history.trend(portfolio.path, [STUCK], pr.TODAY, scopes=["../elsewhere", "/stuck/", "stuck/../stuck"])
+    assert points is not None and all(sum(p.stages.values()) == 1 for p in points)

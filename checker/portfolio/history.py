@@ -37,6 +37,7 @@ portfolio"):
 from __future__ import annotations
 
 import datetime
+import posixpath
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -133,6 +134,12 @@ def stage_histories(root: Path | None, rel_paths: list[str], max_bytes: int = DE
         return {}
 
 
+def _folder(scope: str) -> str | None:
+    """A scope as a repository-relative folder (`.` for the root); None for one outside."""
+    text = posixpath.normpath(str(scope).replace("\\", "/")).lstrip("/")
+    return None if text == ".." or text.startswith("../") else (text or ".")
+
+
 def _since_at(history: list[StageChange], end: datetime.date) -> StageChange | None:
     """The stage change in force at the end of `end` (by its author date)."""
     found = None
@@ -158,7 +165,7 @@ def trend(root: Path | None, systems: Iterable[System | str], today: datetime.da
     assert root is not None
     known = {s if isinstance(s, str) else s.path for s in systems}
     names = tuple(patterns) if patterns is not None else DEFAULT_NAMES
-    folders = None if scopes is None else sorted({PurePosixPath(s).as_posix().strip("/") or "." for s in scopes})
+    folders = None if scopes is None else sorted({f for s in scopes if (f := _folder(s)) is not None})
     ends = month_ends(today)
     try:
         placed = gitrepo.first_parent_at(root, [_end_of(end) for end in ends])
@@ -173,35 +180,49 @@ def trend(root: Path | None, systems: Iterable[System | str], today: datetime.da
         histories = stage_histories(root, sorted({p for tree in trees.values() for p in tree}), max_bytes, stages)
     except gitrepo.GitError:
         return None
-    judged: dict[tuple[str, datetime.date], bool] = {}
-    points: list[MonthPoint] = []
+    present: dict[datetime.date, list[tuple[str, str, str]]] = {}  # month end -> (path, blob, stage)
     for end in ends:
         commit = placed.get(_end_of(end))
         if commit is None and shallow:
             continue  # before the clone's first commit: unknown, not empty
+        tree = trees.get(commit, {}) if commit else {}
+        present[end] = [(path, sha, stage) for path, sha in sorted(tree.items()) if (stage := stages.of(sha))]
+    judged = _purgatory({(sha, end): path for end, rows in present.items() for path, sha, stage in rows
+                         if stage == "pilot"}, stages.raw, policy, root)
+    points: list[MonthPoint] = []
+    for end, rows in present.items():
         counts = {stage: 0 for stage in STAGES}
         purgatory = stuck = 0
-        for path, sha in sorted((trees.get(commit, {}) if commit else {}).items()):
-            stage = stages.of(sha)
-            if stage is None:
-                continue
+        for path, sha, stage in rows:
             counts[stage] += 1
             if stage != "pilot":
                 continue
-            if (sha, end) not in judged:
-                judged[(sha, end)] = _in_purgatory(stages.raw.get(sha), path, end, policy, root)
-            purgatory += judged[(sha, end)]
+            purgatory += judged.get((sha, end), False)
             entry = _since_at(histories.get(path, []), end)
             stuck += entry is not None and entry.stage == "pilot" and add_months(entry.since, stuck_after) < end
         points.append(MonthPoint(f"{end:%Y-%m}", end, counts, purgatory, stuck))
     return points
 
 
-def _in_purgatory(raw: bytes | None, path: str, end: datetime.date, policy: Any, root: Path) -> bool:
-    """A pilot with one of the ten questions unanswered (judged as at production) on `end`."""
-    from checker import engine
+def _purgatory(todo: dict[tuple[str, datetime.date], str], raw: dict[str, bytes | None], policy: Any,
+               root: Path) -> dict[tuple[str, datetime.date], bool]:
+    """For each (pilot blob, month end) -> path: is it in purgatory on that day, one of the
+    ten questions unanswered (judged as at production)? Each is checked once
+    (checker.engine.check_bytes, today = the month end), on every core when there are
+    many (checker.parallel, as `check` does)."""
+    from checker import engine, parallel
 
-    if raw is None:
-        return False
-    result = engine.check_bytes(raw, path, engine.Options(today=end, policy=policy, root=root, warn_within=0))
-    return result.questions is not None and not all(result.questions.values())
+    keys = list(todo)
+    items = [(key, todo[key]) for key in keys if raw.get(key[0]) is not None]
+    base = engine.Options(policy=policy, root=root, warn_within=0)
+    base.effective_policy()  # loaded once, before any worker forks
+
+    def judge(batch, options):
+        from dataclasses import replace
+
+        return [engine.check_bytes(raw[sha], path, replace(options, today=end)) for (sha, end), path in batch]
+
+    out: dict[tuple[str, datetime.date], bool] = {}
+    for (key, _), result in zip(items, parallel.check_all(judge, items, base)):
+        out[key] = result.questions is not None and not all(result.questions.values())
+    return out
