@@ -7,7 +7,10 @@ Two kinds of question, two tools:
   per batch, so a pre-commit run never imports GitPython;
 - history (which files changed since a ref, a file's content at that ref,
   when a file last changed) goes through GitPython, the product's git
-  library, imported only inside the functions that need it.
+  library, imported only inside the functions that need it; except the
+  stage history of pilots (AIP-GIT-005: `path_versions`, `blobs`), which a
+  pre-commit run on a pilot needs, read with one `git log` and two
+  `git cat-file --batch` processes of the binary.
 
 Nothing here clones, fetches or otherwise contacts a remote: every git process
 runs with SAFE_ENV, which also stops a partial clone from fetching a missing
