@@ -391,3 +391,21 @@ def test_a_stage_change_merged_from_a_branch_is_dated_by_the_commit_that_made_it
 def test_scopes_outside_the_repository_are_ignored(portfolio):
     points = history.trend(portfolio.path, [STUCK], pr.TODAY, scopes=["../elsewhere", "/stuck/", "stuck/../stuck"])
     assert points is not None and all(sum(p.stages.values()) == 1 for p in points)
+
+
+def test_explain_gives_the_why_and_the_fix_of_stuck_in_pilot(monkeypatch, capsys):
+    capsys.readouterr()
+    assert main(["explain", "AIP-GIT-005"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("AIP-GIT-005 stuck-in-pilot")
+    assert "6 to 14 months" in out and "pilot purgatory" in out
+    assert all(word in out for word in ("promote", "re-scope", "retire", "stuck-after"))
+    assert "pilot warning" in out and "production" not in out.split("\n")[1]
+
+
+def test_a_repository_whose_config_aipolicy_refuses_has_no_history(portfolio):
+    with open(portfolio.path / ".git" / "config", "a", encoding="utf-8") as config:
+        config.write("[include]\n\tpath = /dev/null\n")
+    gitrepo.forget()
+    assert history.stage_histories(portfolio.path, [STUCK]) == {}
+    assert history.trend(portfolio.path, pr.SYSTEMS, pr.TODAY) is None
