@@ -132,6 +132,7 @@ class Config:
     severity: dict[str, Any] = field(default_factory=dict)
     fail_on: str = "error"
     warn_within: int = 14  # AIP-DUE-001's window in days; 0: no deadline notes
+    stuck_after: int = 14  # AIP-GIT-005 and the portfolio: months at pilot before a pilot is stuck
     stage: str | None = None
     manifest_names: list[str] = field(default_factory=list)
     waivers_allowed: bool = True
@@ -155,6 +156,7 @@ class Config:
             "severity": self.severity,
             "fail-on": self.fail_on,
             "warn-within": self.warn_within,
+            "stuck-after": self.stuck_after,
             "stage": self.stage,
             "manifest-names": self.manifest_names,
             "waivers": {"allowed": self.waivers_allowed, "forbidden-rules": self.forbidden_waivers},
@@ -291,7 +293,7 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
     for index, spec in enumerate(data.get("policies", [])):
         config.policies.append((spec, base, where(("policies", index)), parents_within))
         config.origin["policies"] = where(("policies",))
-    for key in ("select", "ignore", "fail-on", "warn-within", "stage", "manifest-names"):
+    for key in ("select", "ignore", "fail-on", "warn-within", "stuck-after", "stage", "manifest-names"):
         if key in data:
             config.set(key, data[key], where((key,)))
     for key, value in (("select", data.get("select")), ("forbidden_waivers", data.get("waivers", {}).get("forbidden-rules")),

@@ -7,7 +7,10 @@ Two kinds of question, two tools:
   per batch, so a pre-commit run never imports GitPython;
 - history (which files changed since a ref, a file's content at that ref,
   when a file last changed) goes through GitPython, the product's git
-  library, imported only inside the functions that need it.
+  library, imported only inside the functions that need it; except the
+  stage history of pilots (AIP-GIT-005: `path_versions`, `blobs`), which a
+  pre-commit run on a pilot needs, read with one `git log` and two
+  `git cat-file --batch` processes of the binary.
 
 Nothing here clones, fetches or otherwise contacts a remote: every git process
 runs with SAFE_ENV, which also stops a partial clone from fetching a missing
@@ -588,6 +591,171 @@ def _stop(proc, early: bool = True) -> tuple[int | None, bytes]:
     return (None if killed else code), error
 
 
+@dataclass(frozen=True)
+class Version:
+    """One commit that changed a file: its author date and the file's blob there."""
+
+    commit: str
+    author_time: int  # author date, seconds since the epoch
+    blob: str | None  # the file's content at that commit; None: deleted there
+
+
+_ZERO = "0" * 40
+
+
+def path_versions(root: Path, paths: Iterable[str], grep: str | None = None) -> dict[str, list[Version]]:
+    """For each repository-relative file path, the commits reachable from HEAD that added,
+    changed or deleted it, oldest first (parents before children). With `grep` (a regex of
+    ours, never a manifest's), only the commits whose diff of that file adds or removes a
+    line matching it (`git log -G`: git compares the contents, we read none). One walk per
+    CHUNK paths; renames are not followed (a renamed file starts at its new path); merges
+    add nothing of their own (the commits they bring are listed). Paths git never saw are
+    left out. GitError when git cannot read the history. The git binary, not GitPython: a
+    pre-commit run on a pilot (AIP-GIT-005) pays for one process, not for an import."""
+    wanted = set(paths)
+    if not wanted or head(root) is None:
+        return {}
+    found: dict[str, list[Version]] = {}
+    options = ["--no-show-signature", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--root",
+               "--date-order", "-z", "--raw", "--no-abbrev", "--format=%x01%H %at"]
+    if grep is not None:
+        options.append(f"-G{grep}")
+    for chunk in _chunks(sorted(wanted)):
+        proc = _git(root, "log", *options, "HEAD", "--", *_literal(chunk))
+        if proc is None or proc.returncode != 0:
+            raise GitError(f"cannot read the history of HEAD: {_first_line(proc) if proc else 'git could not be started'}")
+        _scan_versions(proc.stdout, set(chunk), found)
+    for versions in found.values():
+        versions.reverse()  # git lists the newest first
+    return found
+
+
+def _scan_versions(raw: bytes, todo: set[str], found: dict[str, list[Version]]) -> None:
+    # "\x01<sha> <at>\0" then, per file, "\n:<mode> <mode> <old> <new> <status>\0<path>\0" (the
+    # "\n" only before the first); newest commit first.
+    items = raw.split(b"\0")
+    current: tuple[str, int] | None = None
+    i = 0
+    while i < len(items):
+        text = items[i].decode("utf-8", "surrogateescape").lstrip("\n")
+        i += 1
+        if text.startswith("\x01"):
+            sha, _, stamp = text[1:].partition(" ")
+            current = (sha, int(stamp)) if stamp.strip().lstrip("-").isdigit() else None
+            continue
+        if not text.startswith(":") or i >= len(items):
+            continue
+        path = items[i].decode("utf-8", "surrogateescape")
+        i += 1
+        fields = text[1:].split(" ")
+        if current is None or len(fields) < 5 or path not in todo:
+            continue
+        new = fields[3]
+        blob = None if fields[4].startswith("D") or new == _ZERO else new
+        found.setdefault(path, []).append(Version(current[0], int(current[1]), blob))
+
+
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def blobs(root: Path, shas: Iterable[str], max_bytes: int) -> dict[str, bytes | None]:
+    """The content of each blob (by sha): one `git cat-file --batch-check` for the sizes,
+    one `git cat-file --batch` for the contents of those at most `max_bytes` (a huge blob
+    is never read). None for one that is not a blob, is missing (a partial clone: never
+    fetched) or is too big. GitError when git cannot be asked."""
+    out: dict[str, bytes | None] = {sha: None for sha in dict.fromkeys(shas)}
+    asked = [sha for sha in out if _SHA.fullmatch(sha)]
+    for chunk in _chunks(asked, 10 * CHUNK):
+        check = _git(root, "cat-file", "--batch-check", stdin="".join(f"{sha}\n" for sha in chunk).encode("ascii"))
+        if check is None or check.returncode != 0:
+            raise GitError(f"cannot read git objects: {_first_line(check) if check else 'git could not be started'}")
+        small = []
+        for line in check.stdout.decode("ascii", "replace").splitlines():
+            fields = line.split()
+            if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit() and int(fields[2]) <= max_bytes:
+                small.append(fields[0])
+        if not small:
+            continue
+        read = _git(root, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in small).encode("ascii"))
+        if read is None or read.returncode != 0:
+            raise GitError(f"cannot read git objects: {_first_line(read) if read else 'git could not be started'}")
+        _scan_batch(read.stdout, out)
+    return out
+
+
+def _scan_batch(raw: bytes, out: dict[str, bytes | None]) -> None:
+    # "<sha> <type> <size>\n<content>\n" per object, "<name> missing\n" for one git does not have.
+    at = 0
+    while at < len(raw):
+        end = raw.find(b"\n", at)
+        if end < 0:
+            return
+        fields = raw[at:end].decode("ascii", "replace").split()
+        at = end + 1
+        if len(fields) != 3 or not fields[2].isdigit():
+            continue  # `missing`, `ambiguous`
+        size = int(fields[2])
+        if fields[0] in out and fields[1] == "blob":
+            out[fields[0]] = raw[at:at + size]
+        at += size + 1
+
+
+def first_parent_at(root: Path, moments: Iterable[int]) -> dict[int, str]:
+    """For each moment (seconds since the epoch), the newest commit of HEAD's first-parent
+    line (the branch as it stood) committed at or before it. Moments before the first
+    commit, or before a shallow clone's boundary, are left out. One walk, stopped as soon
+    as every moment is placed."""
+    todo = sorted(set(moments), reverse=True)
+    if not todo or head(root) is None:
+        return {}
+    repo = _repo(root)
+    proc = repo.rev_list("--first-parent", "--timestamp", "HEAD", as_process=True)
+    placed: dict[int, str] = {}
+    try:
+        pending = b""
+        while todo:
+            chunk = proc.proc.stdout.read(65536)
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                stamp, _, sha = line.decode("ascii", "replace").strip().partition(" ")
+                if not stamp.lstrip("-").isdigit():
+                    continue
+                for moment in [m for m in todo if int(stamp) <= m]:
+                    placed[moment] = sha
+                    todo.remove(moment)
+                if not todo:
+                    break
+    finally:
+        code, error = _stop(proc, early=not todo)
+    if todo and code not in (0, None):
+        raise GitError(f"cannot read the history of HEAD: {_first_line(error)}")
+    return placed
+
+
+def tree_blobs(root: Path, commit: str, paths: Iterable[str] | None = None) -> dict[str, str]:
+    """The files (repository-relative path -> blob sha) of `commit`'s tree, all of them or
+    those at or below `paths`; submodules and links are left out (not files of ours)."""
+    if not re.fullmatch(r"[0-9a-f]{40}(?:[0-9a-f]{24})?", commit):
+        raise GitError(f"{commit!r} is not a commit id")
+    repo = _repo(root)
+    chunks = [None] if paths is None else list(_chunks(sorted(set(paths))))
+    out: dict[str, str] = {}
+    for chunk in chunks:
+        args = ["-r", "-z", "--full-tree", commit] + (["--", *_literal(chunk)] if chunk is not None else [])
+        try:
+            raw = repo.ls_tree(*args, stdout_as_string=False, strip_newline_in_stdout=False)
+        except _command_error() as exc:
+            raise GitError(f"cannot list the files of {commit[:12]}: {_first_line(exc)}") from None
+        for item in _split_z(raw):
+            meta, tab, path = item.partition("\t")
+            fields = meta.split(" ")
+            if tab and len(fields) == 3 and fields[1] == "blob" and fields[0] in ("100644", "100755"):
+                out[path] = fields[2]
+    return out
+
+
 def dirty(root: Path, paths: Iterable[str]) -> set[str]:
     """Which of these paths have changes not yet committed (staged, unstaged or untracked)."""
     wanted = set(paths)
@@ -618,4 +786,4 @@ def _first_line(failure: Exception | subprocess.CompletedProcess | bytes) -> str
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return lines[0].removeprefix("stderr: ").strip("'") if lines else type(exc).__name__
+    return lines[0].removeprefix("stderr: ").strip("'") if lines else type(failure).__name__

@@ -1,4 +1,4 @@
-"""The git-aware rules (AIP-GIT-001..004) and the facts they read.
+"""The git-aware rules (AIP-GIT-001..005) and the facts they read.
 
 The rules are plain functions of (manifest, manifest at the base ref or None,
 GitFacts): they never run git. GitRun gathers the facts for a whole run at
@@ -24,6 +24,13 @@ Choices the spec leaves open, made here:
   `validation.suite_ref` is a definition and never stale.
 - AIP-GIT-003 reads the first of .github/CODEOWNERS, CODEOWNERS and
   docs/CODEOWNERS in the working tree, the order GitHub uses.
+- AIP-GIT-005 dates a pilot by the author date (UTC) of the commit where the
+  manifest's `stage` last became `pilot` (checker.portfolio.history), and is
+  stuck from the day after `stuck-after` calendar months have passed (the
+  portfolio's definition). Only manifests whose own stage is `pilot` cost a
+  history walk (one for all of them). A manifest moved to pilot but not yet
+  committed is not stuck. In a shallow clone a date at the clone's first commit
+  is only an upper bound: it is reported only when even that date is too old.
 """
 
 from __future__ import annotations
@@ -46,7 +53,9 @@ if TYPE_CHECKING:
     from checker.engine import Options
     from checker.policy import Rule
 
-NEEDS_GIT, NEEDS_BASE = "git", "git-base"  # rule tags: what a rule needs to be evaluated at all
+NEEDS_GIT, NEEDS_BASE = "git", "git-base"
+STUCK_IN_PILOT = "AIP-GIT-005"
+DEFAULT_STUCK_AFTER = 14  # checker.portfolio.DEFAULT_STUCK_AFTER, without importing the portfolio  # rule tags: what a rule needs to be evaluated at all
 STAGE_ORDER = {"exploration": 0, "pilot": 1, "production": 2}  # `retired` is an end, not a step back
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's search order
 
@@ -80,6 +89,10 @@ class GitFacts:
     changed: Mapping[str, Changed] = field(default_factory=dict)  # last change of evidence files
     dirty: Collection[str] = ()  # evidence files with uncommitted changes
     codeowners: CodeOwners | None = None
+    # AIP-GIT-005: the manifest's stage changes by git history, oldest first (checker.portfolio.StageChange);
+    # None when not asked for (not at pilot, rule off) or git could not tell.
+    stage_history: list[Any] | None = None
+    stuck_after: int = 14  # months at pilot before a pilot is stuck (config `stuck-after`)
 
 
 def repo_path(root: Path, ref: Any) -> str | None:
@@ -215,6 +228,7 @@ class GitRun:
         facts: dict[str, GitFacts] = {}
         refs: set[str] = set()
         evidence: set[str] = set()
+        pilots: set[str] = set()
         for file, m in todo.items():
             rel = self.relative(file)
             if rel is None or gitrepo.find_root(file) != self.root:
@@ -225,6 +239,8 @@ class GitRun:
             refs.update(rel_ref for _, _, rel_ref in _local_refs(m, self.root))
             if _wanted(options, file, m, "AIP-GIT-002"):
                 evidence.update(p for _, ref, _, _ in _evidence(m) if (p := repo_path(self.root, ref)))
+            if stage == "pilot" and _wanted(options, file, m, STUCK_IN_PILOT):
+                pilots.add(rel)
         try:
             tracked, changed, dirty = self._history(refs, evidence)
         except gitrepo.GitError as exc:  # a damaged repository: these manifests are checked without git
@@ -232,11 +248,14 @@ class GitRun:
             self._facts.update((m.path, None) for m in todo.values())
             return
         owners = self.codeowners()
+        histories = self._stage_histories(pilots)
+        stuck_after = getattr(getattr(options, "config", None), "stuck_after", None) or DEFAULT_STUCK_AFTER
         for m in todo.values():
             f = facts.get(m.path)
             if f is None:
                 continue
             f.tracked, f.changed, f.dirty, f.codeowners = tracked, changed, dirty, owners
+            f.stage_history, f.stuck_after = histories.get(f.path), stuck_after
             if self.base is not None:
                 f.base = self._base_manifest(f.path)
             self._facts[m.path] = f
@@ -255,6 +274,14 @@ class GitRun:
                 changed[path] = Changed(when, last.commit in shallow)
             dirty = gitrepo.dirty(self.root, evidence)
         return tracked, changed, dirty
+
+    def _stage_histories(self, pilots: set[str]) -> dict[str, list[Any]]:
+        """AIP-GIT-005's facts: one history walk for every pilot of the batch, none without one."""
+        if not pilots or self.failure is not None:
+            return {}
+        from checker.portfolio.history import stage_histories
+
+        return stage_histories(self.root, sorted(pilots), self.max_bytes)
 
     def facts(self, m: Manifest, options: Options) -> GitFacts | None:
         if m.path not in self._facts:  # a manifest checked outside engine.run: gather its facts alone
@@ -700,6 +727,36 @@ def stale_evidence(m: Manifest, base: Manifest | None, facts: GitFacts, today: d
             f"more than twice its {limit} cadence (`{source}`); commit fresh evidence"
         )))
     return out
+
+
+# -- AIP-GIT-005 stuck-in-pilot -----------------------------------------------------------------
+
+
+def stuck_in_pilot(m: Manifest, base: Manifest | None, facts: GitFacts, today: datetime.date,
+                   fails_from: Callable[[PathT, datetime.date, str], bool] | None = None) -> list[Problem]:
+    """At `stage: pilot` for more than `stuck-after` months by git history. `fails_from` is
+    RuleContext.fails_from (a pilot not stuck yet declares the day it will be)."""
+    from checker.portfolio import add_months
+
+    history = facts.stage_history
+    if facts.stage != "pilot" or not history or history[-1].stage != "pilot":
+        return []  # another stage, no history, or moved to pilot since the last commit
+    entry = history[-1]
+    months = facts.stuck_after
+    due = fails_from or (lambda path, day, what: today >= day)
+    first = add_months(entry.since, months) + datetime.timedelta(days=1)
+    if not due(("stage",), first, f"`stage: pilot` since {entry.since} (commit {entry.commit[:12]}) "
+                                  f"passes the {months}-month stuck-after limit"):
+        return []
+    spent = 0
+    while add_months(entry.since, spent + 1) <= today:
+        spent += 1
+    when = (f"{entry.since} or earlier (commit {entry.commit[:12]}, the first of this shallow clone)"
+            if entry.at_or_before else f"{entry.since} (commit {entry.commit[:12]})")
+    return [Problem(("stage",), (
+        f"at `stage: pilot` since {when} by git history: {spent} months, more than the "
+        f"{months}-month stuck-after limit; decide: promote to production, re-scope or retire"
+    ))]
 
 
 # -- AIP-GIT-003 codeowners ---------------------------------------------------------------------

@@ -53,6 +53,7 @@ class StageChange:
     stage: str
     since: datetime.date
     commit: str
+    at_or_before: bool = False  # `commit` is a shallow clone's first: the real date may be earlier
 
 
 @dataclass

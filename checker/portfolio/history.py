@@ -1,8 +1,228 @@
 """The manifests' git history: when each entered its stage, and the portfolio at each month end.
 
-Interface (implemented by the history work of issue 12):
 - stage_histories(root, rel_paths) -> {rel_path: [StageChange, …] oldest first}
 - trend(root, systems, today, policy, stuck_after) -> [MonthPoint, …] for the last 12 month ends
+
+Every git question goes through checker.gitrepo (the safe environment, `-c`
+settings, `:(literal)` pathspecs, no fetch). Choices made here (README "The
+portfolio"):
+
+- **Dates** are UTC calendar days: a stage change is dated by its commit's
+  author date (when the change was made, not when it was merged), a month end
+  ends at 23:59:59 UTC.
+- **Stage history**: one `git log -G stage` walk for all manifests (git
+  compares the contents and lists only the commits whose diff adds or removes a
+  line holding `stage`), then only those versions are read, through one
+  `git cat-file` process, and parsed with checker.manifest.load. A version that
+  does not parse, or whose `stage` is not one of the four, is skipped (a broken
+  commit fixed later does not restart the clock). Deleting the file ends its
+  history: a manifest added again starts afresh. Renames are not followed: a
+  moved manifest's history starts at its new path.
+- **Shallow clones**: the first commit of a shallow clone shows every file as
+  added, so a change dated there is marked `at_or_before`: the real date is that
+  day or earlier. The trend leaves out the month ends before that commit
+  (unknown, not zero).
+- **Trend**: at each month end, the tree of the newest commit of HEAD's first-
+  parent line committed by then (the branch as it stood that day) is read: the
+  manifests in it are those of `systems` plus any file with a manifest name
+  (under `scopes`, when given), so a manifest deleted since counts while it
+  existed. Each distinct blob is parsed once; a pilot is judged once per month
+  end (checker.engine.check_bytes, today = the month end, `*_ref` paths against
+  today's working tree) for purgatory. A month end before the first commit
+  counts nothing.
+- No git (outside a repository, git missing, a repository git cannot read or
+  aipolicy refuses): stage_histories returns `{}` and trend returns None.
 """
 
 from __future__ import annotations
+
+import datetime
+import posixpath
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Iterable
+
+from checker import gitrepo
+from checker.manifest import DEFAULT_MAX_BYTES
+from checker.portfolio import DEFAULT_STUCK_AFTER, STAGES, MonthPoint, StageChange, add_months, month_ends
+
+if TYPE_CHECKING:
+    from checker.policy import Policy
+    from checker.portfolio import System
+
+# `git log -G`: a diff that adds or removes a line holding this. Any change of a manifest's
+# stage (block or flow style, quoted or not) touches the line that holds the key.
+STAGE_LINE = "stage"
+
+
+def _day(timestamp: int) -> datetime.date:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).date()
+
+
+def _end_of(day: datetime.date) -> int:
+    """The last second of `day`, UTC, since the epoch."""
+    start = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), datetime.timezone.utc)
+    return int(start.timestamp()) - 1
+
+
+def _readable(root: Path | None) -> bool:
+    if root is None or not gitrepo.available():
+        return False
+    try:
+        gitrepo.check(root)
+    except gitrepo.GitError:
+        return False
+    return True
+
+
+class _Stages:
+    """The stage each blob declares, each blob read and parsed at most once."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root, self.max_bytes = root, max_bytes
+        self.raw: dict[str, bytes | None] = {}
+        self.stage: dict[str, str | None] = {}
+
+    def fetch(self, shas: Iterable[str]) -> None:
+        todo = [s for s in dict.fromkeys(shas) if s not in self.raw]
+        if todo:
+            self.raw.update(gitrepo.blobs(self.root, todo, self.max_bytes))
+
+    def of(self, sha: str) -> str | None:
+        if sha not in self.stage:
+            from checker import manifest as manifest_mod
+            from checker.manifest import Manifest
+
+            self.fetch([sha])
+            raw = self.raw.get(sha)
+            loaded = manifest_mod.load(raw, sha) if raw is not None else None
+            value = loaded.data.get("stage") if isinstance(loaded, Manifest) and isinstance(loaded.data, dict) else None
+            self.stage[sha] = value if isinstance(value, str) and value in STAGES else None
+        return self.stage[sha]
+
+
+def stage_histories(root: Path | None, rel_paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES,
+                    _stages: _Stages | None = None) -> dict[str, list[StageChange]]:
+    """For each manifest (repository-relative, `/`-separated), the commits where its
+    `stage` changed, the first one included, oldest first; `[]` for a path no commit
+    holds with a stage. `{}` when there is no git history to read."""
+    paths = sorted(set(rel_paths))
+    if not paths or not _readable(root):
+        return {}
+    assert root is not None
+    try:
+        versions = gitrepo.path_versions(root, paths, grep=STAGE_LINE)
+        boundary = gitrepo.shallow_commits(root)
+        stages = _stages or _Stages(root, max_bytes)
+        stages.fetch(v.blob for vs in versions.values() for v in vs if v.blob)
+        out: dict[str, list[StageChange]] = {}
+        for path in paths:
+            changes: list[StageChange] = []
+            current: str | None = None
+            for version in versions.get(path, []):
+                if version.blob is None:
+                    current = None  # deleted: a manifest added again starts afresh
+                    continue
+                stage = stages.of(version.blob)
+                if stage is None or stage == current:
+                    continue  # unreadable, no valid stage, or the stage line moved without changing
+                changes.append(StageChange(stage, _day(version.author_time), version.commit,
+                                           at_or_before=version.commit in boundary))
+                current = stage
+            out[path] = changes
+        return out
+    except gitrepo.GitError:
+        return {}
+
+
+def _folder(scope: str) -> str | None:
+    """A scope as a repository-relative folder (`.` for the root); None for one outside."""
+    text = posixpath.normpath(str(scope).replace("\\", "/")).lstrip("/")
+    return None if text == ".." or text.startswith("../") else (text or ".")
+
+
+def _since_at(history: list[StageChange], end: datetime.date) -> StageChange | None:
+    """The stage change in force at the end of `end` (by its author date)."""
+    found = None
+    for change in history:
+        if change.since <= end:
+            found = change
+    return found
+
+
+def trend(root: Path | None, systems: Iterable[System | str], today: datetime.date, policy: Policy | None = None,
+          stuck_after: int = DEFAULT_STUCK_AFTER, *, scopes: Iterable[str] | None = None,
+          patterns: Iterable[str] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[MonthPoint] | None:
+    """The portfolio at each of the last 12 month ends (checker.portfolio.month_ends),
+    replayed from git: stage counts, pilots in purgatory, stuck pilots. `systems` are
+    the inventory's (their paths are always followed); `scopes` (repository-relative
+    folders) limit where other, since deleted, manifests are looked for (None: the whole
+    repository); `patterns` are the manifest file names (discover.DEFAULT_NAMES by default).
+    None when there is no git history to replay."""
+    from checker.discover import DEFAULT_NAMES, is_manifest_name
+
+    if not _readable(root):
+        return None
+    assert root is not None
+    known = {s if isinstance(s, str) else s.path for s in systems}
+    names = tuple(patterns) if patterns is not None else DEFAULT_NAMES
+    folders = None if scopes is None else sorted({f for s in scopes if (f := _folder(s)) is not None})
+    ends = month_ends(today)
+    try:
+        placed = gitrepo.first_parent_at(root, [_end_of(end) for end in ends])
+        shallow = gitrepo.is_shallow(root)
+        trees: dict[str, dict[str, str]] = {}
+        for commit in dict.fromkeys(placed.values()):
+            listing = gitrepo.tree_blobs(root, commit, None if folders is None or "." in folders else [*folders, *known])
+            trees[commit] = {p: sha for p, sha in listing.items()
+                             if p in known or is_manifest_name(PurePosixPath(p).name, names)}
+        stages = _Stages(root, max_bytes)
+        stages.fetch(sha for tree in trees.values() for sha in tree.values())
+        histories = stage_histories(root, sorted({p for tree in trees.values() for p in tree}), max_bytes, stages)
+    except gitrepo.GitError:
+        return None
+    present: dict[datetime.date, list[tuple[str, str, str]]] = {}  # month end -> (path, blob, stage)
+    for end in ends:
+        commit = placed.get(_end_of(end))
+        if commit is None and shallow:
+            continue  # before the clone's first commit: unknown, not empty
+        tree = trees.get(commit, {}) if commit else {}
+        present[end] = [(path, sha, stage) for path, sha in sorted(tree.items()) if (stage := stages.of(sha))]
+    judged = _purgatory({(sha, end): path for end, rows in present.items() for path, sha, stage in rows
+                         if stage == "pilot"}, stages.raw, policy, root)
+    points: list[MonthPoint] = []
+    for end, rows in present.items():
+        counts = {stage: 0 for stage in STAGES}
+        purgatory = stuck = 0
+        for path, sha, stage in rows:
+            counts[stage] += 1
+            if stage != "pilot":
+                continue
+            purgatory += judged.get((sha, end), False)
+            entry = _since_at(histories.get(path, []), end)
+            stuck += entry is not None and entry.stage == "pilot" and add_months(entry.since, stuck_after) < end
+        points.append(MonthPoint(f"{end:%Y-%m}", end, counts, purgatory, stuck))
+    return points
+
+
+def _purgatory(todo: dict[tuple[str, datetime.date], str], raw: dict[str, bytes | None], policy: Any,
+               root: Path) -> dict[tuple[str, datetime.date], bool]:
+    """For each (pilot blob, month end) -> path: is it in purgatory on that day, one of the
+    ten questions unanswered (judged as at production)? Each is checked once
+    (checker.engine.check_bytes, today = the month end), on every core when there are
+    many (checker.parallel, as `check` does)."""
+    from checker import engine, parallel
+
+    keys = list(todo)
+    items = [(key, todo[key]) for key in keys if raw.get(key[0]) is not None]
+    base = engine.Options(policy=policy, root=root, warn_within=0)
+    base.effective_policy()  # loaded once, before any worker forks
+
+    def judge(batch, options):
+        from dataclasses import replace
+
+        return [engine.check_bytes(raw[sha], path, replace(options, today=end)) for (sha, end), path in batch]
+
+    out: dict[tuple[str, datetime.date], bool] = {}
+    for (key, _), result in zip(items, parallel.check_all(judge, items, base)):
+        out[key] = result.questions is not None and not all(result.questions.values())
+    return out
