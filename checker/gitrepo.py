@@ -43,6 +43,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
@@ -175,7 +176,9 @@ def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = Fal
 
 _FILTERS: dict[Path, tuple[str, ...]] = {}
 _REFUSALS: dict[Path, str | None] = {}
-_INCLUDE = re.compile(rb"^[ \t]*\[[ \t]*include(?:if)?\b", re.IGNORECASE | re.MULTILINE)
+# git starts a section at any `[` after whitespace (CR, FF included), a byte order mark or
+# another section's `]` on the same line: `[core][include]path=...` is an include too.
+_INCLUDE = re.compile(rb"(?:^|[\s\]]|\xef\xbb\xbf)\[[ \t]*include(?:if)?(?![A-Za-z0-9-])", re.IGNORECASE | re.MULTILINE)
 CONFIG_BYTES = 4 * 1024 * 1024  # a repository's config is a few KiB
 
 
@@ -200,6 +203,13 @@ def _config_refusal(root: Path) -> str | None:
     dot = root / ".git"
     if os.path.isdir(dot) and not os.path.islink(dot):
         files = [dot / "config", dot / "config.worktree"]
+        # A `commondir` file makes git read that folder's config instead, wherever it is.
+        if os.path.lexists(dot / "commondir"):
+            try:
+                common = safeio.read(dot / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
+            except safeio.ReadError as exc:
+                return f"{dot / 'commondir'}: {exc}"  # a FIFO there would block every git process
+            files.append(Path(common if os.path.isabs(common) else dot / common) / "config")
     else:
         # A worktree or submodule: `.git` is a `gitdir:` file, and that folder (with its
         # `commondir`) was made by the operator's git; its config files are the repository's.
@@ -212,11 +222,21 @@ def _config_refusal(root: Path) -> str | None:
             return None
         gitdir = Path(target if os.path.isabs(target) else root / target)
         files = [gitdir / "config.worktree"]
-        try:
-            common = safeio.read(gitdir / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
+        dot = gitdir
+        if os.path.lexists(gitdir / "commondir"):
+            try:
+                common = safeio.read(gitdir / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
+            except safeio.ReadError as exc:
+                return f"{gitdir / 'commondir'}: {exc}"  # a FIFO there would block every git process
             files.append(Path(common if os.path.isabs(common) else gitdir / common) / "config")
-        except safeio.ReadError:
+        else:
             files.append(gitdir / "config")
+    head = dot / "HEAD"
+    try:
+        if os.path.lexists(head) and not stat.S_ISREG(os.stat(head).st_mode):
+            return f"{head} is not a regular file: every git process would read (or block on) it"
+    except OSError:
+        pass  # a dangling HEAD: git says what is wrong with it
     for config in files:
         if not os.path.lexists(config):
             continue
