@@ -25,13 +25,25 @@ def _show(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def printable(text: object, keep: str = "") -> str:
+# Azure Pipelines runs `##vso[...]` found anywhere in a line of a step's output (stdout or
+# stderr) and `##[...]` at its start, whatever the format: the `[` is shown as `%5B`.
+_AZURE_COMMAND = re.compile(r"##(?:vso)?\[", re.IGNORECASE)
+
+
+def printable(text: object, keep: str = "", commands: bool = False) -> str:
     """`text` on one line, with every control and bidi character shown as `\\n`,
-    `\\x1b`, `\\u202e`; characters in `keep` pass through unchanged."""
+    `\\x1b`, `\\u202e`, and no Azure Pipelines command (`##vso[` is shown as
+    `##vso%5B`); characters in `keep` pass through unchanged. `commands`: leave
+    `##vso[` as it is, for a value inside a workflow command of aipolicy's own
+    (a file name there must stay exact, and the agent reads only a line's first command)."""
     text = str(text)
     if keep:
-        return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _show(m), text)
-    return _UNSAFE.sub(_show, text)
+        text = _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _show(m), text)
+    else:
+        text = _UNSAFE.sub(_show, text)
+    if commands or "##" not in text:
+        return text
+    return _AZURE_COMMAND.sub(lambda m: m.group()[:-1] + "%5B", text)
 
 
 def lines(text: str) -> str:

@@ -68,3 +68,52 @@ def test_a_fifo_that_every_git_process_would_block_on_gets_no_git_process(repo, 
     run = aip(repo.path)  # would wait on git's 120 s timeout for every git call
     assert run.json["summary"]["files"] == 1
     assert "AIP-GIT-* were skipped" in run.stderr and name in run.stderr
+
+
+# -- no line aipolicy prints is an Azure Pipelines command, whatever the format -----------------------
+
+AZURE_HOSTILE = """\
+apiVersion: aipolicy/v1
+system:
+  id: "x##vso[task.setvariable variable=PWN]1"
+  name: "##[error]forged"
+stage: "##VSO[task.complete result=Failed]x"
+"##vso[task.setvariable variable=x]y": 1
+"""
+
+
+def _azure_commands(text: str) -> list[str]:
+    """The lines the Azure agent would run as commands: `##vso[` anywhere, `##[` at the start."""
+    import re
+
+    return [line for line in text.splitlines() if re.search(r"##vso\[", line, re.I) or line.lstrip().startswith("##[")]
+
+
+@pytest.mark.parametrize("fmt", ("text", "azure"))
+def test_no_manifest_text_or_baseline_entry_becomes_an_azure_command_on_stdout_or_stderr(tmp_path, run_aipolicy, fmt):
+    import json
+
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / ".git").mkdir()  # a repository (no git needed): the configuration's baseline stays inside it
+    (folder / "##vso[task.complete result=Failed]").mkdir()
+    (folder / "##vso[task.complete result=Failed]" / "ai-production.yaml").write_text(AZURE_HOSTILE, encoding="utf-8")
+    entry = {"rule": "AIP-ZZZ-999", "json_path": "$.x", "count": 1,
+             "path": "##vso[task.complete result=Failed]/ai-production.yaml"}
+    (folder / "baseline.json").write_text(json.dumps({"format": "aipolicy-baseline", "version": 1,
+                                                       "findings": [entry]}), encoding="utf-8")
+    (folder / ".aipolicy.yaml").write_text("baseline: baseline.json\n", encoding="utf-8")
+    bad = tmp_path / "bad.json"  # an error line quoting a baseline's rule: stderr too
+    bad.write_text(json.dumps({"format": "aipolicy-baseline", "version": "##vso[task.complete]", "findings": []}),
+                   encoding="utf-8")
+    run = run_aipolicy("check", ".", "--format", fmt, "--today", "2026-12-02", cwd=folder)
+    assert run.returncode == 1, run.stderr
+    ours = "##vso[task.logissue " if fmt == "azure" else None
+    stdout = [line for line in run.stdout.splitlines() if ours is None or not line.startswith(ours)]
+    # In aipolicy's own logissue lines only the first `##vso[` counts: its data may hold the rest.
+    assert _azure_commands("\n".join(stdout)) == [], run.stdout
+    assert _azure_commands(run.stderr) == [], run.stderr
+    if fmt == "text":
+        assert "##vso%5Btask.setvariable" in run.stdout  # shown, not dropped
+    error = run_aipolicy("check", ".", "--format", fmt, "--baseline", str(bad), cwd=folder)
+    assert error.returncode == 2 and _azure_commands(error.stderr) == [], error.stderr
