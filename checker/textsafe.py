@@ -13,7 +13,9 @@ import re
 
 # C0 controls (tab, CR and LF included), DEL, C1 controls, line and paragraph separators,
 # and the bidirectional embeddings, overrides and isolates (and the marks, for good measure).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates too (a file name that is not UTF-8, a YAML "\\ud800"): no UTF-8 file or
+# terminal can take them, so a report or job summary written with one would fail half-way.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -44,6 +46,15 @@ def printable(text: object, keep: str = "", commands: bool = False) -> str:
     if commands or "##" not in text:
         return text
     return _AZURE_COMMAND.sub(lambda m: m.group()[:-1] + "%5B", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(text: str) -> str:
+    """JSON written with `ensure_ascii=False`, made encodable as UTF-8: a lone surrogate
+    (only ever inside a string) becomes its `\\udcff` escape, which reads back the same."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def lines(text: str) -> str:

@@ -117,3 +117,35 @@ def test_no_manifest_text_or_baseline_entry_becomes_an_azure_command_on_stdout_o
         assert "##vso%5Btask.setvariable" in run.stdout  # shown, not dropped
     error = run_aipolicy("check", ".", "--format", fmt, "--baseline", str(bad), cwd=folder)
     assert error.returncode == 2 and _azure_commands(error.stderr) == [], error.stderr
+
+
+# -- a file name that is not UTF-8 reaches every output without a crash ---------------------------------
+
+
+@pytest.mark.parametrize("fmt", ("text", "json", "sarif", "junit", "gitlab", "rdjson", "azure", "github"))
+def test_a_folder_name_that_is_not_utf8_is_written_to_every_format_and_the_job_summary(tmp_path, run_aipolicy, child_env, fmt):
+    import json
+    import os
+
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    try:
+        os.makedirs(os.path.join(os.fsencode(folder), b"bad\xff"))
+    except OSError:
+        pytest.skip("this file system takes UTF-8 names only")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    # A real repository: the git rules' messages quote the manifest's path (AIP-GIT-003).
+    subprocess.run(["git", "init", "-q", str(folder)], check=True, env=child_env())
+    Path(os.fsdecode(os.path.join(os.fsencode(folder), b"bad\xff", b"ai-production.yaml"))).write_text(
+        'apiVersion: aipolicy/v1\nstage: pilot\n', encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    run = run_aipolicy("check", ".", "--format", fmt, "--output", "report.out", "--today", "2026-12-02", cwd=folder,
+                       env=child_env(GITHUB_STEP_SUMMARY=str(summary)))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    text = (folder / "report.out").read_bytes().decode("utf-8")  # valid UTF-8, whatever the names
+    assert "bad" in text
+    if fmt in ("json", "sarif", "gitlab", "rdjson"):
+        json.loads(text)
+    if fmt == "github":
+        assert "bad" in summary.read_bytes().decode("utf-8")
