@@ -201,7 +201,10 @@ def _config_refusal(root: Path) -> str | None:
     from checker import safeio
 
     dot = root / ".git"
-    if os.path.isdir(dot) and not os.path.islink(dot):
+    if os.path.islink(dot):
+        # Like a config that is a link: git would read a repository (and its config) anywhere.
+        return f"{dot} is a symlink: git would read whatever repository it points at"
+    if os.path.isdir(dot):
         files = [dot / "config", dot / "config.worktree"]
         # A `commondir` file makes git read that folder's config instead, wherever it is.
         if os.path.lexists(dot / "commondir"):

@@ -70,6 +70,27 @@ def test_a_fifo_that_every_git_process_would_block_on_gets_no_git_process(repo, 
     assert "AIP-GIT-* were skipped" in run.stderr and name in run.stderr
 
 
+@needs_git
+def test_a_dot_git_that_is_a_symlink_gets_no_git_process(env, tmp_path, aip):
+    from checker import gitrepo
+
+    other = Repo(tmp_path / "other", env)
+    outside = tmp_path / "outside.gitconfig"
+    outside.write_text("[marker]\n\thit = yes\n", encoding="utf-8")
+    with open(other.path / ".git" / "config", "a", encoding="utf-8") as handle:
+        handle.write(f"[include]\n\tpath = {outside}\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / ".git").symlink_to(other.path / ".git")
+    (work / "ai-production.yaml").write_text(manifest("."), encoding="utf-8")
+    seen = subprocess.run(["git", "config", "marker.hit"], cwd=work, env=env, capture_output=True, text=True)
+    assert seen.stdout.strip() == "yes"  # git follows the link and reads the include
+    gitrepo.forget()
+    assert gitrepo.refusal(work) is not None
+    run = aip(work)
+    assert run.json["summary"]["files"] == 1 and "AIP-GIT-* were skipped" in run.stderr
+
+
 # -- no line aipolicy prints is an Azure Pipelines command, whatever the format -----------------------
 
 AZURE_HOSTILE = """\
