@@ -234,12 +234,9 @@ def _config_refusal(root: Path) -> str | None:
             files.append(Path(common if os.path.isabs(common) else gitdir / common) / "config")
         else:
             files.append(gitdir / "config")
-    head = dot / "HEAD"
-    try:
-        if os.path.lexists(head) and not stat.S_ISREG(os.stat(head).st_mode):
-            return f"{head} is not a regular file: every git process would read (or block on) it"
-    except OSError:
-        pass  # a dangling HEAD: git says what is wrong with it
+    blocking = _blocking_file([dot, *{config.parent for config in files}])
+    if blocking is not None:
+        return f"{blocking} is not a regular file: git would read (or block on) it"
     for config in files:
         if not os.path.lexists(config):
             continue
@@ -252,6 +249,32 @@ def _config_refusal(root: Path) -> str | None:
         if _INCLUDE.search(raw):
             return (f"{config} includes other config files ([include] or [includeIf]), which git would read "
                     "from anywhere; aipolicy does not let a repository point git outside it")
+    return None
+
+
+# What git opens (blocking) to find HEAD and the refs, and to read an index or objects
+# from elsewhere; a FIFO at any of them hangs every git call until its timeout.
+_GIT_FILES = ("HEAD", "packed-refs", "index", "shallow", "objects/info/alternates", "info/grafts")
+_REFS_SHOWN = 10_000  # refs/ is walked up to this many entries (a clone has a handful)
+
+
+def _blocking_file(gitdirs: list[Path]) -> Path | None:
+    """The first file git reads from these git folders that is neither absent nor a regular
+    file (a FIFO, a device, a folder), following links as git does; None when all are fine."""
+    for gitdir in gitdirs:
+        names = [gitdir / name for name in _GIT_FILES]
+        seen = 0
+        for folder, subfolders, entries in os.walk(gitdir / "refs"):
+            names.extend(Path(folder) / entry for entry in entries)
+            seen += len(entries) + len(subfolders)
+            if seen > _REFS_SHOWN:
+                break
+        for name in names:
+            try:
+                if os.path.lexists(name) and not stat.S_ISREG(os.stat(name).st_mode):
+                    return name
+            except OSError:
+                continue  # a dangling link: git says what is wrong with it
     return None
 
 

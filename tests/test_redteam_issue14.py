@@ -53,7 +53,8 @@ def test_every_include_git_honours_is_refused(repo, tmp_path, how):
 
 @needs_git
 @pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
-@pytest.mark.parametrize("name", ("HEAD", "commondir"))
+@pytest.mark.parametrize("name", ("HEAD", "commondir", "packed-refs", "index", "objects/info/alternates",
+                                  "refs/heads/main"))
 def test_a_fifo_that_every_git_process_would_block_on_gets_no_git_process(repo, aip, name):
     import os
 
