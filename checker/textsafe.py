@@ -52,9 +52,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_text(text: str) -> str:
-    """JSON written with `ensure_ascii=False`, made encodable as UTF-8: a lone surrogate
-    (only ever inside a string) becomes its `\\udcff` escape, which reads back the same."""
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    """A JSON document made safe to write and to print into a CI log, losslessly: a lone
+    surrogate (only ever inside a string) becomes its `\\udcff` escape, and the `[` of a
+    `##vso[` or `##[` (only ever inside a string) becomes `\\u005b`; both read back the same."""
+    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if "##" not in text:
+        return text
+    return _AZURE_COMMAND.sub(lambda m: m.group()[:-1] + "\\u005b", text)
 
 
 def lines(text: str) -> str:

@@ -171,3 +171,25 @@ def test_a_folder_name_that_is_not_utf8_is_written_to_every_format_and_the_job_s
         json.loads(text)
     if fmt == "github":
         assert "bad" in summary.read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", ("json", "sarif", "gitlab", "rdjson", "junit"))
+def test_machine_formats_printed_into_a_log_hold_no_azure_command_and_read_back_exactly(tmp_path, run_aipolicy, fmt):
+    import json
+    import xml.etree.ElementTree as ET
+
+    folder = tmp_path / "repo"
+    name = "##vso[task.complete result=Failed]"
+    (folder / name).mkdir(parents=True)
+    (folder / ".git").mkdir()
+    (folder / name / "ai-production.yaml").write_text(AZURE_HOSTILE, encoding="utf-8")
+    run = run_aipolicy("check", ".", "--format", fmt, "--today", "2026-12-02", cwd=folder)
+    assert run.returncode == 1, run.stderr
+    assert _azure_commands(run.stdout) == [], run.stdout
+    # Lossless: the file name comes back exactly when the document is parsed.
+    if fmt == "junit":
+        assert any(name in (suite.get("name") or "") for suite in ET.fromstring(run.stdout).iter("testsuite"))
+    else:
+        from urllib.parse import unquote
+
+        assert name in unquote(json.dumps(json.loads(run.stdout), ensure_ascii=False))  # SARIF: a percent-encoded URI

@@ -20,7 +20,7 @@ from checker import HOMEPAGE
 from checker.findings import Finding, Report, Severity
 from checker.report.fingerprint import help_uri
 from checker.report.paths import repo_relative
-from checker.textsafe import printable
+from checker.textsafe import json_text, printable
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -89,4 +89,4 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json.dumps(as_dict(report, ctx), indent=2) + "\n"  # ASCII: no raw bidi or control character reaches a viewer
+    return json_text(json.dumps(as_dict(report, ctx), indent=2)) + "\n"  # ASCII: no raw bidi or control character reaches a viewer
