@@ -193,3 +193,22 @@ def test_machine_formats_printed_into_a_log_hold_no_azure_command_and_read_back_
         from urllib.parse import unquote
 
         assert name in unquote(json.dumps(json.loads(run.stdout), ensure_ascii=False))  # SARIF: a percent-encoded URI
+
+
+def test_rdjson_never_reads_a_file_outside_the_repository_again_for_its_columns(tmp_path, monkeypatch):
+    from checker import safeio
+    from checker.report import rdjson
+
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / ".git").mkdir()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("é" * 50 + "\n", encoding="utf-8")
+    link = folder / "ai-production.yaml"
+    link.symlink_to(outside)
+    monkeypatch.chdir(folder)
+    safeio.forget()
+    assert rdjson._Lines().get(str(link)) is None  # the link leads out: not read, no columns from it
+    inside = folder / "other.ai-production.yaml"
+    inside.write_text("a: é\n", encoding="utf-8")
+    assert rdjson._Lines().get(str(inside)) == ["a: é", ""]

@@ -42,13 +42,15 @@ class _Lines:
 
     @staticmethod
     def _read(path: str) -> list[str] | None:
+        from pathlib import Path
+
+        from checker import safeio
+
         try:
-            # Only a regular file, and only its first bytes: never a FIFO or a device.
-            if not os.path.isfile(path) or os.path.getsize(path) > _READ_LIMIT:
-                return None
-            with open(path, "rb") as handle:
-                raw = handle.read(_READ_LIMIT)
-        except OSError:
+            # As the check read it (checker/safeio.py): a regular file inside its repository,
+            # never a FIFO, a device or a link out, at most _READ_LIMIT bytes.
+            raw = safeio.read(Path(path), _READ_LIMIT, safeio.containment_root(path))
+        except (safeio.ReadError, OSError, ValueError):
             return None
         text = raw.decode("utf-8", "replace").lstrip("\ufeff")
         return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
