@@ -46,6 +46,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
@@ -178,7 +179,9 @@ def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = Fal
 
 _FILTERS: dict[Path, tuple[str, ...]] = {}
 _REFUSALS: dict[Path, str | None] = {}
-_INCLUDE = re.compile(rb"^[ \t]*\[[ \t]*include(?:if)?\b", re.IGNORECASE | re.MULTILINE)
+# git starts a section at any `[` after whitespace (CR, FF included), a byte order mark or
+# another section's `]` on the same line: `[core][include]path=...` is an include too.
+_INCLUDE = re.compile(rb"(?:^|[\s\]]|\xef\xbb\xbf)\[[ \t]*include(?:if)?(?![A-Za-z0-9-])", re.IGNORECASE | re.MULTILINE)
 CONFIG_BYTES = 4 * 1024 * 1024  # a repository's config is a few KiB
 
 
@@ -201,8 +204,18 @@ def _config_refusal(root: Path) -> str | None:
     from checker import safeio
 
     dot = root / ".git"
-    if os.path.isdir(dot) and not os.path.islink(dot):
+    if os.path.islink(dot):
+        # Like a config that is a link: git would read a repository (and its config) anywhere.
+        return f"{dot} is a symlink: git would read whatever repository it points at"
+    if os.path.isdir(dot):
         files = [dot / "config", dot / "config.worktree"]
+        # A `commondir` file makes git read that folder's config instead, wherever it is.
+        if os.path.lexists(dot / "commondir"):
+            try:
+                common = safeio.read(dot / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
+            except safeio.ReadError as exc:
+                return f"{dot / 'commondir'}: {exc}"  # a FIFO there would block every git process
+            files.append(Path(common if os.path.isabs(common) else dot / common) / "config")
     else:
         # A worktree or submodule: `.git` is a `gitdir:` file, and that folder (with its
         # `commondir`) was made by the operator's git; its config files are the repository's.
@@ -215,11 +228,18 @@ def _config_refusal(root: Path) -> str | None:
             return None
         gitdir = Path(target if os.path.isabs(target) else root / target)
         files = [gitdir / "config.worktree"]
-        try:
-            common = safeio.read(gitdir / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
+        dot = gitdir
+        if os.path.lexists(gitdir / "commondir"):
+            try:
+                common = safeio.read(gitdir / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
+            except safeio.ReadError as exc:
+                return f"{gitdir / 'commondir'}: {exc}"  # a FIFO there would block every git process
             files.append(Path(common if os.path.isabs(common) else gitdir / common) / "config")
-        except safeio.ReadError:
+        else:
             files.append(gitdir / "config")
+    blocking = _blocking_file([dot, *{config.parent for config in files}])
+    if blocking is not None:
+        return f"{blocking} is not a regular file: git would read (or block on) it"
     for config in files:
         if not os.path.lexists(config):
             continue
@@ -232,6 +252,32 @@ def _config_refusal(root: Path) -> str | None:
         if _INCLUDE.search(raw):
             return (f"{config} includes other config files ([include] or [includeIf]), which git would read "
                     "from anywhere; aipolicy does not let a repository point git outside it")
+    return None
+
+
+# What git opens (blocking) to find HEAD and the refs, and to read an index or objects
+# from elsewhere; a FIFO at any of them hangs every git call until its timeout.
+_GIT_FILES = ("HEAD", "packed-refs", "index", "shallow", "objects/info/alternates", "info/grafts")
+_REFS_SHOWN = 10_000  # refs/ is walked up to this many entries (a clone has a handful)
+
+
+def _blocking_file(gitdirs: list[Path]) -> Path | None:
+    """The first file git reads from these git folders that is neither absent nor a regular
+    file (a FIFO, a device, a folder), following links as git does; None when all are fine."""
+    for gitdir in gitdirs:
+        names = [gitdir / name for name in _GIT_FILES]
+        seen = 0
+        for folder, subfolders, entries in os.walk(gitdir / "refs"):
+            names.extend(Path(folder) / entry for entry in entries)
+            seen += len(entries) + len(subfolders)
+            if seen > _REFS_SHOWN:
+                break
+        for name in names:
+            try:
+                if os.path.lexists(name) and not stat.S_ISREG(os.stat(name).st_mode):
+                    return name
+            except OSError:
+                continue  # a dangling link: git says what is wrong with it
     return None
 
 

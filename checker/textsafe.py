@@ -13,7 +13,9 @@ import re
 
 # C0 controls (tab, CR and LF included), DEL, C1 controls, line and paragraph separators,
 # and the bidirectional embeddings, overrides and isolates (and the marks, for good measure).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates too (a file name that is not UTF-8, a YAML "\\ud800"): no UTF-8 file or
+# terminal can take them, so a report or job summary written with one would fail half-way.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -25,13 +27,38 @@ def _show(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def printable(text: object, keep: str = "") -> str:
+# Azure Pipelines runs `##vso[...]` found anywhere in a line of a step's output (stdout or
+# stderr) and `##[...]` at its start, whatever the format: the `[` is shown as `%5B`.
+_AZURE_COMMAND = re.compile(r"##(?:vso)?\[", re.IGNORECASE)
+
+
+def printable(text: object, keep: str = "", commands: bool = False) -> str:
     """`text` on one line, with every control and bidi character shown as `\\n`,
-    `\\x1b`, `\\u202e`; characters in `keep` pass through unchanged."""
+    `\\x1b`, `\\u202e`, and no Azure Pipelines command (`##vso[` is shown as
+    `##vso%5B`); characters in `keep` pass through unchanged. `commands`: leave
+    `##vso[` as it is, for a value inside a workflow command of aipolicy's own
+    (a file name there must stay exact, and the agent reads only a line's first command)."""
     text = str(text)
     if keep:
-        return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _show(m), text)
-    return _UNSAFE.sub(_show, text)
+        text = _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _show(m), text)
+    else:
+        text = _UNSAFE.sub(_show, text)
+    if commands or "##" not in text:
+        return text
+    return _AZURE_COMMAND.sub(lambda m: m.group()[:-1] + "%5B", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(text: str) -> str:
+    """A JSON document made safe to write and to print into a CI log, losslessly: a lone
+    surrogate (only ever inside a string) becomes its `\\udcff` escape, and the `[` of a
+    `##vso[` or `##[` (only ever inside a string) becomes `\\u005b`; both read back the same."""
+    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if "##" not in text:
+        return text
+    return _AZURE_COMMAND.sub(lambda m: m.group()[:-1] + "\\u005b", text)
 
 
 def lines(text: str) -> str:

@@ -171,7 +171,8 @@ def test_gitlab_survives_hostile_content_and_file_names(tmp_path, monkeypatch):
     assert code == 1 and out.isascii()
     report = _assert_gitlab_report(out, root)
     assert {e["location"]["path"] for e in report} == {HOSTILE_FILE, f"{HOSTILE_DIR}/ai-production.yaml"}
-    assert any("##vso[task.setvariable" in e["description"] for e in report)  # shown, as text
+    # shown, as text; its `[` as %5B, since any line holding `##vso[` is a command to an Azure agent
+    assert any("##vso%5Btask.setvariable" in e["description"] for e in report)
 
 
 # -- reviewdog rdjson -----------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def test_azure_lines_are_exactly_the_intended_commands_with_hostile_content_and_
     assert {c[1]["code"] for c in commands} == {"AIP-SCH-001"}
     # ... and the message keeps the hostile text, with controls shown as text.
     messages = " ".join(c[2] for c in commands)
-    assert "##vso[task.setvariable variable=x]y;]%0A\\u2066" in messages
+    assert "##vso%5Btask.setvariable variable=x]y;]%0A\\u2066" in messages  # the manifest's text, shown as text
     assert "\\u202e\\x1b[31m" in messages
 
 
@@ -335,9 +336,9 @@ def test_azure_logissue_of_any_text_parses_back_to_that_text_shown_safely():
         assert "\n" not in line and "\r" not in line and not _RAW_UNSAFE.search(line)
         command, props, data = _agent_parse(line)
         assert command == "task.logissue" and line.startswith("##vso[task.logissue ")
-        assert props["sourcepath"] == printable(f"{path}.yaml", keep="\r\n")
+        assert props["sourcepath"] == printable(f"{path}.yaml", keep="\r\n", commands=True)
         assert (props["linenumber"], props["columnnumber"], props["code"]) == ("3", "4", "AIP-SCH-001")
-        assert data == printable(f"AIP-SCH-001 schema: {message}", keep="\r\n")
+        assert data == printable(f"AIP-SCH-001 schema: {message}", keep="\r\n", commands=True)
 
     check()
 

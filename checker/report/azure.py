@@ -32,7 +32,7 @@ _COMMAND_START = re.compile(r"##(vso)?\[", re.IGNORECASE)
 
 
 def escape_data(text: str) -> str:
-    return printable(text, keep="\r\n").replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text, keep="\r\n", commands=True).replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -31,7 +31,7 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE:
 def escape_data(text: str) -> str:
     # The runner's own escaping for CR, LF and %; every other control (ESC, BEL) and
     # bidi character is shown as text (\x1b, \u202e) rather than passed on raw.
-    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text, keep="\r\n", commands=True).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

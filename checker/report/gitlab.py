@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from checker.findings import Report, Severity
 from checker.report.fingerprint import fingerprints
 from checker.report.paths import repo_relative
-from checker.textsafe import printable
+from checker.textsafe import json_text, printable
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -51,4 +51,4 @@ def as_list(report: Report, ctx: RenderContext) -> list[dict[str, Any]]:
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json.dumps(as_list(report, ctx), indent=2) + "\n"  # ASCII: no raw bidi or control character reaches a viewer
+    return json_text(json.dumps(as_list(report, ctx), indent=2)) + "\n"  # ASCII: no raw bidi or control character reaches a viewer

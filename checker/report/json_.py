@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.findings import Report
 from checker.report.fingerprint import help_uri
+from checker.textsafe import json_text
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -49,4 +50,4 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json.dumps(as_dict(report, ctx), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(as_dict(report, ctx), indent=2, ensure_ascii=False)) + "\n"

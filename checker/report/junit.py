@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 _INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+_AZURE_COMMAND = re.compile(r"##(?:vso)?\[", re.IGNORECASE)
+
+
 def _clean(text: str) -> str:
     return _INVALID_XML.sub("\ufffd", text)
 
@@ -67,4 +70,8 @@ def render(report: Report, ctx: RenderContext) -> str:
         root.set(key, str(value))
     root.set("errors", "0")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    text = ET.tostring(root, encoding="unicode")
+    # Printed into a CI log, a `##vso[` in a file name would be an Azure command: its `[` as
+    # a character reference, which every XML reader reads back as `[`.
+    text = _AZURE_COMMAND.sub(lambda m: m.group()[:-1] + "&#91;", text)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"

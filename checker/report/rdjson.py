@@ -20,7 +20,7 @@ from checker import HOMEPAGE
 from checker.findings import Finding, Report, Severity
 from checker.report.fingerprint import help_uri
 from checker.report.paths import repo_relative
-from checker.textsafe import printable
+from checker.textsafe import json_text, printable
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -48,10 +48,11 @@ class _Lines:
 
         from checker import safeio
 
-        # Read as the check read it: a regular file inside its repository, capped, never blocking.
+        # Read as the check read it (checker/safeio.py): a regular file inside its repository,
+        # never a FIFO, a device or a link out, at most _READ_LIMIT bytes.
         try:
             return cls._split(safeio.read(Path(path), _READ_LIMIT, safeio.containment_root(path)))
-        except safeio.ReadError:
+        except (safeio.ReadError, OSError, ValueError):
             return None
 
     @staticmethod
@@ -95,4 +96,4 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json.dumps(as_dict(report, ctx), indent=2) + "\n"  # ASCII: no raw bidi or control character reaches a viewer
+    return json_text(json.dumps(as_dict(report, ctx), indent=2)) + "\n"  # ASCII: no raw bidi or control character reaches a viewer

@@ -21,6 +21,7 @@ from checker.findings import Finding, Report, Severity
 from checker.report.fingerprint import fingerprints, help_uri
 from checker.report.paths import repo_relative
 from checker.report.text import plural
+from checker.textsafe import json_text
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -139,4 +140,4 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json.dumps(as_dict(report, ctx), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(as_dict(report, ctx), indent=2, ensure_ascii=False)) + "\n"

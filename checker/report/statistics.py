@@ -14,7 +14,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from checker.findings import Report
-from checker.textsafe import printable
+from checker.textsafe import json_text, printable
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -29,8 +29,8 @@ def rows(report: Report) -> list[tuple[int, str, str]]:
 def render(report: Report, fmt: str, ctx: RenderContext) -> str:
     table = rows(report)
     if fmt == "json":
-        return json.dumps([{"rule": rule, "slug": slug, "count": n} for n, rule, slug in table],
-                          indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps([{"rule": rule, "slug": slug, "count": n} for n, rule, slug in table],
+                                    indent=2, ensure_ascii=False)) + "\n"
     if not table:
         return ""
     count_width = max(len(str(n)) for n, _, _ in table)
