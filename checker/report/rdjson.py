@@ -32,9 +32,9 @@ _READ_LIMIT = 16 * 1024 * 1024  # a manifest larger than this was refused by the
 class _Lines:
     """The lines of each reported file, read once, for character → byte columns."""
 
-    def __init__(self, sources: Mapping[str, bytes]) -> None:
+    def __init__(self, sources: Mapping[str, bytes] | None = None) -> None:
         self._cache: dict[str, list[str] | None] = {}
-        self._sources = sources  # what was checked when it is not the file on disk (stdin)
+        self._sources = sources or {}  # what was checked when it is not the file on disk (stdin)
 
     def get(self, path: str) -> list[str] | None:
         if path not in self._cache:
