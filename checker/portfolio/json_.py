@@ -122,6 +122,9 @@ def validate(data: Any) -> None:
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(data))
+    while error is not None and error.context:  # `oneOf: [null, …]`: say what is wrong inside, not "not valid under any"
+        deeper = [e for e in error.context if e.validator != "type" or e.schema.get("type") != "null"]
+        error = best_match(deeper or error.context)
     if error is not None:
         message = printable(error.message)
         if len(message) > MAX_REASON:
