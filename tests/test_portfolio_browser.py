@@ -217,6 +217,17 @@ def test_the_dom_chromium_builds_holds_the_fixture_counts_stuck_pilots_and_deadl
     assert [row[1] for row in dom.rows["due-30"] + dom.rows["due-90"]] == ["16", "30", "66", "90"]
 
 
+def test_chromium_renders_the_report_for_1000_systems(tmp_path):
+    from test_portfolio_render import _many
+
+    page = tmp_path / "big.html"
+    page.write_text(html_.render(_many(1000)), encoding="utf-8")
+    dom = run_chromium(tmp_path, page, "--dump-dom").stdout
+    systems = dom.split('id="systems"', 1)[1]
+    assert systems.count("<tr><td>") == 1000
+    assert 'data-count="systems">1000<' in dom
+
+
 # -- 3. no network request ---------------------------------------------------------
 
 

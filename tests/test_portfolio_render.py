@@ -278,6 +278,18 @@ def test_csv_columns_are_the_documented_stable_order():
     assert header[header.index("questions_total") + 1:header.index("purgatory")] == [f"Q{i}" for i in range(1, 11)]
 
 
+def test_readme_lists_the_csv_columns_in_their_order():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Report formats", 1)[1].split("\n## ", 1)[0]
+    listed = re.search(r"Columns, in this\s+order: `([^`]+)`, one column per question .*?`purgatory,([^`]+)`",
+                       section, re.DOTALL)
+    assert listed
+    head = [c.strip() for c in listed.group(1).split(",")]
+    tail = ["purgatory"] + [c.strip() for c in listed.group(2).split(",")]
+    assert (head, tail) == (csv_.HEAD, csv_.TAIL)
+    assert next(csv.reader(io.StringIO(csv_.render(fixture_inventory())))) == head + list(QUESTIONS) + tail
+
+
 def test_csv_is_rfc_4180_one_row_per_system_with_the_fixture_facts():
     text = csv_.render(fixture_inventory())
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
@@ -406,7 +418,7 @@ def _hostile() -> Inventory:
         system.owners = {"technical": pick(6), "business": pick(7)}
         for deadline in system.deadlines:
             deadline.update(rule=pick(8), what=pick(9), json_path=pick(10))
-    inv.questions = {**inv.questions, "Q1": PAYLOADS[0], "Q2": PAYLOADS[1], "Q3": PAYLOADS[5]}
+    inv.questions = {**inv.questions, "Q1": PAYLOADS[0], "Q2": PAYLOADS[1], "Q3": PAYLOADS[5], "Q4": PAYLOADS[10]}
     inv.tool_version = PAYLOADS[2]
     return inv
 
@@ -441,8 +453,9 @@ def test_markdown_keeps_every_hostile_value_inside_a_code_span():
     inv = _hostile()
     text = md.render(inv)
     rest = _outside_code_spans(text)
-    for fragment in ("<", ">", "](", "javascript", "{{", "=cmd", "@", ":smile:", "#1", "\u202e", "\r"):
+    for fragment in ("<", ">", "](", "javascript", "{{", "=cmd", "@", ":smile:", "#1", "\r"):
         assert fragment not in rest, fragment
+    assert "\u202e" not in text and "line\\nbreak\\r\\u202eevil" in text  # shown as escapes, even in code
     # No value ended a table row or added a cell: every row has its header's number of unescaped pipes.
     for block in re.findall(r"((?:^\|.*\n)+)", text, re.M):
         lines = block.splitlines()
