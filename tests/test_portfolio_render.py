@@ -6,12 +6,11 @@ expected number here was worked out from the fixture's dates by hand.
 
 from __future__ import annotations
 
+import base64
 import copy
 import csv
-import dataclasses
 import datetime
 import hashlib
-import base64
 import io
 import json
 import re
@@ -24,7 +23,7 @@ import pytest
 from conftest import REPO, subprocess_env
 from portfolio_inventory import DUE_30, DUE_31_90, GENERATED, KNOWN, QUESTIONS, STUCK_NAMES, fixture_inventory
 
-from checker.portfolio import Inventory, MonthPoint, StageChange, System
+from checker.portfolio import Inventory, StageChange, System
 from checker.portfolio import csv_, html as html_, json_, md
 from checker.portfolio.render import FORMATS, render
 
@@ -250,6 +249,18 @@ def test_from_dict_refuses_anything_but_an_inventory_with_a_one_line_reason(data
     message = str(caught.value)
     assert reason in message
     assert "\n" not in message and "\x1b" not in message and len(message) < 400
+
+
+def test_from_dict_reads_whole_numbers_written_as_floats_as_integers():
+    data = json.loads(json_.render(fixture_inventory()))
+    data["stuck_after"] = 14.0
+    data["systems"][1]["findings"]["error"] = 2.0
+    back = json_.from_dict(data)
+    assert back == fixture_inventory() and type(back.stuck_after) is int
+    assert len(back.stuck_pilots()) == KNOWN["stuck"]
+    data["stuck_after"] = 14.5
+    with pytest.raises(ValueError, match=r"\$\.stuck_after"):
+        json_.from_dict(data)
 
 
 def test_from_dict_reads_questions_without_asked_from_the_inventory_questions():

@@ -74,6 +74,11 @@ def _t(value: object) -> str:
     return html.escape(printable(value), quote=True)
 
 
+def _attr(value: object) -> str:
+    """Our own text (numbers, stage names, months) in a quoted attribute."""
+    return html.escape(printable(value), quote=True)
+
+
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -132,7 +137,7 @@ def _funnel(inv: Inventory) -> str:
     rows = "".join(f"<tr><th scope=row>{st}</th><td class=n0>{stages[st]}</td>"
                    f"<td class=n0>{(100 * stages[st] / total if total else 0):.0f}%</td></tr>" for st in STAGES)
     return (f'<section aria-labelledby="h-funnel"><h2 id="h-funnel">Stage funnel</h2>'
-            f'<svg role="img" aria-label="{aria}" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
+            f'<svg role="img" aria-label="{_attr(aria)}" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
             f'{"".join(parts)}</svg>'
             f'<table id="funnel"><caption class="muted">The funnel’s numbers</caption>'
             f'<thead><tr><th scope=col>stage<th scope=col>systems<th scope=col>share</tr></thead>'
@@ -230,7 +235,7 @@ def _trend_svg(trend: list[MonthPoint]) -> str:
     last = trend[-1]
     aria = (f"Trend over {len(trend)} month ends, {trend[0].month} to {last.month}; at {last.month}: "
             + ", ".join(f"{last.stages.get(st, 0)} at {st}" for st in STAGES) + f", {last.purgatory} in purgatory")
-    return (f'<svg role="img" aria-label="{_t(aria)}" viewBox="0 0 {width} {height}" width="{width}" '
+    return (f'<svg role="img" aria-label="{_attr(aria)}" viewBox="0 0 {width} {height}" width="{width}" '
             f'height="{height}">{"".join(parts)}</svg>')
 
 

@@ -142,9 +142,22 @@ def _questions(judged: dict[str, Any], known: list[str], index: int) -> dict[str
     return {q: q not in missing for q in asked}
 
 
+def _integers(value: Any) -> Any:
+    """`data` with JSON numbers such as 14.0 as ints: JSON Schema calls them integers, and every
+    number in the shape is a count (a float would reach date arithmetic)."""
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integers(v) for v in value]
+    return value
+
+
 def from_dict(data: Any) -> Inventory:
     """The Inventory that `render` wrote (validated first; ValueError otherwise)."""
     validate(data)
+    data = _integers(data)
     day = datetime.date.fromisoformat
     systems = []
     for item in data["systems"]:
