@@ -3,7 +3,8 @@
 Three things are proven on the fixture portfolio (tests/portfolio_inventory.py):
 1. it renders: a screenshot is taken and is not blank (decoded here with zlib
    and struct), and the stylesheet was applied (the heatmap's and the funnel's
-   colours are in it, so the CSP's style hash was accepted);
+   colours are in it, so the CSP's style hash was accepted); it also prints to
+   a PDF of several pages;
 2. the DOM chromium built holds the fixture's known counts, stuck pilots and
    deadline rows (`--dump-dom`, read with html.parser);
 3. the browser makes no network request for the page: chromium's own NetLog
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -152,6 +154,14 @@ def test_the_report_renders_in_chromium_and_the_screenshot_is_not_blank(tmp_path
     # The stylesheet applied (its hash matched the CSP): the funnel's bars have their colours.
     for stage_colour in ("#5b7fc7", "#e07b39", "#2e9a6f", "#8c959f"):
         assert _rgb(stage_colour) in colours, stage_colour
+
+
+def test_the_report_prints_to_pdf(tmp_path, page):
+    pdf = tmp_path / "report.pdf"
+    run_chromium(tmp_path, page, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 10_000
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 2  # the report runs over several pages
 
 
 def test_png_decoder_sees_a_blank_page_as_blank(tmp_path):

@@ -550,3 +550,28 @@ def test_html_for_1000_systems_stays_under_5_mb():
     page = html_.render(_many(1000, "a-fairly-long-system-name-of-forty-chars"))
     assert len(page.encode("utf-8")) < 5 * 1024 * 1024
     assert page.count("<tr><td>") >= 1000
+
+
+# -- from a real check run ---------------------------------------------------------
+
+
+def test_an_inventory_built_from_checking_the_examples_renders_in_every_format():
+    from checker import engine
+    from checker.portfolio.build import from_results
+
+    today = datetime.date(2026, 11, 26)
+    options = engine.Options(today=today, root=REPO)
+    files = sorted((REPO / "examples").glob("*/ai-production.yaml")) + sorted((REPO / "examples" / "failing").glob("*.yaml"))
+    results = [engine.check_file(f, f.relative_to(REPO).as_posix(), options) for f in files]
+    inv = from_results(results, root=str(REPO), today=today, version="test",
+                       questions=options.effective_policy().questions, repository="acme/examples")
+    assert len(inv.systems) == len(files) >= 5
+    data = json.loads(render("json", inv))
+    assert [e.message for e in _validator().iter_errors(data)] == []
+    assert json_.from_dict(data) == inv
+    rows = _csv_rows(render("csv", inv))
+    assert [r["path"] for r in rows] == [f.relative_to(REPO).as_posix() for f in files]
+    assert {r["stage"] for r in rows} >= {"exploration", "pilot", "production", "retired"}
+    page = render("html", inv)
+    assert rows_in(page, "data-due").counts["systems"] == str(len(files))
+    assert "## AI portfolio" in render("md", inv)
