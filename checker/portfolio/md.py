@@ -3,8 +3,10 @@
 Headline counts, the stage funnel, unanswered questions, stuck pilots,
 deadlines in the next 30 and 90 days, owner load and the 12-month trend, each
 as a table. Every string from a repository (names, ids, paths, owners, rule
-ids, question ids and texts) is an inert code span (checker.textsafe.code):
-no link, image, HTML or @mention can come out of a manifest. A long value is
+ids, question ids and texts) is an inert code span (checker.textsafe.code),
+and what falls due is shown as the job summary shows messages (its code spans
+stay code, every other character is escaped): no link, image, HTML or
+@mention can come out of a manifest. A long value is
 clipped to MAX_TEXT characters; a table lists at most MAX_ROWS rows and says
 how many more there are; the whole page stays under LIMIT bytes (GitHub
 refuses a step summary over 1 MiB) and says so when it was cut.
@@ -48,6 +50,13 @@ def _c(value: object, table: bool = True) -> str:
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT - 1] + "…"
     return code(text, table=table)
+
+
+def _what(text: str) -> str:
+    """What falls due, as the job summary shows messages: its code spans stay code, the rest inert text."""
+    from checker.report.github import message_markdown
+
+    return message_markdown(text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…", table=True)
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
@@ -129,7 +138,7 @@ def render(inv: Inventory) -> str:
         rows = []
         for s, d in pairs:
             days = (datetime.date.fromisoformat(d["date"]) - today).days
-            rows.append([d["date"], str(days), _system(s), _where(s), _c(d["rule"]), _c(d["what"])])
+            rows.append([d["date"], str(days), _system(s), _where(s), _c(d["rule"]), _what(d["what"])])
         _table(page, ["date", "in days", "system", "where", "rule", "what"], rows)
 
     page.add("### Owner load", "")
