@@ -27,6 +27,7 @@ import base64
 import datetime
 import hashlib
 import html
+import re
 
 from checker.portfolio import STAGES, Inventory, MonthPoint, System
 from checker.portfolio.render import label, months_between, question_ids
@@ -72,6 +73,21 @@ def _t(value: object) -> str:
     if value is None or value == "":
         return '<span class="muted">—</span>'
     return html.escape(printable(value), quote=True)
+
+
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+
+
+def _what(text: str) -> str:
+    """What falls due: its `code spans` as <code>, everything escaped."""
+    out, pos = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_t(text[pos:match.start()]) if match.start() > pos else "")
+        out.append(f"<code>{_t(match.group(2).strip())}</code>")
+        pos = match.end()
+    if pos < len(text) or not out:
+        out.append(_t(text[pos:]))
+    return "".join(out)
 
 
 def _attr(value: object) -> str:
@@ -173,7 +189,7 @@ def _deadlines(inv: Inventory) -> str:
         rows = "".join(
             f"<tr data-due><td>{_t(d['date'])}<td class=n0>"
             f"{(datetime.date.fromisoformat(d['date']) - inv.generated).days}"
-            f"<td>{_system_cell(s)}<td>{_where(s)}<td><code>{_t(d['rule'])}</code><td>{_t(d['what'])}"
+            f"<td>{_system_cell(s)}<td>{_where(s)}<td><code>{_t(d['rule'])}</code><td>{_what(d['what'])}"
             f"<td><code>{_t(d['json_path'])}</code></tr>" for s, d in pairs)
         out.append(f'<table id="{ident}"><thead><tr><th scope=col>date<th scope=col>in days<th scope=col>system'
                    '<th scope=col>where<th scope=col>rule<th scope=col>what<th scope=col>field</tr></thead>'
