@@ -66,6 +66,8 @@ pytestmark = pytest.mark.slow
 def test_wheel_contains_the_schema_and_the_core_policies(installed: dict[str, Path]) -> None:
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     assert "checker/schemas/ai-production.v1.schema.json" in names
+    assert "checker/schemas/inventory.v1.schema.json" in names  # aipolicy report --format json / --from-json
+    assert {"checker/portfolio/__init__.py", "checker/portfolio/render.py", "checker/portfolio/html.py"} <= names
     assert "checker/policies/core.yaml" in names
     assert "checker/cli.py" in names
     assert not [n for n in names if n.startswith(("tests/", "examples/"))]

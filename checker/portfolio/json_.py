@@ -1,0 +1,186 @@
+"""The inventory as versioned JSON (schemas/inventory.v1.schema.json), and back.
+
+`render` writes the shape the schema documents; `from_dict` reads it back
+(`aipolicy report --from-json`): it validates against the schema first (an
+offline registry, nothing fetched) and raises ValueError with a one-line reason
+for anything else. Derived fields (`counts`, `stage_since`, `purgatory`,
+`stuck`) are written for consumers and recomputed on reading, so a file cannot
+claim a count its systems do not have.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from functools import lru_cache
+from typing import Any
+
+from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, Inventory, MonthPoint, StageChange, System
+from checker.textsafe import printable
+
+SCHEMA_FILE = "inventory.v1.schema.json"
+MAX_REASON = 200  # characters of a validation message in from_dict's one-line reason
+
+
+def to_dict(inventory: Inventory) -> dict[str, Any]:
+    today, after = inventory.generated, inventory.stuck_after
+    return {
+        "format": INVENTORY_FORMAT,
+        "version": INVENTORY_VERSION,
+        "tool_version": inventory.tool_version,
+        "generated": today.isoformat(),
+        "stuck_after": after,
+        "counts": inventory.counts(),
+        "questions": dict(inventory.questions),
+        "systems": [_system(s, today, after) for s in inventory.systems],
+        "trend": None if inventory.trend is None else [
+            {"month": p.month, "end": p.end.isoformat(), "stages": dict(p.stages), "purgatory": p.purgatory,
+             "stuck": p.stuck} for p in inventory.trend],
+    }
+
+
+def _system(s: System, today: datetime.date, after: int) -> dict[str, Any]:
+    since = s.stage_since
+    return {
+        "repository": s.repository,
+        "path": s.path,
+        "id": s.id,
+        "name": s.name,
+        "stage": s.stage,
+        "stage_since": since.isoformat() if since else None,
+        "risk_tier": s.risk_tier,
+        "decision_role": s.decision_role,
+        "owners": {"technical": s.owners.get("technical"), "business": s.owners.get("business")},
+        "questions": None if s.questions is None else {
+            "answered": s.answered,
+            "total": len(s.questions),
+            "asked": list(s.questions),
+            "unanswered": [q for q, ok in s.questions.items() if not ok],
+        },
+        "purgatory": s.purgatory,
+        "stuck": s.stuck(today, after),
+        "findings": {k: s.findings.get(k, 0) for k in ("error", "warning", "note", "suppressed")},
+        "deadlines": [{k: d.get(k) for k in ("date", "rule", "json_path", "what")} for d in s.deadlines],
+        "history": None if s.history is None else [
+            {"stage": h.stage, "since": h.since.isoformat(), "commit": h.commit} for h in s.history],
+    }
+
+
+def render(inventory: Inventory) -> str:
+    return json.dumps(to_dict(inventory), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- reading ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def schema() -> dict[str, Any]:
+    from checker import resources
+
+    return json.loads((resources.schemas_dir() / SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _validator() -> Any:
+    from checker.schema import build_validator
+
+    return build_validator(schema())
+
+
+def _where(path: Any) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _has_surrogate(value: Any) -> bool:
+    """A lone surrogate (JSON allows `\\ud800`) cannot be written as UTF-8: refuse it on reading."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def validate(data: Any) -> None:
+    """ValueError with a one-line reason unless `data` is an inventory of this version."""
+    if not isinstance(data, dict) or data.get("format") != INVENTORY_FORMAT:
+        raise ValueError(f"not an aipolicy inventory (no \"format\": \"{INVENTORY_FORMAT}\")")
+    if data.get("version") != INVENTORY_VERSION:
+        raise ValueError(f"unsupported inventory version {printable(json.dumps(data.get('version')))[:40]}"
+                         f" (this aipolicy reads version {INVENTORY_VERSION})")
+    if _has_surrogate(data):
+        raise ValueError("a string holds an unpaired surrogate (not valid Unicode)")
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator().iter_errors(data))
+    while error is not None and error.context:  # `oneOf: [null, …]`: say what is wrong inside, not "not valid under any"
+        deeper = [e for e in error.context if e.validator != "type" or e.schema.get("type") != "null"]
+        error = best_match(deeper or error.context)
+    if error is not None:
+        message = printable(error.message)
+        if len(message) > MAX_REASON:
+            message = message[:MAX_REASON] + "…"
+        raise ValueError(f"{printable(_where(error.absolute_path))}: {message}")
+
+
+def _questions(judged: dict[str, Any], known: list[str], index: int) -> dict[str, bool]:
+    """question id -> answered, from `asked` (or, without it, the inventory's questions)."""
+    asked = judged.get("asked", known)
+    missing = set(judged["unanswered"])
+    if (len(set(asked)) != len(asked) or not missing <= set(asked) or len(asked) != judged["total"]
+            or judged["answered"] != len(asked) - len(missing)):
+        raise ValueError(f"$.systems[{index}].questions: answered, total, asked and unanswered disagree")
+    return {q: q not in missing for q in asked}
+
+
+def _integers(value: Any) -> Any:
+    """`data` with JSON numbers such as 14.0 as ints: JSON Schema calls them integers, and every
+    number in the shape is a count (a float would reach date arithmetic)."""
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integers(v) for v in value]
+    return value
+
+
+def from_dict(data: Any) -> Inventory:
+    """The Inventory that `render` wrote (validated first; ValueError otherwise)."""
+    validate(data)
+    data = _integers(data)
+    day = datetime.date.fromisoformat
+    systems = []
+    for item in data["systems"]:
+        questions = None
+        if item["questions"] is not None:
+            questions = _questions(item["questions"], list(data["questions"]), len(systems))
+        systems.append(System(
+            path=item["path"],
+            repository=item["repository"],
+            id=item["id"],
+            name=item["name"],
+            stage=item["stage"],
+            risk_tier=item["risk_tier"],
+            decision_role=item["decision_role"],
+            owners={"technical": item["owners"]["technical"], "business": item["owners"]["business"]},
+            questions=questions,
+            findings={k: item["findings"][k] for k in ("error", "warning", "note", "suppressed")},
+            deadlines=[dict(d) for d in item["deadlines"]],
+            history=None if item["history"] is None else [
+                StageChange(h["stage"], day(h["since"]), h["commit"]) for h in item["history"]],
+        ))
+    trend = None if data["trend"] is None else [
+        MonthPoint(p["month"], day(p["end"]), dict(p["stages"]), p["purgatory"], p["stuck"]) for p in data["trend"]]
+    return Inventory(generated=day(data["generated"]), tool_version=data["tool_version"],
+                     stuck_after=data["stuck_after"], systems=systems, trend=trend,
+                     questions=dict(data["questions"]))
