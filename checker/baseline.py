@@ -127,7 +127,7 @@ def parse(raw: bytes, where: str) -> dict[Key, int]:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UsageError(f'{where}: not an aipolicy baseline (no "format": "{FORMAT}"); write one with --write-baseline')
     version = data.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if type(version) is not int or version != VERSION:  # not 1.0, not true
         shown = echo(version, 40) if isinstance(version, (int, str)) and not isinstance(version, bool) else "(missing)"
         raise UsageError(f"{where}: baseline version {shown} is not one this aipolicy reads "
                          f"({VERSION}); write it again with --write-baseline")

@@ -287,6 +287,7 @@ def test_write_baseline_with_options_it_cannot_honour_is_a_usage_error(cli, tree
     (b"\xff\xfe", "not UTF-8"),
     (b"[" * 100000, "nested too deeply"),
     (b'{"format": "aipolicy-baseline", "version": 2, "findings": []}', "version 2"),
+    (b'{"format": "aipolicy-baseline", "version": 1.0, "findings": []}', "baseline version"),
     (b'{"version": 1, "findings": []}', "not an aipolicy baseline"),
     (b'{"format": "aipolicy-baseline", "version": 1, "findings": [{"rule": "X", "path": "a", "json_path": "$", "count": 0}]}',
      "findings[0]: count"),
