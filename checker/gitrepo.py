@@ -97,6 +97,7 @@ BASE_CONFIG = (
 )
 # Parts of a filter driver that run a command; emptied for every driver the config defines.
 FILTER_KEYS = ("clean", "smudge", "process")
+GIT_TIMEOUT = 120  # seconds a git process may take; after one timeout the repository is refused
 CHUNK = 1000  # pathspecs per command line: far below any OS argument limit
 
 
@@ -171,8 +172,12 @@ def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = Fal
     try:
         return subprocess.run(
             [exe, "--no-pager", *config_options(root if filters else None), "-C", str(root), *args],
-            input=stdin, capture_output=True, timeout=120, check=False, env=environment(root),
+            input=stdin, capture_output=True, timeout=GIT_TIMEOUT, check=False, env=environment(root),
         )
+    except subprocess.TimeoutExpired:
+        # Once is enough: a repository git cannot answer in time gets no more git processes.
+        _REFUSALS[root] = f"git did not answer within {GIT_TIMEOUT} s; the repository is not read again"
+        return None
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -258,26 +263,52 @@ def _config_refusal(root: Path) -> str | None:
 # What git opens (blocking) to find HEAD and the refs, and to read an index or objects
 # from elsewhere; a FIFO at any of them hangs every git call until its timeout.
 _GIT_FILES = ("HEAD", "packed-refs", "index", "shallow", "objects/info/alternates", "info/grafts")
-_REFS_SHOWN = 10_000  # refs/ is walked up to this many entries (a clone has a handful)
+# Folders whose every file git may open (refs, loose objects, packs): walked up to this many
+# entries in all (a clone has a few packs and a handful of refs; a larger loose-object
+# store past it is not walked, and git's per-call timeout still bounds it).
+_GIT_FOLDERS = ("refs", "objects")
+_WALKED = 10_000  # git packs loose objects past 6,700 (gc.auto): a walk stays a few ms
 
 
 def _blocking_file(gitdirs: list[Path]) -> Path | None:
     """The first file git reads from these git folders that is neither absent nor a regular
     file (a FIFO, a device, a folder), following links as git does; None when all are fine."""
+    budget = [_WALKED]
     for gitdir in gitdirs:
-        names = [gitdir / name for name in _GIT_FILES]
-        seen = 0
-        for folder, subfolders, entries in os.walk(gitdir / "refs"):
-            names.extend(Path(folder) / entry for entry in entries)
-            seen += len(entries) + len(subfolders)
-            if seen > _REFS_SHOWN:
-                break
-        for name in names:
+        for name in (gitdir / name for name in _GIT_FILES):
             try:
                 if os.path.lexists(name) and not stat.S_ISREG(os.stat(name).st_mode):
                     return name
             except OSError:
                 continue  # a dangling link: git says what is wrong with it
+        for folder in _GIT_FOLDERS:
+            found = _odd_entry(gitdir / folder, budget)
+            if found is not None:
+                return found
+    return None
+
+
+def _odd_entry(folder: Path, budget: list[int]) -> Path | None:
+    """A file below `folder` that is not a regular file, links followed; cheap: the
+    directory entry's type decides, a stat only for links."""
+    stack = [folder]
+    while stack and budget[0] > 0:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    budget[0] -= 1
+                    if budget[0] <= 0:
+                        return None
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+                    elif not entry.is_file(follow_symlinks=False):
+                        try:
+                            if not stat.S_ISREG(os.stat(entry.path).st_mode):
+                                return Path(entry.path)
+                        except OSError:
+                            continue
+        except OSError:
+            continue
     return None
 
 

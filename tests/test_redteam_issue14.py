@@ -54,7 +54,7 @@ def test_every_include_git_honours_is_refused(repo, tmp_path, how):
 @needs_git
 @pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
 @pytest.mark.parametrize("name", ("HEAD", "commondir", "packed-refs", "index", "objects/info/alternates",
-                                  "refs/heads/main"))
+                                  "refs/heads/main", "objects/pack/pack-0.pack", "objects/ab/" + "c" * 38))
 def test_a_fifo_that_every_git_process_would_block_on_gets_no_git_process(repo, aip, name):
     import os
 
@@ -63,6 +63,7 @@ def test_a_fifo_that_every_git_process_would_block_on_gets_no_git_process(repo, 
     target = repo.path / ".git" / name
     if target.exists():
         target.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(target)
     gitrepo.forget()
     assert gitrepo.refusal(repo.path) is not None
@@ -212,3 +213,27 @@ def test_rdjson_never_reads_a_file_outside_the_repository_again_for_its_columns(
     inside = folder / "other.ai-production.yaml"
     inside.write_text("a: é\n", encoding="utf-8")
     assert rdjson._Lines().get(str(inside)) == ["a: é", ""]
+
+
+@needs_git
+def test_after_one_git_timeout_the_repository_gets_no_more_git_processes(repo, aip, monkeypatch):
+    import subprocess
+
+    from checker import gitrepo
+
+    repo.write("svc/ai-production.yaml", manifest("svc"))
+    repo.commit("svc")
+    calls = []
+    real = subprocess.run
+
+    def slow(args, *a, **kw):
+        if args and str(args[0]).endswith("git"):
+            calls.append(args)
+            raise subprocess.TimeoutExpired(args, kw.get("timeout"))
+        return real(args, *a, **kw)
+
+    monkeypatch.setattr(gitrepo.subprocess, "run", slow)
+    run = aip(repo.path)
+    assert run.json["summary"]["files"] == 2  # the fixture's manifest and svc's, checked without git
+    assert len(calls) == 1, [c[c.index("-C"):c.index("-C") + 3] for c in calls]  # the first timeout refuses the repository for the rest of the run
+    assert "did not answer within" in run.stderr and "AIP-GIT-* were skipped" in run.stderr
