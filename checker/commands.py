@@ -198,6 +198,13 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     return EXIT_OK if exit_zero else exit_code(report, config.fail_on)
 
 
+def report(**options) -> int:
+    """`aipolicy report`: checker/portfolio/command.py."""
+    from checker.portfolio import command
+
+    return command.report(**options)
+
+
 def _statistics_target(pairs: list[tuple[str, Path | None]]) -> None:
     """--statistics replaces the report on stdout: text or JSON, as ruff prints them."""
     on_stdout = [fmt for fmt, out in pairs if out is None]
