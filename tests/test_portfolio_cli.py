@@ -615,3 +615,47 @@ def test_readme_json_description_lists_the_new_keys():
     output = README.read_text(encoding="utf-8")
     for key in ('"repository"', '"questions"', '"name"', '"risk_tier"', '"decision_role"', '"owners"', '"deadlines"'):
         assert key in output.split("### Output", 1)[1].split("###", 1)[0], key
+
+
+# -- docs/portfolio.md's workflows -------------------------------------------------------
+
+DOCS = REPO / "docs" / "portfolio.md"
+
+
+def _zizmor() -> str:
+    beside_python = Path(sys.executable).with_name("zizmor")
+    found = str(beside_python) if beside_python.exists() else shutil.which("zizmor")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("zizmor is required in CI")
+    pytest.skip("zizmor is not available (pip install -e '.[test]')")
+
+
+def _docs_workflows() -> list[str]:
+    return re.findall(r"^```yaml\n(.*?)^```$", DOCS.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
+
+
+def test_docs_portfolio_shows_both_sides_of_the_collecting_pattern():
+    blocks = [yaml.safe_load(block) for block in _docs_workflows()]
+    assert len(blocks) == 2
+    texts = _docs_workflows()
+    assert "actions/upload-artifact@" in texts[0] and "aipolicy report" in texts[0]
+    assert "gh run download" in texts[1] and "--from-json" in texts[1] and "GITHUB_STEP_SUMMARY" in texts[1]
+    for workflow in blocks:
+        assert workflow["permissions"] == {}
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_docs_portfolio_workflows_are_zizmor_clean_even_for_an_auditor(tmp_path, index):
+    path = tmp_path / f"workflow-{index}.yml"
+    path.write_text(_docs_workflows()[index], encoding="utf-8")
+    proc = subprocess.run([_zizmor(), "--offline", "--no-config", "--persona", "auditor", "--format", "json", str(path)],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert json.loads(proc.stdout) == [] and proc.returncode == 0
+
+
+def test_the_weekly_workflow_is_zizmor_clean_even_for_an_auditor():
+    proc = subprocess.run([_zizmor(), "--offline", "--no-config", "--persona", "auditor", "--format", "json", str(WORKFLOW)],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert json.loads(proc.stdout) == [] and proc.returncode == 0
