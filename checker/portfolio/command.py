@@ -41,8 +41,9 @@ class Source:
 def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output: Path | None,
            today: datetime.date | None, stuck_after: int | None, config_path: Path | None,
            policies: list[Path], max_bytes: int) -> int:
-    from checker import commands, discover, safeio
+    from checker import commands, discover, notes, safeio
 
+    notes.set_quiet(False)
     config, policy = commands.load_settings(config_path, list(policies), {"stuck-after": stuck_after})
     stuck = getattr(config, "stuck_after", None) or DEFAULT_STUCK_AFTER
     day = today or datetime.date.today()
