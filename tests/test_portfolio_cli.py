@@ -22,6 +22,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from checker import gitrepo
 from checker.cli import main
 from checker.portfolio import Inventory, MonthPoint, StageChange, System, command
@@ -179,6 +182,17 @@ def test_format_defaults_to_the_output_suffix_else_markdown(aip, tmp_path, args,
     assert json.loads(text)["format"] == expected
     if "--output" in args:
         assert out == ""
+
+
+def test_the_configuration_s_stuck_after_applies_and_the_option_wins(aip, tmp_path):
+    from checker.config import Config
+
+    if "stuck_after" not in Config.__dataclass_fields__:
+        pytest.skip("the configuration has no stuck-after key yet (AIP-GIT-005's part adds it)")
+    (tmp_path / "ai-production.yaml").write_text(_example("pilot"), encoding="utf-8")
+    (tmp_path / ".aipolicy.yaml").write_text("stuck-after: 30\n", encoding="utf-8")
+    assert json.loads(aip(tmp_path, "report", "--format", "json")[1])["stuck_after"] == 30
+    assert json.loads(aip(tmp_path, "report", "--format", "json", "--stuck-after", "9")[1])["stuck_after"] == 9
 
 
 def test_stuck_after_and_today_reach_the_inventory(aip, tmp_path, monkeypatch):
@@ -675,3 +689,33 @@ def test_the_weekly_workflow_is_zizmor_clean_even_for_an_auditor():
     proc = subprocess.run([_zizmor(), "--offline", "--no-config", "--persona", "auditor", "--format", "json", str(WORKFLOW)],
                           capture_output=True, text=True, check=False, timeout=300)
     assert json.loads(proc.stdout) == [] and proc.returncode == 0
+
+
+# -- any JSON at all: an inventory or one Invalid, never another exception ---------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10 ** 12, 10 ** 12) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20) | st.sampled_from(["pilot", "2027-01-01", "acme/a", "error", "Q1", "aipolicy-inventory"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["path", "system_id", "stage", "owners", "technical", "deadlines", "date", "rule", "json_path",
+                         "what", "questions", "by_id", "unanswered", "total", "id", "severity", "suppressed",
+                         "repository", "name", "x"]), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(manifests=st.lists(_json_values, max_size=3), findings=st.lists(_json_values, max_size=3),
+       extra=st.dictionaries(st.sampled_from(["repository", "questions", "version"]), _json_values, max_size=2))
+def test_any_check_shaped_json_is_an_inventory_or_one_invalid(manifests, findings, extra):
+    from checker.portfolio import load
+
+    doc = {"version": "0.1.0", "manifests": manifests, "findings": findings, **extra}
+    try:
+        inventory = load.parse(json.dumps(doc).encode(), {"Q1": "owner"})
+    except load.Invalid:
+        return  # the command turns it into one line naming the file (tests above)
+    for system in inventory.systems:  # what was accepted has the types the renderers rely on
+        assert isinstance(system.path, str) and system.path
+        assert all(isinstance(d["date"], str) and datetime.date.fromisoformat(d["date"]) for d in system.deadlines)
+        assert all(type(v) is int and v >= 0 for v in system.findings.values())
