@@ -255,7 +255,7 @@ def test_history_and_trend_come_from_the_history_module_inside_git(aip, tmp_path
     root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("pilot")})
     asked = {}
 
-    def histories(where, rel_paths):
+    def histories(where, rel_paths, *_, **__):  # AIP-GIT-005 asks it too, with more arguments
         asked["histories"] = (where, list(rel_paths))
         return {"ai-production.yaml": [StageChange("exploration", datetime.date(2024, 1, 2), "a" * 40),
                                        StageChange("pilot", datetime.date(2025, 1, 15), "b" * 40)]}
@@ -284,7 +284,8 @@ def test_a_pilot_entered_long_ago_is_stuck_in_the_inventory(aip, tmp_path, monke
     from checker.portfolio import history
 
     monkeypatch.setattr(history, "stage_histories",
-                        lambda where, paths: {p: [StageChange("pilot", datetime.date(2025, 1, 15), "c" * 40)] for p in paths},
+                        lambda where, paths, *_, **__: {p: [StageChange("pilot", datetime.date(2025, 1, 15), "c" * 40)]
+                                                        for p in paths},
                         raising=False)
     monkeypatch.setattr(history, "trend", lambda *a: [], raising=False)
     stuck = json.loads(aip(root, "report", "--today", "2026-04-01", "--format", "json")[1])["systems"][0]["stuck"]
@@ -300,7 +301,7 @@ def test_without_the_history_functions_history_and_trend_stay_none(aip, tmp_path
 
     monkeypatch.delattr(history, "stage_histories", raising=False)
     monkeypatch.delattr(history, "trend", raising=False)
-    root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("pilot")})
+    root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("production")})  # no pilot: AIP-GIT-005 stays out
     code, out, err = aip(root, "report", "--today", TODAY, "--format", "json")
     assert code == 0, err
     data = json.loads(out)
@@ -311,11 +312,11 @@ def test_without_the_history_functions_history_and_trend_stay_none(aip, tmp_path
 def test_a_git_error_in_the_history_is_a_note_not_a_failure(aip, tmp_path, monkeypatch):
     from checker.portfolio import history
 
-    def broken(*_):
+    def broken(*_, **__):
         raise gitrepo.GitError("cannot read the history: planted")
 
     monkeypatch.setattr(history, "stage_histories", broken, raising=False)
-    root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("pilot")})
+    root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("production")})  # no pilot: AIP-GIT-005 stays out
     code, out, err = aip(root, "report", "--today", TODAY, "--format", "json")
     assert code == 0 and "planted" in err and "Traceback" not in err
     assert json.loads(out)["systems"][0]["history"] is None
