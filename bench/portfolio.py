@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402 - bench/ is not a package
-from run import TODAY, _env, _script, _versions, measure  # noqa: E402
+from run import TODAY, _env, _load, _script, _versions, measure  # noqa: E402
 
 HTML_BUDGET_BYTES = 5 * 1000 * 1000
 TIME_BUDGET = 1.5  # report wall <= this x check wall, same manifests
@@ -119,7 +119,8 @@ def markdown(result: dict) -> str:
     out = [
         f"Command: `{meta['command']}`  ",
         f"Machine: {meta['machine']}; Python {meta['python']}; aipolicy {meta['versions']['aipolicy']}; "
-        f"{meta['date']}; {meta['bench_seconds']:.0f} s in all  ",
+        f"{meta['date']}; {meta['bench_seconds']:.0f} s in all; load average {_load(meta['load_average_before'])} "
+        f"before, {_load(meta['load_average_after'])} after  ",
         f"Corpus: {result['manifests']} generated manifests (bench/corpus.py, ~10% broken), committed in a fresh git "
         f"repository, named on the command line; the report listed {result['systems_in_report']} systems.",
         "",
@@ -160,10 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "python": platform.python_version(),
         "versions": _versions(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }}
     result.update(run(manifests, systems, args.repeats, lambda text: print(text, file=sys.stderr, flush=True)))
     result["budgets"] = budgets(result)
     result["meta"]["bench_seconds"] = round(time.perf_counter() - started, 1)
+    result["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "portfolio.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = markdown(result)
