@@ -279,6 +279,32 @@ def test_history_and_trend_come_from_the_history_module_inside_git(aip, tmp_path
 
 
 @needs_git
+@pytest.mark.parametrize(("cwd", "args", "expected"), [
+    ("", (), ["."]), ("", ("svc/a",), ["svc/a"]), ("svc", ("a", "b/ai-production.yaml"), ["svc/a", "svc/b/ai-production.yaml"]),
+    ("..", ("r",), ["."]),
+])
+def test_the_trend_is_replayed_only_where_the_report_looks(aip, tmp_path, monkeypatch, cwd, args, expected):
+    root = _repo(tmp_path / "r", None, **{"svc/a/ai-production.yaml": _example("production"),
+                                          "svc/b/ai-production.yaml": _example("production")})
+    (root / ".aipolicy.yaml").write_text("manifest-names: ['*.aip.yaml']\n", encoding="utf-8")
+    seen = {}
+
+    def trend(where, systems, today, policy=None, stuck_after=14, *, scopes=None, patterns=None):
+        seen.update(scopes=scopes, patterns=patterns)
+        return []
+
+    from checker.portfolio import history
+
+    monkeypatch.setattr(history, "stage_histories", lambda where, paths, *_, **__: {}, raising=False)
+    monkeypatch.setattr(history, "trend", trend, raising=False)
+    code, _, err = aip((root / cwd).resolve(), "report", "--format", "json", *args,
+                       *(() if cwd != ".." else ("--config", str(root / ".aipolicy.yaml"))))
+    assert code == 0, err
+    assert seen["scopes"] == expected
+    assert "*.aip.yaml" in seen["patterns"] and "ai-production.yaml" in seen["patterns"]
+
+
+@needs_git
 def test_a_pilot_entered_long_ago_is_stuck_in_the_inventory(aip, tmp_path, monkeypatch):
     root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("pilot")})
     from checker.portfolio import history

@@ -111,7 +111,7 @@ def _renderer():
 def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, known) -> Inventory:
     """Check the manifests as `aipolicy check` does, then build their inventory, one
     repository at a time (a PATH may lie in another repository than the current folder)."""
-    from checker import commands, engine, gitrepo, gitrules, safeio
+    from checker import commands, discover, engine, gitrepo, gitrules, safeio
     from checker.portfolio import build
 
     selected = commands._rule_ids(policy, config, "select", "select", "--select") if config.select is not None else None
@@ -152,7 +152,8 @@ def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, know
             if histories is not None:
                 for system in part.systems:
                     system.history = histories.get(system.path)
-                part.trend = _trend(root, part.systems, today, policy, stuck)
+                part.trend = _trend(root, part.systems, today, policy, stuck, scopes=_scopes(paths, root),
+                                    patterns=discover.DEFAULT_NAMES + tuple(config.manifest_names))
         parts.append(Source(str(root), part))
     return merge(parts, today=today, stuck_after=stuck, questions=policy.questions)
 
@@ -168,13 +169,36 @@ def _history(root: Path, rel_paths: list[str]):
     return _ask_git(lambda: stage_histories(root, rel_paths), "stage history")
 
 
-def _trend(root: Path, systems: list[System], today: datetime.date, policy, stuck: int):
+def _trend(root: Path, systems: list[System], today: datetime.date, policy, stuck: int, *,
+           scopes: list[str] | None = None, patterns: tuple[str, ...] | None = None):
+    """The 12-month trend from checker.portfolio.history, or None. Where the history module
+    takes them, `scopes` (the PATHs, repository-relative) limit the replay to the folders
+    reported on, and `patterns` are the manifest names the configuration adds."""
+    import inspect
+
     from checker.portfolio import history
 
     trend = getattr(history, "trend", None)
     if trend is None:
         return None
-    return _ask_git(lambda: trend(root, systems, today, policy, stuck), "12-month trend")
+    accepted = inspect.signature(trend).parameters
+    extra = {key: value for key, value in (("scopes", scopes), ("patterns", patterns))
+             if key in accepted and value is not None}
+    return _ask_git(lambda: trend(root, systems, today, policy, stuck, **extra), "12-month trend")
+
+
+def _scopes(paths: list[Path], root: Path) -> list[str]:
+    """The PATHs as folders or files relative to `root`: `.` for a PATH that holds the whole
+    repository; PATHs elsewhere (another repository) are left out."""
+    base = os.path.realpath(root)
+    out = []
+    for path in paths:
+        target = os.path.realpath(path)
+        if base == target or base.startswith(target.rstrip(os.sep) + os.sep):
+            out.append(".")
+        elif target.startswith(base + os.sep):
+            out.append(Path(os.path.relpath(target, base)).as_posix())
+    return out
 
 
 def _ask_git(question, what: str):
