@@ -21,6 +21,7 @@ from checker.textsafe import printable
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 STAGE_NAMES = ("exploration", "pilot", "production", "retired")
 SEVERITY_NAMES = ("error", "warning", "note")
+REPORT_FORMATS = ("html", "md", "json", "csv")  # checker.portfolio.render.FORMATS
 # --max-file-size's ceiling: a manifest is read into memory whole. Beyond it (or a
 # number too big for the OS) is a usage error, not an OverflowError mid-read.
 MAX_FILE_SIZE = 1024 ** 3
@@ -125,6 +126,37 @@ def check(paths, formats, outputs, stage, select, ignore, fail_on, today, warn_w
         show_config=show_config, changed_since=changed_since, changed_only=changed_only,
         quiet=quiet, exit_zero=exit_zero, statistics=statistics, stdin_filename=stdin_filename,
         baseline=baseline, write_baseline=write_baseline, sarif_waived=sarif_waived,
+    ))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
+@click.option("--from-json", "from_json", multiple=True, type=_Path(path_type=Path, dir_okay=False, readable=False),
+              metavar="FILE", help="Add the systems of another run: `aipolicy check --format json` output or an "
+                                   "`aipolicy report --format json` inventory; repeatable. Without PATHS only these are reported.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default=None,
+              help="html (one self-contained file), md (Markdown), json (the inventory), csv (one row per system).  "
+                   "[default: from --output's suffix, else md]")
+@click.option("--output", type=_Path(path_type=Path, dir_okay=False, readable=False), help="Write the report here instead of stdout.")
+@click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today.")
+@click.option("--stuck-after", type=click.IntRange(1, 1200), default=None, metavar="MONTHS",
+              help="A pilot is stuck after this many months at pilot by git history (config `stuck-after`).  [default: 14]")
+@click.option("--max-file-size", type=click.IntRange(1, MAX_FILE_SIZE), default=1024 * 1024, show_default=True,
+              metavar="BYTES", help="Larger manifests are reported, not read.")
+@_config_options
+def report(paths, from_json, fmt, output, today, stuck_after, max_file_size, config_path, policies) -> None:
+    """The portfolio: every AI system under PATHS (default: the current folder) and in
+    --from-json files, where each stands, which pilots are stuck, what falls due next.
+
+    \b
+    Exit codes: 0 a report was written (findings do not fail it: see 'aipolicy check');
+    2 usage error, or a --from-json file that cannot be read (one line naming it).
+    """
+    from checker import commands
+
+    raise SystemExit(commands.report(
+        paths=list(paths), from_json=list(from_json), fmt=fmt, output=output, today=today,
+        stuck_after=stuck_after, config_path=config_path, policies=list(policies), max_bytes=max_file_size,
     ))
 
 

@@ -202,6 +202,13 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     return EXIT_OK if exit_zero else exit_code(report, config.fail_on)
 
 
+def report(**options) -> int:
+    """`aipolicy report`: checker/portfolio/command.py."""
+    from checker.portfolio import command
+
+    return command.report(**options)
+
+
 def _stdin_folder(stdin_filename: Path | None) -> Path | None:
     """Where the configuration of stdin's content is looked for, as for a file at
     --stdin-filename: its folder, or the nearest folder above it that exists."""

@@ -864,3 +864,53 @@ def _first_line(failure: Exception | subprocess.CompletedProcess | bytes) -> str
         text = text.decode("utf-8", "replace")
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     return lines[0].removeprefix("stderr: ").strip("'") if lines else type(failure).__name__
+
+
+# -- the repository's name (the portfolio's `repository` field) ----------------------------
+
+# An `owner/name` (GitHub) or `group/sub/name` (GitLab): path segments of the characters
+# code hosts allow, never `.` or `..`; anything else in a remote URL is not a name.
+_SEGMENT = r"[A-Za-z0-9_.-]{1,100}"
+_REPOSITORY = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT}){{1,9}}")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?[^/?#@]+/(?P<path>[^?#]*)")
+_SCP = re.compile(r"(?:[^@/:]+@)?[A-Za-z0-9.-]+:(?P<path>[^/\\].*)")
+
+
+def repository_from_url(url: str) -> str | None:
+    """`owner/name` from a remote URL (https, ssh, git, or scp-like `git@host:owner/name.git`),
+    read as text and never contacted; None for a local path or anything else. Credentials in
+    the URL (`https://user:token@host/…`) are never part of the answer."""
+    url = url.strip()
+    match = _URL.fullmatch(url) or _SCP.fullmatch(url)
+    if match is None:
+        return None
+    path = match.group("path").strip("/").removesuffix(".git").strip("/")
+    return valid_repository(path)
+
+
+def valid_repository(name: object) -> str | None:
+    """`name` when it is an `owner/name` path (2 to 10 segments of letters, digits, `._-`), else None."""
+    if isinstance(name, str) and _REPOSITORY.fullmatch(name) and not {".", ".."} & set(name.split("/")):
+        return name
+    return None
+
+
+def remote_repository(root: Path) -> str | None:
+    """The `owner/name` in the URL of the `origin` remote of the repository at `root`, read from
+    its config by `git config` (never fetched); None without one or without a usable git."""
+    proc = _git(root, "config", "--get", "remote.origin.url")
+    if proc is None or proc.returncode != 0:
+        return None
+    return repository_from_url(proc.stdout.decode("utf-8", "replace"))
+
+
+def repository_name(root: Path | None, environ: dict[str, str] | None = None) -> str | None:
+    """What a report calls the repository at `root`: the `origin` remote's `owner/name`, else
+    GITHUB_REPOSITORY (when it is an `owner/name`), else None. The remote comes first: a central
+    workflow that checks out other repositories runs with its own GITHUB_REPOSITORY."""
+    env = os.environ if environ is None else environ
+    if root is not None and (root / ".git").exists():
+        found = remote_repository(root)
+        if found is not None:
+            return found
+    return valid_repository(env.get("GITHUB_REPOSITORY", ""))

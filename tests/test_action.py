@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 ACTION = REPO / "action.yml"
 WORKFLOW = REPO / "examples" / "workflows" / "aipolicy.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
+PORTFOLIO_WORKFLOW = REPO / "examples" / "workflows" / "portfolio-weekly.yml"
 
 FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 
@@ -144,7 +145,7 @@ def _zizmor_findings(*paths: Path) -> tuple[int, list]:
     return proc.returncode, findings
 
 
-@pytest.mark.parametrize("path", [ACTION, WORKFLOW, HOOKS], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ACTION, WORKFLOW, HOOKS, PORTFOLIO_WORKFLOW], ids=lambda p: p.name)
 def test_zizmor_reports_nothing(path: Path) -> None:
     code, findings = _zizmor_findings(path)
     assert findings == []

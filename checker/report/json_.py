@@ -1,4 +1,11 @@
-"""The JSON report of cli.md: manifests with their diagnostic, findings, summary."""
+"""The JSON report of cli.md: manifests with their diagnostic, findings, summary.
+
+Beyond cli.md's shape (every key of it kept): the top-level `repository` (the
+repository's `owner/name`, or null; checker.gitrepo.repository_name) and
+`questions` (id -> text), and per manifest what an inventory lists (`name`,
+`risk_tier`, `decision_role`, `owners`, `deadlines`, and `questions.by_id`), so
+that `aipolicy report --from-json` can build the portfolio from it.
+"""
 
 from __future__ import annotations
 
@@ -23,9 +30,20 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
                 "answered": len(r.questions) - len(unanswered),
                 "total": len(r.questions),
                 "unanswered": [{"id": q, "text": ctx.policy.questions.get(q, "")} for q in unanswered],
+                "by_id": dict(r.questions),
             }
         else:
             entry["questions"] = None
+        facts = r.facts or {}
+        owners = facts.get("owners") or {}
+        entry.update({
+            "name": facts.get("name"),
+            "risk_tier": facts.get("risk_tier"),
+            "decision_role": facts.get("decision_role"),
+            "owners": {"technical": owners.get("technical"), "business": owners.get("business")},
+            "deadlines": [{"date": d.day.isoformat(), "rule": d.rule, "json_path": d.json_path, "what": d.what}
+                          for d in r.deadlines],
+        })
         manifests.append(entry)
     findings = [
         {
@@ -46,7 +64,16 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
         }
         for f in report.findings
     ]
-    return {"version": ctx.version, "manifests": manifests, "findings": findings, "summary": report.counts()}
+    return {"version": ctx.version, "repository": _repository(ctx.root), "questions": dict(ctx.policy.questions),
+            "manifests": manifests, "findings": findings, "summary": report.counts()}
+
+
+def _repository(root: str) -> str | None:
+    from pathlib import Path
+
+    from checker import gitrepo
+
+    return gitrepo.repository_name(gitrepo.find_root(Path(root)) if root else None)
 
 
 def render(report: Report, ctx: RenderContext) -> str:

@@ -1,0 +1,251 @@
+"""`aipolicy report`: the portfolio of the manifests under PATHs and of other runs' JSON.
+
+The manifests under PATHs are checked as `aipolicy check` checks them (same
+configuration, packs, git rules and baseline); inside a git repository each
+system's stage history and the 12-month trend come from checker.portfolio.history.
+`--from-json` adds runs made elsewhere: `aipolicy check --format json` output or
+`aipolicy report --format json` inventories. Their content comes from other
+repositories' CI, so every field is type-checked (checker.portfolio.load) before
+anything uses it. Entries are merged by (repository, path); the later source on
+the command line wins, and PATHs, checked now, come last.
+
+A report is not a gate: it exits 0 whatever it finds, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker import __version__
+from checker.errors import UsageError
+from checker.portfolio import DEFAULT_STUCK_AFTER, STAGES, Inventory, MonthPoint, System
+
+FORMATS = ("html", "md", "json", "csv")
+# --format's default follows --output's suffix; Markdown otherwise (a terminal, $GITHUB_STEP_SUMMARY).
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".json": "json", ".csv": "csv"}
+DEFAULT_FORMAT = "md"
+
+
+@dataclass
+class Source:
+    """One input of the merge: what it is called and what it holds."""
+
+    label: str
+    inventory: Inventory
+
+
+def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output: Path | None,
+           today: datetime.date | None, stuck_after: int | None, config_path: Path | None,
+           policies: list[Path], max_bytes: int) -> int:
+    from checker import commands, discover, notes, safeio
+
+    notes.set_quiet(False)
+    config, policy = commands.load_settings(config_path, list(policies), {"stuck-after": stuck_after})
+    stuck = getattr(config, "stuck_after", None) or DEFAULT_STUCK_AFTER
+    day = today or datetime.date.today()
+    if fmt is None:
+        fmt = SUFFIXES.get(output.suffix.lower(), DEFAULT_FORMAT) if output is not None else DEFAULT_FORMAT
+    if output is not None and not output.resolve().parent.is_dir():
+        raise UsageError(f"--output {output}: folder {output.parent} does not exist")
+    if not paths and not from_json:
+        paths = [Path(".")]
+    for path in paths:
+        if safeio.is_stdin(path):
+            raise UsageError("report reads manifests from files and folders; '-' (standard input) is not supported")
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or folder")
+    for path in from_json:
+        if not os.path.lexists(path):
+            raise UsageError(f"--from-json {path}: no such file")
+    patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
+    unlisted: list[tuple[Path, str]] = []
+    files = discover.discover(paths, patterns, unlisted) if paths else []
+    read = {**commands._settings_files(config, policy), **{os.path.realpath(f): "a manifest" for f in files},
+            **{os.path.realpath(f): "a --from-json input" for f in from_json}}
+    known = commands._baseline_for(config, None, read, patterns) if paths else None
+    if output is not None and discover.is_manifest_name(output.name, patterns):
+        read.setdefault(os.path.realpath(output), "a manifest")
+    commands._refuse_overwrite(output, read)
+    render = _renderer()
+    from checker.portfolio import load
+
+    sources = [Source(str(path), load.load_file(path, fallback_questions=policy.questions)) for path in from_json]
+    if paths:
+        if not files and not unlisted:
+            from checker.textsafe import printable
+
+            print(printable(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
+                            f"(looked for {', '.join(patterns)})"), file=sys.stderr)
+        local = _check(paths, files, unlisted, config, policy, day, stuck, max_bytes, known)
+        sources.append(Source(", ".join(str(p) for p in paths), local))
+    inventory = merge(sources, today=day, stuck_after=stuck, questions=policy.questions)
+    text = render(fmt, inventory)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
+    return 0
+
+
+def _renderer():
+    """checker.portfolio.render.render(fmt, inventory) -> str, imported only now."""
+    import importlib
+
+    try:
+        renderers = importlib.import_module("checker.portfolio.render")
+    except ModuleNotFoundError as exc:
+        if exc.name != "checker.portfolio.render":
+            raise
+        raise UsageError("this aipolicy has no portfolio renderers (checker.portfolio.render)") from None
+    return renderers.render
+
+
+def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, known) -> Inventory:
+    """Check the manifests as `aipolicy check` does, then build their inventory, one
+    repository at a time (a PATH may lie in another repository than the current folder)."""
+    from checker import commands, discover, engine, gitrepo, gitrules, safeio
+    from checker.portfolio import build
+
+    selected = commands._rule_ids(policy, config, "select", "select", "--select") if config.select is not None else None
+    ignored = commands._rule_ids(policy, config, "ignore", "ignore", "--ignore")
+    forbidden = commands._rule_ids(policy, config, "forbidden_waivers", "waivers.forbidden-rules", "waivers")
+    git_run, unreadable = commands._open_git(paths, None, False, max_bytes)
+    options = engine.Options(
+        stage=config.stage, today=today, max_bytes=max_bytes, policy=policy, select=selected, ignore=ignored,
+        waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden, config=config, git=git_run,
+        warn_within=config.warn_within, given={},
+    )
+    try:
+        checked = engine.run(files, options)
+    except gitrepo.GitError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if git_run is not None:
+            git_run.close()
+    checked.results.extend(engine.problem_result(folder, why, options) for folder, why in unlisted)
+    skipped = unreadable or (git_run.failure if git_run is not None else
+                             "not inside a git repository (or git is not installed)")
+    if skipped and gitrules.would_apply(checked, policy, selected, ignored):
+        gitrules.note(f"{skipped}: the git-aware rules AIP-GIT-* were skipped")
+    if known is not None:
+        known.apply(checked, str(config.root), policy, True)
+    groups: dict[Path, list] = {}
+    for result in checked.results:
+        root = safeio.repository_of(result.path) or Path(config.root)
+        groups.setdefault(root, []).append(result)
+    parts = []
+    for root, results in groups.items():
+        in_git = (root / ".git").exists()
+        part = build.from_results(results, root=str(root), today=today, version=__version__,
+                                  questions=policy.questions, stuck_after=stuck,
+                                  repository=gitrepo.repository_name(root if in_git else None))
+        if in_git and gitrepo.available() and gitrepo.refusal(root) is None:
+            histories = _history(root, [s.path for s in part.systems])
+            if histories is not None:
+                for system in part.systems:
+                    system.history = histories.get(system.path)
+                part.trend = _trend(root, part.systems, today, policy, stuck, scopes=_scopes(paths, root),
+                                    patterns=discover.DEFAULT_NAMES + tuple(config.manifest_names))
+        parts.append(Source(str(root), part))
+    return merge(parts, today=today, stuck_after=stuck, questions=policy.questions)
+
+
+def _history(root: Path, rel_paths: list[str]):
+    """{path: [StageChange, …]} from checker.portfolio.history, or None when that is not there
+    or git cannot answer (a note says so)."""
+    from checker.portfolio import history
+
+    stage_histories = getattr(history, "stage_histories", None)
+    if stage_histories is None:
+        return None
+    return _ask_git(lambda: stage_histories(root, rel_paths), "stage history")
+
+
+def _trend(root: Path, systems: list[System], today: datetime.date, policy, stuck: int, *,
+           scopes: list[str] | None = None, patterns: tuple[str, ...] | None = None):
+    """The 12-month trend from checker.portfolio.history, or None. Where the history module
+    takes them, `scopes` (the PATHs, repository-relative) limit the replay to the folders
+    reported on, and `patterns` are the manifest names the configuration adds."""
+    import inspect
+
+    from checker.portfolio import history
+
+    trend = getattr(history, "trend", None)
+    if trend is None:
+        return None
+    accepted = inspect.signature(trend).parameters
+    extra = {key: value for key, value in (("scopes", scopes), ("patterns", patterns))
+             if key in accepted and value is not None}
+    return _ask_git(lambda: trend(root, systems, today, policy, stuck, **extra), "12-month trend")
+
+
+def _scopes(paths: list[Path], root: Path) -> list[str]:
+    """The PATHs as folders or files relative to `root`: `.` for a PATH that holds the whole
+    repository; PATHs elsewhere (another repository) are left out."""
+    base = os.path.realpath(root)
+    out = []
+    for path in paths:
+        target = os.path.realpath(path)
+        if base == target or base.startswith(target.rstrip(os.sep) + os.sep):
+            out.append(".")
+        elif target.startswith(base + os.sep):
+            out.append(Path(os.path.relpath(target, base)).as_posix())
+    return out
+
+
+def _ask_git(question, what: str):
+    from checker import gitrepo, gitrules
+
+    try:
+        return question()
+    except gitrepo.GitError as exc:
+        gitrules.note(f"aipolicy: no {what} from git: {exc}")
+        return None
+
+
+def merge(sources: list[Source], *, today: datetime.date, stuck_after: int, questions: dict[str, str]) -> Inventory:
+    """One inventory of every source's systems, one entry per (repository, path): a later
+    source's entry replaces an earlier one's. The trend sums, month by month, the trends of
+    the sources that still contribute a system."""
+    kept: dict[tuple[str, str], tuple[System, int]] = {}
+    for index, source in enumerate(sources):
+        for system in source.inventory.systems:
+            kept[system.key] = (system, index)
+    contributing = sorted({index for _, index in kept.values()})
+    all_questions = dict(questions)
+    for source in sources:
+        for qid, text in source.inventory.questions.items():
+            all_questions.setdefault(qid, text)
+    trends = [sources[i].inventory.trend for i in contributing if sources[i].inventory.trend is not None]
+    labels = [source.label for source in sources]
+    return Inventory(generated=today, tool_version=__version__, stuck_after=stuck_after,
+                     systems=[kept[key][0] for key in sorted(kept)],
+                     trend=_sum_trends(trends) if trends else None,
+                     questions=all_questions, sources=list(dict.fromkeys(labels)))
+
+
+def _sum_trends(trends: list[list[MonthPoint]]) -> list[MonthPoint]:
+    if len(trends) == 1:
+        return list(trends[0])
+    months: dict[str, list[MonthPoint]] = {}
+    for trend in trends:
+        for point in trend:
+            months.setdefault(point.month, []).append(point)
+    out = []
+    for month in sorted(months)[-12:]:
+        points = months[month]
+        stages = {stage: 0 for stage in STAGES}
+        for point in points:
+            for stage, count in point.stages.items():
+                stages[stage] = stages.get(stage, 0) + count
+        out.append(MonthPoint(month=month, end=max(p.end for p in points), stages=stages,
+                              purgatory=sum(p.purgatory for p in points), stuck=sum(p.stuck for p in points)))
+    return out
