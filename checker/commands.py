@@ -26,7 +26,7 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
     from checker.policy import PolicyError
 
     cwd = Path.cwd()
-    gitrepo.forget()
+    gitrepo.forget(timeouts=True)  # a new command
     here = start or cwd
     root = gitrepo.find_root(here) or here
     if config_path is not None and not config_path.is_file():

@@ -116,12 +116,15 @@ def find_root(start: Path) -> Path | None:
     return _root_of(current)
 
 
-def forget() -> None:
-    """Drop cached answers: a new run must see repositories created since the last."""
+def forget(timeouts: bool = False) -> None:
+    """Drop cached answers: a new run must see repositories created since the last. A
+    repository git did not answer for stays refused until a new command (`timeouts`)."""
     _root_of.cache_clear()
     _LOCATIONS.clear()
     _FILTERS.clear()
     _REFUSALS.clear()
+    if timeouts:
+        _TIMED_OUT.clear()
 
 
 @lru_cache(maxsize=1024)
@@ -176,7 +179,7 @@ def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = Fal
         )
     except subprocess.TimeoutExpired:
         # Once is enough: a repository git cannot answer in time gets no more git processes.
-        _REFUSALS[root] = f"git did not answer within {GIT_TIMEOUT} s; the repository is not read again"
+        _TIMED_OUT[root] = f"git did not answer within {GIT_TIMEOUT} s; the repository is not read again"
         return None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -190,6 +193,9 @@ _INCLUDE = re.compile(rb"(?:^|[\s\]]|\xef\xbb\xbf)\[[ \t]*include(?:if)?(?![A-Za
 CONFIG_BYTES = 4 * 1024 * 1024  # a repository's config is a few KiB
 
 
+_TIMED_OUT: dict[Path, str] = {}
+
+
 def refusal(root: Path) -> str | None:
     """Why no git process may start for the repository at `root`, or None.
 
@@ -200,6 +206,8 @@ def refusal(root: Path) -> str | None:
     repository does the same by itself. Those files are checked here first, read
     the way every repository file is (checker/safeio.py: never blocking, capped,
     inside the repository); such a repository is read as if git could not read it."""
+    if root in _TIMED_OUT:
+        return _TIMED_OUT[root]
     if root not in _REFUSALS:
         _REFUSALS[root] = _config_refusal(root)
     return _REFUSALS[root]
