@@ -43,6 +43,7 @@ The repository is untrusted, the operator is not (cli.md v1.1), and one place
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import shutil
@@ -666,6 +667,19 @@ def _stop(proc, early: bool = True) -> tuple[int | None, bytes]:
             stream.close()
     code = popen.wait()
     return (None if killed else code), error
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def utc_day(timestamp: int) -> datetime.date:
+    """The UTC calendar day of a git timestamp (seconds since the epoch). A commit object can
+    hold any number (hash-object writes what it is given): one beyond the calendar is
+    date.max or date.min, never an OverflowError."""
+    try:
+        return (_EPOCH + datetime.timedelta(seconds=timestamp)).date()
+    except OverflowError:
+        return datetime.date.max if timestamp > 0 else datetime.date.min
 
 
 @dataclass(frozen=True)

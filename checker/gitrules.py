@@ -270,7 +270,7 @@ class GitRun:
         if evidence:  # the only fact that needs history: GitPython is imported here, not before
             shallow = gitrepo.shallow_commits(self.root)
             for path, last in gitrepo.last_changes(self.root, evidence).items():
-                when = datetime.datetime.fromtimestamp(last.timestamp, datetime.timezone.utc).date()
+                when = gitrepo.utc_day(last.timestamp)
                 changed[path] = Changed(when, last.commit in shallow)
             dirty = gitrepo.dirty(self.root, evidence)
         return tracked, changed, dirty
@@ -744,7 +744,10 @@ def stuck_in_pilot(m: Manifest, base: Manifest | None, facts: GitFacts, today: d
     entry = history[-1]
     months = facts.stuck_after
     due = fails_from or (lambda path, day, what: today >= day)
-    first = add_months(entry.since, months) + datetime.timedelta(days=1)
+    limit = add_months(entry.since, months)
+    if limit >= datetime.date.max:
+        return []  # a git date at the calendar's end: never stuck
+    first = limit + datetime.timedelta(days=1)
     if not due(("stage",), first, f"`stage: pilot` since {entry.since} (commit {entry.commit[:12]}) "
                                   f"passes the {months}-month stuck-after limit"):
         return []

@@ -55,7 +55,9 @@ STAGE_LINE = "stage"
 
 
 def _day(timestamp: int) -> datetime.date:
-    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).date()
+    """The UTC day of a git timestamp; one beyond the calendar (a commit object may hold any
+    number) is its last or first day."""
+    return gitrepo.utc_day(timestamp)
 
 
 def _end_of(day: datetime.date) -> int:

