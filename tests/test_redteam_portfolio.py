@@ -123,3 +123,74 @@ def test_evidence_dated_at_the_calendars_end_goes_stale_on_its_last_day_not_in_a
 
     assert first_day_over(datetime.date(9999, 12, 30), datetime.timedelta(days=60)) == datetime.date.max
     assert first_day_over(datetime.date(2026, 1, 1), datetime.timedelta(days=2)) == datetime.date(2026, 1, 4)
+
+
+# -- --from-json: hostile inventories are one-line ValueErrors -------------------------------
+
+
+def _base() -> dict:
+    return json_.to_dict(fixture_inventory())
+
+
+def _set(data: dict, path: list, value) -> dict:
+    data = copy.deepcopy(data)
+    item = data
+    for key in path[:-1]:
+        item = item[key]
+    item[path[-1]] = value
+    return data
+
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("path, value, says", [
+    (["stuck_after"], 1e308, "too large"),
+    (["stuck_after"], 10**30, "too large"),
+    (["stuck_after"], 1201, "maximum"),
+    (["stuck_after"], float("nan"), "not finite"),
+    (["systems", 0, "findings", "error"], 10**400, "too large"),
+    (["systems", 0, "findings", "error"], 1e300, "too large"),
+    (["questions"], {"deep": _nested(990)}, "nested deeper"),  # json.loads reads 990 levels; jsonschema recursed
+    (["trend", 0, "month"], "2025-07\n", "not a month"),  # Python's `$` matches before a final newline
+    (["trend", 0, "month"], "2025-13", "not a month"),
+])
+def test_hostile_inventory_json_is_a_one_line_value_error(path, value, says):
+    with pytest.raises(ValueError) as caught:
+        json_.from_dict(_set(_base(), path, value))
+    message = str(caught.value)
+    assert says in message and "\n" not in message and len(message) < 300
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("odd", ["²", "Q²", "1²", "٣"])  # str.isdigit takes `²`, which int() refuses
+def test_question_ids_that_look_like_digits_render_in_every_format(fmt, odd):
+    data = _base()
+    asked = data["systems"][0]["questions"]["asked"]
+    data["systems"][0]["questions"]["asked"] = asked[:-1] + [odd, "x"]
+    data["systems"][0]["questions"]["total"] += 1
+    data["systems"][0]["questions"]["answered"] += 1
+    inv = json_.from_dict(data)
+    assert odd in render(fmt, inv) or fmt == "md"  # md lists only the inventory's questions
+
+
+HOSTILE = "x\ud800\x1b[31mred\u202eevil ##vso[task.setvariable variable=x]1"
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_format_can_be_written_as_utf8_and_printed_to_a_log(fmt):
+    inv = fixture_inventory()
+    inv.systems[0].name = HOSTILE  # a YAML "\ud800" escape reaches the name as a lone surrogate
+    out = render(fmt, inv)
+    out.encode("utf-8")  # raised UnicodeEncodeError for json and csv
+    assert "\x1b" not in out and "\u202e" not in out and "##vso[" not in out
+
+
+def test_the_json_report_keeps_hostile_values_exactly():
+    inv = fixture_inventory()
+    inv.systems[0].name = HOSTILE
+    assert json.loads(render("json", inv))["systems"][0]["name"] == HOSTILE
