@@ -194,3 +194,21 @@ def test_the_json_report_keeps_hostile_values_exactly():
     inv = fixture_inventory()
     inv.systems[0].name = HOSTILE
     assert json.loads(render("json", inv))["systems"][0]["name"] == HOSTILE
+
+
+def test_an_inventory_with_hundreds_of_made_up_question_ids_is_refused():
+    """Each question id is a column of every row: 300 systems with 100 ids of their own (a
+    600 KB file) made a 120 MB HTML report, quadratic in the file's size."""
+    data = _base()
+    template = data["systems"][0]
+    data["systems"] = []
+    for i in range(300):
+        item = copy.deepcopy(template)
+        item["path"] = f"p{i}/ai-production.yaml"
+        item["questions"] = {"answered": 100, "total": 100, "asked": [f"X{i}-{j}" for j in range(100)],
+                             "unanswered": []}
+        data["systems"].append(item)
+    with pytest.raises(ValueError, match="question ids"):
+        json_.from_dict(data)
+    data["systems"] = data["systems"][:1]
+    assert json_.from_dict(data).systems[0].answered == 100  # a hundred of one's own is fine

@@ -104,6 +104,7 @@ def _where(path: Any) -> str:
 
 
 MAX_DEPTH = 16  # the shape nests 6 deep; jsonschema recurses (and reprs) a deeper value
+MAX_QUESTIONS = 200  # distinct question ids in one file (the built-in catalogue has 10, packs add a few)
 MAX_INT = 2**53  # JSON's exact integers; a count or a month limit beyond it is not a portfolio
 
 
@@ -154,6 +155,12 @@ def validate(data: Any) -> None:
         if len(message) > MAX_REASON:
             message = message[:MAX_REASON] + "…"
         raise ValueError(f"{printable(_where(error.absolute_path))}: {message}")
+    ids = set(data["questions"])
+    for item in data["systems"]:
+        if item["questions"] is not None:
+            ids.update(item["questions"].get("asked", ()), item["questions"]["unanswered"])
+    if len(ids) > MAX_QUESTIONS:  # each is a column of every system's row: a small file, a huge report
+        raise ValueError(f"$.systems: {len(ids)} different question ids (at most {MAX_QUESTIONS})")
     for index, point in enumerate(data["trend"] or ()):  # the schema's `$` also matches before a final newline
         if not re.fullmatch(r"[0-9]{4}-(?:0[1-9]|1[0-2])", point["month"]):
             raise ValueError(f"$.trend[{index}].month: {printable(json.dumps(point['month']))[:40]} is not a month (YYYY-MM)")
