@@ -684,7 +684,8 @@ def utc_day(timestamp: int) -> datetime.date:
 
 @dataclass(frozen=True)
 class Version:
-    """One commit that changed a file: its author date and the file's blob there."""
+    """One commit that changed a file: its author date and the file's blob there (None when
+    the path was deleted there, or became a link or a submodule)."""
 
     commit: str
     author_time: int  # author date, seconds since the epoch
@@ -742,7 +743,10 @@ def _scan_versions(raw: bytes, todo: set[str], found: dict[str, list[Version]]) 
         if current is None or len(fields) < 5 or path not in todo:
             continue
         new = fields[3]
-        blob = None if fields[4].startswith("D") or new == _ZERO else new
+        # A link or a submodule at the path is no file of ours (tree_blobs leaves them out too):
+        # a link's target text must not be read as a manifest. The file is gone there.
+        regular = fields[1] in ("100644", "100755")
+        blob = None if fields[4].startswith("D") or new == _ZERO or not regular else new
         found.setdefault(path, []).append(Version(current[0], int(current[1]), blob))
 
 

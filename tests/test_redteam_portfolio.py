@@ -212,3 +212,22 @@ def test_an_inventory_with_hundreds_of_made_up_question_ids_is_refused():
         json_.from_dict(data)
     data["systems"] = data["systems"][:1]
     assert json_.from_dict(data).systems[0].answered == 100  # a hundred of one's own is fine
+
+
+@needs_git
+def test_a_manifest_replaced_by_a_link_in_history_is_gone_there_not_read_through_its_target_text(tmp_path, env):
+    r = Repo(tmp_path / "linked", env)
+    r.write(PATH, pr.bare("svc", "pilot"))
+    r.commit("pilot", date=pr.commit_date("2024-01-10"))
+    (r.path / PATH).unlink()
+    os.symlink("{stage: production}", r.path / PATH)  # the link's target text parses as YAML with a stage
+    r.commit("link", date=pr.commit_date("2024-03-10"))
+    (r.path / PATH).unlink()
+    r.write(PATH, pr.bare("svc", "pilot"))
+    r.commit("file again", date=pr.commit_date("2024-05-10"))
+    found = history.stage_histories(r.path, [PATH])[PATH]
+    assert "production" not in [c.stage for c in found]
+    assert [(c.stage, c.since) for c in found] == [("pilot", datetime.date(2024, 1, 10)),
+                                                   ("pilot", datetime.date(2024, 5, 10))]  # a file again: afresh
+    march = next(p for p in history.trend(r.path, [PATH], datetime.date(2024, 6, 15)) if p.month == "2024-03")
+    assert sum(march.stages.values()) == 0  # the trend agrees: no manifest in March
