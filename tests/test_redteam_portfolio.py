@@ -231,3 +231,24 @@ def test_a_manifest_replaced_by_a_link_in_history_is_gone_there_not_read_through
                                                    ("pilot", datetime.date(2024, 5, 10))]  # a file again: afresh
     march = next(p for p in history.trend(r.path, [PATH], datetime.date(2024, 6, 15)) if p.month == "2024-03")
     assert sum(march.stages.values()) == 0  # the trend agrees: no manifest in March
+
+
+def test_month_ends_cross_year_boundaries_and_stop_at_the_calendars_start():
+    from checker.portfolio import month_ends
+
+    ends = month_ends(datetime.date(2026, 1, 15))
+    assert ends[0] == datetime.date(2025, 2, 28) and ends[-2:] == [datetime.date(2025, 12, 31), datetime.date(2026, 1, 15)]
+    assert month_ends(datetime.date(2024, 2, 29))[-2:] == [datetime.date(2024, 1, 31), datetime.date(2024, 2, 29)]
+    assert month_ends(datetime.date(1, 6, 1)) == [datetime.date(1, d, e) for d, e in ((1, 31), (2, 28), (3, 31),
+                                                                                      (4, 30), (5, 31))] + [datetime.date(1, 6, 1)]
+    assert month_ends(datetime.date(9999, 12, 31))[-1] == datetime.date.max
+
+
+@needs_git
+@pytest.mark.parametrize("today", [datetime.date(1, 6, 1), datetime.date.max])
+def test_the_trend_on_a_day_at_the_calendars_ends_does_not_overflow(tmp_path, env, today):
+    r = Repo(tmp_path / "ends", env)
+    r.write(PATH, pr.bare("svc", "pilot"))
+    r.commit("pilot", date=pr.commit_date("2024-01-10"))
+    points = history.trend(r.path, [PATH], today)
+    assert points is not None and points[-1].end == today

@@ -44,11 +44,15 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def month_ends(today: datetime.date, count: int = 12) -> list[datetime.date]:
-    """The last `count` month ends up to today, oldest first; the current month ends today."""
+    """The last `count` month ends up to today, oldest first; the current month ends today
+    (fewer when today is in the calendar's first year: none before 0001-01-01)."""
     first_of_month = today.replace(day=1)
     ends = [today]
     for back in range(1, count):
-        ends.append(add_months(first_of_month, -back + 1) - datetime.timedelta(days=1))
+        first = add_months(first_of_month, -back + 1)
+        if first == datetime.date.min:
+            break
+        ends.append(first - datetime.timedelta(days=1))
     return sorted(ends)
 
 

@@ -62,6 +62,8 @@ def _day(timestamp: int) -> datetime.date:
 
 def _end_of(day: datetime.date) -> int:
     """The last second of `day`, UTC, since the epoch."""
+    if day == datetime.date.max:
+        return int(datetime.datetime.combine(day, datetime.time.max, datetime.timezone.utc).timestamp())
     start = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), datetime.timezone.utc)
     return int(start.timestamp()) - 1
 
