@@ -252,3 +252,19 @@ def test_the_trend_on_a_day_at_the_calendars_ends_does_not_overflow(tmp_path, en
     r.commit("pilot", date=pr.commit_date("2024-01-10"))
     points = history.trend(r.path, [PATH], today)
     assert points is not None and points[-1].end == today
+
+
+@needs_git
+def test_stuck_in_pilot_judged_on_the_calendars_last_day_ends(tmp_path, env):
+    """add_months saturates at date.max: a loop counting months up to 9999-12-31 never ended."""
+    import sys
+
+    r = Repo(tmp_path / "last-day", env)
+    r.write(PATH, pr.bare("svc", "pilot"))
+    r.commit("pilot", date=pr.commit_date("2024-01-10"))
+    proc = subprocess.run([sys.executable, "-m", "checker", "check", ".", "--today", "9999-12-31", "--select",
+                           "AIP-GIT-005", "--format", "json"], cwd=r.path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr  # a warning
+    (finding,) = json.loads(proc.stdout)["findings"]
+    assert "since 2024-01-10" in finding["message"] and f"{(9999 - 2024) * 12 + 11} months" in finding["message"]
