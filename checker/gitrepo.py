@@ -43,6 +43,7 @@ The repository is untrusted, the operator is not (cli.md v1.1), and one place
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import shutil
@@ -676,9 +677,23 @@ def _stop(proc, early: bool = True) -> tuple[int | None, bytes]:
     return (None if killed else code), error
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def utc_day(timestamp: int) -> datetime.date:
+    """The UTC calendar day of a git timestamp (seconds since the epoch). A commit object can
+    hold any number (hash-object writes what it is given): one beyond the calendar is
+    date.max or date.min, never an OverflowError."""
+    try:
+        return (_EPOCH + datetime.timedelta(seconds=timestamp)).date()
+    except OverflowError:
+        return datetime.date.max if timestamp > 0 else datetime.date.min
+
+
 @dataclass(frozen=True)
 class Version:
-    """One commit that changed a file: its author date and the file's blob there."""
+    """One commit that changed a file: its author date and the file's blob there (None when
+    the path was deleted there, or became a link or a submodule)."""
 
     commit: str
     author_time: int  # author date, seconds since the epoch
@@ -736,7 +751,10 @@ def _scan_versions(raw: bytes, todo: set[str], found: dict[str, list[Version]]) 
         if current is None or len(fields) < 5 or path not in todo:
             continue
         new = fields[3]
-        blob = None if fields[4].startswith("D") or new == _ZERO else new
+        # A link or a submodule at the path is no file of ours (tree_blobs leaves them out too):
+        # a link's target text must not be read as a manifest. The file is gone there.
+        regular = fields[1] in ("100644", "100755")
+        blob = None if fields[4].startswith("D") or new == _ZERO or not regular else new
         found.setdefault(path, []).append(Version(current[0], int(current[1]), blob))
 
 

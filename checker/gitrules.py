@@ -270,7 +270,7 @@ class GitRun:
         if evidence:  # the only fact that needs history: GitPython is imported here, not before
             shallow = gitrepo.shallow_commits(self.root)
             for path, last in gitrepo.last_changes(self.root, evidence).items():
-                when = datetime.datetime.fromtimestamp(last.timestamp, datetime.timezone.utc).date()
+                when = gitrepo.utc_day(last.timestamp)
                 changed[path] = Changed(when, last.commit in shallow)
             dirty = gitrepo.dirty(self.root, evidence)
         return tracked, changed, dirty
@@ -737,6 +737,7 @@ def stuck_in_pilot(m: Manifest, base: Manifest | None, facts: GitFacts, today: d
     """At `stage: pilot` for more than `stuck-after` months by git history. `fails_from` is
     RuleContext.fails_from (a pilot not stuck yet declares the day it will be)."""
     from checker.portfolio import add_months
+    from checker.portfolio.render import months_between
 
     history = facts.stage_history
     if facts.stage != "pilot" or not history or history[-1].stage != "pilot":
@@ -744,13 +745,14 @@ def stuck_in_pilot(m: Manifest, base: Manifest | None, facts: GitFacts, today: d
     entry = history[-1]
     months = facts.stuck_after
     due = fails_from or (lambda path, day, what: today >= day)
-    first = add_months(entry.since, months) + datetime.timedelta(days=1)
+    limit = add_months(entry.since, months)
+    if limit >= datetime.date.max:
+        return []  # a git date at the calendar's end: never stuck
+    first = limit + datetime.timedelta(days=1)
     if not due(("stage",), first, f"`stage: pilot` since {entry.since} (commit {entry.commit[:12]}) "
                                   f"passes the {months}-month stuck-after limit"):
         return []
-    spent = 0
-    while add_months(entry.since, spent + 1) <= today:
-        spent += 1
+    spent = months_between(entry.since, today)  # not a loop of add_months: that stops growing at date.max
     when = (f"{entry.since} or earlier (commit {entry.commit[:12]}, the first of this shallow clone)"
             if entry.at_or_before else f"{entry.since} (commit {entry.commit[:12]})")
     return [Problem(("stage",), (

@@ -338,7 +338,10 @@ def test_csv_cells_that_a_spreadsheet_would_run_start_with_a_quote(value):
     inv.systems[0].owners["business"] = value
     inv.systems[0].deadlines[0]["rule"] = value
     row = _csv_rows(csv_.render(inv))[0]
-    assert row["name"] == "'" + value and row["business_owner"] == "'" + value
+    for cell in (row["name"], row["business_owner"]):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+        # a formula start gets its quote; a tab or CR is shown as `\t`, `\r` (no terminal obeys it)
+        assert cell == ("'" + value if value[0] not in "\t\r" else "\\" + "tr"["\t\r".index(value[0])] + value[1:])
     assert row["deadlines"].startswith("2026-07-01 ")  # the list starts with our date, not the value
 
 

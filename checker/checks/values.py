@@ -164,8 +164,10 @@ def date(value: Any) -> datetime.date | None:
 
 
 def first_day_over(start: datetime.date, span: datetime.timedelta) -> datetime.date:
-    """The first day on which more than `span` has passed since `start` (whole days)."""
-    return start + datetime.timedelta(days=span // datetime.timedelta(days=1) + 1)
+    """The first day on which more than `span` has passed since `start` (whole days);
+    date.max when that is beyond the calendar (a git date near year 9999)."""
+    days = span // datetime.timedelta(days=1) + 1
+    return start + datetime.timedelta(days=days) if days <= (datetime.date.max - start).days else datetime.date.max
 
 
 # -- people ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Definitions every renderer shares (README "The portfolio"):
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,20 +30,29 @@ INVENTORY_VERSION = 1
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` moved by whole calendar months; the 31st becomes the month's last day."""
+    """`day` moved by whole calendar months; the 31st becomes the month's last day. A
+    result beyond the calendar (a git date or JSON day near year 9999 or 1, a huge
+    `months`) is its last or first day, date.max or date.min: never an exception."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
-    last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
-    return datetime.date(year, month, min(day.day, last))
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    if year < datetime.MINYEAR:
+        return datetime.date.min
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def month_ends(today: datetime.date, count: int = 12) -> list[datetime.date]:
-    """The last `count` month ends up to today, oldest first; the current month ends today."""
+    """The last `count` month ends up to today, oldest first; the current month ends today
+    (fewer when today is in the calendar's first year: none before 0001-01-01)."""
     first_of_month = today.replace(day=1)
     ends = [today]
     for back in range(1, count):
-        ends.append(add_months(first_of_month, -back + 1) - datetime.timedelta(days=1))
+        first = add_months(first_of_month, -back + 1)
+        if first == datetime.date.min:
+            break
+        ends.append(first - datetime.timedelta(days=1))
     return sorted(ends)
 
 
@@ -123,7 +133,7 @@ class Inventory:
 
     def due_within(self, days: int) -> list[tuple[System, dict[str, str]]]:
         """(system, deadline) for each deadline from tomorrow to `days` days ahead, soonest first."""
-        horizon = self.generated + datetime.timedelta(days=days)
+        horizon = self.generated + datetime.timedelta(days=min(days, (datetime.date.max - self.generated).days))
         out = [(s, d) for s in self.systems for d in s.deadlines
                if self.generated < datetime.date.fromisoformat(d["date"]) <= horizon]
         return sorted(out, key=lambda pair: (pair[1]["date"], pair[0].key))

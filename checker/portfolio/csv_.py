@@ -17,7 +17,11 @@ soonest deadline's date.
 
 CSV injection (OWASP): a cell that starts with `=`, `+`, `-`, `@`, a tab or a
 carriage return is prefixed with a single quote `'`, so no spreadsheet reads
-a value from a manifest as a formula. Values are otherwise written as they are.
+a value from a manifest as a formula. A cell printed to a terminal cannot
+recolour it or reorder what is read: control characters (line breaks
+included), bidi controls and lone surrogates are shown as `\n`, `\x1b`,
+`\u202e` (checker.textsafe.printable), and `##vso[` as `##vso%5B`. Values are
+otherwise written as they are.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import io
 
 from checker.portfolio import Inventory, System
 from checker.portfolio.render import months_between, question_ids
+from checker.textsafe import printable
 
 HEAD = ["repository", "path", "id", "name", "stage", "stage_since", "months_at_stage", "risk_tier",
         "decision_role", "technical_owner", "business_owner", "questions_answered", "questions_total"]
@@ -36,8 +41,10 @@ JOIN = "; "
 
 
 def safe(value: object) -> str:
-    """A cell no spreadsheet evaluates: OWASP's leading single quote before a formula start."""
-    text = "" if value is None else str(value)
+    """A cell no spreadsheet evaluates (OWASP's leading single quote before a formula start)
+    and no terminal obeys: control and bidi characters and lone surrogates are shown as
+    escapes (checker.textsafe.printable), as every report does."""
+    text = "" if value is None else printable(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

@@ -55,11 +55,15 @@ STAGE_LINE = "stage"
 
 
 def _day(timestamp: int) -> datetime.date:
-    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).date()
+    """The UTC day of a git timestamp; one beyond the calendar (a commit object may hold any
+    number) is its last or first day."""
+    return gitrepo.utc_day(timestamp)
 
 
 def _end_of(day: datetime.date) -> int:
     """The last second of `day`, UTC, since the epoch."""
+    if day == datetime.date.max:
+        return int(datetime.datetime.combine(day, datetime.time.max, datetime.timezone.utc).timestamp())
     start = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), datetime.timezone.utc)
     return int(start.timestamp()) - 1
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
+import re
 from functools import lru_cache
 from typing import Any
 
 from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, Inventory, MonthPoint, StageChange, System
-from checker.textsafe import printable
+from checker.textsafe import json_text, printable
 
 SCHEMA_FILE = "inventory.v1.schema.json"
 MAX_REASON = 200  # characters of a validation message in from_dict's one-line reason
@@ -67,7 +69,14 @@ def _system(s: System, today: datetime.date, after: int) -> dict[str, Any]:
 
 
 def render(inventory: Inventory) -> str:
-    return json.dumps(to_dict(inventory), indent=2, ensure_ascii=False) + "\n"
+    # json_text: a lone surrogate from a manifest (YAML "\ud800") as its escape, so the file can be
+    # written as UTF-8, and no `##vso[` for an Azure log; a bidi or C1 control (only ever inside
+    # a string) as its escape too, so a terminal shows the file as it is. All read back exactly.
+    text = json_text(json.dumps(to_dict(inventory), indent=2, ensure_ascii=False))
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+_INVISIBLE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 # -- reading ---------------------------------------------------------------------
@@ -94,20 +103,35 @@ def _where(path: Any) -> str:
     return out
 
 
-def _has_surrogate(value: Any) -> bool:
-    """A lone surrogate (JSON allows `\\ud800`) cannot be written as UTF-8: refuse it on reading."""
-    stack = [value]
+MAX_DEPTH = 16  # the shape nests 6 deep; jsonschema recurses (and reprs) a deeper value
+MAX_QUESTIONS = 200  # distinct question ids in one file (the built-in catalogue has 10, packs add a few)
+MAX_INT = 2**53  # JSON's exact integers; a count or a month limit beyond it is not a portfolio
+
+
+def _oddity(value: Any) -> str | None:
+    """Why `value` cannot be an inventory whatever the schema says, or None: a lone surrogate
+    (JSON allows `\\ud800`; it cannot be written as UTF-8), nesting deeper than the shape
+    (jsonschema would recurse past Python's limit), or an integer no count can be."""
+    stack = [(value, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels (an inventory nests 6)"
         if isinstance(item, str):
             if any("\ud800" <= ch <= "\udfff" for ch in item):
-                return True
+                return "a string holds an unpaired surrogate (not valid Unicode)"
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "a number is not finite (NaN or Infinity)"
+        elif isinstance(item, (int, float)) and abs(item) > MAX_INT:
+            return f"a number is too large (more than {MAX_INT})"
         elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            stack.extend((k, depth + 1) for k in item.keys())
+            stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
-            stack.extend(item)
-    return False
+            stack.extend((v, depth + 1) for v in item)
+    return None
 
 
 def validate(data: Any) -> None:
@@ -117,8 +141,9 @@ def validate(data: Any) -> None:
     if data.get("version") != INVENTORY_VERSION:
         raise ValueError(f"unsupported inventory version {printable(json.dumps(data.get('version')))[:40]}"
                          f" (this aipolicy reads version {INVENTORY_VERSION})")
-    if _has_surrogate(data):
-        raise ValueError("a string holds an unpaired surrogate (not valid Unicode)")
+    oddity = _oddity(data)
+    if oddity is not None:
+        raise ValueError(oddity)
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(data))
@@ -130,6 +155,15 @@ def validate(data: Any) -> None:
         if len(message) > MAX_REASON:
             message = message[:MAX_REASON] + "…"
         raise ValueError(f"{printable(_where(error.absolute_path))}: {message}")
+    ids = set(data["questions"])
+    for item in data["systems"]:
+        if item["questions"] is not None:
+            ids.update(item["questions"].get("asked", ()), item["questions"]["unanswered"])
+    if len(ids) > MAX_QUESTIONS:  # each is a column of every system's row: a small file, a huge report
+        raise ValueError(f"$.systems: {len(ids)} different question ids (at most {MAX_QUESTIONS})")
+    for index, point in enumerate(data["trend"] or ()):  # the schema's `$` also matches before a final newline
+        if not re.fullmatch(r"[0-9]{4}-(?:0[1-9]|1[0-2])", point["month"]):
+            raise ValueError(f"$.trend[{index}].month: {printable(json.dumps(point['month']))[:40]} is not a month (YYYY-MM)")
 
 
 def _questions(judged: dict[str, Any], known: list[str], index: int) -> dict[str, bool]:

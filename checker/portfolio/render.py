@@ -29,7 +29,8 @@ def render(fmt: str, inventory: Inventory) -> str:
 
 
 def _natural(qid: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", qid))
+    # The split's odd parts are the digit runs (`\d`); str.isdigit would also take `²`, which int() refuses.
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", qid)))
 
 
 def question_ids(inventory: Inventory) -> list[str]:
