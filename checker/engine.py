@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from checker import manifest as manifest_mod
 from checker import schema, verdict
 from checker.findings import Finding, ManifestResult, Report, Severity, Span
-from checker.manifest import LoadProblem, Manifest, PathT, json_path
+from checker.manifest import LoadProblem, Manifest, json_path
 from checker.policy import Policy, load_builtin
 
 if TYPE_CHECKING:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator, Mapping

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from checker import expr, resources
 from checker.checks import persons, values
-from checker.findings import Finding, Severity
+from checker.findings import Severity
 from checker.manifest import Manifest, PathT, json_path
 
 if TYPE_CHECKING:

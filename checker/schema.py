@@ -7,7 +7,6 @@ offending node: the key for an unknown or missing field, the value for a wrong o
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from functools import lru_cache

@@ -240,14 +240,6 @@ def test_report_writes_nothing_it_was_not_asked_for(aip, tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
 
 
-def test_without_renderers_the_report_is_a_usage_error(monkeypatch):
-    real = command._renderer
-    monkeypatch.setitem(sys.modules, "checker.portfolio.render", None)  # import fails: not installed
-    with pytest.raises(Exception) as caught:
-        real()
-    assert "renderers" in str(caught.value)
-
-
 # -- history and trend through the seam --------------------------------------------------
 
 @needs_git
@@ -260,7 +252,7 @@ def test_history_and_trend_come_from_the_history_module_inside_git(aip, tmp_path
         return {"ai-production.yaml": [StageChange("exploration", datetime.date(2024, 1, 2), "a" * 40),
                                        StageChange("pilot", datetime.date(2025, 1, 15), "b" * 40)]}
 
-    def trend(where, systems, today, policy, stuck_after):
+    def trend(where, systems, today, policy, stuck_after, **_):
         asked["trend"] = (where, [s.path for s in systems], today, stuck_after, [s.history is not None for s in systems])
         return [MonthPoint("2026-12", today, {"pilot": 1}, 1, 0)]
 
@@ -313,25 +305,12 @@ def test_a_pilot_entered_long_ago_is_stuck_in_the_inventory(aip, tmp_path, monke
                         lambda where, paths, *_, **__: {p: [StageChange("pilot", datetime.date(2025, 1, 15), "c" * 40)]
                                                         for p in paths},
                         raising=False)
-    monkeypatch.setattr(history, "trend", lambda *a: [], raising=False)
+    monkeypatch.setattr(history, "trend", lambda *a, **k: [], raising=False)
     stuck = json.loads(aip(root, "report", "--today", "2026-04-01", "--format", "json")[1])["systems"][0]["stuck"]
     not_yet = json.loads(aip(root, "report", "--today", "2026-03-01", "--format", "json")[1])["systems"][0]["stuck"]
     longer = json.loads(aip(root, "report", "--today", "2026-04-01", "--format", "json",
                             "--stuck-after", "18")[1])["systems"][0]["stuck"]
     assert (stuck, not_yet, longer) == (True, False, False)
-
-
-@needs_git
-def test_without_the_history_functions_history_and_trend_stay_none(aip, tmp_path, monkeypatch):
-    from checker.portfolio import history
-
-    monkeypatch.delattr(history, "stage_histories", raising=False)
-    monkeypatch.delattr(history, "trend", raising=False)
-    root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("production")})  # no pilot: AIP-GIT-005 stays out
-    code, out, err = aip(root, "report", "--today", TODAY, "--format", "json")
-    assert code == 0, err
-    data = json.loads(out)
-    assert data["trend"] is None and data["systems"][0]["history"] is None
 
 
 @needs_git

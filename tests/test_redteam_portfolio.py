@@ -14,31 +14,15 @@ import subprocess
 import pytest
 
 import portfolio_repo as pr
-from checker import gitrepo
 from checker.cli import main
 from checker.portfolio import Inventory, System, StageChange, add_months, history, json_
 from checker.portfolio.render import FORMATS, render
 from portfolio_inventory import fixture_inventory
 from test_git_repo import Repo
+from test_portfolio_history import env  # noqa: F401 - fixture
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 PATH = "svc/ai-production.yaml"
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir()
-    clean = pr._clean_env(home)
-    for key in list(os.environ):
-        if key.startswith(("GIT_", "GITHUB_")):
-            monkeypatch.delenv(key, raising=False)
-    for key in ("HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
-        monkeypatch.setenv(key, clean[key])
-    gitrepo.forget()
-    yield clean
-    gitrepo.close()
-    gitrepo.forget()
 
 
 def _hostile_commit(r: Repo, author_time: str, committer_time: str) -> str:

@@ -45,7 +45,7 @@ def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output:
 
     notes.set_quiet(False)
     config, policy = commands.load_settings(config_path, list(policies), {"stuck-after": stuck_after})
-    stuck = getattr(config, "stuck_after", None) or DEFAULT_STUCK_AFTER
+    stuck = config.stuck_after or DEFAULT_STUCK_AFTER
     day = today or datetime.date.today()
     if fmt is None:
         fmt = SUFFIXES.get(output.suffix.lower(), DEFAULT_FORMAT) if output is not None else DEFAULT_FORMAT
@@ -97,15 +97,9 @@ def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output:
 
 def _renderer():
     """checker.portfolio.render.render(fmt, inventory) -> str, imported only now."""
-    import importlib
+    from checker.portfolio.render import render
 
-    try:
-        renderers = importlib.import_module("checker.portfolio.render")
-    except ModuleNotFoundError as exc:
-        if exc.name != "checker.portfolio.render":
-            raise
-        raise UsageError("this aipolicy has no portfolio renderers (checker.portfolio.render)") from None
-    return renderers.render
+    return render
 
 
 def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, known) -> Inventory:
@@ -159,32 +153,21 @@ def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, know
 
 
 def _history(root: Path, rel_paths: list[str]):
-    """{path: [StageChange, …]} from checker.portfolio.history, or None when that is not there
-    or git cannot answer (a note says so)."""
+    """{path: [StageChange, …]} from the repository's history, or None when git cannot
+    answer (a note says so)."""
     from checker.portfolio import history
 
-    stage_histories = getattr(history, "stage_histories", None)
-    if stage_histories is None:
-        return None
-    return _ask_git(lambda: stage_histories(root, rel_paths), "stage history")
+    return _ask_git(lambda: history.stage_histories(root, rel_paths), "stage history")
 
 
 def _trend(root: Path, systems: list[System], today: datetime.date, policy, stuck: int, *,
            scopes: list[str] | None = None, patterns: tuple[str, ...] | None = None):
-    """The 12-month trend from checker.portfolio.history, or None. Where the history module
-    takes them, `scopes` (the PATHs, repository-relative) limit the replay to the folders
-    reported on, and `patterns` are the manifest names the configuration adds."""
-    import inspect
-
+    """The 12-month trend, or None: `scopes` (the PATHs, repository-relative) limit the
+    replay to the folders reported on; `patterns` are the manifest names to count."""
     from checker.portfolio import history
 
-    trend = getattr(history, "trend", None)
-    if trend is None:
-        return None
-    accepted = inspect.signature(trend).parameters
-    extra = {key: value for key, value in (("scopes", scopes), ("patterns", patterns))
-             if key in accepted and value is not None}
-    return _ask_git(lambda: trend(root, systems, today, policy, stuck, **extra), "12-month trend")
+    return _ask_git(lambda: history.trend(root, systems, today, policy, stuck, scopes=scopes, patterns=patterns),
+                    "12-month trend")
 
 
 def _scopes(paths: list[Path], root: Path) -> list[str]:
