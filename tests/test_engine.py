@@ -669,3 +669,32 @@ def test_no_deadline_note_for_a_rule_that_already_fails() -> None:
     below = edit(PRODUCTION, ("    last_measured: {date: 2026-11-23, value: 0.89}\n", "    last_measured: {date: 2026-11-23, value: 0.80}\n"))
     result = check(below, warn_within=14)
     assert of_rule(result, "AIP-MON-005") and _due(result) == []
+
+
+@pytest.mark.parametrize(("bad", "options"), [
+    (waiver("AIP-NOPE-999"), {}),  # an unknown rule
+    (waiver("AIP-SCH-001"), {}),  # a rule that can never be waived
+    (waiver("AIP-MON-001"), {"forbidden_waivers": {"AIP-MON-001"}}),  # forbidden by the configuration
+])
+def test_a_bad_waiver_is_reported_and_the_waivers_after_it_still_apply(bad: str, options: dict) -> None:
+    result = check(with_waivers(MODEL_AGE_TOO_SHORT, bad, waiver("AIP-RET-003"), waiver("AIP-NOPE-998")), **options)
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [True]  # the waiver after the bad one
+    problems = [f.json_path for f in of_rule(result, "AIP-WVR-001")]
+    assert any(p.startswith("$.waivers[0]") for p in problems), problems
+    assert any(p.startswith("$.waivers[2]") for p in problems), problems  # and the one after that is judged too
+
+
+def test_a_waiver_without_an_expiry_date_silences_nothing_and_says_so() -> None:
+    entry = waiver("AIP-RET-003").replace("    expires: 2027-01-31\n", "")
+    result = check(with_waivers(MODEL_AGE_TOO_SHORT, entry))
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [False]
+    [problem] = of_rule(result, "AIP-WVR-001")
+    assert "no expiry date" in problem.message
+
+
+def test_when_waivers_are_not_allowed_each_waiver_says_so_and_none_silences() -> None:
+    result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003"), waiver("AIP-RET-003", path="$.retraining")),
+                   waivers_allowed=False)
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [False]
+    messages = [f.message for f in of_rule(result, "AIP-WVR-001")]
+    assert len(messages) == 2 and all("not allowed" in m for m in messages)
