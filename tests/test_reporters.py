@@ -261,3 +261,50 @@ def test_job_summary_lists_the_deadlines_within_the_window() -> None:
     text = summary_markdown(Report([result]), RenderContext(policy=load_builtin(), version="t", warn_within=14))
     assert "### Deadlines within 14 days" in text
     assert "AIP-MON-005 will fail from then" in text.split("### Deadlines within 14 days")[1]
+
+
+def _synthetic(counts: dict) -> "Report":
+    from checker.findings import Finding, ManifestResult, Report, Span
+
+    report = Report()
+    result = ManifestResult(path="ai-production.yaml", system_id="s", stage="production")
+    line = 1
+    for severity, n in counts.items():
+        for _ in range(n):
+            result.findings.append(Finding("AIP-SCH-001", "schema", severity, result.path, Span(line, 1, line, 2), f"m {line} 100%"))
+            line += 1
+    report.results.append(result)
+    return report
+
+
+@pytest.mark.parametrize(("errors", "warnings", "notes"), [(12, 12, 12), (10, 10, 9), (10, 10, 10), (0, 0, 11), (3, 11, 0)])
+def test_github_annotations_are_capped_per_level_with_room_for_the_notice_that_counts_the_rest(errors, warnings, notes):
+    from checker.findings import Severity
+    from checker.policy import load_builtin
+    from checker.report import RenderContext
+    from checker.report.github import render as github
+
+    out = github(_synthetic({Severity.ERROR: errors, Severity.WARNING: warnings, Severity.NOTE: notes}),
+                 RenderContext(policy=load_builtin(), version="t"))
+    lines = out.split("\n")
+    shown = {level: sum(1 for line in lines if line.startswith(f"::{level} file=")) for level in ("error", "warning", "notice")}
+    assert shown == {"error": min(errors, 10), "warning": min(warnings, 10), "notice": min(notes, 9)}
+    hidden = errors + warnings + notes - sum(shown.values())
+    more = [line for line in lines if line.startswith("::notice title=aipolicy::")]
+    if hidden:
+        assert len(more) == 1 and more[0].startswith(f"::notice title=aipolicy::{hidden} more findings")
+    else:
+        assert more == []
+    assert shown["notice"] + len(more) <= 10  # GitHub's 10 per level, the counting notice included
+    # Every message's `%` reaches GitHub escaped, so `100%` cannot be read as an escape.
+    assert all(line.endswith("100%25") for line in lines if re.match(r"::(error|warning|notice) file=", line))
+
+
+def test_github_step_summary_that_fits_says_nothing_about_truncation():
+    from checker.findings import Severity
+    from checker.policy import load_builtin
+    from checker.report import RenderContext
+    from checker.report.github import summary_markdown
+
+    text = summary_markdown(_synthetic({Severity.ERROR: 3}), RenderContext(policy=load_builtin(), version="t"))
+    assert "truncated" not in text and text.count("m 1 100%") == 1
