@@ -446,3 +446,13 @@ def test_untracked_ref_says_nothing_when_git_could_not_list_the_index(tmp_path):
     (tmp_path / "evidence").mkdir()
     (tmp_path / "evidence" / "accuracy.md").write_text("x\n", encoding="utf-8")
     assert gitrules.untracked_refs(_load(BASE), None, _facts(tmp_path, tracked=None)) == []
+
+
+def test_a_deleted_drift_threshold_is_reported_as_removed():
+    [problem] = _weakened(_edit("method: psi, threshold: 0.2, reference", "method: psi, reference"))
+    assert problem.message.startswith("drift threshold for `features` [channel, language] (0.2) removed since origin/main")
+
+
+def test_a_deleted_accuracy_threshold_is_reported_as_removed():
+    [problem] = _weakened(_edit("    threshold: 0.85\n", ""))
+    assert problem.message.startswith("accuracy threshold for ") and "(0.85) removed since origin/main" in problem.message

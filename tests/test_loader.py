@@ -317,3 +317,17 @@ def test_any_bytes_load_or_are_rejected_without_raising(raw: bytes) -> None:
 @given(st.text(alphabet="ab:- []{}&*!|>'\"#%@`,?\n\t\\\x85\ufeff\u2028é0yes~.", max_size=200))
 def test_yaml_like_text_loads_or_is_rejected_without_raising(text: str) -> None:
     _never_raises(text.encode("utf-8", "surrogatepass"))
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False),
+    ("null", None), ("Null", None), ("NULL", None), ("~", None), ("", None),
+    # Not booleans or nulls in YAML 1.2's core schema: text, as a 1.2 reader sees them.
+    ("tRue", "tRue"), ("fAlse", "fAlse"), ("nULL", "nULL"), ("yes", "yes"), ("No", "No"), ("on", "on"), ("OFF", "OFF"),
+])
+def test_booleans_and_nulls_are_the_yaml_1_2_core_spellings_and_nothing_else(text: str, value: object) -> None:
+    from checker import manifest as manifest_mod
+
+    loaded = manifest_mod.load(f"key: {text}\n".encode(), "m.yaml")
+    assert isinstance(loaded, manifest_mod.Manifest)
+    assert loaded.data["key"] == value and type(loaded.data["key"]) is type(value)
