@@ -13,6 +13,7 @@ import contextlib
 import datetime
 import io
 import json
+import re
 import os
 import subprocess
 import sys
@@ -32,6 +33,12 @@ from checker.cli import main
 REPO = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 11, 26)
 FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "rdjson", "azure")
+# An annotation (properties escaped: no `,` `:` CR LF inside a value; data without CR LF),
+# or the one notice that counts what was not shown.
+GITHUB_COMMAND = re.compile(
+    r"^::(?:error|warning|notice) (?:file|line|col|endLine|endColumn|title)=[^,:\r\n]*"
+    r"(?:,(?:file|line|col|endLine|endColumn|title)=[^,:\r\n]*)*::[^\r\n]*$"
+    r"|^::notice title=aipolicy::\d+ more findings [^\r\n]*$")
 
 SETTINGS = settings(max_examples=200, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -204,8 +211,17 @@ def test_the_cli_exits_0_or_1_with_a_well_formed_report_in_every_format(
         elif fmt == "junit":
             ET.fromstring(text)
         elif fmt == "github":
-            # Every line is a workflow command or plain text; none may be a command smuggled in by content.
-            assert all(line.startswith("::") or not line.startswith(":") for line in text.splitlines())
+            # Every line that starts with `::` is one of the commands aipolicy writes, whole and
+            # well-formed; between stop-commands and its token nothing starts with `::`.
+            lines = text.splitlines()
+            stop = [i for i, line in enumerate(lines) if line.startswith("::stop-commands::")]
+            assert len(stop) == 1
+            token = lines[stop[0]].split("::")[2]
+            end = lines.index(f"::{token}::")
+            for line in lines[:stop[0]]:
+                assert GITHUB_COMMAND.match(line), line
+            assert not any(line.startswith("::") for line in lines[stop[0] + 1:end])
+            assert lines[end + 1:] == []
 
 
 @pytest.fixture(scope="session")
