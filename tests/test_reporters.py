@@ -130,8 +130,10 @@ def test_github_output_lines_starting_with_double_colon_are_exactly_the_intended
     start, end = lines.index(stop[0]), lines.index(f"::{token}::")
     assert annotations == [line for line in lines[:start] if line]
     assert all(not line.startswith("::") for line in lines[start + 1:end])
-    # The forged strings survive only in escaped form.
-    assert any("%0A" in c or "%25" in c for c in annotations)
+    # The forged file name survives only in escaped form, in every annotation on that file.
+    on_files = [c for c in annotations if " file=" in c]
+    assert on_files and all(" file=evil%3A%3Aname%2Cwith%250Acommas.ai-production.yaml," in c for c in on_files)
+    assert all(c.startswith("::notice title=aipolicy::") for c in annotations if c not in on_files)
 
 
 def test_github_output_caps_annotations_at_ten_per_level_most_severe_first(tmp_path, monkeypatch):
@@ -206,8 +208,13 @@ def test_junit_has_a_suite_per_manifest_and_a_case_per_rule_evaluated(monkeypatc
 def test_junit_survives_control_characters_in_manifest_content(tmp_path, monkeypatch):
     _write(tmp_path, "ai-production.yaml", "apiVersion: aipolicy/v1\nsystem: {id: ctl, name: \"a\\x01b\", description: d, type: other}\nstage: pilot\nbogus\x7f: 1\n")
     code, out = _run(["check", ".", "--format", "junit", "--today", TODAY], monkeypatch, tmp_path)
-    ET.fromstring(out)  # well-formed XML 1.0
+    root = ET.fromstring(out)  # well-formed XML 1.0
     assert code == 1
+    text = " ".join(filter(None, (e.text for e in root.iter()))) + " ".join(v for e in root.iter() for v in e.attrib.values())
+    assert "\x01" not in text and "\x7f" not in out  # no raw control character reaches the XML
+    failures = [f.get("message", "") + (f.text or "") for f in root.iter("failure")]
+    # The raw DEL makes the YAML invalid: reported with its position and shown as U+007F, not dropped.
+    assert any("U+007F" in m and ":4:6:" in m for m in failures), failures
 
 
 def test_several_format_output_pairs_in_one_run(tmp_path, monkeypatch):
