@@ -129,3 +129,29 @@ def test_the_weekly_issue_job_still_runs_when_one_inventory_job_failed():
     assert "!cancelled()" in condition or "always()" in condition
     assert "needs.report.result == 'success'" in condition
     assert "vars.AIPOLICY_PORTFOLIO_ISSUE == 'true'" in condition
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("p.md", "## AI portfolio"), ("p.markdown", "## AI portfolio"), ("p.htm", "<!DOCTYPE html>"),
+])
+def test_the_format_follows_the_readme_s_output_suffixes(aip, tmp_path, name, expected):
+    (tmp_path / "ai-production.yaml").write_text(
+        (REPO / "examples" / "pilot" / "ai-production.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = aip(tmp_path, "report", "--today", TODAY, "--output", name)
+    assert code == 0, err
+    assert out == "" and (tmp_path / name).read_text(encoding="utf-8").startswith(expected)
+
+
+def test_report_s_max_file_size_is_check_s(aip, tmp_path):
+    """A manifest over --max-file-size is reported (one error, AIP-SCH-002), not read."""
+    (tmp_path / "ai-production.yaml").write_text(
+        (REPO / "examples" / "pilot" / "ai-production.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = aip(tmp_path, "check", "--format", "json", "--today", TODAY, "--max-file-size", "10")
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"AIP-SCH-002"}
+    code, out, err = aip(tmp_path, "report", "--format", "json", "--today", TODAY, "--max-file-size", "10")
+    assert code == 0, err
+    (system,) = json.loads(out)["systems"]
+    assert system["id"] is None and system["stage"] is None and system["findings"]["error"] == 1
+    code, out, err = aip(tmp_path, "report", "--format", "json", "--today", TODAY)
+    (system,) = json.loads(out)["systems"]
+    assert system["id"] == "churn-forecast" and system["stage"] == "pilot"
