@@ -155,3 +155,30 @@ def test_report_s_max_file_size_is_check_s(aip, tmp_path):
     code, out, err = aip(tmp_path, "report", "--format", "json", "--today", TODAY)
     (system,) = json.loads(out)["systems"]
     assert system["id"] == "churn-forecast" and system["stage"] == "pilot"
+
+
+def test_the_per_repository_inventory_workflow_also_runs_on_a_schedule():
+    """docs/portfolio.md: a repository without pushes keeps a fresh artifact."""
+    text = (REPO / "docs" / "portfolio.md").read_text(encoding="utf-8")
+    block = text.split("# .github/workflows/aipolicy-inventory.yml in each repository\n", 1)[1].split("```", 1)[0]
+    workflow = yaml.safe_load(block)
+    triggers = workflow.get("on", workflow.get(True))
+    assert {"push", "schedule", "workflow_dispatch"} <= set(triggers)
+    (upload,) = [s for s in workflow["jobs"]["inventory"]["steps"] if s.get("uses", "").startswith("actions/upload-")]
+    assert upload["with"]["retention-days"] == 30  # the number docs/portfolio.md names
+
+
+@needs_git
+def test_an_older_inventory_adds_nothing_to_the_trend_s_later_months(aip, tmp_path):
+    """docs/portfolio.md: a file taken months ago contributes nothing to the trend's later months."""
+    root = _repo(tmp_path / "r", "production", date="2025-01-10T12:00:00+00:00")
+    code, old, err = aip(root, "report", "--format", "json", "--today", "2026-09-15")
+    assert code == 0, err
+    (tmp_path / "old.json").write_text(old, encoding="utf-8")
+    code, out, err = aip(tmp_path, "report", "--from-json", "old.json", "--format", "json", "--today", TODAY)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["counts"]["stages"]["production"] == 1
+    by_month = {p["month"]: p["stages"]["production"] for p in data["trend"]}
+    assert by_month["2026-09"] == 1
+    assert by_month.get("2026-10", 0) == 0 and by_month.get("2026-11", 0) == 0
