@@ -144,6 +144,8 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     high = m.data.get("risk_tier") == "high"
     view = _effective_data(m, stage)
     git = options.git.facts(m, options) if getattr(options, "git", None) is not None else None
+    if git is not None and git.stage_history:
+        result.stage_history = list(git.stage_history)  # the check JSON carries it to a portfolio
     # Date rules declare when they will start failing (RuleContext.fails_from): AIP-DUE-001.
     deadlines: list[Deadline] | None = []
     # One walk for the placeholders: AIP-SCH-003 reports them, the diagnostic counts them.

@@ -88,6 +88,9 @@ class ManifestResult:
     facts: dict[str, Any] = field(default_factory=dict)
     # Every date from which an evaluated, reported rule that passes today will fail, soonest first.
     deadlines: list[Due] = field(default_factory=list)
+    # The stage changes git history shows (checker.portfolio.StageChange), oldest first, when
+    # the git rules gathered them (AIP-GIT-005, at pilot); None otherwise.
+    stage_history: list[Any] | None = None
 
 
 @dataclass

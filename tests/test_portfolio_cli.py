@@ -467,6 +467,13 @@ HOSTILE = {
     "inventory-count-negative": json.dumps({"format": "aipolicy-inventory", "version": 1, "generated": "2026-12-01",
                                             "systems": [{"path": "a", "findings": {"error": -1}}]}).encode(),
     "inventory-reader-fails": json.dumps({"format": "aipolicy-inventory", "version": 1, "systems": []}).encode(),
+    "history-not-list": json.dumps(_check_doc(stage_history={"stage": "pilot"})).encode(),
+    "history-bad-stage": json.dumps(_check_doc(stage_history=[{"stage": "beta", "since": "2025-01-01",
+                                                               "commit": "ab" * 20}])).encode(),
+    "history-bad-date": json.dumps(_check_doc(stage_history=[{"stage": "pilot", "since": "2025-02-30",
+                                                              "commit": "ab" * 20}])).encode(),
+    "history-bad-commit": json.dumps(_check_doc(stage_history=[{"stage": "pilot", "since": "2025-01-01",
+                                                                "commit": "<script>"}])).encode(),
 }
 
 
@@ -725,3 +732,24 @@ def test_any_check_shaped_json_is_an_inventory_or_one_invalid(manifests, finding
         assert isinstance(system.path, str) and system.path
         assert all(isinstance(d["date"], str) and datetime.date.fromisoformat(d["date"]) for d in system.deadlines)
         assert all(type(v) is int and v >= 0 for v in system.findings.values())
+
+
+def test_a_json_file_given_as_a_path_is_a_usage_error_with_the_from_json_hint(aip, tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps(_check_doc()), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps(_check_doc()), encoding="utf-8")
+    code, out, err = aip(tmp_path, "report", "--from-json", "a.json", "b.json", "--format", "json")
+    assert code == 2 and out == "" and "--from-json before each file" in err and len(err.splitlines()) == 1
+
+
+def test_systems_of_sources_without_a_repository_name_are_kept_apart(aip, tmp_path):
+    for name in ("one", "two"):
+        doc = {**_check_doc(system_id=name), "repository": None}
+        (tmp_path / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = aip(tmp_path, "report", "--from-json", "one.json", "--from-json", "two.json", "--format", "json")
+    assert code == 0, err
+    assert sorted(s["id"] for s in json.loads(out)["systems"]) == ["one", "two"]  # same path, no repository: two systems
+    named = [{**_check_doc(system_id=name), "repository": "acme/a"} for name in ("old", "new")]
+    for name, doc in zip(("old", "new"), named):
+        (tmp_path / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = aip(tmp_path, "report", "--from-json", "old.json", "--from-json", "new.json", "--format", "json")
+    assert [s["id"] for s in json.loads(out)["systems"]] == ["new"]  # one repository, one path: the later file wins

@@ -76,5 +76,14 @@ def test_a_check_json_merged_with_from_json_carries_the_same_systems_without_his
     assert main(["report", "--from-json", str(tmp_path / "check.json"), "--today", pr.TODAY.isoformat(),
                  "--format", "json"]) == 0
     merged = json.loads(capsys.readouterr().out)
-    assert sorted(s["path"] for s in merged["systems"]) == pr.SYSTEMS
-    assert all(s["history"] is None and not s["stuck"] for s in merged["systems"])
+    systems = {s["path"]: s for s in merged["systems"]}
+    assert sorted(systems) == pr.SYSTEMS
+    # A check JSON carries its pilots' stage history (AIP-GIT-005 read it): the stuck one stays stuck.
+    assert sorted(p for p, s in systems.items() if s["stuck"]) == ["stuck/ai-production.yaml"]
+    for path, s in systems.items():
+        if s["stage"] == "pilot":
+            assert [(h[0], h[1]) if isinstance(h, list) else (h["stage"], h["since"]) for h in s["history"]] == [
+                (stage, day.isoformat()) for stage, day in pr.expected_history(path)], path
+        else:
+            assert s["history"] is None, path
+    assert merged["trend"] is None

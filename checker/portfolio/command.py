@@ -58,6 +58,10 @@ def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output:
             raise UsageError("report reads manifests from files and folders; '-' (standard input) is not supported")
         if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or folder")
+        if path.suffix.lower() == ".json" and os.path.isfile(path):
+            # `--from-json a.json b.json` reads b.json as a PATH: a manifest it is not.
+            raise UsageError(f"{path}: a JSON file given as a PATH; to merge it, give --from-json before each "
+                             f"file (--from-json a.json --from-json {path})")
     for path in from_json:
         if not os.path.lexists(path):
             raise UsageError(f"--from-json {path}: no such file")
@@ -196,12 +200,16 @@ def _ask_git(question, what: str):
 
 def merge(sources: list[Source], *, today: datetime.date, stuck_after: int, questions: dict[str, str]) -> Inventory:
     """One inventory of every source's systems, one entry per (repository, path): a later
-    source's entry replaces an earlier one's. The trend sums, month by month, the trends of
+    source's entry replaces an earlier one's (a system without a repository name is its
+    source's own). The trend sums, month by month, the trends of
     the sources that still contribute a system."""
-    kept: dict[tuple[str, str], tuple[System, int]] = {}
+    kept: dict[tuple[str, ...], tuple[System, int]] = {}
     for index, source in enumerate(sources):
         for system in source.inventory.systems:
-            kept[system.key] = (system, index)
+            # Without a repository name a path is only known within its own source: two runs'
+            # `ai-production.yaml` of unnamed repositories are two systems, never one.
+            key = system.key if system.repository else ("", system.path, source.label)
+            kept[key] = (system, index)
     contributing = sorted({index for _, index in kept.values()})
     all_questions = dict(questions)
     for source in sources:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime
 import json
 import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
 from checker.errors import UsageError
-from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, SEVERITIES, Inventory, MonthPoint, StageChange, System
+from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, SEVERITIES, STAGES, Inventory, MonthPoint, StageChange, System
 
 MAX_JSON_BYTES = 256 * 1024 * 1024  # a check JSON of 10,000 manifests is a few tens of MiB
 MAX_TEXT = 4096  # characters in one field: ids, names, owners, messages
@@ -184,7 +185,9 @@ def _check_json(data: dict[str, Any], fallback_questions: dict[str, str]) -> Inv
         deadlines = entry.get("deadlines") or []
         if not isinstance(deadlines, list) or not all(isinstance(d, dict) for d in deadlines):
             raise Invalid(f"{where}.deadlines: expected a list of objects")
+        history = _stage_history(entry.get("stage_history"), f"{where}.stage_history")
         systems.append(System(
+            history=history,
             path=path, repository=repository, id=entry.get("system_id"), name=entry.get("name"),
             stage=entry.get("stage"), risk_tier=entry.get("risk_tier"), decision_role=entry.get("decision_role"),
             owners={"technical": owners.get("technical"), "business": owners.get("business")},
@@ -194,6 +197,32 @@ def _check_json(data: dict[str, Any], fallback_questions: dict[str, str]) -> Inv
         ))
     return Inventory(generated=datetime.date.today(), tool_version=version, systems=systems,
                      questions={q: t for q, t in questions.items() if isinstance(q, str)})
+
+
+def _stage_history(value: Any, where: str) -> list[StageChange] | None:
+    """A check JSON's `stage_history` (null when the git rules did not read it)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > 10_000:
+        raise Invalid(f"{where}: expected a list or null, got {_kind(value)}")
+    out = []
+    for i, change in enumerate(value):
+        at = f"{where}[{i}]"
+        if not isinstance(change, dict):
+            raise Invalid(f"{at}: expected an object, got {_kind(change)}")
+        stage, since, commit = change.get("stage"), change.get("since"), change.get("commit")
+        if stage not in STAGES:
+            raise Invalid(f"{at}.stage: expected one of {', '.join(STAGES)}")
+        if not (isinstance(commit, str) and re.fullmatch(r"[0-9a-f]{4,64}", commit)):
+            raise Invalid(f"{at}.commit: expected a commit id (hex)")
+        try:
+            day = datetime.date.fromisoformat(since) if isinstance(since, str) and len(since) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise Invalid(f"{at}.since: expected a date (YYYY-MM-DD)")
+        out.append(StageChange(stage, day, commit, at_or_before=change.get("at_or_before") is True))
+    return out
 
 
 def _path(value: Any, where: str) -> str:

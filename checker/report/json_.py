@@ -43,6 +43,12 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
             "owners": {"technical": owners.get("technical"), "business": owners.get("business")},
             "deadlines": [{"date": d.day.isoformat(), "rule": d.rule, "json_path": d.json_path, "what": d.what}
                           for d in r.deadlines],
+            # Known when the git rules read it (a pilot's AIP-GIT-005): what `aipolicy report
+            # --from-json` needs to tell a stuck pilot.
+            "stage_history": None if r.stage_history is None else [
+                {"stage": c.stage, "since": c.since.isoformat(), "commit": c.commit,
+                 **({"at_or_before": True} if getattr(c, "at_or_before", False) else {})}
+                for c in r.stage_history],
         })
         manifests.append(entry)
     findings = [
