@@ -755,8 +755,8 @@ def stuck_in_pilot(m: Manifest, base: Manifest | None, facts: GitFacts, today: d
     when = (f"{entry.since} or earlier (commit {entry.commit[:12]}, the first of this shallow clone)"
             if entry.at_or_before else f"{entry.since} (commit {entry.commit[:12]})")
     return [Problem(("stage",), (
-        f"at `stage: pilot` since {when} by git history: {spent} months, more than the "
-        f"{months}-month stuck-after limit; decide: promote to production, re-scope or retire"
+        f"at `stage: pilot` since {when} by git history: {spent} months, past the "
+        f"{months}-month stuck-after limit since {first}; decide: promote to production, re-scope or retire"
     ))]
 
 

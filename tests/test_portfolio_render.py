@@ -582,3 +582,18 @@ def test_an_inventory_built_from_checking_the_examples_renders_in_every_format()
     page = render("html", inv)
     assert rows_in(page, "data-due").counts["systems"] == str(len(files))
     assert "## AI portfolio" in render("md", inv)
+
+
+def test_markdown_and_html_give_the_funnel_the_same_shares_with_a_system_of_unknown_stage():
+    import re as _re
+
+    from checker.portfolio import System
+    from checker.portfolio.render import render as _render
+    from portfolio_inventory import fixture_inventory as _fixture
+
+    inv = _fixture()
+    inv.systems.append(System(path="broken/ai-production.yaml", stage=None))
+    md_shares = _re.findall(r"^\| (exploration|pilot|production|retired) \| \d+ \| (\d+)% \|$", _render("md", inv), _re.M)
+    html_shares = _re.findall(r"<tr><th scope=row>(exploration|pilot|production|retired)</th><td class=n0>\d+</td>"
+                              r"<td class=n0>(\d+)%</td>", _render("html", inv))
+    assert len(md_shares) == 4 and md_shares == html_shares

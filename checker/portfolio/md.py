@@ -101,7 +101,7 @@ def render(inv: Inventory) -> str:
              f"a pilot is stuck after {_plural(inv.stuck_after, 'month')} at pilot.", "",
              headline(inv), "")
     counts = inv.counts()
-    total = counts["systems"] or 1
+    total = sum(counts["stages"].values()) or 1  # shares of the systems at a known stage, as in the HTML
 
     page.add("### Funnel", "")
     _table(page, ["stage", "systems", "share"],
