@@ -92,6 +92,7 @@ def test_the_markdown_report_has_no_per_system_table(aip, tmp_path):
     assert "Priya Raman" not in md
     assert [line for line in md.splitlines() if line.startswith("### ")] == [
         "### Funnel", "### Unanswered questions", "### Stuck pilots (at pilot for more than 14 months)",
+        "### Pilots in purgatory (a question unanswered: not ready for production)",
         "### Deadlines in the next 30 days", "### Deadlines in 31 to 90 days", "### Owner load",
         "### Trend (last 12 month ends)"]
 

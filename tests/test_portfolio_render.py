@@ -597,3 +597,18 @@ def test_markdown_and_html_give_the_funnel_the_same_shares_with_a_system_of_unkn
     html_shares = _re.findall(r"<tr><th scope=row>(exploration|pilot|production|retired)</th><td class=n0>\d+</td>"
                               r"<td class=n0>(\d+)%</td>", _render("html", inv))
     assert len(md_shares) == 4 and md_shares == html_shares
+
+
+def test_the_pilots_in_purgatory_are_named_in_html_and_markdown():
+    from checker.portfolio.render import render as _render
+    from portfolio_inventory import fixture_inventory as _fixture
+
+    inv = _fixture()
+    expected = sorted(s.path for s in inv.systems if s.stage == "pilot" and s.questions and not all(s.questions.values()))
+    assert expected and inv.counts()["purgatory"] == len(expected)
+    html = _render("html", inv)
+    rows = html.split('<table id="purgatory">', 1)[1].split("</table>", 1)[0].split("<tr data-purgatory>")[1:]
+    assert sorted(next(p for p in expected if p in row) for row in rows) == expected
+    section = _render("md", inv).split("### Pilots in purgatory", 1)[1].split("\n### ", 1)[0]
+    assert all(f"`{p}`" in section for p in expected)
+    assert not any(f"`{s.path}`" in section for s in inv.systems if s.path not in expected)

@@ -118,6 +118,23 @@ def _owners(s: System) -> str:
 # -- sections --------------------------------------------------------------------
 
 
+def _purgatory(inv: Inventory) -> str:
+    """The pilots that could not be promoted today, each with the questions it leaves open."""
+    pilots = sorted((s for s in inv.systems if s.purgatory), key=lambda s: (-(len(s.questions or {}) - s.answered), s.key))
+    head = ('<section aria-labelledby="h-purgatory"><h2 id="h-purgatory">Pilots in purgatory</h2>'
+            '<p>At <code>pilot</code> with at least one of the ten questions unanswered (judged as at '
+            'production): pilots that could not be promoted today.</p>')
+    if not pilots:
+        return head + '<p id="no-purgatory">None.</p></section>'
+    rows = "".join(
+        f"<tr data-purgatory><td>{_system_cell(s)}<td>{_where(s)}<td class=n0>{s.answered}/{len(s.questions or {})}"
+        f"<td>{_t(', '.join(q for q, ok in (s.questions or {}).items() if not ok))}<td>{_owners(s)}</tr>"
+        for s in pilots)
+    return (head + '<table id="purgatory"><thead><tr><th scope=col>system<th scope=col>where'
+            '<th scope=col>answered<th scope=col>unanswered<th scope=col>technical owner'
+            f'<th scope=col>business owner</tr></thead><tbody>{rows}</tbody></table></section>')
+
+
 def _counts(inv: Inventory) -> str:
     c = inv.counts()
     items = [("systems", "Systems", c["systems"], False)]
@@ -305,6 +322,6 @@ def render(inv: Inventory) -> str:
         f"<header><h1>{title}</h1><p class=meta>{_plural(len(inv.systems), 'AI system')} as of "
         f"{inv.generated.isoformat()}; a pilot is stuck after {_plural(inv.stuck_after, 'month')} at pilot. "
         f"Written by aipolicy {_t(inv.tool_version)}.</p></header><main>",
-        _counts(inv), _funnel(inv), _stuck(inv), _deadlines(inv), _owner_load(inv), _trend(inv), _systems(inv),
+        _counts(inv), _funnel(inv), _stuck(inv), _purgatory(inv), _deadlines(inv), _owner_load(inv), _trend(inv), _systems(inv),
         "</main></body></html>\n",
     ])

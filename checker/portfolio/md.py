@@ -128,6 +128,16 @@ def render(inv: Inventory) -> str:
     else:
         page.add("None.", "")
 
+    pilots = sorted((s for s in inv.systems if s.purgatory), key=lambda s: (-(len(s.questions or {}) - s.answered), s.key))
+    page.add("### Pilots in purgatory (a question unanswered: not ready for production)", "")
+    if pilots:
+        _table(page, ["system", "where", "answered", "unanswered", "technical owner"],
+               [[_system(s), _where(s), f"{s.answered}/{len(s.questions or {})}",
+                 _c(", ".join(q for q, ok in (s.questions or {}).items() if not ok)), _c(s.owners.get("technical"))]
+                for s in pilots])
+    else:
+        page.add("None.", "")
+
     due_90 = inv.due_within(90)
     due_30 = inv.due_within(30)
     for title, pairs in (("in the next 30 days", due_30), ("in 31 to 90 days", due_90[len(due_30):])):
