@@ -183,15 +183,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
                             sources=sources)
         if stats_format is not None and out is None:
             continue  # the statistics take stdout's place (below)
-        text = render(fmt, report, ctx)
-        if out is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            try:
-                out.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"--output {out}: {exc.strerror or exc}") from None
+        write_report(render(fmt, report, ctx), out)
         if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
             _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, ctx)
     if stats_format is not None:
@@ -207,6 +199,20 @@ def report(**options) -> int:
     from checker.portfolio import command
 
     return command.report(**options)
+
+
+def write_report(text: str, out: Path | None) -> None:
+    """A report to stdout, or to the `--output` file (as given: no newline translation, so a
+    CSV's CRLF stays CRLF); a file that cannot be written is a usage error naming it."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"--output {out}: {exc.strerror or exc}") from None
 
 
 def _stdin_folder(stdin_filename: Path | None) -> Path | None:
@@ -467,12 +473,7 @@ def test_policies(directory: Path, fmt: str, output: Path | None, config_path: P
     if not outcomes:
         raise UsageError(f"{directory}: no test cases (*.yaml) found")
     text = policytest.render_junit(outcomes) if fmt == "junit" else policytest.render_text(outcomes)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
+    write_report(text, output)
+    if output is not None:
         sys.stdout.write(policytest.render_text(outcomes).splitlines()[-1] + "\n")
     return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FINDINGS

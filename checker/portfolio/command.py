@@ -87,15 +87,7 @@ def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output:
         local = _check(paths, files, unlisted, config, policy, day, stuck, max_bytes, known)
         sources.append(Source(", ".join(str(p) for p in paths), local))
     inventory = merge(sources, today=day, stuck_after=stuck, questions=policy.questions)
-    text = render(fmt, inventory)
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
+    commands.write_report(render(fmt, inventory), output)
     return 0
 
 
