@@ -364,3 +364,25 @@ def test_checker_imports_tomllib_only_with_the_tomli_fallback() -> None:
             if (n := _unguarded_tomllib(p.read_text(encoding="utf-8")))} == {}
     assert _unguarded_tomllib("import tomllib\n") == 1
     assert _unguarded_tomllib("try:\n    import tomllib\nexcept ModuleNotFoundError:\n    import tomli as tomllib\n") == 0
+
+
+# -- dates read alike on every Python -------------------------------------------
+# date.fromisoformat takes 20260101 and 2026-W01-1 from Python 3.11 on, not on
+# 3.10: aipolicy accepts only YYYY-MM-DD, so a date means the same on each.
+
+@pytest.mark.parametrize("value", ["20260101", "2026-W01-1", "2026-001"])
+def test_today_option_refuses_other_iso_spellings_on_every_python(value: str, cli, tmp_path: Path) -> None:
+    code, out, err = cli("check", "--today", value, ".", cwd=tmp_path)
+    assert code == 2
+    assert f"'{value}' is not a date (YYYY-MM-DD)" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["20260101", "2026-W01-1"])
+def test_policy_case_today_refuses_other_iso_spellings_on_every_python(value: str) -> None:
+    from checker.policytest import parse_case
+
+    case = parse_case(Path("case.yaml"), f"# today: {value}\n# expect-not: AIP-SCH-001\napiVersion: aipolicy/v1\n")
+    assert case.problems == [f"line 1: `today:` must be a date YYYY-MM-DD, got {value!r}"]
+    ok = parse_case(Path("case.yaml"), "# today: 2026-01-01\n# expect-not: AIP-SCH-001\napiVersion: aipolicy/v1\n")
+    assert ok.problems == [] and str(ok.today) == "2026-01-01"
