@@ -42,8 +42,12 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
         return None
     import datetime
+    import re
 
+    # fromisoformat alone also takes 20260101 and 2026-W01-1 from Python 3.11 on.
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None

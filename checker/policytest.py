@@ -106,7 +106,9 @@ def parse_case(path: Path, text: str) -> Case:
             else:
                 case.problems.append(f"{where}: `stage:` must be one of {', '.join(STAGES)}, got {value!r}")
         else:
-            try:
+            try:  # the pattern first: from 3.11 fromisoformat also takes 20260101
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    raise ValueError(value)
                 case.today = datetime.date.fromisoformat(value)
             except ValueError:
                 case.problems.append(f"{where}: `today:` must be a date YYYY-MM-DD, got {value!r}")

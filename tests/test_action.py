@@ -35,6 +35,7 @@ ACTION = REPO / "action.yml"
 WORKFLOW = REPO / "examples" / "workflows" / "aipolicy.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 PORTFOLIO_WORKFLOW = REPO / "examples" / "workflows" / "portfolio-weekly.yml"
+CI_WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"  # the project's own CI
 
 FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 
@@ -145,7 +146,7 @@ def _zizmor_findings(*paths: Path) -> tuple[int, list]:
     return proc.returncode, findings
 
 
-@pytest.mark.parametrize("path", [ACTION, WORKFLOW, HOOKS, PORTFOLIO_WORKFLOW], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ACTION, WORKFLOW, HOOKS, PORTFOLIO_WORKFLOW, CI_WORKFLOW], ids=lambda p: p.name)
 def test_zizmor_reports_nothing(path: Path) -> None:
     code, findings = _zizmor_findings(path)
     assert findings == []
