@@ -45,6 +45,10 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # On a GitHub runner these name the job's own files: a test that checks a manifest must
+    # not append its summary to the job summary. Tests of the Action set their own.
+    for key in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH"):
+        os.environ.pop(key, None)
     # Hypothesis keeps caches in ./.hypothesis even with database=None, from collection
     # on; tests never write into the repository, so its home moves to the temp folder.
     try:
