@@ -105,7 +105,6 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
           quiet: bool = False, exit_zero: bool = False, statistics: bool = False, stdin_filename: Path | None = None,
           baseline: Path | None = None, write_baseline: Path | None = None, sarif_waived: str | None = None) -> int:
     from checker import discover, engine
-    from checker.gitrepo import GitError
     from checker.report import RenderContext, render
 
     if write_baseline is not None:
@@ -118,9 +117,7 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     }, start=_stdin_folder(stdin_filename))
     if show_config:
         return print_config(config, "text")
-    selected = _rule_ids(policy, config, "select", "select", "--select") if config.select is not None else None
-    ignored = _rule_ids(policy, config, "ignore", "ignore", "--ignore")
-    forbidden = _rule_ids(policy, config, "forbidden_waivers", "waivers.forbidden-rules", "waivers")
+    rules = rule_sets(policy, config)  # an unknown rule name is exit 2 before any file is read
     pairs = _pair_outputs(formats, outputs)
     stats_format = _statistics_format(pairs, explicit=bool(formats)) if statistics else None
     from checker import notes
@@ -148,27 +145,8 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         # Content from stdin or a pipe is what the editor holds now: always checked.
         picked = _changed_files(git_run, [f for f in files if f not in given], patterns, paths)
         files = [f for f in files if f in given or f in picked]
-    options = engine.Options(
-        stage=config.stage, today=today or datetime.date.today(), max_bytes=max_bytes, policy=policy,
-        select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
-        config=config, git=git_run, warn_within=config.warn_within, given=given,
-    )
-    try:
-        report = engine.run(files, options)
-    except GitError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        if git_run is not None:
-            git_run.close()
-    # A folder that could not be listed is a finding on it (exit 1), never "0 files, exit 0".
-    report.results.extend(engine.problem_result(folder, why, options) for folder, why in unlisted)
-    skipped = unreadable or (git_run.failure if git_run is not None else
-                             "not inside a git repository (or git is not installed)")
-    if skipped:
-        from checker import gitrules
-
-        if gitrules.would_apply(report, policy, selected, ignored):
-            gitrules.note(f"{skipped}: the git-aware rules AIP-GIT-* were skipped")
+    report = run_checks(files, unlisted, config=config, policy=policy, rules=rules, git_run=git_run,
+                        unreadable=unreadable, today=today or datetime.date.today(), max_bytes=max_bytes, given=given)
     if write_baseline is not None:
         from checker import baseline as baselines
 
@@ -199,6 +177,45 @@ def report(**options) -> int:
     from checker.portfolio import command
 
     return command.report(**options)
+
+
+def rule_sets(policy, config) -> tuple[set[str] | None, set[str], set[str]]:
+    """The rule ids the run reports (None: all), ignores, and may never see waived; an
+    unknown name is a UsageError at its option or configuration item."""
+    selected = _rule_ids(policy, config, "select", "select", "--select") if config.select is not None else None
+    ignored = _rule_ids(policy, config, "ignore", "ignore", "--ignore")
+    forbidden = _rule_ids(policy, config, "forbidden_waivers", "waivers.forbidden-rules", "waivers")
+    return selected, ignored, forbidden
+
+
+def run_checks(files: list[Path], unlisted: list[tuple[Path, str]], *, config, policy, rules, git_run, unreadable,
+               today: datetime.date, max_bytes: int, given: dict | None = None) -> Report:
+    """Check `files` as `aipolicy check` does (and `aipolicy report` after it): the engine's
+    results, a finding for each folder that could not be listed, and one note when the git
+    rules were skipped. The git run is closed when done."""
+    from checker import engine, gitrules
+    from checker.gitrepo import GitError
+
+    selected, ignored, forbidden = rules
+    options = engine.Options(
+        stage=config.stage, today=today, max_bytes=max_bytes, policy=policy,
+        select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
+        config=config, git=git_run, warn_within=config.warn_within, given=given or {},
+    )
+    try:
+        report = engine.run(files, options)
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if git_run is not None:
+            git_run.close()
+    # A folder that could not be listed is a finding on it (exit 1), never "0 files, exit 0".
+    report.results.extend(engine.problem_result(folder, why, options) for folder, why in unlisted)
+    skipped = unreadable or (git_run.failure if git_run is not None else
+                             "not inside a git repository (or git is not installed)")
+    if skipped and gitrules.would_apply(report, policy, selected, ignored):
+        gitrules.note(f"{skipped}: the git-aware rules AIP-GIT-* were skipped")
+    return report
 
 
 def write_report(text: str, out: Path | None) -> None:

@@ -101,30 +101,13 @@ def _renderer():
 def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, known) -> Inventory:
     """Check the manifests as `aipolicy check` does, then build their inventory, one
     repository at a time (a PATH may lie in another repository than the current folder)."""
-    from checker import commands, discover, engine, gitrepo, gitrules, safeio
+    from checker import commands, discover, gitrepo, safeio
     from checker.portfolio import build
 
-    selected = commands._rule_ids(policy, config, "select", "select", "--select") if config.select is not None else None
-    ignored = commands._rule_ids(policy, config, "ignore", "ignore", "--ignore")
-    forbidden = commands._rule_ids(policy, config, "forbidden_waivers", "waivers.forbidden-rules", "waivers")
+    rules = commands.rule_sets(policy, config)
     git_run, unreadable = commands._open_git(paths, None, False, max_bytes)
-    options = engine.Options(
-        stage=config.stage, today=today, max_bytes=max_bytes, policy=policy, select=selected, ignore=ignored,
-        waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden, config=config, git=git_run,
-        warn_within=config.warn_within, given={},
-    )
-    try:
-        checked = engine.run(files, options)
-    except gitrepo.GitError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        if git_run is not None:
-            git_run.close()
-    checked.results.extend(engine.problem_result(folder, why, options) for folder, why in unlisted)
-    skipped = unreadable or (git_run.failure if git_run is not None else
-                             "not inside a git repository (or git is not installed)")
-    if skipped and gitrules.would_apply(checked, policy, selected, ignored):
-        gitrules.note(f"{skipped}: the git-aware rules AIP-GIT-* were skipped")
+    checked = commands.run_checks(files, unlisted, config=config, policy=policy, rules=rules, git_run=git_run,
+                                  unreadable=unreadable, today=today, max_bytes=max_bytes)
     if known is not None:
         known.apply(checked, str(config.root), policy, True)
     groups: dict[Path, list] = {}
