@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402 - bench/ is not a package
-from run import TODAY, _env, _load, _script, _versions, measure  # noqa: E402
+from run import TODAY, _env, _load, _script, _versions, finish, measure  # noqa: E402
 
 HTML_BUDGET_BYTES = 5 * 1000 * 1000
 TIME_BUDGET = 1.5  # report wall <= this x check wall, same manifests
@@ -165,13 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     }}
     result.update(run(manifests, systems, args.repeats, lambda text: print(text, file=sys.stderr, flush=True)))
     result["budgets"] = budgets(result)
-    result["meta"]["bench_seconds"] = round(time.perf_counter() - started, 1)
-    result["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "portfolio.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    text = markdown(result)
-    (args.out / "portfolio.md").write_text(text, encoding="utf-8")
-    print(text)
+    finish(result, started, args.out, "portfolio", markdown)
     return 0
 
 

@@ -290,14 +290,19 @@ def main(argv: list[str] | None = None) -> int:
     }
     result.update(run(sizes, repeats, lambda text: print(text, file=sys.stderr, flush=True)))
     result["budgets"] = budgets(result["sizes"])
+    finish(result, started, args.out, "latest", markdown)
+    return 0
+
+
+def finish(result: dict, started: float, out: Path, stem: str, markdown) -> None:
+    """Close the run's metadata and write OUT/STEM.json and OUT/STEM.md (printed too)."""
     result["meta"]["bench_seconds"] = round(time.perf_counter() - started, 1)
     result["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = markdown(result)
-    (args.out / "latest.md").write_text(text, encoding="utf-8")
+    (out / f"{stem}.md").write_text(text, encoding="utf-8")
     print(text)
-    return 0
 
 
 if __name__ == "__main__":

@@ -214,6 +214,22 @@ def refusal(root: Path) -> str | None:
     return _REFUSALS[root]
 
 
+def _common_config(gitdir: Path) -> tuple[Path | None, str | None]:
+    """The config of the folder a git folder's `commondir` names (git reads it instead of
+    its own, wherever it is), or None without one; or why that file cannot be read (a FIFO
+    there would block every git process)."""
+    from checker import safeio
+
+    name = gitdir / "commondir"
+    if not os.path.lexists(name):
+        return None, None
+    try:
+        common = safeio.read(name, 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
+    except safeio.ReadError as exc:
+        return None, f"{name}: {exc}"
+    return Path(common if os.path.isabs(common) else gitdir / common) / "config", None
+
+
 def _config_refusal(root: Path) -> str | None:
     from checker import safeio
 
@@ -223,13 +239,11 @@ def _config_refusal(root: Path) -> str | None:
         return f"{dot} is a symlink: git would read whatever repository it points at"
     if os.path.isdir(dot):
         files = [dot / "config", dot / "config.worktree"]
-        # A `commondir` file makes git read that folder's config instead, wherever it is.
-        if os.path.lexists(dot / "commondir"):
-            try:
-                common = safeio.read(dot / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
-            except safeio.ReadError as exc:
-                return f"{dot / 'commondir'}: {exc}"  # a FIFO there would block every git process
-            files.append(Path(common if os.path.isabs(common) else dot / common) / "config")
+        common, problem = _common_config(dot)
+        if problem is not None:
+            return problem
+        if common is not None:
+            files.append(common)
     else:
         # A worktree or submodule: `.git` is a `gitdir:` file, and that folder (with its
         # `commondir`) was made by the operator's git; its config files are the repository's.
@@ -243,14 +257,10 @@ def _config_refusal(root: Path) -> str | None:
         gitdir = Path(target if os.path.isabs(target) else root / target)
         files = [gitdir / "config.worktree"]
         dot = gitdir
-        if os.path.lexists(gitdir / "commondir"):
-            try:
-                common = safeio.read(gitdir / "commondir", 64 * 1024, None).decode("utf-8", "surrogateescape").strip()
-            except safeio.ReadError as exc:
-                return f"{gitdir / 'commondir'}: {exc}"  # a FIFO there would block every git process
-            files.append(Path(common if os.path.isabs(common) else gitdir / common) / "config")
-        else:
-            files.append(gitdir / "config")
+        common, problem = _common_config(gitdir)
+        if problem is not None:
+            return problem
+        files.append(common if common is not None else gitdir / "config")
     blocking = _blocking_file([dot, *{config.parent for config in files}])
     if blocking is not None:
         return f"{blocking} is not a regular file: git would read (or block on) it"
