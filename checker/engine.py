@@ -13,6 +13,7 @@ from checker import schema, verdict
 from checker.findings import Finding, ManifestResult, Report, Severity, Span
 from checker.manifest import LoadProblem, Manifest, json_path
 from checker.policy import Policy, load_builtin
+from checker.safeio import STDIN
 
 if TYPE_CHECKING:
     from checker.config import Config
@@ -216,7 +217,7 @@ def check_file(file: Path, display: str, options: Options, manifest: Manifest | 
     if options.given and file in options.given and options.root is None:
         from checker import gitrepo, safeio
 
-        if str(file) == safeio.STDIN and options.git is not None:
+        if str(file) == STDIN and options.git is not None:
             # stdin without --stdin-filename lives at no path: the git rules (history,
             # CODEOWNERS, base ref) have nothing to look up.
             options = replace(options, git=None)
@@ -260,7 +261,7 @@ def check_batch(items: Sequence[tuple[Path, str]], options: Options) -> list[Man
         return [check_file(file, display, options) for file, display in items]
     loaded: dict[Path, Manifest] = {}
     for file, display in items:
-        if str(file) == "-":
+        if str(file) == STDIN:
             continue  # stdin without a file name: no git facts (check_file)
         raw = read_bytes(file, options)
         parsed = manifest_mod.load(raw, display) if isinstance(raw, bytes) else None
