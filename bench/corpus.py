@@ -21,18 +21,88 @@ import random
 import subprocess
 from pathlib import Path
 
-FIRST = ["Priya", "Daniel", "Marta", "Aisha", "Tomás", "Elena", "Marcus", "Hannah", "Oliver", "Yuki",
-         "Chen", "Fatima", "Lukas", "Sofia", "Kwame", "Ingrid", "Rahul", "Zoë", "Mateo", "Noor"]
-LAST = ["Raman", "Okafor", "Kowalski", "Bello", "Silva", "Petrova", "Reed", "Becker", "Grant", "Tanaka",
-        "Wei", "Haddad", "Müller", "Rossi", "Mensah", "Lund", "Iyer", "Dubois", "García", "Khan"]
+FIRST = [
+    "Priya",
+    "Daniel",
+    "Marta",
+    "Aisha",
+    "Tomás",
+    "Elena",
+    "Marcus",
+    "Hannah",
+    "Oliver",
+    "Yuki",
+    "Chen",
+    "Fatima",
+    "Lukas",
+    "Sofia",
+    "Kwame",
+    "Ingrid",
+    "Rahul",
+    "Zoë",
+    "Mateo",
+    "Noor",
+]
+LAST = [
+    "Raman",
+    "Okafor",
+    "Kowalski",
+    "Bello",
+    "Silva",
+    "Petrova",
+    "Reed",
+    "Becker",
+    "Grant",
+    "Tanaka",
+    "Wei",
+    "Haddad",
+    "Müller",
+    "Rossi",
+    "Mensah",
+    "Lund",
+    "Iyer",
+    "Dubois",
+    "García",
+    "Khan",
+]
 TEAMS = ["support", "payments", "logistics", "marketing", "risk", "search", "pricing", "hr", "finance", "growth"]
-NOUNS = ["router", "scorer", "forecast", "ranker", "classifier", "detector", "recommender", "assistant", "tagger", "estimator"]
+NOUNS = [
+    "router",
+    "scorer",
+    "forecast",
+    "ranker",
+    "classifier",
+    "detector",
+    "recommender",
+    "assistant",
+    "tagger",
+    "estimator",
+]
 SUBJECTS = ["ticket", "fraud", "demand", "churn", "lead", "invoice", "search", "price", "review", "shipment"]
 TYPES = ["classifier", "regressor", "forecaster", "ranker", "llm_app"]
-METRICS = {"classifier": ("macro_f1", 0.8, 0.95), "ranker": ("ndcg_at_10", 0.6, 0.85),
-           "regressor": ("mae", 2.0, 8.0), "forecaster": ("wape", 0.08, 0.25), "llm_app": ("answer_accuracy", 0.75, 0.92)}
-FEATURES = ["channel", "language", "customer_tier", "body_length", "amount", "country", "hour_of_day",
-            "merchant_category", "sku_family", "warehouse", "tenure_days", "device", "region", "price_band"]
+METRICS = {
+    "classifier": ("macro_f1", 0.8, 0.95),
+    "ranker": ("ndcg_at_10", 0.6, 0.85),
+    "regressor": ("mae", 2.0, 8.0),
+    "forecaster": ("wape", 0.08, 0.25),
+    "llm_app": ("answer_accuracy", 0.75, 0.92),
+}
+FEATURES = [
+    "channel",
+    "language",
+    "customer_tier",
+    "body_length",
+    "amount",
+    "country",
+    "hour_of_day",
+    "merchant_category",
+    "sku_family",
+    "warehouse",
+    "tenure_days",
+    "device",
+    "region",
+    "price_band",
+]
 STRATEGIES = ["alias_swap", "blue_green", "canary_abort", "redeploy_previous", "feature_flag"]
 
 # Repository-relative refs point at these shared files (created with the corpus);
@@ -48,17 +118,26 @@ SHARED_FILES = {
 
 BROKEN = [
     # schema
-    "stage_enum", "threshold_string", "section_typo", "yaml_syntax", "bool_yes",
+    "stage_enum",
+    "threshold_string",
+    "section_typo",
+    "yaml_syntax",
+    "bool_yes",
     # policy
-    "manual_refresh", "team_owner", "review_overdue", "placeholder", "pvalue_threshold",
-    "undisclosed_llm", "replace_without_oversight",
+    "manual_refresh",
+    "team_owner",
+    "review_overdue",
+    "placeholder",
+    "pvalue_threshold",
+    "undisclosed_llm",
+    "replace_without_oversight",
 ]
 
 
 def _people(rng: random.Random, count: int) -> list[tuple[str, str]]:
     """`count` different people: (name, contact)."""
     out = []
-    for first, last in rng.sample([(f, l) for f in FIRST for l in LAST], count):
+    for first, last in rng.sample([(f, surname) for f in FIRST for surname in LAST], count):
         plain = f"{first}.{last}".lower().translate(str.maketrans("áüëí", "auei"))
         out.append((f"{first} {last}", f"{plain}@acme-corp.io"))
     return out
@@ -85,8 +164,13 @@ def manifest(index: int, rng: random.Random, today: datetime.date, broken: str |
     wiki = f"https://wiki.acme-corp.io/{team}/{sys_id}"
     git = f"https://git.acme-corp.io/{team}/{sys_id}/-/blob/main"
     feats = rng.sample(FEATURES, rng.randint(3, 6))
-    drift_method, drift_threshold = rng.choice([("psi", round(rng.uniform(0.1, 0.3), 2)), ("js", round(rng.uniform(0.05, 0.2), 2)),
-                                                ("ks", rng.choice([0.01, 0.05]))])
+    drift_method, drift_threshold = rng.choice(
+        [
+            ("psi", round(rng.uniform(0.1, 0.3), 2)),
+            ("js", round(rng.uniform(0.05, 0.2), 2)),
+            ("ks", rng.choice([0.01, 0.05])),
+        ]
+    )
     if broken == "pvalue_threshold":
         drift_method, drift_threshold = "ks", 0.5
     last_review = -rng.randint(20, 100)
@@ -97,9 +181,14 @@ def manifest(index: int, rng: random.Random, today: datetime.date, broken: str |
     stage = "prod" if broken == "stage_enum" else "production"
     threshold_text = f"high {threshold}" if broken == "threshold_string" else str(threshold)
     rollback_key = "rollbak" if broken == "section_typo" else "rollback"
-    description = "TBD" if broken == "placeholder" else (
-        f"{'Predicts' if kind in ('regressor', 'forecaster') else 'Scores'} {subject} cases for the {team} team; "
-        f"people review the output before acting on it.")
+    description = (
+        "TBD"
+        if broken == "placeholder"
+        else (
+            f"{'Predicts' if kind in ('regressor', 'forecaster') else 'Scores'} {subject} cases for the {team} team; "
+            f"people review the output before acting on it."
+        )
+    )
     lines = [
         "apiVersion: aipolicy/v1",
         "system:",
@@ -138,7 +227,7 @@ def manifest(index: int, rng: random.Random, today: datetime.date, broken: str |
             f"    - name: {subject}-events-{n}",
             f"      uri: s3://acme-{team}-lake/raw/{subject}/{n}/",
             f"      owner: {{name: {owner_n[0]}, contact: {owner_n[1]}}}",
-            f"      refresh: {{mode: {refresh if n == 0 else 'automated'}, schedule: \"{rng.randint(0, 59)} {rng.randint(0, 23)} * * *\", "
+            f'      refresh: {{mode: {refresh if n == 0 else "automated"}, schedule: "{rng.randint(0, 59)} {rng.randint(0, 23)} * * *", '
             f"pipeline_ref: {git}/pipelines/ingest_{n}.py}}",
             f"      validation: {{suite_ref: {git}/validation/suite_{n}.yaml, runs_at: [ingest, training]}}",
             f"      personal_data: {'true' if personal else 'false'}",
@@ -163,7 +252,7 @@ def manifest(index: int, rng: random.Random, today: datetime.date, broken: str |
         "      reference: training",
         "  alerts:",
         "    - name: accuracy-below-threshold",
-        f"      \"on\": weekly {metric} {'above' if lower_better else 'below'} {threshold}",
+        f'      "on": weekly {metric} {"above" if lower_better else "below"} {threshold}',
         f"      route: {{channel: pagerduty, target: {sys_id}}}",
         "      runbook_ref: shared/runbooks/drift.md",
         "  watchers:",
@@ -242,10 +331,14 @@ def generate(root: Path, count: int, today: datetime.date, seed: int = 7, broken
 
 
 GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "aipolicy bench", "GIT_AUTHOR_EMAIL": "bench@aipolicy.invalid",
-    "GIT_COMMITTER_NAME": "aipolicy bench", "GIT_COMMITTER_EMAIL": "bench@aipolicy.invalid",
-    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "aipolicy bench",
+    "GIT_AUTHOR_EMAIL": "bench@aipolicy.invalid",
+    "GIT_COMMITTER_NAME": "aipolicy bench",
+    "GIT_COMMITTER_EMAIL": "bench@aipolicy.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
 }
 
 

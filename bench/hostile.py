@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import _env, measure  # noqa: E402  (bench/ is not a package)
+from run import _env, measure
 
 REPO = Path(__file__).resolve().parents[1]
 FORMATS = ("text", "json", "sarif", "github", "junit")
@@ -37,7 +37,9 @@ def corpus(folder: Path) -> dict[str, Path]:
         # One ordinary mistake, so the yardstick pays for explaining it too (jsonschema).
         "normal": base + "colour: blue\n" + "x-padding:\n" + "".join(f"  zz{i}: 1\n" for i in range(N)),
         "unknown-top-level-keys": base + "".join(f"zz{i}: 1\n" for i in range(N)),
-        "unknown-keys-in-a-section": base.replace("system:\n", "system:\n" + "".join(f"  zz{i}: 1\n" for i in range(N)), 1),
+        "unknown-keys-in-a-section": base.replace(
+            "system:\n", "system:\n" + "".join(f"  zz{i}: 1\n" for i in range(N)), 1
+        ),
         "duplicate-keys": base + "x-dup:\n" + "".join(f"  k: {i}\n" for i in range(N)),
         "tags": base + "x-tags:\n" + "".join(f"  - !custom {i}\n" for i in range(N)),
     }
@@ -60,25 +62,49 @@ def main(argv: list[str] | None = None) -> int:
         files = corpus(folder)
         for name, path in files.items():
             for fmt in FORMATS:
-                runs = [measure([sys.executable, "-m", "checker", "check", "--today", "2026-11-27", "--format", fmt, str(path)],
-                                cwd=REPO, env=env) for _ in range(args.repeats)]
+                runs = [
+                    measure(
+                        [sys.executable, "-m", "checker", "check", "--today", "2026-11-27", "--format", fmt, str(path)],
+                        cwd=REPO,
+                        env=env,
+                    )
+                    for _ in range(args.repeats)
+                ]
                 runs.sort(key=lambda r: r["wall"])
                 median = runs[len(runs) // 2]
-                rows.append({"file": name, "format": fmt, "bytes": path.stat().st_size, "wall": median["wall"],
-                             "maxrss_mib": max(r["maxrss_kib"] for r in runs) / 1024})
+                rows.append(
+                    {
+                        "file": name,
+                        "format": fmt,
+                        "bytes": path.stat().st_size,
+                        "wall": median["wall"],
+                        "maxrss_mib": max(r["maxrss_kib"] for r in runs) / 1024,
+                    }
+                )
                 print(f"{name:28} {fmt:7} {median['wall']:6.2f} s {rows[-1]['maxrss_mib']:6.1f} MiB", file=sys.stderr)
     normal = {r["format"]: r["wall"] for r in rows if r["file"] == "normal"}
-    lines = ["# Hostile files", "", f"Command: `python bench/hostile.py`; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-             f"{N:,} problems per file, each under the 1 MiB limit.", "",
-             "| file | format | size | wall (median) | vs normal | peak RSS | holds |", "|---|---|---:|---:|---:|---:|:---:|"]
+    lines = [
+        "# Hostile files",
+        "",
+        f"Command: `python bench/hostile.py`; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{N:,} problems per file, each under the 1 MiB limit.",
+        "",
+        "| file | format | size | wall (median) | vs normal | peak RSS | holds |",
+        "|---|---|---:|---:|---:|---:|:---:|",
+    ]
     ok = True
     for r in rows:
         ratio = r["wall"] / normal[r["format"]]
         holds = r["maxrss_mib"] < RSS_BUDGET_MIB and (r["file"] == "normal" or ratio <= TIME_BUDGET)
         ok &= holds
-        lines.append(f"| {r['file']} | {r['format']} | {r['bytes'] // 1024} KiB | {r['wall']:.2f} s | {ratio:.2f}x | "
-                     f"{r['maxrss_mib']:.0f} MiB | {'yes' if holds else 'NO'} |")
-    lines += ["", f"Budgets: wall <= {TIME_BUDGET:g}x the normal file in the same format; peak RSS < {RSS_BUDGET_MIB} MiB."]
+        lines.append(
+            f"| {r['file']} | {r['format']} | {r['bytes'] // 1024} KiB | {r['wall']:.2f} s | {ratio:.2f}x | "
+            f"{r['maxrss_mib']:.0f} MiB | {'yes' if holds else 'NO'} |"
+        )
+    lines += [
+        "",
+        f"Budgets: wall <= {TIME_BUDGET:g}x the normal file in the same format; peak RSS < {RSS_BUDGET_MIB} MiB.",
+    ]
     results = REPO / "bench" / "results"
     (results / "hostile.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (results / "hostile.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

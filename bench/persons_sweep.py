@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, installed or not
 
-from checker.checks.persons import person_problem  # noqa: E402
+from checker.checks.persons import person_problem
 
 LISTS = ("first_names", "first_names_male", "first_names_female", "last_names", "last_names_male", "last_names_female")
 

@@ -56,9 +56,15 @@ def _median(runs: list[dict], key: str) -> float:
 
 
 def _summary(runs: list[dict]) -> dict:
-    return {"runs": runs, "median": {"wall": _median(runs, "wall"), "cpu": _median(runs, "cpu"),
-                                     "peak_mib": _median(runs, "maxrss_kib") / 1024},
-            "exit_codes": sorted({r["exit"] for r in runs})}
+    return {
+        "runs": runs,
+        "median": {
+            "wall": _median(runs, "wall"),
+            "cpu": _median(runs, "cpu"),
+            "peak_mib": _median(runs, "maxrss_kib") / 1024,
+        },
+        "exit_codes": sorted({r["exit"] for r in runs}),
+    }
 
 
 def run(manifests: int, systems: int, repeats: int, log) -> dict:
@@ -85,7 +91,7 @@ def run(manifests: int, systems: int, repeats: int, log) -> dict:
         for _ in range(repeats):
             for name, argv in commands.items():  # interleaved: drift in machine load hits each alike
                 runs[name].append(measure([*argv, *files[:manifests]], root, env, (0, 1) if name == "check" else (0,)))
-            log("N={}: ".format(manifests) + ", ".join(f"{n} {runs[n][-1]['wall']:.2f} s" for n in commands))
+            log(f"N={manifests}: " + ", ".join(f"{n} {runs[n][-1]['wall']:.2f} s" for n in commands))
         compare = {name: _summary(r) for name, r in runs.items()}
         report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
         html_runs = []
@@ -106,11 +112,23 @@ def run(manifests: int, systems: int, repeats: int, log) -> dict:
 def budgets(result: dict) -> list[dict]:
     ratio = result["ratios"]["report-json"]
     size = result["html"]["bytes"]
-    out = [{"budget": f"N={result['manifests']}: report wall <= {TIME_BUDGET} x check wall",
-            "value": round(ratio, 3), "unit": "x", "holds": ratio <= TIME_BUDGET}]
+    out = [
+        {
+            "budget": f"N={result['manifests']}: report wall <= {TIME_BUDGET} x check wall",
+            "value": round(ratio, 3),
+            "unit": "x",
+            "holds": ratio <= TIME_BUDGET,
+        }
+    ]
     if result["html"]["systems"] >= 1000:
-        out.append({"budget": f"HTML for {result['html']['systems']} systems < 5 MB",
-                    "value": round(size / 1e6, 3), "unit": " MB", "holds": size < HTML_BUDGET_BYTES})
+        out.append(
+            {
+                "budget": f"HTML for {result['html']['systems']} systems < 5 MB",
+                "value": round(size / 1e6, 3),
+                "unit": " MB",
+                "holds": size < HTML_BUDGET_BYTES,
+            }
+        )
     return out
 
 
@@ -130,11 +148,16 @@ def markdown(result: dict) -> str:
     for name, entry in result["compare"].items():
         med = entry["median"]
         ratio = med["wall"] / result["compare"]["check"]["median"]["wall"]
-        out.append(f"| `aipolicy {name.replace('-', ' --format ')}` | {len(entry['runs'])} | {med['wall']:.2f} s "
-                   f"| {med['cpu']:.2f} s | {med['peak_mib']:.0f} MiB | {ratio:.2f}x |")
+        out.append(
+            f"| `aipolicy {name.replace('-', ' --format ')}` | {len(entry['runs'])} | {med['wall']:.2f} s "
+            f"| {med['cpu']:.2f} s | {med['peak_mib']:.0f} MiB | {ratio:.2f}x |"
+        )
     html = result["html"]
-    out += ["", f"HTML for {html['systems']:,} systems: {html['bytes'] / 1e6:.2f} MB, written in "
-                f"{html['median']['wall']:.2f} s (median of {len(html['runs'])}), peak RSS {html['median']['peak_mib']:.0f} MiB."]
+    out += [
+        "",
+        f"HTML for {html['systems']:,} systems: {html['bytes'] / 1e6:.2f} MB, written in "
+        f"{html['median']['wall']:.2f} s (median of {len(html['runs'])}), peak RSS {html['median']['peak_mib']:.0f} MiB.",
+    ]
     out += ["", "| budget | measured | holds |", "|---|---:|:---:|"]
     for b in result["budgets"]:
         out.append(f"| {b['budget']} | {b['value']:.2f}{b['unit']} | {'yes' if b['holds'] else '**no**'} |")
@@ -155,14 +178,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--manifests, --systems and --repeats must be at least 1")
     shown = " ".join(["python", "bench/portfolio.py", *(sys.argv[1:] if argv is None else argv)])
     started = time.perf_counter()
-    result = {"meta": {
-        "command": shown,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-        "python": platform.python_version(),
-        "versions": _versions(),
-        "load_average_before": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-    }}
+    result = {
+        "meta": {
+            "command": shown,
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+            "python": platform.python_version(),
+            "versions": _versions(),
+            "load_average_before": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        }
+    }
     result.update(run(manifests, systems, args.repeats, lambda text: print(text, file=sys.stderr, flush=True)))
     result["budgets"] = budgets(result)
     finish(result, started, args.out, "portfolio", markdown)

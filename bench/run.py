@@ -87,7 +87,13 @@ def commands(files: list[str]) -> dict[str, list[str]]:
     if cj is None:
         sys.exit("bench: check-jsonschema is not installed; pip install -e '.[bench]'")
     return {
-        "aipolicy": [*([aipolicy] if aipolicy else [sys.executable, "-m", "checker"]), "check", "--today", TODAY.isoformat(), *files],
+        "aipolicy": [
+            *([aipolicy] if aipolicy else [sys.executable, "-m", "checker"]),
+            "check",
+            "--today",
+            TODAY.isoformat(),
+            *files,
+        ],
         "check-jsonschema": [cj, "--schemafile", str(SCHEMA), *files],
         "floor": [sys.executable, "-c", FLOOR, *files],
     }
@@ -109,7 +115,9 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...]
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         command = [TIME, "-f", "%M %U %S", "-o", report.name, *argv] if use_time else argv
         start = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
@@ -123,8 +131,13 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...]
             maxrss, cpu = int(fields[0]), float(fields[1]) + float(fields[2])
             return {"wall": wall, "cpu": cpu, "maxrss_kib": maxrss, "exit": code, "rss_by": "GNU time"}
     maxrss = usage.ru_maxrss // (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KiB on Linux
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kib": maxrss, "exit": code,
-            "rss_by": "wait4 (includes the benchmark's own size)"}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "maxrss_kib": maxrss,
+        "exit": code,
+        "rss_by": "wait4 (includes the benchmark's own size)",
+    }
 
 
 def _env(pycache: Path) -> dict[str, str]:
@@ -148,8 +161,10 @@ def run(sizes: list[int], repeats: dict[int, int], log) -> dict:
         files = [p.as_posix() for p in corpus.generate(root, max(sizes), TODAY)]
         corpus.commit(root)
         lines = [len((root / f).read_text(encoding="utf-8").splitlines()) for f in files]
-        log(f"corpus: {len(files)} manifests, {statistics.mean(lines):.0f} lines on average, "
-            f"written and committed in {time.perf_counter() - started:.1f} s")
+        log(
+            f"corpus: {len(files)} manifests, {statistics.mean(lines):.0f} lines on average, "
+            f"written and committed in {time.perf_counter() - started:.1f} s"
+        )
         for argv in commands(files[:1]).values():  # warm-up, not measured: byte code compiled, caches filled
             measure(argv, root, env)
         sizes_out: dict[str, dict] = {}
@@ -176,8 +191,11 @@ def run(sizes: list[int], repeats: dict[int, int], log) -> dict:
                 "aipolicy/floor": ap / entry["floor"]["median"]["wall"],
             }
             sizes_out[str(size)] = entry
-            log(f"N={size}: " + ", ".join(f"{t} {entry[t]['median']['wall']:.2f} s" for t in TOOLS)
-                + f" (x{repeats[size]})")
+            log(
+                f"N={size}: "
+                + ", ".join(f"{t} {entry[t]['median']['wall']:.2f} s" for t in TOOLS)
+                + f" (x{repeats[size]})"
+            )
     return {"corpus": {"files": len(files), "mean_lines": round(statistics.mean(lines), 1)}, "sizes": sizes_out}
 
 
@@ -221,8 +239,10 @@ def markdown(result: dict) -> str:
             med = entry[tool]["median"]
             vs_cj = f"{med['wall'] / entry['check-jsonschema']['median']['wall']:.2f}x"
             vs_floor = f"{med['wall'] / entry['floor']['median']['wall']:.2f}x"
-            out.append(f"| {int(size):,} | {tool} | {len(entry[tool]['runs'])} | {med['wall']:.2f} s | {med['cpu']:.2f} s "
-                       f"| {med['peak_mib']:.0f} MiB | {vs_cj} | {vs_floor} |")
+            out.append(
+                f"| {int(size):,} | {tool} | {len(entry[tool]['runs'])} | {med['wall']:.2f} s | {med['cpu']:.2f} s "
+                f"| {med['peak_mib']:.0f} MiB | {vs_cj} | {vs_floor} |"
+            )
     if result["budgets"]:
         out += ["", "| budget | measured | holds |", "|---|---:|:---:|"]
         for b in result["budgets"]:
@@ -248,19 +268,23 @@ def _versions() -> dict[str, str]:
 
 
 def _parse(argv: list[str] | None) -> tuple[list[int], dict[int, int], argparse.Namespace]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", help="comma-separated file counts (default 1,100,1000,10000)")
     parser.add_argument("--repeats", help="runs per size: one number for every size, or one per size (default 5,5,3,1)")
     parser.add_argument("--quick", action="store_true", help="N = 1, 100, 1000 with fewer repeats (about a minute)")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="where latest.md and latest.json go")
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    sizes = (
+        [int(s) for s in args.sizes.split(",")] if args.sizes else list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    )
     table = QUICK_REPEATS if args.quick else DEFAULT_REPEATS
     repeats = {s: table.get(s, 3) for s in sizes}
     if args.repeats:
         given = [int(r) for r in args.repeats.split(",")]
         if len(given) == 1:
-            repeats = {s: given[0] for s in sizes}
+            repeats = dict.fromkeys(sizes, given[0])
         elif len(given) == len(sizes):
             repeats = dict(zip(sizes, given))
         else:

@@ -1,1 +1,3 @@
-from checker.cli import main; raise SystemExit(main())  # noqa: E702
+from checker.cli import main
+
+raise SystemExit(main())

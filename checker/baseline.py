@@ -49,8 +49,10 @@ if TYPE_CHECKING:
 FORMAT = "aipolicy-baseline"
 VERSION = 1
 STALE_SHOWN = 10  # stale entries noted one a line; the rest in one line that counts them
-ABOUT = ("Findings recorded by `aipolicy check --write-baseline`: with --baseline (or `baseline:` in the "
-         "configuration) they do not fail the run; new ones do. Entries are matched on rule, path and json_path.")
+ABOUT = (
+    "Findings recorded by `aipolicy check --write-baseline`: with --baseline (or `baseline:` in the "
+    "configuration) they do not fail the run; new ones do. Entries are matched on rule, path and json_path."
+)
 
 Key = tuple  # (rule, repository-relative path, json path)
 
@@ -74,19 +76,30 @@ def _key(f: Finding, root: str) -> Key:
     return (f.rule, repo_relative(f.path, root), f.json_path)
 
 
-def check_options(baseline: Path | None, write_baseline: Path | None, formats: list[str], outputs: list[Path],
-                  changed_since: str | None, changed_only: bool, statistics: bool = False) -> None:
+def check_options(
+    baseline: Path | None,
+    write_baseline: Path | None,
+    formats: list[str],
+    outputs: list[Path],
+    changed_since: str | None,
+    changed_only: bool,
+    statistics: bool = False,
+) -> None:
     """Usage errors of the baseline options, said before anything is read."""
     if write_baseline is None:
         return
     if baseline is not None:
-        raise UsageError("give either --baseline FILE or --write-baseline FILE, not both "
-                         "(--write-baseline records every current finding; it needs no old baseline)")
+        raise UsageError(
+            "give either --baseline FILE or --write-baseline FILE, not both "
+            "(--write-baseline records every current finding; it needs no old baseline)"
+        )
     if formats or outputs or statistics:
         raise UsageError("--write-baseline writes the baseline and no report: drop --format, --output and --statistics")
     if changed_since is not None or changed_only:
-        raise UsageError("--write-baseline records every manifest's findings: drop --changed-since/--changed-only, "
-                         "which would leave the unchanged manifests out of it")
+        raise UsageError(
+            "--write-baseline records every manifest's findings: drop --changed-since/--changed-only, "
+            "which would leave the unchanged manifests out of it"
+        )
 
 
 def load(config: Config) -> Baseline | None:
@@ -125,12 +138,16 @@ def parse(raw: bytes, where: str) -> dict[Key, int]:
     except (ValueError, RecursionError):  # a number of thousands of digits, nesting thousands deep
         raise UsageError(f"{where}: not a baseline (nested too deeply or a number too long)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UsageError(f'{where}: not an aipolicy baseline (no "format": "{FORMAT}"); write one with --write-baseline')
+        raise UsageError(
+            f'{where}: not an aipolicy baseline (no "format": "{FORMAT}"); write one with --write-baseline'
+        )
     version = data.get("version")
     if type(version) is not int or version != VERSION:  # not 1.0, not true
         shown = echo(version, 40) if isinstance(version, (int, str)) and not isinstance(version, bool) else "(missing)"
-        raise UsageError(f"{where}: baseline version {shown} is not one this aipolicy reads "
-                         f"({VERSION}); write it again with --write-baseline")
+        raise UsageError(
+            f"{where}: baseline version {shown} is not one this aipolicy reads "
+            f"({VERSION}); write it again with --write-baseline"
+        )
     entries = data.get("findings")
     if not isinstance(entries, list):
         raise UsageError(f'{where}: "findings" must be a list')
@@ -152,8 +169,10 @@ def parse(raw: bytes, where: str) -> dict[Key, int]:
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise UsageError(f"{at}: count must be a whole number from 1")
         if values[0] in never:
-            raise UsageError(f"{at}: {printable(values[0])} findings are never baselined "
-                             "(schema, YAML and waiver errors must be fixed); remove the entry")
+            raise UsageError(
+                f"{at}: {printable(values[0])} findings are never baselined "
+                "(schema, YAML and waiver errors must be fixed); remove the entry"
+            )
         key = tuple(values)
         counts[key] = counts.get(key, 0) + count
     return counts
@@ -210,10 +229,16 @@ def _note_stale(stale: list[tuple], name: str) -> None:
     from checker.gitrules import note
 
     for rule, path, json_path, left, total in stale[:STALE_SHOWN]:
-        what = "matches nothing any more" if left == total else f"matches {total - left} of the {total} findings it records"
+        what = (
+            "matches nothing any more"
+            if left == total
+            else f"matches {total - left} of the {total} findings it records"
+        )
         # Entries come from a file the repository holds: escaped and capped, one short line each.
-        note(f"note: baseline {name}: {echo(rule)} in {echo(path, 200)} at {echo(json_path, 120)} {what}; "
-             f"`aipolicy check --write-baseline {name}` drops it")
+        note(
+            f"note: baseline {name}: {echo(rule)} in {echo(path, 200)} at {echo(json_path, 120)} {what}; "
+            f"`aipolicy check --write-baseline {name}` drops it"
+        )
     if len(stale) > STALE_SHOWN:
         note(f"note: baseline {name}: {len(stale) - STALE_SHOWN} more entries match nothing any more")
 
@@ -254,8 +279,10 @@ def write(report: Report, target: Path, root: str, quiet: bool = False) -> int:
         raise UsageError(f"--write-baseline {target}: {exc.strerror or exc}") from None
     total = sum(e["count"] for e in entries)
     files = len({e["path"] for e in entries})
-    line = (f"wrote baseline {target}: {total} finding{'' if total == 1 else 's'} "
-            f"in {files} file{'' if files == 1 else 's'} ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'})")
+    line = (
+        f"wrote baseline {target}: {total} finding{'' if total == 1 else 's'} "
+        f"in {files} file{'' if files == 1 else 's'} ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'})"
+    )
     if kept:
         others = len({e["path"] for e in kept})
         line += f"; kept {len(kept)} entr{'y' if len(kept) == 1 else 'ies'} of {others} file{'' if others == 1 else 's'} this run did not check"
@@ -280,9 +307,15 @@ def _entries_of_unchecked_files(target: Path, checked: set[str], root: str) -> l
     except (safeio.ReadError, UsageError, ValueError, OSError):
         return []
     return [
-        {"rule": e["rule"], "path": e["path"], "json_path": e["json_path"], "count": e.get("count", 1),
-         "message": printable(e["message"]) if isinstance(e.get("message"), str) else ""}
-        for e in entries if e["path"] not in checked and os.path.isfile(os.path.join(root, *e["path"].split("/")))
+        {
+            "rule": e["rule"],
+            "path": e["path"],
+            "json_path": e["json_path"],
+            "count": e.get("count", 1),
+            "message": printable(e["message"]) if isinstance(e.get("message"), str) else "",
+        }
+        for e in entries
+        if e["path"] not in checked and os.path.isfile(os.path.join(root, *e["path"].split("/")))
     ]
 
 

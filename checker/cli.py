@@ -24,7 +24,7 @@ SEVERITY_NAMES = ("error", "warning", "note")
 REPORT_FORMATS = ("html", "md", "json", "csv")  # checker.portfolio.render.FORMATS
 # --max-file-size's ceiling: a manifest is read into memory whole. Beyond it (or a
 # number too big for the OS) is a usage error, not an OverflowError mid-read.
-MAX_FILE_SIZE = 1024 ** 3
+MAX_FILE_SIZE = 1024**3
 
 
 class _Path(click.Path):
@@ -54,11 +54,20 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
 
 
 def _config_options(fn):
-    fn = click.option("--policy", "policies", multiple=True, type=_Path(path_type=Path),
-                      help="Add a policy pack: a file, a folder of *.yaml, or builtin:NAME (builtin:high-risk, builtin:eu-ai-act); repeatable.")(fn)
-    fn = click.option("--config", "config_path", type=_Path(path_type=Path, dir_okay=False),
-                      help="Configuration file (default: .aipolicy.yaml or [tool.aipolicy] in pyproject.toml, "
-                           "searched from here up to the repository root).")(fn)
+    fn = click.option(
+        "--policy",
+        "policies",
+        multiple=True,
+        type=_Path(path_type=Path),
+        help="Add a policy pack: a file, a folder of *.yaml, or builtin:NAME (builtin:high-risk, builtin:eu-ai-act); repeatable.",
+    )(fn)
+    fn = click.option(
+        "--config",
+        "config_path",
+        type=_Path(path_type=Path, dir_okay=False),
+        help="Configuration file (default: .aipolicy.yaml or [tool.aipolicy] in pyproject.toml, "
+        "searched from here up to the repository root).",
+    )(fn)
     return fn
 
 
@@ -79,41 +88,150 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
-@click.option("--format", "formats", multiple=True, type=click.Choice(tuple(FORMATS)),
-              help="Output format; repeat and pair with --output for several reports in one run. "
-                   "Default: text, or github when GITHUB_ACTIONS=true.")
-@click.option("--output", "outputs", multiple=True, type=_Path(path_type=Path, dir_okay=False, readable=False),
-              help="Write the report of the matching --format here instead of stdout (- is stdout).")
-@click.option("--sarif-waived", type=click.Choice(("suppressed", "omit")), default=None,
-              help="SARIF: keep waived and baselined findings as results with `suppressions` (suppressed), or leave them out (omit).  [default: suppressed]")
-@click.option("--stage", type=click.Choice(STAGE_NAMES), help="Judge every manifest as if at this stage (e.g. production before a promotion).")
-@click.option("--select", "select", multiple=True, metavar="RULE", help="Only report these rules: ids, slugs or prefixes such as AIP-MON (comma-separated or repeated).")
-@click.option("--ignore", "ignore", multiple=True, metavar="RULE", help="Never report these rules: ids, slugs or prefixes.")
-@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), default=None, help="Lowest severity that makes the exit code 1.  [default: error]")
-@click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today (reproducible CI runs).")
-@click.option("--warn-within", type=click.IntRange(0, 3650), default=None, metavar="DAYS",
-              help="Note each date rule that will start failing within DAYS days (AIP-DUE-001); 0 turns the notes off.  [default: 14]")
-@click.option("--max-file-size", type=click.IntRange(1, MAX_FILE_SIZE), default=1024 * 1024, show_default=True, metavar="BYTES", help="Larger manifests are reported, not read.")
-@click.option("-q", "--quiet", is_flag=True, help="Findings only: no per-manifest diagnostic lines, no totals, no notes on stderr.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are at or above --fail-on (usage and configuration errors still exit 2).")
-@click.option("--statistics", is_flag=True, help="Print one line per rule that fired (count, id, slug), most frequent first, in place of the report on stdout (JSON with --format json).")
-@click.option("--stdin-filename", type=_Path(path_type=Path, readable=False), metavar="PATH",
-              help="With '-' as the path: where the manifest read from stdin lives (display path, configuration, *_ref paths, git rules).")
-@click.option("--no-color", is_flag=True, help="Never colour the output. Colour is used on a terminal, or when FORCE_COLOR (non-empty) or CLICOLOR_FORCE (not 0) is set; never when NO_COLOR is set to a non-empty value.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(tuple(FORMATS)),
+    help="Output format; repeat and pair with --output for several reports in one run. "
+    "Default: text, or github when GITHUB_ACTIONS=true.",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    help="Write the report of the matching --format here instead of stdout (- is stdout).",
+)
+@click.option(
+    "--sarif-waived",
+    type=click.Choice(("suppressed", "omit")),
+    default=None,
+    help="SARIF: keep waived and baselined findings as results with `suppressions` (suppressed), or leave them out (omit).  [default: suppressed]",
+)
+@click.option(
+    "--stage",
+    type=click.Choice(STAGE_NAMES),
+    help="Judge every manifest as if at this stage (e.g. production before a promotion).",
+)
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    metavar="RULE",
+    help="Only report these rules: ids, slugs or prefixes such as AIP-MON (comma-separated or repeated).",
+)
+@click.option(
+    "--ignore", "ignore", multiple=True, metavar="RULE", help="Never report these rules: ids, slugs or prefixes."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITY_NAMES),
+    default=None,
+    help="Lowest severity that makes the exit code 1.  [default: error]",
+)
+@click.option(
+    "--today",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="Judge dates as of this day instead of today (reproducible CI runs).",
+)
+@click.option(
+    "--warn-within",
+    type=click.IntRange(0, 3650),
+    default=None,
+    metavar="DAYS",
+    help="Note each date rule that will start failing within DAYS days (AIP-DUE-001); 0 turns the notes off.  [default: 14]",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(1, MAX_FILE_SIZE),
+    default=1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="Larger manifests are reported, not read.",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Findings only: no per-manifest diagnostic lines, no totals, no notes on stderr.",
+)
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 even when findings are at or above --fail-on (usage and configuration errors still exit 2).",
+)
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print one line per rule that fired (count, id, slug), most frequent first, in place of the report on stdout (JSON with --format json).",
+)
+@click.option(
+    "--stdin-filename",
+    type=_Path(path_type=Path, readable=False),
+    metavar="PATH",
+    help="With '-' as the path: where the manifest read from stdin lives (display path, configuration, *_ref paths, git rules).",
+)
+@click.option(
+    "--no-color",
+    is_flag=True,
+    help="Never colour the output. Colour is used on a terminal, or when FORCE_COLOR (non-empty) or CLICOLOR_FORCE (not 0) is set; never when NO_COLOR is set to a non-empty value.",
+)
 @_config_options
-@click.option("--baseline", type=_Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="Findings recorded in FILE (by --write-baseline) do not fail the run; only new ones do. "
-                   "Wins over `baseline:` in the configuration.")
-@click.option("--write-baseline", type=_Path(path_type=Path, dir_okay=False, readable=False), metavar="FILE",
-              help="Record this run's findings in FILE as the baseline instead of reporting them; exit 0.")
-@click.option("--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit.")
-@click.option("--changed-since", metavar="REF", help="Only check manifests added, modified or renamed since REF (a branch, tag or commit; "
-              "git), and report commitments they weakened since then (AIP-GIT-001). Deleted manifests get a note.")
-@click.option("--changed-only", is_flag=True, help="In a GitHub pull request: --changed-since origin/$GITHUB_BASE_REF "
-              "(or $GITHUB_BASE_REF). Outside a pull request every manifest is checked.")
-def check(paths, formats, outputs, stage, select, ignore, fail_on, today, warn_within, max_file_size, quiet, exit_zero, statistics,
-          stdin_filename, baseline, write_baseline, sarif_waived, no_color, config_path, policies, show_config,
-          changed_since, changed_only) -> None:
+@click.option(
+    "--baseline",
+    type=_Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Findings recorded in FILE (by --write-baseline) do not fail the run; only new ones do. "
+    "Wins over `baseline:` in the configuration.",
+)
+@click.option(
+    "--write-baseline",
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    metavar="FILE",
+    help="Record this run's findings in FILE as the baseline instead of reporting them; exit 0.",
+)
+@click.option(
+    "--show-config", is_flag=True, help="Print the effective configuration and where each value came from, then exit."
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only check manifests added, modified or renamed since REF (a branch, tag or commit; "
+    "git), and report commitments they weakened since then (AIP-GIT-001). Deleted manifests get a note.",
+)
+@click.option(
+    "--changed-only",
+    is_flag=True,
+    help="In a GitHub pull request: --changed-since origin/$GITHUB_BASE_REF "
+    "(or $GITHUB_BASE_REF). Outside a pull request every manifest is checked.",
+)
+def check(
+    paths,
+    formats,
+    outputs,
+    stage,
+    select,
+    ignore,
+    fail_on,
+    today,
+    warn_within,
+    max_file_size,
+    quiet,
+    exit_zero,
+    statistics,
+    stdin_filename,
+    baseline,
+    write_baseline,
+    sarif_waived,
+    no_color,
+    config_path,
+    policies,
+    show_config,
+    changed_since,
+    changed_only,
+) -> None:
     """Find and check manifests under PATHS (files or folders; default: the current folder).
 
     Folders are searched recursively for ai-production.yaml, ai-production.yml,
@@ -123,30 +241,75 @@ def check(paths, formats, outputs, stage, select, ignore, fail_on, today, warn_w
     """
     from checker import commands
 
-    raise SystemExit(commands.check(
-        paths=list(paths) or [Path(".")], formats=list(formats), outputs=list(outputs), stage=stage,
-        select=_split(select), ignore=_split(ignore), fail_on=fail_on, today=today, warn_within=warn_within,
-        max_bytes=max_file_size, color=_want_color(no_color), config_path=config_path, policies=list(policies),
-        show_config=show_config, changed_since=changed_since, changed_only=changed_only,
-        quiet=quiet, exit_zero=exit_zero, statistics=statistics, stdin_filename=stdin_filename,
-        baseline=baseline, write_baseline=write_baseline, sarif_waived=sarif_waived,
-    ))
+    raise SystemExit(
+        commands.check(
+            paths=list(paths) or [Path(".")],
+            formats=list(formats),
+            outputs=list(outputs),
+            stage=stage,
+            select=_split(select),
+            ignore=_split(ignore),
+            fail_on=fail_on,
+            today=today,
+            warn_within=warn_within,
+            max_bytes=max_file_size,
+            color=_want_color(no_color),
+            config_path=config_path,
+            policies=list(policies),
+            show_config=show_config,
+            changed_since=changed_since,
+            changed_only=changed_only,
+            quiet=quiet,
+            exit_zero=exit_zero,
+            statistics=statistics,
+            stdin_filename=stdin_filename,
+            baseline=baseline,
+            write_baseline=write_baseline,
+            sarif_waived=sarif_waived,
+        )
+    )
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
-@click.option("--from-json", "from_json", multiple=True, type=_Path(path_type=Path, dir_okay=False, readable=False),
-              metavar="FILE", help="Add the systems of another run: `aipolicy check --format json` output or an "
-                                   "`aipolicy report --format json` inventory; repeatable. Without PATHS only these are reported.")
-@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default=None,
-              help="html (one self-contained file), md (Markdown), json (the inventory), csv (one row per system).  "
-                   "[default: from --output's suffix, else md]")
-@click.option("--output", type=_Path(path_type=Path, dir_okay=False, readable=False), help="Write the report here instead of stdout.")
+@click.option(
+    "--from-json",
+    "from_json",
+    multiple=True,
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    metavar="FILE",
+    help="Add the systems of another run: `aipolicy check --format json` output or an "
+    "`aipolicy report --format json` inventory; repeatable. Without PATHS only these are reported.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default=None,
+    help="html (one self-contained file), md (Markdown), json (the inventory), csv (one row per system).  "
+    "[default: from --output's suffix, else md]",
+)
+@click.option(
+    "--output",
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    help="Write the report here instead of stdout.",
+)
 @click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today.")
-@click.option("--stuck-after", type=click.IntRange(1, 1200), default=None, metavar="MONTHS",
-              help="A pilot is stuck after this many months at pilot by git history (config `stuck-after`).  [default: 14]")
-@click.option("--max-file-size", type=click.IntRange(1, MAX_FILE_SIZE), default=1024 * 1024, show_default=True,
-              metavar="BYTES", help="Larger manifests are reported, not read.")
+@click.option(
+    "--stuck-after",
+    type=click.IntRange(1, 1200),
+    default=None,
+    metavar="MONTHS",
+    help="A pilot is stuck after this many months at pilot by git history (config `stuck-after`).  [default: 14]",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(1, MAX_FILE_SIZE),
+    default=1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="Larger manifests are reported, not read.",
+)
 @_config_options
 def report(paths, from_json, fmt, output, today, stuck_after, max_file_size, config_path, policies) -> None:
     """The portfolio: every AI system under PATHS (default: the current folder) and in
@@ -158,10 +321,19 @@ def report(paths, from_json, fmt, output, today, stuck_after, max_file_size, con
     """
     from checker import commands
 
-    raise SystemExit(commands.report(
-        paths=list(paths), from_json=list(from_json), fmt=fmt, output=output, today=today,
-        stuck_after=stuck_after, config_path=config_path, policies=list(policies), max_bytes=max_file_size,
-    ))
+    raise SystemExit(
+        commands.report(
+            paths=list(paths),
+            from_json=list(from_json),
+            fmt=fmt,
+            output=output,
+            today=today,
+            stuck_after=stuck_after,
+            config_path=config_path,
+            policies=list(policies),
+            max_bytes=max_file_size,
+        )
+    )
 
 
 @cli.command()
@@ -199,9 +371,15 @@ def config_command(fmt: str, config_path: Path | None, policies: tuple[Path, ...
 @cli.command("test-policies")
 @click.argument("directory", required=False, type=_Path(path_type=Path, readable=False))
 @click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
-@click.option("--output", type=_Path(path_type=Path, dir_okay=False, readable=False), help="Write the report here instead of stdout.")
+@click.option(
+    "--output",
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    help="Write the report here instead of stdout.",
+)
 @_config_options
-def test_policies(directory: Path | None, fmt: str, output: Path | None, config_path: Path | None, policies: tuple[Path, ...]) -> None:
+def test_policies(
+    directory: Path | None, fmt: str, output: Path | None, config_path: Path | None, policies: tuple[Path, ...]
+) -> None:
     """Run policy test cases in DIRECTORY (default: policy-tests/).
 
     Each case is a manifest whose leading comments state what the effective
@@ -212,12 +390,20 @@ def test_policies(directory: Path | None, fmt: str, output: Path | None, config_
     """
     from checker import commands
 
-    raise SystemExit(commands.test_policies(directory or Path("policy-tests"), fmt, output, config_path, list(policies)))
+    raise SystemExit(
+        commands.test_policies(directory or Path("policy-tests"), fmt, output, config_path, list(policies))
+    )
 
 
 @cli.command()
 @click.argument("path", required=False, type=_Path(path_type=Path))
-@click.option("--stage", type=click.Choice(STAGE_NAMES), default="pilot", show_default=True, help="Which stage's fields the starter asks for.")
+@click.option(
+    "--stage",
+    type=click.Choice(STAGE_NAMES),
+    default="pilot",
+    show_default=True,
+    help="Which stage's fields the starter asks for.",
+)
 def init(path: Path | None, stage: str) -> None:
     """Write a commented starter manifest to PATH (default ./ai-production.yaml); never overwrites."""
     from checker import commands

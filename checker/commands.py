@@ -39,14 +39,20 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
     try:
         specs = config.policies + [(str(p), cwd, f"--policy {p}", None) for p in policies]  # None: trusted as given
         if policies:
-            config.origin["policies"] = "command line" if not config.policies else config.origin.get("policies", "") + " + command line"
+            config.origin["policies"] = (
+                "command line" if not config.policies else config.origin.get("policies", "") + " + command line"
+            )
         config.policies = specs
         policy = build_policy(specs)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
     if config.severity:  # an unknown rule name fails at its own key: `file:3:3: severity: no such rule NOPE`
-        config_mod.rule_ids(policy, list(config.severity), "severity",
-                            lambda _, name: config.locations.get(("severity", name), config.origin.get("severity", "config")))
+        config_mod.rule_ids(
+            policy,
+            list(config.severity),
+            "severity",
+            lambda _, name: config.locations.get(("severity", name), config.origin.get("severity", "config")),
+        )
         policy = policy.with_severity(config.severity, config.origin.get("severity", "config"))
     for override in config.overrides:  # unknown rule names in overrides fail now, at their item, not mid-run
         override.resolve(policy)
@@ -79,7 +85,9 @@ def _pair_outputs(formats: list[str], outputs: list[Path]) -> list[tuple[str, Pa
     if len(outputs) > len(formats):
         raise UsageError("more --output than --format options: give a --format for each --output")
     # `--output -` is standard output, as `-` is standard input for PATHS.
-    pairs = [(fmt, outputs[i] if i < len(outputs) and str(outputs[i]) != "-" else None) for i, fmt in enumerate(formats)]
+    pairs = [
+        (fmt, outputs[i] if i < len(outputs) and str(outputs[i]) != "-" else None) for i, fmt in enumerate(formats)
+    ]
     if sum(1 for _, out in pairs if out is None) > 1:
         raise UsageError("only one --format can go to stdout; give the others an --output FILE")
     targets = [os.path.realpath(out) for _, out in pairs if out is not None]
@@ -97,13 +105,32 @@ def exit_code(report: Report, fail_on: str) -> int:
     return EXIT_FINDINGS if worst is not None and worst >= Severity.parse(fail_on) else EXIT_OK
 
 
-def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: str | None,
-          select: list[str], ignore: list[str], fail_on: str | None, today: datetime.date | None,
-          warn_within: int | None = None,
-          max_bytes: int, color: bool, config_path: Path | None = None, policies: list[Path] = (),
-          show_config: bool = False, changed_since: str | None = None, changed_only: bool = False,
-          quiet: bool = False, exit_zero: bool = False, statistics: bool = False, stdin_filename: Path | None = None,
-          baseline: Path | None = None, write_baseline: Path | None = None, sarif_waived: str | None = None) -> int:
+def check(
+    *,
+    paths: list[Path],
+    formats: list[str],
+    outputs: list[Path],
+    stage: str | None,
+    select: list[str],
+    ignore: list[str],
+    fail_on: str | None,
+    today: datetime.date | None,
+    warn_within: int | None = None,
+    max_bytes: int,
+    color: bool,
+    config_path: Path | None = None,
+    policies: list[Path] = (),
+    show_config: bool = False,
+    changed_since: str | None = None,
+    changed_only: bool = False,
+    quiet: bool = False,
+    exit_zero: bool = False,
+    statistics: bool = False,
+    stdin_filename: Path | None = None,
+    baseline: Path | None = None,
+    write_baseline: Path | None = None,
+    sarif_waived: str | None = None,
+) -> int:
     from checker import discover, engine
     from checker.report import RenderContext, render
 
@@ -111,10 +138,19 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
         from checker import baseline as baselines
 
         baselines.check_options(baseline, write_baseline, formats, outputs, changed_since, changed_only, statistics)
-    config, policy = load_settings(config_path, list(policies), {
-        "select": select or None, "ignore": ignore or None, "fail-on": fail_on, "stage": stage,
-        "warn-within": warn_within, "baseline": baseline,
-    }, start=_stdin_folder(stdin_filename))
+    config, policy = load_settings(
+        config_path,
+        list(policies),
+        {
+            "select": select or None,
+            "ignore": ignore or None,
+            "fail-on": fail_on,
+            "stage": stage,
+            "warn-within": warn_within,
+            "baseline": baseline,
+        },
+        start=_stdin_folder(stdin_filename),
+    )
     if show_config:
         return print_config(config, "text")
     rules = rule_sets(policy, config)  # an unknown rule name is exit 2 before any file is read
@@ -138,15 +174,30 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
             read.setdefault(os.path.realpath(out), "a manifest")
         _refuse_overwrite(out, read)
     if not files and not unlisted:
-        print(printable(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
-                        f"(looked for {', '.join(patterns)})"), file=sys.stderr)
+        print(
+            printable(
+                f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
+                f"(looked for {', '.join(patterns)})"
+            ),
+            file=sys.stderr,
+        )
     git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
     if git_run is not None and git_run.base is not None:
         # Content from stdin or a pipe is what the editor holds now: always checked.
         picked = _changed_files(git_run, [f for f in files if f not in given], patterns, paths)
         files = [f for f in files if f in given or f in picked]
-    report = run_checks(files, unlisted, config=config, policy=policy, rules=rules, git_run=git_run,
-                        unreadable=unreadable, today=today or datetime.date.today(), max_bytes=max_bytes, given=given)
+    report = run_checks(
+        files,
+        unlisted,
+        config=config,
+        policy=policy,
+        rules=rules,
+        git_run=git_run,
+        unreadable=unreadable,
+        today=today or datetime.date.today(),
+        max_bytes=max_bytes,
+        given=given,
+    )
     if write_baseline is not None:
         from checker import baseline as baselines
 
@@ -156,9 +207,16 @@ def check(*, paths: list[Path], formats: list[str], outputs: list[Path], stage: 
     root = str(config.root)  # the repository root (or the current folder outside git)
     sources = {engine.display_path(path): content for path, content in given.items() if isinstance(content, bytes)}
     for fmt, out in pairs:
-        ctx = RenderContext(policy=policy, version=__version__, color=color and out is None and fmt == "text", root=root,
-                            warn_within=config.warn_within, quiet=quiet, sarif_waived=sarif_waived or "suppressed",
-                            sources=sources)
+        ctx = RenderContext(
+            policy=policy,
+            version=__version__,
+            color=color and out is None and fmt == "text",
+            root=root,
+            warn_within=config.warn_within,
+            quiet=quiet,
+            sarif_waived=sarif_waived or "suppressed",
+            sources=sources,
+        )
         if stats_format is not None and out is None:
             continue  # the statistics take stdout's place (below)
         write_report(render(fmt, report, ctx), out)
@@ -188,8 +246,19 @@ def rule_sets(policy, config) -> tuple[set[str] | None, set[str], set[str]]:
     return selected, ignored, forbidden
 
 
-def run_checks(files: list[Path], unlisted: list[tuple[Path, str]], *, config, policy, rules, git_run, unreadable,
-               today: datetime.date, max_bytes: int, given: dict | None = None) -> Report:
+def run_checks(
+    files: list[Path],
+    unlisted: list[tuple[Path, str]],
+    *,
+    config,
+    policy,
+    rules,
+    git_run,
+    unreadable,
+    today: datetime.date,
+    max_bytes: int,
+    given: dict | None = None,
+) -> Report:
     """Check `files` as `aipolicy check` does (and `aipolicy report` after it): the engine's
     results, a finding for each folder that could not be listed, and one note when the git
     rules were skipped. The git run is closed when done."""
@@ -198,9 +267,18 @@ def run_checks(files: list[Path], unlisted: list[tuple[Path, str]], *, config, p
 
     selected, ignored, forbidden = rules
     options = engine.Options(
-        stage=config.stage, today=today, max_bytes=max_bytes, policy=policy,
-        select=selected, ignore=ignored, waivers_allowed=config.waivers_allowed, forbidden_waivers=forbidden,
-        config=config, git=git_run, warn_within=config.warn_within, given=given or {},
+        stage=config.stage,
+        today=today,
+        max_bytes=max_bytes,
+        policy=policy,
+        select=selected,
+        ignore=ignored,
+        waivers_allowed=config.waivers_allowed,
+        forbidden_waivers=forbidden,
+        config=config,
+        git=git_run,
+        warn_within=config.warn_within,
+        given=given or {},
     )
     try:
         report = engine.run(files, options)
@@ -211,8 +289,9 @@ def run_checks(files: list[Path], unlisted: list[tuple[Path, str]], *, config, p
             git_run.close()
     # A folder that could not be listed is a finding on it (exit 1), never "0 files, exit 0".
     report.results.extend(engine.problem_result(folder, why, options) for folder, why in unlisted)
-    skipped = unreadable or (git_run.failure if git_run is not None else
-                             "not inside a git repository (or git is not installed)")
+    skipped = unreadable or (
+        git_run.failure if git_run is not None else "not inside a git repository (or git is not installed)"
+    )
     if skipped and gitrules.would_apply(report, policy, selected, ignored):
         gitrules.note(f"{skipped}: the git-aware rules AIP-GIT-* were skipped")
     return report
@@ -253,11 +332,14 @@ def _statistics_format(pairs: list[tuple[str, Path | None]], explicit: bool) -> 
         return on_stdout[0] if on_stdout else "text"
     if not explicit:
         return "text"
-    raise UsageError(f"--statistics prints text or json, not {on_stdout[0]}; "
-                     f"give --format {on_stdout[0]} an --output FILE")
+    raise UsageError(
+        f"--statistics prints text or json, not {on_stdout[0]}; give --format {on_stdout[0]} an --output FILE"
+    )
 
 
-def _streams(paths: list[Path], stdin_filename: Path | None, max_bytes: int) -> tuple[list[Path], dict[Path, bytes | str]]:
+def _streams(
+    paths: list[Path], stdin_filename: Path | None, max_bytes: int
+) -> tuple[list[Path], dict[Path, bytes | str]]:
     """Read what the command line names that is a stream, not a file: `-` (stdin, shown
     and resolved as --stdin-filename when given), `/dev/stdin`, a pipe such as
     `<(cat m.yaml)`. The operator named them, so they are read as given; their content
@@ -352,7 +434,9 @@ def _changed_files(git_run, files: list[Path], patterns: tuple[str, ...], paths:
     except gitrepo.GitError as exc:
         raise UsageError(str(exc)) from None
     for rel in deleted:
-        gitrules.note(f"note: {engine.display_path(git_run.root / rel)} was deleted since {git_run.base_label}; nothing to check")
+        gitrules.note(
+            f"note: {engine.display_path(git_run.root / rel)} was deleted since {git_run.base_label}; nothing to check"
+        )
     if files and not picked:
         gitrules.note(f"none of the {len(files)} manifests changed since {git_run.base_label}")
     return picked
@@ -402,8 +486,10 @@ def rule_dict(rule, policy) -> dict:
         "slug": rule.slug,
         "question": rule.question,
         "question_text": policy.questions.get(rule.question) if rule.question else None,
-        "severity": {stage: rule.severity[stage].label if stage in rule.severity else None
-                     for stage in ("exploration", "pilot", "production", "retired")},
+        "severity": {
+            stage: rule.severity[stage].label if stage in rule.severity else None
+            for stage in ("exploration", "pilot", "production", "retired")
+        },
         "high_risk_escalates": rule.high_risk_escalates,
         "summary": rule.summary,
         "why": rule.why,
@@ -417,8 +503,17 @@ def rule_dict(rule, policy) -> dict:
 def rules(fmt: str, config_path: Path | None = None, policies: list[Path] = ()) -> int:
     _, policy = load_settings(config_path, list(policies))
     if fmt == "json":
-        print(json.dumps({"version": __version__, "questions": policy.questions,
-                          "rules": [rule_dict(r, policy) for r in policy.rules.values()]}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "version": __version__,
+                    "questions": policy.questions,
+                    "rules": [rule_dict(r, policy) for r in policy.rules.values()],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
     rows = [(r.id, r.slug, r.question or "", r.severity_text(), r.summary) for r in policy.rules.values()]
     header = ("ID", "SLUG", "Q", "EXPL/PILOT/PROD", "SUMMARY")
@@ -440,9 +535,19 @@ def explain(key: str, fmt: str, config_path: Path | None = None, policies: list[
     title = f"{rule.id} {rule.slug}"
     if rule.question:
         title += f"  ({rule.question}: {policy.questions.get(rule.question, '')})"
-    out = [title, f"Severity: {_severity_words(rule)}  [{rule.severity_text()}]", "", "What it checks", _indent(rule.summary)]
-    for heading, body in (("Why it matters", rule.why), ("How to fix", rule.fix), ("Example", rule.example),
-                          ("References", "\n".join(f"- {r}" for r in rule.references))):
+    out = [
+        title,
+        f"Severity: {_severity_words(rule)}  [{rule.severity_text()}]",
+        "",
+        "What it checks",
+        _indent(rule.summary),
+    ]
+    for heading, body in (
+        ("Why it matters", rule.why),
+        ("How to fix", rule.fix),
+        ("Example", rule.example),
+        ("References", "\n".join(f"- {r}" for r in rule.references)),
+    ):
         if body:
             out += ["", heading, _indent(body.rstrip())]
     print(lines("\n".join(out)))  # a pack's docs are untrusted text too
@@ -476,14 +581,18 @@ def schema() -> int:
     return EXIT_OK
 
 
-def test_policies(directory: Path, fmt: str, output: Path | None, config_path: Path | None, policies: list[Path]) -> int:
+def test_policies(
+    directory: Path, fmt: str, output: Path | None, config_path: Path | None, policies: list[Path]
+) -> int:
     from checker import gitrepo, policytest
 
     if not directory.is_dir():
         raise UsageError(f"{directory}: no such folder of policy test cases")
     config, policy = load_settings(config_path, policies)
-    read = {**_settings_files(config, policy),
-            **{os.path.realpath(case): "a policy test case" for case in policytest.discover_cases(directory)}}
+    read = {
+        **_settings_files(config, policy),
+        **{os.path.realpath(case): "a policy test case" for case in policytest.discover_cases(directory)},
+    }
     _refuse_overwrite(output, read)
     root = gitrepo.find_root(directory) or Path.cwd()
     outcomes = policytest.run_directory(directory, policy, root)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from checker import resources
 from checker.errors import UsageError
@@ -56,8 +57,10 @@ class Override:
                     compiled.append(_compile_glob(pattern))
                 except (ValueError, re.error) as exc:
                     where = self.locations.get(("paths", index), self.source)
-                    raise UsageError(f"{where}: {self.key}.paths[{index}]: {echo(pattern)} is not a "
-                                     f"gitignore-style pattern: {getattr(exc, 'msg', exc)}") from None
+                    raise UsageError(
+                        f"{where}: {self.key}.paths[{index}]: {echo(pattern)} is not a "
+                        f"gitignore-style pattern: {getattr(exc, 'msg', exc)}"
+                    ) from None
             self._globs = compiled
         return self._globs
 
@@ -86,8 +89,10 @@ def rule_ids(policy: Any, names: list[str], key: str, locate: Callable[[int, str
             chosen |= policy.resolve([name], key)
         except PolicyError:
             hint = policy.suggest(name)
-            raise UsageError(f"{locate(index, name)}: {key}: no such rule {echo(name)}"
-                             + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')")) from None
+            raise UsageError(
+                f"{locate(index, name)}: {key}: no such rule {echo(name)}"
+                + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')")
+            ) from None
     return chosen
 
 
@@ -161,8 +166,14 @@ class Config:
             "manifest-names": self.manifest_names,
             "waivers": {"allowed": self.waivers_allowed, "forbidden-rules": self.forbidden_waivers},
             "overrides": [
-                {"paths": o.paths, "select": o.select, "ignore": o.ignore, "severity": o.severity,
-                 "max-severity": o.max_severity, "from": o.source}
+                {
+                    "paths": o.paths,
+                    "select": o.select,
+                    "ignore": o.ignore,
+                    "severity": o.severity,
+                    "max-severity": o.max_severity,
+                    "from": o.source,
+                }
                 for o in self.overrides
             ],
             "baseline": str(self.baseline) if self.baseline is not None else None,
@@ -252,6 +263,7 @@ def _read(path: Path, root: Path | None) -> tuple[dict[str, Any], Any]:
         def spans(p: tuple) -> str:
             span: Span = loaded.key_span(p) if p in loaded.key_spans else loaded.span(p)
             return f"{path}:{span.line}:{span.column}"
+
     found = schema.issues(_validator(), fake)
     if found:
         span, text, node = found[0]
@@ -281,8 +293,10 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
     for index, parent in enumerate(data.get("extends", [])):
         at = f"{where(('extends', index))}: extends[{index}]"
         if parent.startswith("builtin:"):
-            raise UsageError(f"{at}: a configuration extends other configuration files; "
-                             f"load built-in packs with `policies: [{echo(parent)}]`")
+            raise UsageError(
+                f"{at}: a configuration extends other configuration files; "
+                f"load built-in packs with `policies: [{echo(parent)}]`"
+            )
         target = base / parent
         if target.resolve() in (*chain, resolved):
             raise UsageError(f"{at}: extends cycle: {echo(parent)} is already being read")
@@ -296,8 +310,11 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
     for key in ("select", "ignore", "fail-on", "warn-within", "stuck-after", "stage", "manifest-names"):
         if key in data:
             config.set(key, data[key], where((key,)))
-    for key, value in (("select", data.get("select")), ("forbidden_waivers", data.get("waivers", {}).get("forbidden-rules")),
-                       ("ignore", data.get("ignore"))):
+    for key, value in (
+        ("select", data.get("select")),
+        ("forbidden_waivers", data.get("waivers", {}).get("forbidden-rules")),
+        ("ignore", data.get("ignore")),
+    ):
         node = ("waivers", "forbidden-rules") if key == "forbidden_waivers" else (key,)
         for i in range(len(value or [])):
             config.locations[(key, i)] = where((*node, i))
@@ -314,13 +331,24 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
         config.set("forbidden_waivers", waivers["forbidden-rules"], where(("waivers", "forbidden-rules")))
     for index, item in enumerate(data.get("overrides", [])):
         at = ("overrides", index)
-        locations = {(key, i): where((*at, key, i)) for key in ("paths", "select", "ignore") for i in range(len(item.get(key) or []))}
+        locations = {
+            (key, i): where((*at, key, i))
+            for key in ("paths", "select", "ignore")
+            for i in range(len(item.get(key) or []))
+        }
         locations.update({("severity", name): where((*at, "severity", name)) for name in item.get("severity", {})})
-        config.overrides.append(Override(
-            paths=item["paths"], select=item.get("select"), ignore=item.get("ignore", []),
-            severity=item.get("severity", {}), max_severity=item.get("max-severity"),
-            source=where(at), key=f"overrides[{index}]", locations=locations,
-        ))
+        config.overrides.append(
+            Override(
+                paths=item["paths"],
+                select=item.get("select"),
+                ignore=item.get("ignore", []),
+                severity=item.get("severity", {}),
+                max_severity=item.get("max-severity"),
+                source=where(at),
+                key=f"overrides[{index}]",
+                locations=locations,
+            )
+        )
 
 
 def _set_baseline(config: Config, spec: str, base: Path, at: str, within: Path | None) -> None:
@@ -334,10 +362,14 @@ def _set_baseline(config: Config, spec: str, base: Path, at: str, within: Path |
     target = base / spec
     if within is not None:
         if os.path.isabs(spec) or spec.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", spec):
-            raise UsageError(f"{at}: baseline: {echo(spec)} is an absolute path; name the file relative to "
-                             "this configuration, inside the repository")
+            raise UsageError(
+                f"{at}: baseline: {echo(spec)} is an absolute path; name the file relative to "
+                "this configuration, inside the repository"
+            )
         if not safeio.inside(target, within):
-            raise UsageError(f"{at}: baseline: {echo(spec)} lies outside the repository ({echo(within)}); "
-                             "a repository's configuration names files inside it")
+            raise UsageError(
+                f"{at}: baseline: {echo(spec)} lies outside the repository ({echo(within)}); "
+                "a repository's configuration names files inside it"
+            )
     config.baseline, config.baseline_within = target, within
     config.origin["baseline"] = at

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from checker import manifest as manifest_mod
 from checker import schema, verdict
@@ -85,8 +86,16 @@ def _filter(result: ManifestResult, options: Options) -> ManifestResult:
     return result
 
 
-def _finding(policy: Policy, rule_id: str, stage: str, path: str, span: Span, message: str,
-             json_path_: str = "$", high_risk: bool = False) -> Finding | None:
+def _finding(
+    policy: Policy,
+    rule_id: str,
+    stage: str,
+    path: str,
+    span: Span,
+    message: str,
+    json_path_: str = "$",
+    high_risk: bool = False,
+) -> Finding | None:
     rule = policy.rules[rule_id]
     severity = rule.severity_at(stage, high_risk)
     if severity is None:
@@ -139,7 +148,14 @@ def _not_loaded(problems: list[LoadProblem], display: str, options: Options) -> 
     """A file that could not be read or parsed: its AIP-SCH-002 findings and nothing else."""
     result = ManifestResult(path=display, rules_evaluated=["AIP-SCH-002"])
     for problem in problems:
-        f = _finding(options.effective_policy(), "AIP-SCH-002", options.stage or "production", display, problem.span, problem.message)
+        f = _finding(
+            options.effective_policy(),
+            "AIP-SCH-002",
+            options.stage or "production",
+            display,
+            problem.span,
+            problem.message,
+        )
         if f is not None:
             result.findings.append(f)
     return result
@@ -161,7 +177,8 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
     high = m.data.get("risk_tier") == "high"
     result.rules_evaluated += ["AIP-SCH-002", "AIP-SCH-001"]  # it parsed; now the schema
     schema_findings = [
-        f for span, text, path in schema.validate(m)
+        f
+        for span, text, path in schema.validate(m)
         if (f := _finding(policy, "AIP-SCH-001", stage or "production", m.path, span, text, json_path(path), high))
     ]
     result.findings.extend(schema_findings)
@@ -187,6 +204,7 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
 def _facts(data: dict) -> dict[str, Any]:
     """What an inventory lists about the system, as far as the manifest says it in the
     right shape (a value of another type is the schema's finding, and None here)."""
+
     def text(node: Any, *path: str) -> str | None:
         for part in path:
             node = node.get(part) if isinstance(node, dict) else None
@@ -196,8 +214,10 @@ def _facts(data: dict) -> dict[str, Any]:
         "name": text(data, "system", "name"),
         "risk_tier": text(data, "risk_tier"),
         "decision_role": text(data, "decision_role"),
-        "owners": {"technical": text(data, "owners", "technical", "name"),
-                   "business": text(data, "owners", "business", "name")},
+        "owners": {
+            "technical": text(data, "owners", "technical", "name"),
+            "business": text(data, "owners", "business", "name"),
+        },
     }
 
 
@@ -205,10 +225,7 @@ def _under_any(path: str, prefixes: set[str]) -> bool:
     """`path` is one of `prefixes` or lies below one (json paths: `$.a.b`, `$.a[0]`)."""
     if path in prefixes:
         return True
-    for i in range(len(path) - 1, 0, -1):
-        if path[i] in ".[" and path[:i] in prefixes:
-            return True
-    return False
+    return any(path[i] in ".[" and path[:i] in prefixes for i in range(len(path) - 1, 0, -1))
 
 
 def check_file(file: Path, display: str, options: Options, manifest: Manifest | None = None) -> ManifestResult:

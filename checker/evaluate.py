@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from checker.checks import persons, values
 from checker.findings import Due, Finding, ManifestResult, Severity
-from checker.manifest import Manifest, PathT, json_path
 from checker.gitrules import skipped as git_skipped
-from checker.schema import echo
+from checker.manifest import Manifest, PathT, json_path
 from checker.policy import ENGINE_RULES, UNWAIVABLE, Deadline, Policy, Problem, Rule, RuleContext
+from checker.schema import echo
 
 if TYPE_CHECKING:
     from checker.engine import Options
@@ -35,7 +35,7 @@ class Waiver:
         if not self.path:
             return True
         plain = jpath[2:] if jpath.startswith("$.") else jpath.lstrip("$")
-        return plain == self.path or plain.startswith(self.path + ".") or plain.startswith(self.path + "[")
+        return plain == self.path or plain.startswith((self.path + ".", self.path + "["))
 
 
 def _normalise_waiver_path(path: Any) -> str:
@@ -57,7 +57,15 @@ def _span(m: Manifest, problem: Problem):
 
 
 def _finding(rule: Rule, severity: Severity, m: Manifest, problem: Problem) -> Finding:
-    return Finding(rule.id, rule.slug, problem.severity or severity, m.path, _span(m, problem), problem.message, json_path(problem.path))
+    return Finding(
+        rule.id,
+        rule.slug,
+        problem.severity or severity,
+        m.path,
+        _span(m, problem),
+        problem.message,
+        json_path(problem.path),
+    )
 
 
 def _repo_root(m: Manifest, options: Options) -> Path:
@@ -95,28 +103,62 @@ def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, em
             emit(Problem(base + ("rule",), f"{rule.id} cannot be waived: fix the file instead"))
             continue
         if not options.waivers_allowed:
-            emit(Problem(base, f"waivers are not allowed in this repository (configuration); the waiver for {rule.id} silences nothing"))
+            emit(
+                Problem(
+                    base,
+                    f"waivers are not allowed in this repository (configuration); the waiver for {rule.id} silences nothing",
+                )
+            )
             continue
         if rule.id in options.forbidden_waivers:
             emit(Problem(base + ("rule",), f"the configuration forbids waiving {rule.id}: fix the finding instead"))
             continue
         problems = []
         if not values.answered(item.get("reason")):
-            problems.append(Problem(base + ("reason",), f"waiver for {rule.id} gives no reason", missing="reason" not in item))
+            problems.append(
+                Problem(base + ("reason",), f"waiver for {rule.id} gives no reason", missing="reason" not in item)
+            )
         approver = item.get("approved_by")
-        if not (isinstance(approver, dict) and values.answered(approver.get("name")) and values.contact_ok(approver.get("contact"))):
-            problems.append(Problem(base + ("approved_by",), f"waiver for {rule.id} names no approver (a person with name and contact)", missing="approved_by" not in item))
+        if not (
+            isinstance(approver, dict)
+            and values.answered(approver.get("name"))
+            and values.contact_ok(approver.get("contact"))
+        ):
+            problems.append(
+                Problem(
+                    base + ("approved_by",),
+                    f"waiver for {rule.id} names no approver (a person with name and contact)",
+                    missing="approved_by" not in item,
+                )
+            )
         elif (problem := persons.person_problem(approver.get("name"))) is not None:
             problems.append(Problem(base + ("approved_by", "name"), f"waiver for {rule.id}: approver {problem}"))
         expires = values.date(item.get("expires"))
         if expires is None:
-            problems.append(Problem(base + ("expires",), f"waiver for {rule.id} has no expiry date: waivers are temporary", missing="expires" not in item))
-        elif ctx.fails_from(base + ("expires",), expires + datetime.timedelta(days=1), f"the waiver for {rule.id} (expires: {expires}) runs out"):
-            problems.append(Problem(base + ("expires",), f"waiver for {rule.id} expired on {expires}: fix the finding or renew the waiver"))
+            problems.append(
+                Problem(
+                    base + ("expires",),
+                    f"waiver for {rule.id} has no expiry date: waivers are temporary",
+                    missing="expires" not in item,
+                )
+            )
+        elif ctx.fails_from(
+            base + ("expires",),
+            expires + datetime.timedelta(days=1),
+            f"the waiver for {rule.id} (expires: {expires}) runs out",
+        ):
+            problems.append(
+                Problem(
+                    base + ("expires",),
+                    f"waiver for {rule.id} expired on {expires}: fix the finding or renew the waiver",
+                )
+            )
         for p in problems:
             emit(p)
         if not problems:
-            out.append(Waiver(index, rule, _normalise_waiver_path(item.get("path")), str(item.get("reason")).strip(), expires))
+            out.append(
+                Waiver(index, rule, _normalise_waiver_path(item.get("path")), str(item.get("reason")).strip(), expires)
+            )
     return out
 
 
@@ -150,12 +192,32 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     deadlines: list[Deadline] | None = []
     # One walk for the placeholders: AIP-SCH-003 reports them, the diagnostic counts them.
     holes = tuple(values.placeholder_paths({k: v for k, v in m.data.items() if k != "waivers"}))
-    ctx = RuleContext(view, options.today, _repo_root(m, options), high, stage, git=git, deadlines=deadlines,
-                      required_persons=policy.required_persons(stage, high), placeholders=holes)
+    ctx = RuleContext(
+        view,
+        options.today,
+        _repo_root(m, options),
+        high,
+        stage,
+        git=git,
+        deadlines=deadlines,
+        required_persons=policy.required_persons(stage, high),
+        placeholders=holes,
+    )
     # The diagnostic judges question-tagged rules as at production, whatever the stage.
-    prod_ctx = ctx if stage == "production" else RuleContext(_effective_data(m, "production"), options.today, ctx.root, high, "production", git=git,
-                                                             required_persons=policy.required_persons("production", high),
-                                                             placeholders=holes)
+    prod_ctx = (
+        ctx
+        if stage == "production"
+        else RuleContext(
+            _effective_data(m, "production"),
+            options.today,
+            ctx.root,
+            high,
+            "production",
+            git=git,
+            required_persons=policy.required_persons("production", high),
+            placeholders=holes,
+        )
+    )
     findings: list[Finding] = []
     for_questions: dict[str, list[Problem]] = {}
     declared: dict[str, list[Deadline]] = {}  # rule id -> the deadlines its run declared
@@ -208,7 +270,11 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
             result.rules_evaluated.append(diag.id)
             if len(unanswered) > PURGATORY_LIMIT:
                 names = "; ".join(f"{q} {policy.questions[q]}" for q in unanswered)
-                problem = Problem(("system",), missing=True, message=f"pilot purgatory: {len(unanswered)} of {len(result.questions)} production questions unanswered ({names})")
+                problem = Problem(
+                    ("system",),
+                    missing=True,
+                    message=f"pilot purgatory: {len(unanswered)} of {len(result.questions)} production questions unanswered ({names})",
+                )
                 findings.extend(_apply(waivers, [_finding(diag, diag_severity, m, problem)], {}))
 
     if wvr and wvr_severity is not None:
@@ -228,9 +294,11 @@ def _unused_waiver(waiver: Waiver, findings: list[Finding]) -> str:
     missed = next((f for f in findings if f.rule == waiver.rule.id and not f.suppressed), None)
     if missed is None:
         return f"stale waiver: {waiver.rule.id} reports nothing here any more; remove the waiver"
-    return (f"the waiver's path `{echo(waiver.path)}` covers none of {waiver.rule.id}'s findings "
-            f"(it reports `{echo(missed.json_path[2:] or '$')}`): a waiver path is a field such as "
-            f"`owners.business`, without wildcards")
+    return (
+        f"the waiver's path `{echo(waiver.path)}` covers none of {waiver.rule.id}'s findings "
+        f"(it reports `{echo(missed.json_path[2:] or '$')}`): a waiver path is a field such as "
+        f"`owners.business`, without wildcards"
+    )
 
 
 def _placeholders_under(rule: Rule, holes: tuple[tuple[PathT, object], ...]) -> list[Problem]:
@@ -238,7 +306,8 @@ def _placeholders_under(rule: Rule, holes: tuple[tuple[PathT, object], ...]) -> 
     only (AIP-SCH-003 reports them as findings)."""
     return [
         Problem(hole, f"`{json_path(hole)[2:]}` is a placeholder")
-        for hole, _ in holes if any(hole[:len(f)] == f for f in rule.fields)
+        for hole, _ in holes
+        if any(hole[: len(f)] == f for f in rule.fields)
     ]
 
 
@@ -260,7 +329,7 @@ def _collapse_missing(m: Manifest, problems: list[Problem]) -> list[Problem]:
         if top not in merged:
             out.append(p)
         elif merged[top][0] is p:
-            wanted = [f"`{json_path(q.path[len(top):])[2:]}`" for q in merged[top]]
+            wanted = [f"`{json_path(q.path[len(top) :])[2:]}`" for q in merged[top]]
             listed = ", ".join(wanted[:-1]) + f" and {wanted[-1]}"
             out.append(Problem(top, f"`{json_path(top)[2:]}` is missing: add it with {listed}", missing=True))
     return out
@@ -272,22 +341,27 @@ def _first_missing(m: Manifest, path: PathT) -> PathT:
         if path[:end] not in m.spans:
             return path[:end]
     return path
-def _upcoming(declared: dict[str, list[Deadline]], failing: set[str], waivers: list[Waiver],
-              options: Options) -> list[Due]:
+
+
+def _upcoming(
+    declared: dict[str, list[Deadline]], failing: set[str], waivers: list[Waiver], options: Options
+) -> list[Due]:
     """Every deadline of a reported rule that passes today, soonest first, whatever the window
     (the portfolio lists them; AIP-DUE-001 notes those within --warn-within)."""
     reported = lambda rule_id: (options.select is None or rule_id in options.select) and rule_id not in options.ignore  # noqa: E731
     out = [
         Due(deadline.fails_from, rule_id, json_path(deadline.path), deadline.what)
-        for rule_id, found in declared.items() if rule_id not in failing and reported(rule_id)
+        for rule_id, found in declared.items()
+        if rule_id not in failing and reported(rule_id)
         for deadline in found
         if deadline.fails_from > options.today and not any(w.covers(rule_id, json_path(deadline.path)) for w in waivers)
     ]
     return sorted(set(out), key=lambda d: (d.day, d.rule, d.json_path))
 
 
-def _deadline_notes(declared: dict[str, list[Deadline]], failing: set[str], waivers: list[Waiver],
-                    options: Options) -> list[Problem]:
+def _deadline_notes(
+    declared: dict[str, list[Deadline]], failing: set[str], waivers: list[Waiver], options: Options
+) -> list[Problem]:
     """AIP-DUE-001: one note per deadline within `--warn-within` days. Only rules that were
     evaluated declare deadlines (active at the stage, not switched off); none is given for
     a rule that is not reported (--select/--ignore), that already reports a finding (fix
@@ -304,7 +378,11 @@ def _deadline_notes(declared: dict[str, list[Deadline]], failing: set[str], waiv
             if any(w.covers(rule_id, json_path(deadline.path)) for w in waivers):
                 continue
             when = "tomorrow" if days == 1 else f"in {days} days"
-            notes.append(Problem(deadline.path, f"{deadline.what} on {deadline.fails_from} ({when}): {rule_id} will fail from then"))
+            notes.append(
+                Problem(
+                    deadline.path, f"{deadline.what} on {deadline.fails_from} ({when}): {rule_id} will fail from then"
+                )
+            )
     return notes
 
 
@@ -316,5 +394,11 @@ def _question_order(qid: str) -> tuple[int, str]:
 def _run(rule: Rule, ctx: RuleContext) -> list[Problem]:
     try:
         return rule.run(ctx)
-    except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
-        return [Problem((), f"aipolicy could not evaluate {rule.id} ({type(exc).__name__}: {exc}); please report this", severity=Severity.ERROR)]
+    except Exception as exc:
+        return [
+            Problem(
+                (),
+                f"aipolicy could not evaluate {rule.id} ({type(exc).__name__}: {exc}); please report this",
+                severity=Severity.ERROR,
+            )
+        ]

@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from checker.checks import persons, values
 from checker.schema import load_schema
@@ -64,7 +65,9 @@ def split_path(text: str) -> tuple[str | int, ...]:
             if not (index.isascii() and index.isdigit()):
                 raise ExprError(f"path `{_excerpt(text)}`: index `{_excerpt(index, 20)}` is not a number")
             if len(index) > len(str(MAX_INDEX)) or int(index) >= MAX_INDEX:
-                raise ExprError(f"path `{_excerpt(text)}`: index {_excerpt(index, 20)} is past any list a manifest can hold")
+                raise ExprError(
+                    f"path `{_excerpt(text)}`: index {_excerpt(index, 20)} is past any list a manifest can hold"
+                )
             parts.append(int(index))
     return tuple(parts)
 
@@ -113,7 +116,10 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     "lower": (1, lambda ctx, v: v.lower() if isinstance(v, str) else v),
     "matches": (2, lambda ctx, v, pattern: _matches(v, pattern)),
     "valid_schedule": (1, lambda ctx, v: values.schedule_problem(v) is None),
-    "person": (1, lambda ctx, v: isinstance(v, dict) and persons.is_person(v.get("name")) and values.contact_ok(v.get("contact"))),
+    "person": (
+        1,
+        lambda ctx, v: isinstance(v, dict) and persons.is_person(v.get("name")) and values.contact_ok(v.get("contact")),
+    ),
 }
 
 
@@ -131,8 +137,9 @@ def _regex(pattern: str) -> Any:
         return re2.compile(pattern, options)
     except re2.error as exc:
         reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise ExprError(f"bad regular expression {_excerpt(repr(pattern))}: {reason} "
-                        "(RE2 syntax: no backreferences or lookaround)") from None
+        raise ExprError(
+            f"bad regular expression {_excerpt(repr(pattern))}: {reason} (RE2 syntax: no backreferences or lookaround)"
+        ) from None
 
 
 def _matches(value: Any, pattern: str) -> bool:
@@ -238,7 +245,9 @@ class _Parser:
     def enter(self, col: int) -> None:
         self.depth += 1
         if self.depth > MAX_NESTING:
-            raise ExprError(f"brackets, parentheses and calls nest more than {MAX_NESTING} deep at column {col} in `{self.shown}`")
+            raise ExprError(
+                f"brackets, parentheses and calls nest more than {MAX_NESTING} deep at column {col} in `{self.shown}`"
+            )
 
     def parse(self) -> Node:
         node = self.or_()
@@ -340,7 +349,7 @@ class _Parser:
                 return self.call(text, col)
             head = re.split(r"[.\[]", text, maxsplit=1)[0]
             if head == "item":
-                rest = self.path(text[len("item"):].lstrip("."), col)
+                rest = self.path(text[len("item") :].lstrip("."), col)
                 return lambda ctx: _lookup(ctx.item, rest)
             if head in TOP_LEVEL:
                 parts = self.path(text, col)
@@ -351,7 +360,9 @@ class _Parser:
     def call(self, name: str, col: int) -> Node:
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
-            raise ExprError(f"unknown function `{_excerpt(name, 30)}` at column {col} in `{self.shown}` (known: {known})")
+            raise ExprError(
+                f"unknown function `{_excerpt(name, 30)}` at column {col} in `{self.shown}` (known: {known})"
+            )
         arity, fn = FUNCTIONS[name]
         self.enter(col)
         self.take("(")

@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime
 import numbers
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 Check = Callable[[Any], bool]
@@ -29,13 +30,46 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 # Every keyword Draft 2020-12 validates with. Those without a compiler below make
 # a schema unsupported; tests/test_stress.py keeps this list in step with jsonschema.
-VALIDATION_KEYWORDS = frozenset({
-    "$dynamicRef", "$ref", "additionalProperties", "allOf", "anyOf", "const", "contains", "dependentRequired",
-    "dependentSchemas", "enum", "exclusiveMaximum", "exclusiveMinimum", "format", "if", "items", "maxItems",
-    "maxLength", "maxProperties", "maximum", "minItems", "minLength", "minProperties", "minimum", "multipleOf",
-    "not", "oneOf", "pattern", "patternProperties", "prefixItems", "properties", "propertyNames", "required",
-    "type", "unevaluatedItems", "unevaluatedProperties", "uniqueItems",
-})
+VALIDATION_KEYWORDS = frozenset(
+    {
+        "$dynamicRef",
+        "$ref",
+        "additionalProperties",
+        "allOf",
+        "anyOf",
+        "const",
+        "contains",
+        "dependentRequired",
+        "dependentSchemas",
+        "enum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+        "format",
+        "if",
+        "items",
+        "maxItems",
+        "maxLength",
+        "maxProperties",
+        "maximum",
+        "minItems",
+        "minLength",
+        "minProperties",
+        "minimum",
+        "multipleOf",
+        "not",
+        "oneOf",
+        "pattern",
+        "patternProperties",
+        "prefixItems",
+        "properties",
+        "propertyNames",
+        "required",
+        "type",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "uniqueItems",
+    }
+)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -101,7 +135,7 @@ class _Compiler:
         if found is not None:
             return found
         refs = self.refs
-        return lambda x: refs[pointer](x)  # type: ignore[misc]
+        return lambda x: refs[pointer](x)  # type: ignore[misc]  # noqa: PLW0108 - late bound: refs[pointer] is None until compiled
 
     def resolve(self, pointer: str) -> Any:
         if pointer == "#":
@@ -184,8 +218,9 @@ class _Compiler:
 
     def k_patternProperties(self, value: Any, schema: dict) -> Check:
         pats = [(re.compile(p).search, self.compile(sub)) for p, sub in value.items()]
-        return lambda x: not isinstance(x, dict) or all(
-            check(item) for key, item in x.items() for search, check in pats if search(key)
+        return lambda x: (
+            not isinstance(x, dict)
+            or all(check(item) for key, item in x.items() for search, check in pats if search(key))
         )
 
     def k_additionalProperties(self, value: Any, schema: dict) -> Check:
@@ -243,7 +278,9 @@ class _Compiler:
         other = self.compile(schema["else"]) if "else" in schema else None
         return lambda x: (then is None or then(x)) if cond(x) else (other is None or other(x))
 
-    def _bound(self, value: Any, test: Callable[[Any, Any], bool], kind: Callable[[Any], bool], size: Callable[[Any], Any]) -> Check:
+    def _bound(
+        self, value: Any, test: Callable[[Any, Any], bool], kind: Callable[[Any], bool], size: Callable[[Any], Any]
+    ) -> Check:
         if not _is_number(value):
             raise Unsupported("a bound must be a number")
         return lambda x: not kind(x) or test(size(x), value)

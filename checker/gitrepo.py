@@ -49,10 +49,11 @@ import re
 import shutil
 import stat
 import subprocess
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import git as gitpython
@@ -68,21 +69,51 @@ SAFE_ENV = {
 # other objects or other config than the repository found from the manifest's path,
 # or read paths differently. The operator's choice of config files stays.
 REDIRECTING = (
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
-    "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_EXEC_PATH", "GIT_EXTERNAL_DIFF",
-    "GIT_DIFF_OPTS", "GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
-    "GIT_ICASE_PATHSPECS", "GIT_PREFIX", "GIT_SHALLOW_FILE", "GIT_GRAFT_FILE", "GIT_REPLACE_REF_BASE",
-    "GIT_QUARANTINE_PATH", "GIT_INTERNAL_SUPER_PREFIX", "GIT_IMPLICIT_WORK_TREE", "GIT_ATTR_SOURCE",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_EXEC_PATH",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_DIFF_OPTS",
+    "GIT_LITERAL_PATHSPECS",
+    "GIT_GLOB_PATHSPECS",
+    "GIT_NOGLOB_PATHSPECS",
+    "GIT_ICASE_PATHSPECS",
+    "GIT_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_GRAFT_FILE",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_QUARANTINE_PATH",
+    "GIT_INTERNAL_SUPER_PREFIX",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_ATTR_SOURCE",
 )
 REDIRECTING_PREFIXES = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")  # read only with GIT_CONFIG_COUNT, which goes
 # What each of them is set to in a GitPython process (which inherits the whole
 # environment), when the repository's own value (`locate`) does not apply.
 UNSET = {
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES": "", "GIT_NAMESPACE": "", "GIT_CONFIG_PARAMETERS": "",
-    "GIT_CONFIG_COUNT": "0", "GIT_EXTERNAL_DIFF": "", "GIT_DIFF_OPTS": "", "GIT_LITERAL_PATHSPECS": "0",
-    "GIT_GLOB_PATHSPECS": "0", "GIT_NOGLOB_PATHSPECS": "0", "GIT_ICASE_PATHSPECS": "0",
-    "GIT_REPLACE_REF_BASE": "refs/replace/", "GIT_DISCOVERY_ACROSS_FILESYSTEM": "0", "GIT_PREFIX": "",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES": "",
+    "GIT_NAMESPACE": "",
+    "GIT_CONFIG_PARAMETERS": "",
+    "GIT_CONFIG_COUNT": "0",
+    "GIT_EXTERNAL_DIFF": "",
+    "GIT_DIFF_OPTS": "",
+    "GIT_LITERAL_PATHSPECS": "0",
+    "GIT_GLOB_PATHSPECS": "0",
+    "GIT_NOGLOB_PATHSPECS": "0",
+    "GIT_ICASE_PATHSPECS": "0",
+    "GIT_REPLACE_REF_BASE": "refs/replace/",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM": "0",
+    "GIT_PREFIX": "",
 }
 # `-c` options of every git process: a repository's config cannot make a read run a command.
 BASE_CONFIG = (
@@ -167,7 +198,9 @@ def config_options(root: Path | None = None) -> list[str]:
     return [arg for pair in config_pairs(root) for arg in ("-c", pair)]
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = False) -> subprocess.CompletedProcess | None:
+def _git(
+    root: Path, *args: str, stdin: bytes | None = None, filters: bool = False
+) -> subprocess.CompletedProcess | None:
     """Run git in `root` (with `filters`, every filter driver emptied); None when it cannot
     be started, or must not be (`refusal`)."""
     exe = shutil.which("git")
@@ -176,7 +209,11 @@ def _git(root: Path, *args: str, stdin: bytes | None = None, filters: bool = Fal
     try:
         return subprocess.run(
             [exe, "--no-pager", *config_options(root if filters else None), "-C", str(root), *args],
-            input=stdin, capture_output=True, timeout=GIT_TIMEOUT, check=False, env=environment(root),
+            input=stdin,
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+            env=environment(root),
         )
     except subprocess.TimeoutExpired:
         # Once is enough: a repository git cannot answer in time gets no more git processes.
@@ -274,8 +311,10 @@ def _config_refusal(root: Path) -> str | None:
         except safeio.ReadError as exc:
             return f"{config}: {exc}"
         if _INCLUDE.search(raw):
-            return (f"{config} includes other config files ([include] or [includeIf]), which git would read "
-                    "from anywhere; aipolicy does not let a repository point git outside it")
+            return (
+                f"{config} includes other config files ([include] or [includeIf]), which git would read "
+                "from anywhere; aipolicy does not let a repository point git outside it"
+            )
     return None
 
 
@@ -389,7 +428,7 @@ def check(root: Path) -> None:
 
 def _chunks(items: list[str], size: int = CHUNK) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _literal(paths: Iterable[str]) -> list[str]:
@@ -495,9 +534,14 @@ def _pinned(root: Path, where: Location) -> dict[str, str]:
     """What a GitPython process sets instead of dropping (GitPython copies the whole
     environment): each REDIRECTING variable says this repository, or means unset."""
     env = environment(root)
-    pinned = {**SAFE_ENV, "GIT_WORK_TREE": env["GIT_WORK_TREE"], "GIT_DIR": where.git_dir,
-              "GIT_COMMON_DIR": where.common_dir, "GIT_INDEX_FILE": os.path.join(where.git_dir, "index"),
-              "GIT_OBJECT_DIRECTORY": os.path.join(where.common_dir, "objects")}
+    pinned = {
+        **SAFE_ENV,
+        "GIT_WORK_TREE": env["GIT_WORK_TREE"],
+        "GIT_DIR": where.git_dir,
+        "GIT_COMMON_DIR": where.common_dir,
+        "GIT_INDEX_FILE": os.path.join(where.git_dir, "index"),
+        "GIT_OBJECT_DIRECTORY": os.path.join(where.common_dir, "objects"),
+    }
     for key in os.environ:
         if key in pinned:
             continue
@@ -515,12 +559,16 @@ def _pinned(root: Path, where: Location) -> dict[str, str]:
 def _exec_path(root: Path) -> str | None:
     """Where git keeps its programs, when no GIT_EXEC_PATH says otherwise."""
     proc = _git(root, "--exec-path")
-    return proc.stdout.decode("utf-8", "surrogateescape").strip() or None if proc is not None and proc.returncode == 0 else None
+    return (
+        proc.stdout.decode("utf-8", "surrogateescape").strip() or None
+        if proc is not None and proc.returncode == 0
+        else None
+    )
 
 
 def close(root: Path | None = None) -> None:
     """End the git processes GitPython keeps open (for `root`, or all)."""
-    for key in ([root] if root is not None else list(_OPEN)):
+    for key in [root] if root is not None else list(_OPEN):
         repo = _OPEN.pop(key, None)
         if repo is not None:
             repo.clear_cache()
@@ -578,10 +626,22 @@ def changes(root: Path, base: str) -> list[Change]:
     renames detected, plus untracked files that .gitignore does not ignore (added)."""
     repo = _repo(root)
     try:
-        raw = repo.diff("--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv", "--no-color",
-                        "--ignore-submodules=all", base, "--", stdout_as_string=False, strip_newline_in_stdout=False)
-        untracked = repo.ls_files("-z", "--others", "--exclude-standard",
-                                  stdout_as_string=False, strip_newline_in_stdout=False)
+        raw = repo.diff(
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            "--ignore-submodules=all",
+            base,
+            "--",
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+        )
+        untracked = repo.ls_files(
+            "-z", "--others", "--exclude-standard", stdout_as_string=False, strip_newline_in_stdout=False
+        )
     except _command_error() as exc:
         raise GitError(f"cannot compare the working tree with {base[:12]}: {_first_line(exc)}") from None
     out: list[Change] = []
@@ -631,8 +691,19 @@ def last_changes(root: Path, paths: Iterable[str]) -> dict[str, LastChange]:
     found: dict[str, LastChange] = {}
     for chunk in _chunks(sorted(wanted)):
         todo = set(chunk)
-        proc = repo.log("--no-show-signature", "--no-color", "--no-ext-diff", "--no-textconv", "-z", "--name-only",
-                        "--format=%x01%H %ct", "HEAD", "--", *_literal(chunk), as_process=True)
+        proc = repo.log(
+            "--no-show-signature",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "-z",
+            "--name-only",
+            "--format=%x01%H %ct",
+            "HEAD",
+            "--",
+            *_literal(chunk),
+            as_process=True,
+        )
         try:
             _scan_log(proc.proc.stdout, todo, found)
         finally:
@@ -726,14 +797,27 @@ def path_versions(root: Path, paths: Iterable[str], grep: str | None = None) -> 
     if not wanted or head(root) is None:
         return {}
     found: dict[str, list[Version]] = {}
-    options = ["--no-show-signature", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--root",
-               "--date-order", "-z", "--raw", "--no-abbrev", "--format=%x01%H %at"]
+    options = [
+        "--no-show-signature",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-renames",
+        "--root",
+        "--date-order",
+        "-z",
+        "--raw",
+        "--no-abbrev",
+        "--format=%x01%H %at",
+    ]
     if grep is not None:
         options.append(f"-G{grep}")
     for chunk in _chunks(sorted(wanted)):
         proc = _git(root, "log", *options, "HEAD", "--", *_literal(chunk))
         if proc is None or proc.returncode != 0:
-            raise GitError(f"cannot read the history of HEAD: {_first_line(proc) if proc else 'git could not be started'}")
+            raise GitError(
+                f"cannot read the history of HEAD: {_first_line(proc) if proc else 'git could not be started'}"
+            )
         _scan_versions(proc.stdout, set(chunk), found)
     for versions in found.values():
         versions.reverse()  # git lists the newest first
@@ -776,7 +860,7 @@ def blobs(root: Path, shas: Iterable[str], max_bytes: int) -> dict[str, bytes | 
     one `git cat-file --batch` for the contents of those at most `max_bytes` (a huge blob
     is never read). None for one that is not a blob, is missing (a partial clone: never
     fetched) or is too big. GitError when git cannot be asked."""
-    out: dict[str, bytes | None] = {sha: None for sha in dict.fromkeys(shas)}
+    out: dict[str, bytes | None] = dict.fromkeys(dict.fromkeys(shas))
     asked = [sha for sha in out if _SHA.fullmatch(sha)]
     for chunk in _chunks(asked, 10 * CHUNK):
         check = _git(root, "cat-file", "--batch-check", stdin="".join(f"{sha}\n" for sha in chunk).encode("ascii"))
@@ -809,7 +893,7 @@ def _scan_batch(raw: bytes, out: dict[str, bytes | None]) -> None:
             continue  # `missing`, `ambiguous`
         size = int(fields[2])
         if fields[0] in out and fields[1] == "blob":
-            out[fields[0]] = raw[at:at + size]
+            out[fields[0]] = raw[at : at + size]
         at += size + 1
 
 
@@ -878,8 +962,16 @@ def dirty(root: Path, paths: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for chunk in _chunks(sorted(wanted)):
         try:
-            raw = repo.status("--porcelain", "-z", "--untracked-files=all", "--ignore-submodules=all",
-                              "--", *_literal(chunk), stdout_as_string=False, strip_newline_in_stdout=False)
+            raw = repo.status(
+                "--porcelain",
+                "-z",
+                "--untracked-files=all",
+                "--ignore-submodules=all",
+                "--",
+                *_literal(chunk),
+                stdout_as_string=False,
+                strip_newline_in_stdout=False,
+            )
         except _command_error() as exc:
             raise GitError(f"cannot tell which files have uncommitted changes: {_first_line(exc)}") from None
         items = _split_z(raw)

@@ -38,9 +38,10 @@ from __future__ import annotations
 import datetime
 import os
 import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from checker import gitrepo
 from checker.checks import values
@@ -124,7 +125,12 @@ def _evidence(m: Manifest) -> Iterator[tuple[PathT, Any, datetime.timedelta, str
     accuracy = accuracy if isinstance(accuracy, dict) else {}
     cadence = values.duration(accuracy.get("cadence"))
     if cadence is not None and "evidence_ref" in accuracy:
-        yield ("monitoring", "outcome_accuracy", "evidence_ref"), accuracy["evidence_ref"], cadence, "monitoring.outcome_accuracy.cadence"
+        yield (
+            ("monitoring", "outcome_accuracy", "evidence_ref"),
+            accuracy["evidence_ref"],
+            cadence,
+            "monitoring.outcome_accuracy.cadence",
+        )
     sources = m.get(("data", "sources"))
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         if not isinstance(source, dict) or not isinstance(source.get("validation"), dict):
@@ -143,8 +149,9 @@ def _evidence(m: Manifest) -> Iterator[tuple[PathT, Any, datetime.timedelta, str
 class GitRun:
     """The git side of one `aipolicy check` run, inside one repository."""
 
-    def __init__(self, root: Path, base: str | None = None, base_label: str | None = None,
-                 max_bytes: int = 1024 * 1024) -> None:
+    def __init__(
+        self, root: Path, base: str | None = None, base_label: str | None = None, max_bytes: int = 1024 * 1024
+    ) -> None:
         self.root = root
         self.base = base  # commit to compare with (GIT-001), None without --changed-since
         self.base_label = base_label
@@ -152,7 +159,7 @@ class GitRun:
         self.renamed_from: dict[str, str] = {}  # new path -> old path, since the base
         self.added: set[str] = set()
         self._facts: dict[str, GitFacts | None] = {}
-        self._codeowners: CodeOwners | None | bool = False  # False: not read yet
+        self._codeowners: CodeOwners | bool | None = False  # False: not read yet
         self.failure: str | None = None  # what git said when it could not answer: git rules skipped since
 
     # -- selection (--changed-since) --
@@ -172,7 +179,9 @@ class GitRun:
                 continue
             changed.add(change.path)
             if change.status == "R" and change.old_path:
-                if not is_manifest_name(PurePosixPath(change.path).name, patterns) or self._same_system(change.old_path, change.path):
+                if not is_manifest_name(PurePosixPath(change.path).name, patterns) or self._same_system(
+                    change.old_path, change.path
+                ):
                     self.renamed_from[change.path] = change.old_path
                 else:  # git paired two similar manifests of different systems
                     deleted.append(change.old_path)
@@ -182,7 +191,8 @@ class GitRun:
         picked = [f for f in files if self.relative(f) in changed]
         scopes = [Path(p).resolve() for p in paths]
         gone = [
-            rel for rel in deleted
+            rel
+            for rel in deleted
             if is_manifest_name(PurePosixPath(rel).name, patterns)
             and any(_below(self.root / rel, scope) for scope in scopes)
         ]
@@ -192,7 +202,6 @@ class GitRun:
         """Manifests of one template look alike to git's rename detection; a rename
         keeps `system.id`. When either side cannot tell, git's pairing stands."""
         from checker import manifest as manifest_mod
-
         from checker import safeio
 
         assert self.base is not None
@@ -259,7 +268,9 @@ class GitRun:
                 f.base = self._base_manifest(f.path)
             self._facts[m.path] = f
 
-    def _history(self, refs: set[str], evidence: set[str]) -> tuple[Collection[str] | None, dict[str, Changed], set[str]]:
+    def _history(
+        self, refs: set[str], evidence: set[str]
+    ) -> tuple[Collection[str] | None, dict[str, Changed], set[str]]:
         """Which refs are tracked, when each evidence file last changed, which have uncommitted changes."""
         if self.failure is not None:
             raise gitrepo.GitError(self.failure)
@@ -339,8 +350,9 @@ class Unreadable(gitrepo.GitError):
     outside a repository; str() says what git said."""
 
 
-def open_run(cwd: Path, paths: Iterable[Path], ref: str | None, max_bytes: int,
-             option: str = "--changed-since") -> GitRun | None:
+def open_run(
+    cwd: Path, paths: Iterable[Path], ref: str | None, max_bytes: int, option: str = "--changed-since"
+) -> GitRun | None:
     """The git side of a run: None outside a repository (or without git), when the
     git rules are skipped; Unreadable when git cannot read the repository and there is
     no `ref`. With `ref`, the base to compare with; a ref that cannot be used is a
@@ -387,15 +399,19 @@ def _missing_ref(root: Path, ref: str, option: str) -> str:
     # A command to paste into a shell: the ref is quoted, so a ref such as `x;rm -rf ~` stays a name.
     fetch = f"git fetch origin {shlex.quote(branch if remote == 'origin' and branch else ref)}"
     if gitrepo.is_shallow(root):
-        return (f"{option} {ref}: the base ref is not in this clone, which is shallow (fetched with --depth). "
-                f"Fetch the history first: in GitHub Actions give actions/checkout `fetch-depth: 0`, "
-                f"or run `{fetch}`")
+        return (
+            f"{option} {ref}: the base ref is not in this clone, which is shallow (fetched with --depth). "
+            f"Fetch the history first: in GitHub Actions give actions/checkout `fetch-depth: 0`, "
+            f"or run `{fetch}`"
+        )
     if gitrepo.head(root) is None:
         return f"{option} {ref}: no such commit: this repository has no commits yet"
     if re.fullmatch(r"HEAD|[0-9a-fA-F]{7,64}|.*[~^@:].*", ref):
         return f"{option} {ref}: no such commit in this repository"
-    return (f"{option} {ref}: no such branch, tag or commit in this repository; "
-            f"if it is a branch of the remote, run `{fetch}` first")
+    return (
+        f"{option} {ref}: no such branch, tag or commit in this repository; "
+        f"if it is a branch of the remote, run `{fetch}` first"
+    )
 
 
 def pull_request_base(environ: Mapping[str, str]) -> str | None:
@@ -421,7 +437,8 @@ def resolve_pull_request_base(cwd: Path, paths: Iterable[Path], branch: str) -> 
 def would_apply(report: Any, policy: Any, selected: Collection[str] | None, ignored: Collection[str]) -> bool:
     """Would a git rule have been evaluated for some manifest of this report?"""
     rules = [
-        r for r in policy.rules.values()
+        r
+        for r in policy.rules.values()
         if NEEDS_GIT in r.tags and (selected is None or r.id in selected) and r.id not in ignored
     ]
     return any(result.stage and r.severity_at(result.stage) is not None for result in report.results for r in rules)
@@ -481,7 +498,7 @@ class _Report:
         self.gone: list[PathT] = []
 
     def under_gone(self, path: PathT) -> bool:
-        return any(path[:len(g)] == g for g in self.gone)
+        return any(path[: len(g)] == g for g in self.gone)
 
     def removed(self, path: PathT, what: str) -> None:
         """`path` is gone from the new file: reported at its parent's key line there
@@ -575,7 +592,14 @@ def _drift(out: _Report, new: dict, old: dict) -> None:
         left = []
         for _, before in olds:
             key = (before.get("target"), before.get("method")) + ((feats(before),) if exact else ())
-            match = next((n for n in free if (n[1].get("target"), n[1].get("method")) + ((feats(n[1]),) if exact else ()) == key), None)
+            match = next(
+                (
+                    n
+                    for n in free
+                    if (n[1].get("target"), n[1].get("method")) + ((feats(n[1]),) if exact else ()) == key
+                ),
+                None,
+            )
             if match is None:
                 left.append((0, before))
                 continue
@@ -584,8 +608,14 @@ def _drift(out: _Report, new: dict, old: dict) -> None:
         olds = left
     for _, before in olds:
         other = [n for _, n in free if n.get("target") == before.get("target")]
-        hint = (f" (a `{before.get('target')}` monitor with {other[0].get('method')} was added: "
-                "if it is at least as strict, accept the change with a waiver)") if other else ""
+        hint = (
+            (
+                f" (a `{before.get('target')}` monitor with {other[0].get('method')} was added: "
+                "if it is at least as strict, accept the change with a waiver)"
+            )
+            if other
+            else ""
+        )
         # At the list's key line; one monitor gone does not hide the others.
         out.add(base, f"drift monitor {_drift_label(before)} with {before.get('method')} removed", missing=True)
         if hint:
@@ -594,7 +624,9 @@ def _drift(out: _Report, new: dict, old: dict) -> None:
         path = base + (index,)
         dropped = [f for f in feats(before) if f not in feats(after)]
         if dropped:
-            out.add(path + ("features",), f"drift monitor {_drift_label(before)} no longer watches {', '.join(dropped)}")
+            out.add(
+                path + ("features",), f"drift monitor {_drift_label(before)} no longer watches {', '.join(dropped)}"
+            )
         t_old, t_new, method = _num(before.get("threshold")), _num(after.get("threshold")), after.get("method")
         if t_old is not None and t_new is None and "threshold" not in after:
             out.add(path, f"drift threshold for {_drift_label(after)} ({t_old:g}) removed")
@@ -602,7 +634,10 @@ def _drift(out: _Report, new: dict, old: dict) -> None:
             p_value = method in P_VALUE_METHODS  # alarms fire when p drops below: lower is laxer
             if (t_new < t_old) if p_value else (t_new > t_old):
                 verb = "lowered" if p_value else "raised"
-                out.add(path + ("threshold",), f"drift threshold for {_drift_label(after)} {verb} from {t_old:g} to {t_new:g}")
+                out.add(
+                    path + ("threshold",),
+                    f"drift threshold for {_drift_label(after)} {verb} from {t_old:g} to {t_new:g}",
+                )
 
 
 def _named(out: _Report, new: dict, old: dict, base: PathT, noun: str) -> list[tuple[dict, int, dict]]:
@@ -654,7 +689,10 @@ def _accuracy(out: _Report, new: dict, old: dict) -> None:
         out.add(base + ("threshold",), f"accuracy threshold for {shown} ({t_old:g}) removed", missing=True)
     elif t_old is not None and t_new is not None:
         if lower_is_better(metric) and t_new > t_old:
-            out.add(base + ("threshold",), f"accuracy threshold for {shown} raised from {t_old:g} to {t_new:g} (lower is better)")
+            out.add(
+                base + ("threshold",),
+                f"accuracy threshold for {shown} raised from {t_old:g} to {t_new:g} (lower is better)",
+            )
         elif not lower_is_better(metric) and t_new < t_old:
             out.add(base + ("threshold",), f"accuracy threshold for {shown} lowered from {t_old:g} to {t_new:g}")
 
@@ -694,14 +732,22 @@ def _waivers(out: _Report, new: dict, old: dict) -> None:
             continue
         old_expiry, new_expiry = before[key], values.date(item.get("expires"))
         if old_expiry is not None and new_expiry is not None and new_expiry > old_expiry:
-            out.add(("waivers", index, "expires"), f"waiver for {item['rule']}{where} extended from {old_expiry} to {new_expiry}")
+            out.add(
+                ("waivers", index, "expires"),
+                f"waiver for {item['rule']}{where} extended from {old_expiry} to {new_expiry}",
+            )
 
 
 # -- AIP-GIT-002 stale-evidence ----------------------------------------------------------------
 
 
-def stale_evidence(m: Manifest, base: Manifest | None, facts: GitFacts, today: datetime.date,
-                   fails_from: Callable[[PathT, datetime.date, str], bool] | None = None) -> list[Problem]:
+def stale_evidence(
+    m: Manifest,
+    base: Manifest | None,
+    facts: GitFacts,
+    today: datetime.date,
+    fails_from: Callable[[PathT, datetime.date, str], bool] | None = None,
+) -> list[Problem]:
     """Evidence files whose last commit is older than twice their cadence. `fails_from` is
     RuleContext.fails_from (it also declares the day fresh evidence goes stale, for
     AIP-DUE-001); without it the day is compared with `today`."""
@@ -715,24 +761,37 @@ def stale_evidence(m: Manifest, base: Manifest | None, facts: GitFacts, today: d
         if last is None:
             continue  # never committed: AIP-GIT-004 or AIP-REF-001 says so
         limit = values.show_duration(cadence)
-        if not due(path, values.first_day_over(last.date, 2 * cadence),
-                   f"`{_dotted(path)}` {ref!r} (last changed in git on {last.date}) goes stale, "
-                   f"older than twice its {limit} cadence,"):
+        if not due(
+            path,
+            values.first_day_over(last.date, 2 * cadence),
+            f"`{_dotted(path)}` {ref!r} (last changed in git on {last.date}) goes stale, "
+            f"older than twice its {limit} cadence,",
+        ):
             continue
         age = today - last.date
         when = f"on or before {last.date} (the start of this shallow clone)" if last.at_or_before else f"on {last.date}"
-        out.append(Problem(path, (
-            f"`{_dotted(path)}` {ref!r} last changed in git {when}, {age.days} days ago: "
-            f"more than twice its {limit} cadence (`{source}`); commit fresh evidence"
-        )))
+        out.append(
+            Problem(
+                path,
+                (
+                    f"`{_dotted(path)}` {ref!r} last changed in git {when}, {age.days} days ago: "
+                    f"more than twice its {limit} cadence (`{source}`); commit fresh evidence"
+                ),
+            )
+        )
     return out
 
 
 # -- AIP-GIT-005 stuck-in-pilot -----------------------------------------------------------------
 
 
-def stuck_in_pilot(m: Manifest, base: Manifest | None, facts: GitFacts, today: datetime.date,
-                   fails_from: Callable[[PathT, datetime.date, str], bool] | None = None) -> list[Problem]:
+def stuck_in_pilot(
+    m: Manifest,
+    base: Manifest | None,
+    facts: GitFacts,
+    today: datetime.date,
+    fails_from: Callable[[PathT, datetime.date, str], bool] | None = None,
+) -> list[Problem]:
     """At `stage: pilot` for more than `stuck-after` months by git history. `fails_from` is
     RuleContext.fails_from (a pilot not stuck yet declares the day it will be)."""
     from checker.portfolio import add_months
@@ -748,16 +807,27 @@ def stuck_in_pilot(m: Manifest, base: Manifest | None, facts: GitFacts, today: d
     if limit >= datetime.date.max:
         return []  # a git date at the calendar's end: never stuck
     first = limit + datetime.timedelta(days=1)
-    if not due(("stage",), first, f"`stage: pilot` since {entry.since} (commit {entry.commit[:12]}) "
-                                  f"passes the {months}-month stuck-after limit"):
+    if not due(
+        ("stage",),
+        first,
+        f"`stage: pilot` since {entry.since} (commit {entry.commit[:12]}) passes the {months}-month stuck-after limit",
+    ):
         return []
     spent = months_between(entry.since, today)  # not a loop of add_months: that stops growing at date.max
-    when = (f"{entry.since} or earlier (commit {entry.commit[:12]}, the first of this shallow clone)"
-            if entry.at_or_before else f"{entry.since} (commit {entry.commit[:12]})")
-    return [Problem(("stage",), (
-        f"at `stage: pilot` since {when} by git history: {spent} months, past the "
-        f"{months}-month stuck-after limit since {first}; decide: promote to production, re-scope or retire"
-    ))]
+    when = (
+        f"{entry.since} or earlier (commit {entry.commit[:12]}, the first of this shallow clone)"
+        if entry.at_or_before
+        else f"{entry.since} (commit {entry.commit[:12]})"
+    )
+    return [
+        Problem(
+            ("stage",),
+            (
+                f"at `stage: pilot` since {when} by git history: {spent} months, past the "
+                f"{months}-month stuck-after limit since {first}; decide: promote to production, re-scope or retire"
+            ),
+        )
+    ]
 
 
 # -- AIP-GIT-003 codeowners ---------------------------------------------------------------------
@@ -826,7 +896,7 @@ def _parse_line(raw: str) -> tuple[str, tuple[str, ...]] | None:
     while i < len(line):
         ch = line[i]
         if ch == "\\" and i + 1 < len(line):
-            current += line[i:i + 2]
+            current += line[i : i + 2]
             i += 2
             continue
         if ch == "#" and not current:
@@ -882,21 +952,39 @@ def codeowners(m: Manifest, base: Manifest | None, facts: GitFacts) -> list[Prob
     where: PathT = ("owners",)
     owners = facts.codeowners
     if owners is None:
-        return [Problem(where, (
-            f"no CODEOWNERS file (looked for {', '.join(CODEOWNERS_LOCATIONS)}): add .github/CODEOWNERS with a line "
-            f"such as `/{_escape(facts.path)} @owner` so changes to this manifest need its owners' review"
-        ), missing=True)]
+        return [
+            Problem(
+                where,
+                (
+                    f"no CODEOWNERS file (looked for {', '.join(CODEOWNERS_LOCATIONS)}): add .github/CODEOWNERS with a line "
+                    f"such as `/{_escape(facts.path)} @owner` so changes to this manifest need its owners' review"
+                ),
+                missing=True,
+            )
+        ]
     rule = owners.match(facts.path)
     if rule is None:
-        return [Problem(where, (
-            f"`{facts.path}` has no entry in {owners.source}: add a line such as `/{_escape(facts.path)} @owner` "
-            "so changes to this manifest need its owners' review"
-        ), missing=True)]
+        return [
+            Problem(
+                where,
+                (
+                    f"`{facts.path}` has no entry in {owners.source}: add a line such as `/{_escape(facts.path)} @owner` "
+                    "so changes to this manifest need its owners' review"
+                ),
+                missing=True,
+            )
+        ]
     if not rule.owners:
-        return [Problem(where, (
-            f"`{facts.path}` is left without owners by {owners.source}:{rule.line} (`{rule.pattern}` names nobody, "
-            "and the last matching line wins): give that line an owner or add a later one for this manifest"
-        ), missing=True)]
+        return [
+            Problem(
+                where,
+                (
+                    f"`{facts.path}` is left without owners by {owners.source}:{rule.line} (`{rule.pattern}` names nobody, "
+                    "and the last matching line wins): give that line an owner or add a later one for this manifest"
+                ),
+                missing=True,
+            )
+        ]
     return []
 
 
@@ -914,10 +1002,15 @@ def untracked_refs(m: Manifest, base: Manifest | None, facts: GitFacts) -> list[
     for path, ref, rel in _local_refs(m, facts.root):
         if rel in facts.tracked or not (facts.root / rel).exists():
             continue  # tracked, or missing altogether (AIP-REF-001 reports that)
-        out.append(Problem(path, (
-            f"`{_dotted(path)}` {ref!r} exists here but is not tracked by git: it will not exist in CI "
-            f"or for reviewers; `git add {_quote(rel)}` (or check .gitignore)"
-        )))
+        out.append(
+            Problem(
+                path,
+                (
+                    f"`{_dotted(path)}` {ref!r} exists here but is not tracked by git: it will not exist in CI "
+                    f"or for reviewers; `git add {_quote(rel)}` (or check .gitignore)"
+                ),
+            )
+        )
     return out
 
 

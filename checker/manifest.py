@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -20,7 +20,7 @@ from checker.findings import Span
 # libyaml's C parser when the wheel has it; the pure-Python one otherwise.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-PathT = tuple[Union[str, int], ...]
+PathT = tuple[str | int, ...]
 
 DEFAULT_MAX_BYTES = 1024 * 1024  # a manifest is a few KiB; 1 MiB is far beyond any real one
 MAX_DEPTH = 64  # the v1 schema nests 6 deep
@@ -32,7 +32,9 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")  # no leading zeros: `0755` stays a string
-_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)?(?:\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]{1,3}|[-+]?(?:0|[1-9][0-9]*)\.[0-9]*")
+_FLOAT = re.compile(
+    r"[-+]?(?:0|[1-9][0-9]*)?(?:\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]{1,3}|[-+]?(?:0|[1-9][0-9]*)\.[0-9]*"
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _point(mark: Any) -> Span:
 
 
 def _show_tag(tag: str) -> str:
-    return "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
+    return "!!" + tag[len(_STANDARD_TAG) :] if tag.startswith(_STANDARD_TAG) else tag
 
 
 def resolve_plain(text: str) -> Any:
@@ -278,7 +280,9 @@ class _Builder:
         self.count(1, ev.start_mark)
         self.check_tag(ev.tag, tag, ev.start_mark)
         if len(self.stack) >= self.max_depth:
-            self.problem(_point(ev.start_mark), f"nesting deeper than {self.max_depth} levels; refusing to read further")
+            self.problem(
+                _point(ev.start_mark), f"nesting deeper than {self.max_depth} levels; refusing to read further"
+            )
             raise _Abort
         skip = False
         path: PathT = ()
@@ -327,7 +331,7 @@ def _tab_indented(text: str, line: int) -> bool:
     if not 0 <= line < len(lines):
         return False
     row = lines[line]
-    indent = row[:len(row) - len(row.lstrip(" \t"))]
+    indent = row[: len(row) - len(row.lstrip(" \t"))]
     return "\t" in indent
 
 
@@ -356,8 +360,9 @@ _HOLDS = {
 }
 
 
-def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES,
-         document: str = "manifest") -> Manifest | list[LoadProblem]:
+def load(
+    raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, document: str = "manifest"
+) -> Manifest | list[LoadProblem]:
     """Parse one manifest (or another aipolicy YAML document, which `document` names in the
     messages). Never raises for any input bytes."""
     text, problem = _decode(raw)
@@ -394,7 +399,10 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
             elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    builder.problem(_point(ev.start_mark), f"more than one YAML document; a {document} is a single document (remove the second `---`)")
+                    builder.problem(
+                        _point(ev.start_mark),
+                        f"more than one YAML document; a {document} is a single document (remove the second `---`)",
+                    )
                     raise _Abort
     except _Abort:
         pass
@@ -416,7 +424,10 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
         else:
             line = text.count("\n", 0, offset) + 1
             col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            builder.problem(Span(line, col, line, col + 1), f"invalid YAML: character U+{char:04X} is not allowed in YAML ({exc.reason})")
+            builder.problem(
+                Span(line, col, line, col + 1),
+                f"invalid YAML: character U+{char:04X} is not allowed in YAML ({exc.reason})",
+            )
     except yaml.YAMLError as exc:  # any other error without a mark
         builder.problem(Span(), f"invalid YAML: {exc}".replace("\n", " "))
     except (RecursionError, MemoryError):
@@ -429,11 +440,20 @@ def load(raw: bytes, path: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = 
         return builder.problems
     if documents == 0 or builder.root is _NO_KEY or builder.root is None:
         if document == "manifest":
-            return [LoadProblem(Span(), "file is empty: a manifest is a YAML mapping starting with `apiVersion: aipolicy/v1`")]
+            return [
+                LoadProblem(
+                    Span(), "file is empty: a manifest is a YAML mapping starting with `apiVersion: aipolicy/v1`"
+                )
+            ]
         return [LoadProblem(Span(), f"file is empty: a {document} is a YAML mapping of {_HOLDS.get(document, 'keys')}")]
     if not isinstance(builder.root, dict):
         shape = "a list" if isinstance(builder.root, list) else f"a single {type(builder.root).__name__} value"
-        return [LoadProblem(builder.root_span or Span(), f"the document is {shape}; a {document} is a mapping of {_HOLDS.get(document, 'keys')}")]
+        return [
+            LoadProblem(
+                builder.root_span or Span(),
+                f"the document is {shape}; a {document} is a mapping of {_HOLDS.get(document, 'keys')}",
+            )
+        ]
     manifest = builder.manifest
     manifest.data = builder.root
     return manifest

@@ -26,7 +26,7 @@ def builtin_packs() -> list[str]:
 
 def _resolve(spec: str, base: Path) -> list[Path]:
     if spec.startswith(BUILTIN_PREFIX):
-        name = spec[len(BUILTIN_PREFIX):]
+        name = spec[len(BUILTIN_PREFIX) :]
         path = resources.policies_dir() / f"{name}.yaml"
         if name == "core" or not path.is_file():
             known = ", ".join(f"builtin:{n}" for n in builtin_packs())
@@ -34,7 +34,7 @@ def _resolve(spec: str, base: Path) -> list[Path]:
         return [path]
     if "://" in spec:
         raise PolicyError(f"{echo(spec)}: policy packs are local files; URLs are never fetched")
-    path = (base / spec)
+    path = base / spec
     # os.path, not Path: a name too long to stat is "not found", not an OSError.
     if os.path.isdir(path):
         try:
@@ -54,7 +54,9 @@ class _Loader:
         self.policy = policy
         self.loaded: set[Path] = set()
 
-    def load(self, path: Path, chain: tuple[Path, ...] = (), via: str | None = None, within: Path | None = None) -> None:
+    def load(
+        self, path: Path, chain: tuple[Path, ...] = (), via: str | None = None, within: Path | None = None
+    ) -> None:
         """Load the pack at `path` and what it extends; `within`: the folder it must resolve
         inside (None: the operator's). What a pack inside a repository extends stays inside."""
         from checker import safeio
@@ -77,8 +79,10 @@ class _Loader:
         if not builtin:
             for index, rule in enumerate(data.get("rules", [])):
                 if str(rule.get("id", "")).upper().startswith("AIP-"):
-                    raise PolicyError(f"{where(('rules', index, 'id'))}: rule {rule['id']}: ids starting with AIP- are reserved "
-                                      "for aipolicy's own rules; use your organisation's prefix (e.g. ACME-HUM-001)")
+                    raise PolicyError(
+                        f"{where(('rules', index, 'id'))}: rule {rule['id']}: ids starting with AIP- are reserved "
+                        "for aipolicy's own rules; use your organisation's prefix (e.g. ACME-HUM-001)"
+                    )
         add_pack(self.policy, data, str(path), where)
         if data.get("severity"):
             self.policy = self.policy.with_severity(data["severity"], str(path))

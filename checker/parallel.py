@@ -25,7 +25,8 @@ from __future__ import annotations
 import os
 import sys
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from checker.engine import Options
@@ -104,13 +105,14 @@ def _work(chunk: list[Item]) -> list[ManifestResult]:
     return check(chunk, options)
 
 
-def check_all(check: BatchFn, items: Sequence[Item], options: Options, *,
-              jobs: int | None = None, min_files: int | None = None) -> Iterator[ManifestResult]:
+def check_all(
+    check: BatchFn, items: Sequence[Item], options: Options, *, jobs: int | None = None, min_files: int | None = None
+) -> Iterator[ManifestResult]:
     """check(batch, options) over every item, results in input order; pooled when worth it."""
     workers = workers_for(len(items), jobs, min_files)
     if workers < 2 or not fork_is_safe():
         for start in range(0, len(items), SERIAL_BATCH):
-            yield from check(items[start:start + SERIAL_BATCH], options)
+            yield from check(items[start : start + SERIAL_BATCH], options)
         return
     # The first file is checked here: the workers then fork with every lazy import
     # and compiled validator of the check path already in place.
@@ -125,7 +127,7 @@ def _pooled(check: BatchFn, items: Sequence[Item], options: Options, workers: in
 
     global _STATE
     size = chunk_size(len(items), workers)
-    chunks = deque(list(items[i:i + size]) for i in range(0, len(items), size))
+    chunks = deque(list(items[i : i + size]) for i in range(0, len(items), size))
     # Whatever sits in these buffers would otherwise be written again by each child.
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -134,7 +136,9 @@ def _pooled(check: BatchFn, items: Sequence[Item], options: Options, workers: in
             pass
     _STATE = (check, options)
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init
+        )
     except (OSError, ValueError, NotImplementedError):
         _STATE = None
         for chunk in chunks:
@@ -160,7 +164,7 @@ def _pooled(check: BatchFn, items: Sequence[Item], options: Options, workers: in
             except BrokenProcessPool:  # a worker died (killed, out of memory): finish here
                 broken = True
                 results = check(chunk, options)
-            except Exception:  # noqa: BLE001 - checked again here, it raises (or not) as a serial run would
+            except Exception:
                 results = check(chunk, options)
             yield from results
     finally:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from checker import expr, resources
 from checker.checks import persons, values
@@ -212,21 +213,29 @@ def _person(spec: dict[str, Any], node: PathT) -> Assertion:
         path = ctx.item_path + rel
         value = ctx.manifest.get(path)
         if value is None or value == {}:
-            yield Problem(path, f"{role} is missing: name a person with a contact", missing=path not in ctx.manifest.spans)
+            yield Problem(
+                path, f"{role} is missing: name a person with a contact", missing=path not in ctx.manifest.spans
+            )
             return
         if not isinstance(value, dict):
             yield Problem(path, f"{role} must be a person (`name` and `contact`), got {_shown(value)}")
             return
         name, contact = value.get("name"), value.get("contact")
         if not values.answered(name):
-            yield Problem(path + ("name",), f"{role} has no name ({_shown(name)}): name a real person",
-                          missing=(path + ("name",)) not in ctx.manifest.spans)
+            yield Problem(
+                path + ("name",),
+                f"{role} has no name ({_shown(name)}): name a real person",
+                missing=(path + ("name",)) not in ctx.manifest.spans,
+            )
         elif (problem := persons.person_problem(name)) is not None:
             yield Problem(path + ("name",), f"{role} {problem}")
         if not values.contact_ok(contact):
             why = "no contact" if contact is None else f"no usable contact ({_shown(contact)})"
-            yield Problem(path + ("contact",), f"{role} has {why}: give an email, URL or @handle",
-                          missing=(path + ("contact",)) not in ctx.manifest.spans)
+            yield Problem(
+                path + ("contact",),
+                f"{role} has {why}: give an email, URL or @handle",
+                missing=(path + ("contact",)) not in ctx.manifest.spans,
+            )
 
     return run
 
@@ -305,7 +314,9 @@ def _check_args(name: str, fn: Callable[..., Any], args: dict[str, Any], node: P
         else:
             ok = isinstance(value, expected) and not isinstance(value, bool)
         if not ok:
-            raise PackError(f"argument `{key}` of `{name}` must be {expected.__name__}, got {_shown(value)}", node + (key,))
+            raise PackError(
+                f"argument `{key}` of `{name}` must be {expected.__name__}, got {_shown(value)}", node + (key,)
+            )
     missing = [p for p, q in params.items() if q.default is inspect.Parameter.empty and p not in args]
     if missing:
         raise PackError(f"named check `{name}` needs argument(s) {', '.join(missing)}", node)
@@ -370,12 +381,15 @@ class Policy:
         for sel in selectors:
             key = sel.strip().lower()
             hits = {
-                r.id for r in self.rules.values()
+                r.id
+                for r in self.rules.values()
                 if r.id.lower() == key or r.slug == key or r.id.lower().startswith(key.rstrip("-") + "-")
             }
             if not hits:
                 hint = self.suggest(sel)
-                raise PolicyError(f"{label} {sel}: no such rule" + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')"))
+                raise PolicyError(
+                    f"{label} {sel}: no such rule" + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')")
+                )
             chosen |= hits
         return chosen
 
@@ -389,7 +403,7 @@ class Policy:
             for rule_id in sorted(out.resolve([selector], f"{label}: severity")):
                 rule = out.rules[rule_id]
                 severity = dict(rule.severity)
-                per_stage = levels if isinstance(levels, dict) else {stage: levels for stage in severity}
+                per_stage = levels if isinstance(levels, dict) else dict.fromkeys(severity, levels)
                 for stage, level in per_stage.items():
                     if level == "off":
                         severity.pop(stage, None)
@@ -400,7 +414,9 @@ class Policy:
 
     def required_persons(self, stage: str, high_risk: bool = False) -> frozenset[PathT]:
         """Person fields judged by the `person:` assertions of the rules active at `stage`."""
-        return frozenset(p for r in self.rules.values() if r.severity_at(stage, high_risk) is not None for p in r.persons)
+        return frozenset(
+            p for r in self.rules.values() if r.severity_at(stage, high_risk) is not None for p in r.persons
+        )
 
     def evaluate(self, m: Manifest, stage: str, options: Options, result: ManifestResult) -> None:
         from checker import evaluate as evaluate_mod
@@ -426,7 +442,11 @@ def _rule_from(spec: dict[str, Any], source: str, pack: str, trusted: bool = Fal
     """A rule from its pack entry; a PackError (its `node` below the rule) on anything that cannot run."""
     rule_id = spec["id"]
     try:
-        severity = {stage: Severity.parse(level) for stage, level in (spec.get("severity") or {}).items() if level not in ("-", None)}
+        severity = {
+            stage: Severity.parse(level)
+            for stage, level in (spec.get("severity") or {}).items()
+            if level not in ("-", None)
+        }
         with _located(("when",)):
             when = expr.compile_expr(spec["when"], check_patterns=not trusted) if "when" in spec else None
         assertions = [_compile_assertion(a, source, ("check", i), trusted) for i, a in enumerate(spec.get("check", []))]
@@ -455,8 +475,9 @@ def _rule_from(spec: dict[str, Any], source: str, pack: str, trusted: bool = Fal
         assertions=assertions,
         references=tuple(spec.get("references", ())),
         fields=fields,
-        persons=() if "when" in spec else tuple(
-            _split_path(a["person"]) for a in spec.get("check", []) if "person" in a and "when" not in a),
+        persons=()
+        if "when" in spec
+        else tuple(_split_path(a["person"]) for a in spec.get("check", []) if "person" in a and "when" not in a),
     )
 
 
@@ -479,8 +500,10 @@ def load_pack(path: Path, trusted: bool = False, within: Path | None = None) -> 
     It is read through checker/safeio.py: with `within`, the whole resolved path must lie
     inside that folder (a pack a repository names); None: the operator's or built-in."""
     from checker import manifest as manifest_mod
-    from checker import safeio
-    from checker import schema  # one formatter for schema errors: manifests, packs and configs alike
+    from checker import (
+        safeio,
+        schema,  # one formatter for schema errors: manifests, packs and configs alike
+    )
 
     try:
         raw = safeio.read(path, safeio.MAX_SETTINGS_BYTES, within)
@@ -490,7 +513,7 @@ def load_pack(path: Path, trusted: bool = False, within: Path | None = None) -> 
         # The built-in pack is validated by the test suite; libyaml's constructor is faster.
         import yaml
 
-        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         return data, lambda node: str(path)
     loaded = manifest_mod.load(raw, str(path))
     if isinstance(loaded, list):
@@ -499,7 +522,9 @@ def load_pack(path: Path, trusted: bool = False, within: Path | None = None) -> 
     found = schema.issues(_pack_validator(), loaded)
     if found:
         span, text, _ = found[0]
-        text = text.replace("the manifest is", "the policy pack is").replace("known section", "known key of a policy pack")
+        text = text.replace("the manifest is", "the policy pack is").replace(
+            "known section", "known key of a policy pack"
+        )
         raise PolicyError(f"{path}:{span.line}:{span.column}: {text}")
 
     def locate(node: PathT) -> str:
@@ -509,7 +534,9 @@ def load_pack(path: Path, trusted: bool = False, within: Path | None = None) -> 
     return loaded.data, locate
 
 
-def add_pack(policy: Policy, data: dict[str, Any], source: str, where: Locator | None = None, trusted: bool = False) -> None:
+def add_pack(
+    policy: Policy, data: dict[str, Any], source: str, where: Locator | None = None, trusted: bool = False
+) -> None:
     """Compile a pack's rules into `policy`. `trusted` (the built-in pack, which the test suite
     compiles in full) leaves matches() patterns to be compiled when first used."""
     pack = data.get("name", Path(source).stem)

@@ -80,8 +80,10 @@ def parse_case(path: Path, text: str) -> Case:
         m = _DIRECTIVE.fullmatch(stripped)
         if m is None:
             if meant := _misspelt_directive(stripped):
-                case.problems.append(f"line {number}: `{_NEAR_DIRECTIVE.match(stripped).group(1)}:` is not a directive; "
-                                     f"did you mean `{meant}:`?")
+                case.problems.append(
+                    f"line {number}: `{_NEAR_DIRECTIVE.match(stripped).group(1)}:` is not a directive; "
+                    f"did you mean `{meant}:`?"
+                )
             continue  # prose
         key, value = m.groups()
         where = f"line {number}"
@@ -93,8 +95,10 @@ def parse_case(path: Path, text: str) -> Case:
             if hit := _EXPECT.fullmatch(value):
                 case.expect.append((hit.group(1), int(hit.group(2)) if hit.group(2) else None, hit.group(3)))
             else:
-                case.problems.append(f"{where}: `expect:` needs `RULE`, `RULE @ LINE` or `RULE @ LINE SEVERITY` "
-                                     f"(lines count from 1; severity error, warning or note), got {value!r}")
+                case.problems.append(
+                    f"{where}: `expect:` needs `RULE`, `RULE @ LINE` or `RULE @ LINE SEVERITY` "
+                    f"(lines count from 1; severity error, warning or note), got {value!r}"
+                )
         elif key == "expect-not":
             if hit := _EXPECT_NOT.fullmatch(value):
                 case.expect_not.append(hit.group(1))
@@ -178,7 +182,9 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
     for rule_id, lines in sorted(wanted.items()):
         got = {f.span.line for rid, f in active if rid == rule_id}
         if missing := sorted(lines - got):
-            failures.append(f"expected {rule_id} at line(s) {', '.join(map(str, missing))}; reported at: {', '.join(map(str, sorted(got))) or 'none'}")
+            failures.append(
+                f"expected {rule_id} at line(s) {', '.join(map(str, missing))}; reported at: {', '.join(map(str, sorted(got))) or 'none'}"
+            )
         if extra := sorted(got - lines):
             failures.append(f"{rule_id} also reported at unexpected line(s) {', '.join(map(str, extra))}")
     for key in case.expect_not:
@@ -212,7 +218,6 @@ def run_directory(directory: Path, policy: Policy, root: Path) -> list[Outcome]:
 
 def render_text(outcomes: list[Outcome]) -> str:
     from checker.engine import display_path
-
     from checker.textsafe import printable
 
     lines = []
@@ -235,11 +240,29 @@ def render_junit(outcomes: list[Outcome]) -> str:
     from checker.report.junit import _clean
 
     failed = sum(not o.passed for o in outcomes)
-    root = ET.Element("testsuites", name="aipolicy test-policies", tests=str(len(outcomes)), failures=str(failed), errors="0", skipped="0")
-    suite = ET.SubElement(root, "testsuite", name="policy-tests", tests=str(len(outcomes)), failures=str(failed), errors="0", skipped="0", time="0")
+    root = ET.Element(
+        "testsuites",
+        name="aipolicy test-policies",
+        tests=str(len(outcomes)),
+        failures=str(failed),
+        errors="0",
+        skipped="0",
+    )
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name="policy-tests",
+        tests=str(len(outcomes)),
+        failures=str(failed),
+        errors="0",
+        skipped="0",
+        time="0",
+    )
     for outcome in outcomes:
         name = display_path(outcome.case.path)
-        case = ET.SubElement(suite, "testcase", classname="aipolicy.policy-tests", name=_clean(name), file=_clean(name), time="0")
+        case = ET.SubElement(
+            suite, "testcase", classname="aipolicy.policy-tests", name=_clean(name), file=_clean(name), time="0"
+        )
         if not outcome.passed:
             failure = ET.SubElement(case, "failure", message=_clean(outcome.failures[0]), type="assertion")
             failure.text = _clean("\n".join(outcome.failures))

@@ -7,13 +7,13 @@ editable install or a source checkout finds them beside the package.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_dir(name: str, marker: str) -> Path:
     # The packaged copy wins: in a wheel install `site-packages/schemas` could
     # belong to anyone, so the repository layout is only the fallback.

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from checker import fastschema, resources
 from checker.findings import Span
-from checker.textsafe import printable
 from checker.manifest import Manifest, PathT, json_path
+from checker.textsafe import printable
 
 KNOWN_API_VERSIONS = ("aipolicy/v1",)
 SUGGESTIONS = 100  # "did you mean" is worked out for this many problems per document at most
@@ -35,7 +36,7 @@ _TYPE_NAMES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(version: str = "v1") -> dict[str, Any]:
     return json.loads(resources.schema_path(version).read_text(encoding="utf-8"))
 
@@ -83,7 +84,7 @@ def _format_checker() -> Any:
     return checker
 
 
-@lru_cache(maxsize=None)
+@cache
 def manifest_validator(version: str = "v1") -> Any:
     return build_validator(load_schema(version))
 
@@ -182,7 +183,7 @@ def misspelt_sections(manifest: Manifest) -> dict[PathT, PathT]:
 def _deref(node: Any, schema: dict[str, Any]) -> dict[str, Any]:
     """A schema node with its local `$ref` (`#/$defs/person`) followed."""
     while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
-        node = schema.get("$defs", {}).get(node["$ref"][len("#/$defs/"):], {})
+        node = schema.get("$defs", {}).get(node["$ref"][len("#/$defs/") :], {})
     return node if isinstance(node, dict) else {}
 
 
@@ -228,8 +229,10 @@ def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str
                 text = f"`{echo(key)}` is not a known field of {_where(path)}{hint}"
                 field = misspelt.get(child)
                 if field is not None and hint:
-                    text += (f" Until it is renamed, the rules see no {_where(field)},"
-                             " so their findings about it are held back")
+                    text += (
+                        f" Until it is renamed, the rules see no {_where(field)},"
+                        " so their findings about it are held back"
+                    )
                 elif patterns:
                     text += " (extension fields must start with `x-`)"
             yield manifest.key_span(child), text, child
@@ -257,7 +260,9 @@ def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str
         if isinstance(instance, str) and budget.take():
             text += _suggest(instance, choices)
         if path == ("stage",):
-            text += (" U" if text.endswith("?") else "; u") + "ntil it is fixed, only the schema is checked (the stage selects the rules)"
+            text += (
+                " U" if text.endswith("?") else "; u"
+            ) + "ntil it is fixed, only the schema is checked (the stage selects the rules)"
         yield span, text, path
         return
     if keyword == "const":
@@ -289,8 +294,11 @@ def _explain_alternatives(error: Any, manifest: Manifest, budget: _Budget, missp
     by_branch: dict[int, list[Any]] = {}
     for sub in error.context or ():
         by_branch.setdefault(sub.relative_schema_path[0], []).append(sub)
-    fitting = [subs for subs in by_branch.values()
-               if not any(tuple(sub.absolute_path) == path and sub.validator in _SHAPE_KEYWORDS for sub in subs)]
+    fitting = [
+        subs
+        for subs in by_branch.values()
+        if not any(tuple(sub.absolute_path) == path and sub.validator in _SHAPE_KEYWORDS for sub in subs)
+    ]
     if len(fitting) == 1:
         for sub in fitting[0]:
             yield from _explain(sub, manifest, budget, misspelt)
@@ -336,7 +344,13 @@ def validate(manifest: Manifest) -> list[Issue]:
     version = data.get("apiVersion")
     if "apiVersion" in data and version not in KNOWN_API_VERSIONS:
         known = ", ".join(KNOWN_API_VERSIONS)
-        return [(manifest.span(("apiVersion",)), f"unknown apiVersion {_shown(version)}; this checker knows {known}", ("apiVersion",))]
+        return [
+            (
+                manifest.span(("apiVersion",)),
+                f"unknown apiVersion {_shown(version)}; this checker knows {known}",
+                ("apiVersion",),
+            )
+        ]
     # The common case, a valid manifest, never imports jsonschema (checker/fastschema.py).
     quick = fastschema.is_valid(load_schema("v1"), data)
     if quick:

@@ -118,7 +118,8 @@ def starter(stage: str, today: str | None = None) -> str:
     production = stage == "production"
     text = _HEADER.format(
         stage=stage,
-        model_version="  model_version: TODO          # registry URI, alias or digest\n" if production
+        model_version="  model_version: TODO          # registry URI, alias or digest\n"
+        if production
         else "  # model_version: TODO        # required at production\n",
     )
     if stage == "retired":
@@ -126,7 +127,9 @@ def starter(stage: str, today: str | None = None) -> str:
     if stage == "exploration":
         return text
     text += _PILOT.format(
-        out_of_scope="  out_of_scope: [TODO]\n" if production else "  # out_of_scope: [TODO]        # required at production\n",
+        out_of_scope="  out_of_scope: [TODO]\n"
+        if production
+        else "  # out_of_scope: [TODO]        # required at production\n",
     )
     if production:
         text += _PRODUCTION_GOVERNANCE

@@ -77,9 +77,14 @@ def cap(findings: list[Finding], limit: int = CAP) -> list[Finding]:
             rest = sorted(rest, key=Finding.sort_key)[limit:]
             worst = max(rest, key=lambda g: (not g.suppressed, g.severity))
             more = len(rest)
-            out.append(replace(
-                f, severity=worst.severity, suppressed_by=worst.suppressed_by, folded=(),
-                message=f"{more} more {f.rule} findings in this file are not shown "
-                        f"(the first {limit} are); fix those, then run aipolicy again",
-            ))
+            out.append(
+                replace(
+                    f,
+                    severity=worst.severity,
+                    suppressed_by=worst.suppressed_by,
+                    folded=(),
+                    message=f"{more} more {f.rule} findings in this file are not shown "
+                    f"(the first {limit} are); fix those, then run aipolicy again",
+                )
+            )
     return out

@@ -10,8 +10,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -69,13 +69,19 @@ def run_aipolicy() -> Callable[..., subprocess.CompletedProcess[str]]:
     The timeout only turns a hang into a failure; no test asserts on time.
     """
 
-    def run(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "checker", *args],
-            cwd=cwd, env=env if env is not None else subprocess_env(),
-            capture_output=True, text=True, encoding="utf-8", errors="replace",
-            timeout=timeout, check=False,
+            cwd=cwd,
+            env=env if env is not None else subprocess_env(),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            check=False,
         )
 
     return run
@@ -118,8 +124,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     # The persons heuristic's precision and recall on its labelled list, in every run that measured them.
-    if any(r.nodeid.startswith("tests/test_persons.py::test_at_least_nine_in_ten")
-           for key in ("passed", "failed") for r in terminalreporter.stats.get(key, [])):
+    if any(
+        r.nodeid.startswith("tests/test_persons.py::test_at_least_nine_in_ten")
+        for key in ("passed", "failed")
+        for r in terminalreporter.stats.get(key, [])
+    ):
         from test_persons import summary_line
 
         terminalreporter.write_sep("-", "persons heuristic (spec A1)")

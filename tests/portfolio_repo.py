@@ -101,8 +101,7 @@ def build_portfolio_repo(path: Path, env: dict[str, str]) -> Repo:
     repo.write(".github/CODEOWNERS", "* @platform-team\n")
     for step in PLAN:
         if step.path == READY:  # the production example's *_ref files, where its refs point
-            shutil.copytree(REPO_ROOT / "examples" / "production", path / "examples" / "production",
-                            dirs_exist_ok=True)
+            shutil.copytree(REPO_ROOT / "examples" / "production", path / "examples" / "production", dirs_exist_ok=True)
         target = path / step.path
         if step.stage is None:
             repo.git("rm", "-q", step.path)
@@ -156,7 +155,7 @@ def month_ends(today: datetime.date = TODAY) -> list[datetime.date]:
     ends = [today]
     first = today.replace(day=1)
     for _ in range(11):
-        first = (first - datetime.timedelta(days=1))
+        first = first - datetime.timedelta(days=1)
         ends.append(first)
         first = first.replace(day=1)
     return sorted(ends)

@@ -25,14 +25,14 @@ fixtures demand (a line for every ``expect:``, strict mode) and has no pytest in
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from checker import engine, policytest
+from checker.findings import Finding, ManifestResult
 
 ADVISORY = "AIP-DUE-001"  # deadline notes: strict only where a fixture names the rule
-from checker.findings import Finding, ManifestResult
 
 DEFAULT_TODAY = policytest.DEFAULT_TODAY
 
@@ -93,8 +93,10 @@ class RuleFixture:
             if (rule, f.span.line) in wanted:
                 continue
             if rule in self.failing_rules:
-                problems.append(f"unexpected {rule} @ {f.span.line} (expected only lines "
-                                f"{sorted(e.line for e in self.expect if e.rule == rule)}): {f.message}")
+                problems.append(
+                    f"unexpected {rule} @ {f.span.line} (expected only lines "
+                    f"{sorted(e.line for e in self.expect if e.rule == rule)}): {f.message}"
+                )
             elif rule in self.passing_rules:
                 problems.append(f"expect-not {rule}, but got {rule} @ {f.span.line}: {f.message}")
             elif strict and (rule != ADVISORY or ADVISORY in self.failing_rules | self.passing_rules):
@@ -110,10 +112,14 @@ def parse(text: str, path: Path) -> RuleFixture:
         raise FixtureFormatError(f"{path}: {case.problems[0]}")
     lineless = [rule for rule, line, _ in case.expect if line is None]
     if lineless:
-        raise FixtureFormatError(f"{path}: `expect:` needs `RULE-ID @ LINE SEVERITY` in a fixture, got {lineless[0]!r} without a line")
+        raise FixtureFormatError(
+            f"{path}: `expect:` needs `RULE-ID @ LINE SEVERITY` in a fixture, got {lineless[0]!r} without a line"
+        )
     unrated = [rule for rule, _, severity in case.expect if severity is None]
     if unrated:
-        raise FixtureFormatError(f"{path}: `expect:` needs `RULE-ID @ LINE SEVERITY` in a fixture, got {unrated[0]!r} without a severity")
+        raise FixtureFormatError(
+            f"{path}: `expect:` needs `RULE-ID @ LINE SEVERITY` in a fixture, got {unrated[0]!r} without a severity"
+        )
     expect = tuple(Expectation(rule, line, severity) for rule, line, severity in case.expect if line is not None)
     return RuleFixture(path, expect, tuple(case.expect_not), case.stage, case.today)
 

@@ -77,6 +77,7 @@ def _require_tool(path: str | None, what: str) -> str:
 
 # -- static checks ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("steps", [_action_steps, _workflow_steps], ids=["action.yml", "example workflow"])
 def test_no_run_script_contains_an_expression(steps) -> None:
     runs = [step["run"] for step in steps() if "run" in step]
@@ -128,6 +129,7 @@ def test_example_workflow_grants_only_what_sarif_upload_needs() -> None:
 
 # -- zizmor -------------------------------------------------------------------
 
+
 def _zizmor() -> str:
     beside_python = Path(sys.executable).with_name("zizmor")
     found = str(beside_python) if beside_python.exists() else shutil.which("zizmor")
@@ -137,7 +139,10 @@ def _zizmor() -> str:
 def _zizmor_findings(*paths: Path) -> tuple[int, list]:
     proc = subprocess.run(
         [_zizmor(), "--offline", "--no-config", "--format", "json", *map(str, paths)],
-        capture_output=True, text=True, check=False, timeout=300,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     try:
         findings = json.loads(proc.stdout)
@@ -187,8 +192,11 @@ def _script(step: dict, tmp_path: Path, name: str) -> Path:
 
 
 def _clean_env(tmp_path: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AIPOLICY_", "GITHUB_", "RUNNER_", "INPUT_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AIPOLICY_", "GITHUB_", "RUNNER_", "INPUT_"))
+    }
     env["STUB_ARGV"] = str(tmp_path / "argv")
     return env
 
@@ -217,8 +225,15 @@ def _run_with_stub(tmp_path: Path, inputs: dict[str, str]) -> tuple[subprocess.C
     env = _check_step_env(tmp_path)
     env["PATH"] = f"{stub_dir}{os.pathsep}{env.get('PATH', '')}"
     env.update(inputs)
-    proc = subprocess.run([_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                          cwd=work, env=env, capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run(
+        [_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     argv_file = tmp_path / "argv"
     argv = argv_file.read_bytes().decode("utf-8").split("\0")[:-1] if argv_file.exists() else None
     return proc, argv
@@ -246,36 +261,46 @@ HOSTILE_PATHS = '"; touch pwned; echo " $(touch pwned2) `touch pwned3`\nsrc/ai-p
 
 
 def test_hostile_inputs_arrive_as_literal_arguments_and_run_nothing(tmp_path: Path) -> None:
-    inputs = _github_inputs(**{
-        "paths": HOSTILE_PATHS,
-        "format": 'github"; touch pwned4; echo "',
-        "sarif-output": "$(touch pwned5).sarif",
-        "fail-on": "`touch pwned6`",
-        "stage": "production\n--output=/tmp/x",
-        "policy": "--output=/tmp/x $(touch pwned7) ';touch pwned8'",
-        "changed-only": "FALSE",
-        "quiet": "True",
-        "baseline": "$(touch pwned10)\n--exit-zero",
-        "warn-within": "`touch pwned11`",
-        "sarif-waived": "omit; touch pwned12",
-    })
+    inputs = _github_inputs(
+        **{
+            "paths": HOSTILE_PATHS,
+            "format": 'github"; touch pwned4; echo "',
+            "sarif-output": "$(touch pwned5).sarif",
+            "fail-on": "`touch pwned6`",
+            "stage": "production\n--output=/tmp/x",
+            "policy": "--output=/tmp/x $(touch pwned7) ';touch pwned8'",
+            "changed-only": "FALSE",
+            "quiet": "True",
+            "baseline": "$(touch pwned10)\n--exit-zero",
+            "warn-within": "`touch pwned11`",
+            "sarif-waived": "omit; touch pwned12",
+        }
+    )
     proc, argv = _run_with_stub(tmp_path, inputs)
     assert proc.returncode == 0, proc.stderr
     created = sorted(p.name for p in tmp_path.rglob("pwned*"))
     assert created == []
     assert argv == [
         "check",
-        "--format=sarif", "--output=$(touch pwned5).sarif",
+        "--format=sarif",
+        "--output=$(touch pwned5).sarif",
         '--format=github"; touch pwned4; echo "',
         "--sarif-waived=omit; touch pwned12",
         "--fail-on=`touch pwned6`",
         "--stage=production\n--output=/tmp/x",
-        "--policy=--output=/tmp/x", "--policy=$(touch", "--policy=pwned7)", "--policy=';touch", "--policy=pwned8'",
-        "--baseline=$(touch pwned10)\n--exit-zero", "--warn-within=`touch pwned11`", "--quiet",
+        "--policy=--output=/tmp/x",
+        "--policy=$(touch",
+        "--policy=pwned7)",
+        "--policy=';touch",
+        "--policy=pwned8'",
+        "--baseline=$(touch pwned10)\n--exit-zero",
+        "--warn-within=`touch pwned11`",
+        "--quiet",
         # After `--` nothing is an option, even `--output=/tmp/x`; `*` is not globbed.
-        "--", *_words(HOSTILE_PATHS),
+        "--",
+        *_words(HOSTILE_PATHS),
     ]
-    assert "*" in argv and "--output=/tmp/x" in argv[argv.index("--"):]
+    assert "*" in argv and "--output=/tmp/x" in argv[argv.index("--") :]
 
 
 def test_default_inputs_check_the_workspace_with_github_annotations(tmp_path: Path) -> None:
@@ -289,8 +314,16 @@ def test_sarif_output_comes_first_so_the_stdout_format_gets_no_output_file(tmp_p
     # aipolicy pairs the n-th --output with the n-th --format.
     proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"sarif-output": "reports/aipolicy.sarif", "paths": "a b"}))
     assert proc.returncode == 0, proc.stderr
-    assert argv == ["check", "--format=sarif", "--output=reports/aipolicy.sarif", "--format=github",
-                    "--sarif-waived=omit", "--", "a", "b"]
+    assert argv == [
+        "check",
+        "--format=sarif",
+        "--output=reports/aipolicy.sarif",
+        "--format=github",
+        "--sarif-waived=omit",
+        "--",
+        "a",
+        "b",
+    ]
 
 
 def test_empty_format_with_sarif_still_annotates(tmp_path: Path) -> None:
@@ -300,7 +333,8 @@ def test_empty_format_with_sarif_still_annotates(tmp_path: Path) -> None:
 
 
 def test_changed_only_true_passes_the_flag_and_false_does_not(tmp_path: Path) -> None:
-    (tmp_path / "on").mkdir(); (tmp_path / "off").mkdir()
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
     proc, argv = _run_with_stub(tmp_path / "on", _github_inputs(**{"changed-only": "true", "stage": "pilot"}))
     assert proc.returncode == 0, proc.stderr
     assert argv is not None and "--changed-only" in argv and argv[-2:] == ["--", "."]
@@ -342,19 +376,34 @@ def test_boolean_inputs_take_false_in_any_case(tmp_path: Path, value: str) -> No
     assert argv == ["check", "--format=github", "--", "."]
 
 
-@pytest.mark.parametrize("value", ["yes", "1", "on", "", "true ", " false", "truee", "t\u0072ue\u200b",
-                                   "x\n::add-mask::y %0A ::warning::z", "$(touch pwned)"])
-def test_a_boolean_input_that_is_neither_true_nor_false_is_one_error_and_nothing_runs(tmp_path: Path, value: str) -> None:
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yes",
+        "1",
+        "on",
+        "",
+        "true ",
+        " false",
+        "truee",
+        "t\u0072ue\u200b",
+        "x\n::add-mask::y %0A ::warning::z",
+        "$(touch pwned)",
+    ],
+)
+def test_a_boolean_input_that_is_neither_true_nor_false_is_one_error_and_nothing_runs(
+    tmp_path: Path, value: str
+) -> None:
     from checker.report.github import escape_data
 
-    proc, argv = _run_with_stub(tmp_path, _github_inputs(**{"quiet": value}))
+    proc, argv = _run_with_stub(tmp_path, _github_inputs(quiet=value))
     assert proc.returncode == 2
     assert argv is None  # aipolicy never ran
     assert list(tmp_path.rglob("pwned*")) == []
     (error,) = _commands(proc.stdout)
     prefix = "::error title=aipolicy::"
     assert error.startswith(prefix)
-    message = error[len(prefix):]
+    message = error[len(prefix) :]
     # Escaped exactly as aipolicy's annotations are: one line, the value quoted back.
     assert message == escape_data(_unescape_data(message))
     assert "input quiet must be true or false" in message and "\n" not in message
@@ -369,20 +418,32 @@ def test_both_boolean_inputs_wrong_are_two_errors(tmp_path: Path) -> None:
 
 
 def test_quiet_baseline_and_warn_within_inputs_become_their_options(tmp_path: Path) -> None:
-    proc, argv = _run_with_stub(tmp_path, _github_inputs(
-        **{"quiet": "true", "baseline": ".aipolicy-baseline.json", "warn-within": "30", "paths": "svc"}))
+    proc, argv = _run_with_stub(
+        tmp_path,
+        _github_inputs(**{"quiet": "true", "baseline": ".aipolicy-baseline.json", "warn-within": "30", "paths": "svc"}),
+    )
     assert proc.returncode == 0, proc.stderr
-    assert argv == ["check", "--format=github", "--baseline=.aipolicy-baseline.json", "--warn-within=30",
-                    "--quiet", "--", "svc"]
+    assert argv == [
+        "check",
+        "--format=github",
+        "--baseline=.aipolicy-baseline.json",
+        "--warn-within=30",
+        "--quiet",
+        "--",
+        "svc",
+    ]
 
 
-@pytest.mark.parametrize(("inputs", "expected"), [
-    ({}, []),  # no SARIF report: nothing to say
-    ({"sarif-output": "a.sarif"}, ["--sarif-waived=omit"]),  # the action's default
-    ({"format": "sarif"}, ["--sarif-waived=omit"]),
-    ({"sarif-output": "a.sarif", "sarif-waived": "suppressed"}, ["--sarif-waived=suppressed"]),
-    ({"sarif-output": "a.sarif", "sarif-waived": ""}, []),  # aipolicy's own default
-])
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ({}, []),  # no SARIF report: nothing to say
+        ({"sarif-output": "a.sarif"}, ["--sarif-waived=omit"]),  # the action's default
+        ({"format": "sarif"}, ["--sarif-waived=omit"]),
+        ({"sarif-output": "a.sarif", "sarif-waived": "suppressed"}, ["--sarif-waived=suppressed"]),
+        ({"sarif-output": "a.sarif", "sarif-waived": ""}, []),  # aipolicy's own default
+    ],
+)
 def test_sarif_waived_is_passed_only_with_a_sarif_report(tmp_path: Path, inputs: dict, expected: list) -> None:
     proc, argv = _run_with_stub(tmp_path, _github_inputs(**inputs))
     assert proc.returncode == 0, proc.stderr
@@ -401,7 +462,9 @@ def test_format_input_documents_every_format_aipolicy_has(fmt: str) -> None:
     assert fmt in _load(ACTION)["inputs"]["format"]["description"]
 
 
-HOSTILE_ERROR = "aipolicy: error: --baseline 100%0A::warning::x\u202e\n::warning::forged: no such file 100%\r::add-mask::y\n"
+HOSTILE_ERROR = (
+    "aipolicy: error: --baseline 100%0A::warning::x\u202e\n::warning::forged: no such file 100%\r::add-mask::y\n"
+)
 
 
 def test_exit_2_becomes_one_escaped_error_annotation_and_keeps_stderr(tmp_path: Path) -> None:
@@ -433,15 +496,17 @@ def test_no_manifest_found_is_one_warning_naming_the_paths(tmp_path: Path, code:
     from checker.report.github import escape_data
 
     inputs = _github_inputs(paths="docs\nsrc/%0A::error::x")
-    inputs.update(STUB_EXIT=str(code),
-                  STUB_STDERR="aipolicy: no manifests found under docs, src/%0A::error::x (looked for ai-production.yaml)\n")
+    inputs.update(
+        STUB_EXIT=str(code),
+        STUB_STDERR="aipolicy: no manifests found under docs, src/%0A::error::x (looked for ai-production.yaml)\n",
+    )
     proc, _ = _run_with_stub(tmp_path, inputs)
     assert proc.returncode == code
     (warning,) = _commands(proc.stdout)
     prefix = "::warning title=aipolicy::"
     assert warning.startswith(prefix)
-    message = _unescape_data(warning[len(prefix):])
-    assert warning[len(prefix):] == escape_data(message)
+    message = _unescape_data(warning[len(prefix) :])
+    assert warning[len(prefix) :] == escape_data(message)
     assert "no manifests found under paths: docs src/%0A::error::x" in message
 
 
@@ -513,17 +578,26 @@ def _pyproject() -> dict:
 
 def _runtime_and_build_requirements() -> list[Requirement]:
     pyproject = _pyproject()
-    return [Requirement(spec) for spec in
-            [*pyproject["project"]["dependencies"], *pyproject["build-system"]["requires"]]]
+    return [
+        Requirement(spec) for spec in [*pyproject["project"]["dependencies"], *pyproject["build-system"]["requires"]]
+    ]
 
 
 def _environments() -> list[dict[str, str]]:
     """Marker environments of every Python the action supports, 3.10 to 3.14."""
-    return [{"python_version": f"3.{minor}", "python_full_version": f"3.{minor}.0",
-             "implementation_name": "cpython", "platform_python_implementation": "CPython",
-             "sys_platform": system, "platform_system": platform_system, "os_name": "posix"}
-            for minor in range(10, 15)
-            for system, platform_system in (("linux", "Linux"), ("darwin", "Darwin"))]
+    return [
+        {
+            "python_version": f"3.{minor}",
+            "python_full_version": f"3.{minor}.0",
+            "implementation_name": "cpython",
+            "platform_python_implementation": "CPython",
+            "sys_platform": system,
+            "platform_system": platform_system,
+            "os_name": "posix",
+        }
+        for minor in range(10, 15)
+        for system, platform_system in (("linux", "Linux"), ("darwin", "Darwin"))
+    ]
 
 
 def test_every_lock_entry_is_one_exact_version_with_sha256_hashes() -> None:
@@ -536,8 +610,9 @@ def test_every_lock_entry_is_one_exact_version_with_sha256_hashes() -> None:
         assert not requirement.extras and requirement.url is None, requirement
 
 
-@pytest.mark.parametrize("environment", _environments(),
-                         ids=lambda env: f"py{env['python_version']}-{env['sys_platform']}")
+@pytest.mark.parametrize(
+    "environment", _environments(), ids=lambda env: f"py{env['python_version']}-{env['sys_platform']}"
+)
 def test_the_lock_pins_every_runtime_dependency_and_the_build_backend(environment: dict[str, str]) -> None:
     # pip --require-hashes refuses a lock that misses a dependency of a pinned
     # package; this pins that aipolicy's own requirements (and setuptools and
@@ -554,15 +629,18 @@ def test_the_lock_pins_every_runtime_dependency_and_the_build_backend(environmen
     for requirement in wanted:
         name = canonicalize_name(requirement.name)
         assert name in applying, f"{requirement} is not in {LOCK.name}"
-        assert requirement.specifier.contains(applying[name], prereleases=True), \
+        assert requirement.specifier.contains(applying[name], prereleases=True), (
             f"{name}=={applying[name]} does not satisfy {requirement}"
+        )
 
 
 def test_the_lock_inputs_mirror_pyproject() -> None:
     # action-build.in lists the build backend for `uv pip compile`; it must match [build-system].
-    build_in = [Requirement(line) for line in
-                (REPO / ".github" / "action-build.in").read_text(encoding="utf-8").splitlines()
-                if line.strip() and not line.startswith("#")]
+    build_in = [
+        Requirement(line)
+        for line in (REPO / ".github" / "action-build.in").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert sorted(map(str, build_in)) == sorted(_pyproject()["build-system"]["requires"])
 
 
@@ -577,7 +655,7 @@ def _pip_installs() -> list[str]:
 
 def test_every_pip_install_is_either_the_hash_lock_or_aipolicy_alone_without_an_index() -> None:
     installs = _pip_installs()
-    from_lock = [c for c in installs if "-r \"$lock\"" in c]
+    from_lock = [c for c in installs if '-r "$lock"' in c]
     assert len(from_lock) == 1
     assert "--require-hashes" in from_lock[0] and "--only-binary=:all:" in from_lock[0]
     for command in installs:
@@ -597,8 +675,11 @@ def test_the_cache_saves_only_a_fresh_environment_right_after_its_install() -> N
     assert restore["uses"].startswith("actions/cache/restore@")
     assert save["uses"] == restore["uses"].replace("/restore@", "/save@")
     assert save["if"] == "steps.deps.outputs.fresh == 'true'"
-    assert save["with"] == restore["with"] == {
-        "path": "${{ runner.temp }}/aipolicy-venv", "key": "${{ steps.key.outputs.key }}"}
+    assert (
+        save["with"]
+        == restore["with"]
+        == {"path": "${{ runner.temp }}/aipolicy-venv", "key": "${{ steps.key.outputs.key }}"}
+    )
     # No restore-keys: only an environment built from this very lock and Python is reused.
     assert ids.index("key") < ids.index("cache") < ids.index("deps") < ids.index("install")
 
@@ -642,14 +723,29 @@ class Runner:
         output = self.tmp / f"{step_id}-output"
         output.write_text("", encoding="utf-8")
         env = _clean_env(self.tmp)
-        env.update({"FAKE_PYTHON_LOG": str(self.log), "AIPOLICY_PYTHON": str(self.python),
-                    "RUNNER_TEMP": str(self.temp), "GITHUB_ACTION_PATH": str(self.action_path),
-                    "GITHUB_OUTPUT": str(output), "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"})
+        env.update(
+            {
+                "FAKE_PYTHON_LOG": str(self.log),
+                "AIPOLICY_PYTHON": str(self.python),
+                "RUNNER_TEMP": str(self.temp),
+                "GITHUB_ACTION_PATH": str(self.action_path),
+                "GITHUB_OUTPUT": str(output),
+                "RUNNER_OS": "Linux",
+                "RUNNER_ARCH": "X64",
+            }
+        )
         env.update(env_values)
         assert set(step["env"]) <= {"AIPOLICY_PYTHON", "AIPOLICY_CACHE_HIT", "AIPOLICY_VENV_BIN"}
         script = _script(step, self.tmp, f"{step_id}.sh")
-        proc = subprocess.run([_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                              cwd=cwd or self.tmp, env=env, capture_output=True, text=True, check=False, timeout=120)
+        proc = subprocess.run(
+            [_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=cwd or self.tmp,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr
         assert list(self.tmp.rglob("pwned*")) == []
         return dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
@@ -679,8 +775,11 @@ def test_every_python_the_action_runs_is_isolated_from_the_workspace() -> None:
     # Steps run in the workspace, the checked-out repository: without -I,
     # `python -m venv` or `-c 'import hashlib'` would import a venv/ package or
     # hashlib.py the repository holds before the standard library's.
-    calls = [call for step in _action_steps()
-             for call in re.findall(r'(?i)"[^"\s]*python(?::\?\})?" +\S+', step.get("run", ""))]
+    calls = [
+        call
+        for step in _action_steps()
+        for call in re.findall(r'(?i)"[^"\s]*python(?::\?\})?" +\S+', step.get("run", ""))
+    ]
     # key: the lock hash; deps: the restored venv's check, venv, pip; install: pip;
     # check: the annotating runner, and the report of a bad boolean input.
     assert len(calls) == 7, calls
@@ -764,8 +863,9 @@ owners:
 """
 
 
-def _run_real(tmp_path: Path, manifest: str, folders: tuple[str, ...] = (),
-              **inputs: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+def _run_real(
+    tmp_path: Path, manifest: str, folders: tuple[str, ...] = (), **inputs: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     """The run step with the aipolicy under test, in a repository holding svc/ai-production.yaml
     (and the empty `folders`)."""
     aipolicy = Path(sys.executable).with_name("aipolicy")
@@ -781,8 +881,15 @@ def _run_real(tmp_path: Path, manifest: str, folders: tuple[str, ...] = (),
     env["AIPOLICY_BIN"] = str(aipolicy)
     env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary.md")
     script = _script(_run_step(), tmp_path, "run-step.sh")
-    proc = subprocess.run([_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                          cwd=work, env=env, capture_output=True, text=True, check=False, timeout=120)
+    proc = subprocess.run(
+        [_bash(), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     return proc, work
 
 
@@ -797,10 +904,13 @@ def test_run_step_with_real_aipolicy_annotates_and_writes_sarif(tmp_path: Path) 
     assert "AIP-OWN-001" in {result["ruleId"] for result in run["results"]}
 
 
-@pytest.mark.parametrize(("policy", "exit_code"), [
-    ("builtin:high-risk\nbuiltin:eu-ai-act", 0),
-    ("builtin:high-risk builtin:no-such-pack", 2),
-])
+@pytest.mark.parametrize(
+    ("policy", "exit_code"),
+    [
+        ("builtin:high-risk\nbuiltin:eu-ai-act", 0),
+        ("builtin:high-risk builtin:no-such-pack", 2),
+    ],
+)
 def test_run_step_passes_each_policy_pack_to_real_aipolicy(tmp_path: Path, policy: str, exit_code: int) -> None:
     proc, _ = _run_real(tmp_path, PASSING_MANIFEST, policy=policy, format="text")
     assert proc.returncode == exit_code, proc.stdout + proc.stderr

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
 from checker.findings import Finding, ManifestResult, Report, Severity, Span
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +35,11 @@ def tree(tmp_path: Path) -> Path:
     outcome accuracy below its threshold (AIP-MON-005)."""
     shutil.copytree(REPO / "examples" / "production", tmp_path / "examples" / "production")
     manifest = tmp_path / MANIFEST
-    edit(manifest, '        mode: automated\n        schedule: "0 2 * * *"', '        mode: manual\n        schedule: "0 2 * * *"')
+    edit(
+        manifest,
+        '        mode: automated\n        schedule: "0 2 * * *"',
+        '        mode: manual\n        schedule: "0 2 * * *"',
+    )
     edit(manifest, "      value: 0.89", "      value: 0.80")
     return tmp_path
 
@@ -63,8 +66,10 @@ def git_init(path: Path) -> None:
 def test_round_trip_fails_only_on_the_new_problem_after_an_edited_threshold_and_a_moved_section(cli, tree):
     code, before = findings(cli, tree)
     assert code == 1
-    assert {("AIP-DATA-001", "$.data.sources[1].refresh.mode"), ("AIP-MON-005", "$.monitoring.outcome_accuracy.last_measured.value")} \
-        <= {(f["rule"], f["json_path"]) for f in before["findings"]}
+    assert {
+        ("AIP-DATA-001", "$.data.sources[1].refresh.mode"),
+        ("AIP-MON-005", "$.monitoring.outcome_accuracy.last_measured.value"),
+    } <= {(f["rule"], f["json_path"]) for f in before["findings"]}
 
     code, out, _ = cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
     assert code == 0 and out.startswith("wrote baseline baseline.json:")
@@ -75,7 +80,9 @@ def test_round_trip_fails_only_on_the_new_problem_after_an_edited_threshold_and_
     edit(manifest, "    threshold: 0.85", "    threshold: 0.87")  # the message names the threshold
     text = manifest.read_text(encoding="utf-8")
     monitoring = re.search(r"^monitoring:\n(?:(?:  .*)?\n)+", text, re.M).group()
-    manifest.write_text(text.replace(monitoring, "") + "\n" + monitoring, encoding="utf-8")  # the section moves to the end
+    manifest.write_text(
+        text.replace(monitoring, "") + "\n" + monitoring, encoding="utf-8"
+    )  # the section moves to the end
     edit(manifest, "        mode: automated", "        mode: manual")  # the new problem: data.sources[0]
 
     code, after = findings(cli, tree, "--baseline", "baseline.json")
@@ -93,8 +100,15 @@ def test_baseline_file_is_versioned_sorted_and_keyed_on_rule_path_and_json_path(
     doc = json.loads(first)
     assert doc["format"] == "aipolicy-baseline" and doc["version"] == 1
     keys = [(e["path"], e["rule"], e["json_path"]) for e in doc["findings"]]
-    assert keys == sorted(keys) and ("examples/production/ai-production.yaml", "AIP-MON-005",
-                                     "$.monitoring.outcome_accuracy.last_measured.value") in keys
+    assert (
+        keys == sorted(keys)
+        and (
+            "examples/production/ai-production.yaml",
+            "AIP-MON-005",
+            "$.monitoring.outcome_accuracy.last_measured.value",
+        )
+        in keys
+    )
     assert all(e["count"] == 1 and "line" not in e for e in doc["findings"])
     # Written again from a subfolder (paths relative to the current folder differ): the same bytes.
     cli("check", "--today", TODAY, "--write-baseline", str(tree / "again.json"), "..", cwd=tree / "examples")
@@ -106,16 +120,19 @@ def test_the_same_rule_in_another_file_is_not_baselined(cli, tree):
     shutil.copy(tree / MANIFEST, tree / "examples" / "copy.ai-production.yaml")
     code, report = findings(cli, tree, "--baseline", "baseline.json")
     assert code == 1
-    assert {(r, p) for r, p, _ in active(report)} == {("AIP-DATA-001", "examples/copy.ai-production.yaml"),
-                                                      ("AIP-MON-005", "examples/copy.ai-production.yaml")}
+    assert {(r, p) for r, p, _ in active(report)} == {
+        ("AIP-DATA-001", "examples/copy.ai-production.yaml"),
+        ("AIP-MON-005", "examples/copy.ai-production.yaml"),
+    }
 
 
 def test_json_shows_baselined_findings_as_suppressed_and_counts_them(cli, tree):
     cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
     _, report = findings(cli, tree, "--baseline", "baseline.json")
     silenced = [f for f in report["findings"] if f["suppressed"]]
-    assert silenced and all(f["suppression_kind"] == "baseline" and f["suppression_reason"] == "baseline baseline.json"
-                            for f in silenced)
+    assert silenced and all(
+        f["suppression_kind"] == "baseline" and f["suppression_reason"] == "baseline baseline.json" for f in silenced
+    )
     assert all("suppression_kind" not in f for f in report["findings"] if not f["suppressed"])
     assert report["summary"]["baselined"] == len(silenced) == report["summary"]["suppressed"]
     code, out, _ = cli("check", "--today", TODAY, "--baseline", "baseline.json", cwd=tree)
@@ -124,10 +141,14 @@ def test_json_shows_baselined_findings_as_suppressed_and_counts_them(cli, tree):
 
 def test_totals_separate_waived_from_baselined_findings(cli, tree):
     cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
-    (tree / MANIFEST).write_text((tree / MANIFEST).read_text(encoding="utf-8") + (
-        "waivers:\n  - rule: AIP-DATA-001\n    reason: Vendor feed stays manual until DATA-512\n"
-        "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n"),
-        encoding="utf-8")
+    (tree / MANIFEST).write_text(
+        (tree / MANIFEST).read_text(encoding="utf-8")
+        + (
+            "waivers:\n  - rule: AIP-DATA-001\n    reason: Vendor feed stays manual until DATA-512\n"
+            "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n"
+        ),
+        encoding="utf-8",
+    )
     _, report = findings(cli, tree, "--baseline", "baseline.json")
     kinds = sorted(f["suppression_kind"] for f in report["findings"] if f["suppressed"])
     assert kinds == ["baseline", "waiver"]
@@ -144,11 +165,17 @@ def test_totals_separate_waived_from_baselined_findings(cli, tree):
 def test_schema_yaml_and_waiver_errors_are_never_recorded_and_never_matched(cli, tree):
     manifest = tree / MANIFEST
     edit(manifest, "  name: Support ticket router", "  name: Support ticket router\n  colour: blue")  # AIP-SCH-001
-    (tree / "broken.ai-production.yaml").write_text("apiVersion: aipolicy/v1\nsystem: [unclosed\n", encoding="utf-8")  # SCH-002
-    (manifest).write_text(manifest.read_text(encoding="utf-8") + (
-        "waivers:\n  - rule: AIP-MON-005\n    reason: ''\n"  # AIP-WVR-001: a waiver without a reason
-        "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n"),
-        encoding="utf-8")
+    (tree / "broken.ai-production.yaml").write_text(
+        "apiVersion: aipolicy/v1\nsystem: [unclosed\n", encoding="utf-8"
+    )  # SCH-002
+    (manifest).write_text(
+        manifest.read_text(encoding="utf-8")
+        + (
+            "waivers:\n  - rule: AIP-MON-005\n    reason: ''\n"  # AIP-WVR-001: a waiver without a reason
+            "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n"
+        ),
+        encoding="utf-8",
+    )
     _, before = findings(cli, tree)
     never = {"AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001"}
     assert never <= {f["rule"] for f in before["findings"]}
@@ -161,8 +188,16 @@ def test_schema_yaml_and_waiver_errors_are_never_recorded_and_never_matched(cli,
 
 @pytest.mark.parametrize("rule", ["AIP-SCH-001", "AIP-SCH-002", "AIP-WVR-001"])
 def test_a_baseline_entry_for_a_rule_that_is_never_baselined_is_a_usage_error(cli, tree, rule):
-    (tree / "b.json").write_text(json.dumps({"format": "aipolicy-baseline", "version": 1, "findings": [
-        {"rule": rule, "path": MANIFEST, "json_path": "$", "count": 1}]}), encoding="utf-8")
+    (tree / "b.json").write_text(
+        json.dumps(
+            {
+                "format": "aipolicy-baseline",
+                "version": 1,
+                "findings": [{"rule": rule, "path": MANIFEST, "json_path": "$", "count": 1}],
+            }
+        ),
+        encoding="utf-8",
+    )
     code, _, err = cli("check", "--baseline", "b.json", cwd=tree)
     assert code == 2 and "b.json" in err and rule in err and "never baselined" in err and len(err.splitlines()) == 1
 
@@ -193,7 +228,9 @@ def test_an_entry_matches_as_many_findings_as_its_count_and_the_rest_are_new(tmp
     assert "matches 1 of the 2 findings it records" in capsys.readouterr().err
 
 
-def test_rules_folded_into_a_shown_finding_are_recorded_and_match_when_the_shown_rule_changes(tmp_path, monkeypatch, capsys):
+def test_rules_folded_into_a_shown_finding_are_recorded_and_match_when_the_shown_rule_changes(
+    tmp_path, monkeypatch, capsys
+):
     from dataclasses import replace
 
     from checker import baseline
@@ -222,7 +259,10 @@ def test_an_entry_that_matches_nothing_any_more_is_one_note_line(cli, tree):
     notes = [line for line in err.splitlines() if "baseline baseline.json" in line]
     assert len(notes) == 1 and notes[0].startswith("aipolicy: note: ")
     assert "AIP-MON-005" in notes[0] and MANIFEST in notes[0] and "matches nothing any more" in notes[0]
-    assert cli("check", "--today", TODAY, "--baseline", "baseline.json", "--quiet", cwd=tree)[2].count("baseline.json") == 0
+    assert (
+        cli("check", "--today", TODAY, "--baseline", "baseline.json", "--quiet", cwd=tree)[2].count("baseline.json")
+        == 0
+    )
 
 
 def test_entries_of_files_not_checked_in_this_run_are_not_stale(cli, tree):
@@ -254,8 +294,12 @@ def test_stale_notes_are_capped(cli, tree):
 def test_write_baseline_refuses_to_write_over_a_file_aipolicy_reads(cli, tree):
     (tree / ".aipolicy.yaml").write_text("fail-on: error\npolicies: [acme.yaml]\n", encoding="utf-8")
     shutil.copy(REPO / "examples" / "org-policy" / "policy" / "acme.yaml", tree / "acme.yaml")
-    for target, what in ((MANIFEST, "a manifest"), (".aipolicy.yaml", "the configuration"),
-                         ("new.ai-production.yaml", "a manifest"), ("acme.yaml", "a policy pack")):
+    for target, what in (
+        (MANIFEST, "a manifest"),
+        (".aipolicy.yaml", "the configuration"),
+        ("new.ai-production.yaml", "a manifest"),
+        ("acme.yaml", "a policy pack"),
+    ):
         before = (tree / target).read_bytes() if (tree / target).exists() else None
         code, _, err = cli("check", "--write-baseline", target, cwd=tree)
         assert code == 2 and f"refusing to write a baseline over {what}" in err
@@ -265,35 +309,47 @@ def test_write_baseline_refuses_to_write_over_a_file_aipolicy_reads(cli, tree):
 def test_an_output_is_never_written_over_the_baseline_in_use(cli, tree):
     cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
     before = (tree / "baseline.json").read_bytes()
-    code, _, err = cli("check", "--baseline", "baseline.json", "--format", "json", "--output", "baseline.json", cwd=tree)
+    code, _, err = cli(
+        "check", "--baseline", "baseline.json", "--format", "json", "--output", "baseline.json", cwd=tree
+    )
     assert code == 2 and "over the baseline" in err and (tree / "baseline.json").read_bytes() == before
 
 
-@pytest.mark.parametrize("args,says", [
-    (["--baseline", "old.json"], "not both"),
-    (["--format", "json"], "no report"),
-    (["--output", "r.txt"], "no report"),
-    (["--changed-since", "HEAD"], "--changed-since"),
-    (["--changed-only"], "--changed-only"),
-])
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (["--baseline", "old.json"], "not both"),
+        (["--format", "json"], "no report"),
+        (["--output", "r.txt"], "no report"),
+        (["--changed-since", "HEAD"], "--changed-since"),
+        (["--changed-only"], "--changed-only"),
+    ],
+)
 def test_write_baseline_with_options_it_cannot_honour_is_a_usage_error(cli, tree, args, says):
     code, _, err = cli("check", "--write-baseline", "b.json", *args, cwd=tree)
     assert code == 2 and says in err and len(err.splitlines()) == 1 and not (tree / "b.json").exists()
 
 
-@pytest.mark.parametrize("content,says", [
-    (None, "No such file"),
-    (b"{", "not valid JSON"),
-    (b"\xff\xfe", "not UTF-8"),
-    (b"[" * 100000, "nested too deeply"),
-    (b'{"format": "aipolicy-baseline", "version": 2, "findings": []}', "version 2"),
-    (b'{"format": "aipolicy-baseline", "version": 1.0, "findings": []}', "baseline version"),
-    (b'{"version": 1, "findings": []}', "not an aipolicy baseline"),
-    (b'{"format": "aipolicy-baseline", "version": 1, "findings": [{"rule": "X", "path": "a", "json_path": "$", "count": 0}]}',
-     "findings[0]: count"),
-    (b'{"format": "aipolicy-baseline", "version": 1, "findings": [{"rule": "X\\u001b[31m\\n", "json_path": "$"}]}',
-     "findings[0]: path"),
-])
+@pytest.mark.parametrize(
+    "content,says",
+    [
+        (None, "No such file"),
+        (b"{", "not valid JSON"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"[" * 100000, "nested too deeply"),
+        (b'{"format": "aipolicy-baseline", "version": 2, "findings": []}', "version 2"),
+        (b'{"format": "aipolicy-baseline", "version": 1.0, "findings": []}', "baseline version"),
+        (b'{"version": 1, "findings": []}', "not an aipolicy baseline"),
+        (
+            b'{"format": "aipolicy-baseline", "version": 1, "findings": [{"rule": "X", "path": "a", "json_path": "$", "count": 0}]}',
+            "findings[0]: count",
+        ),
+        (
+            b'{"format": "aipolicy-baseline", "version": 1, "findings": [{"rule": "X\\u001b[31m\\n", "json_path": "$"}]}',
+            "findings[0]: path",
+        ),
+    ],
+)
 def test_a_missing_or_malformed_baseline_is_one_line_naming_the_file(cli, tree, content, says):
     if content is not None:
         (tree / "b.json").write_bytes(content)
@@ -318,7 +374,9 @@ def test_config_baseline_is_relative_to_the_config_file_and_the_command_line_win
     cli("check", "--today", TODAY, "--write-baseline", "examples/baseline.json", cwd=tree)
     (tree / "examples" / ".aipolicy.yaml").write_text("baseline: baseline.json\n", encoding="utf-8")
     code, report = findings(cli, tree / "examples")
-    assert report["summary"]["baselined"] > 0 and not [f for f in active(report) if f[0] in ("AIP-MON-005", "AIP-DATA-001")]
+    assert report["summary"]["baselined"] > 0 and not [
+        f for f in active(report) if f[0] in ("AIP-MON-005", "AIP-DATA-001")
+    ]
     (tree / "examples" / "empty.json").write_text('{"format": "aipolicy-baseline", "version": 1, "findings": []}')
     _, report = findings(cli, tree / "examples", "--baseline", "empty.json")
     assert report["summary"]["baselined"] == 0
@@ -379,10 +437,14 @@ def test_a_baselined_finding_leaves_its_question_unanswered(cli, tree):
 
 
 def test_waived_findings_are_not_recorded(cli, tree):
-    (tree / MANIFEST).write_text((tree / MANIFEST).read_text(encoding="utf-8") + (
-        "waivers:\n  - rule: AIP-DATA-001\n    reason: Vendor feed stays manual until DATA-512\n"
-        "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n"),
-        encoding="utf-8")
+    (tree / MANIFEST).write_text(
+        (tree / MANIFEST).read_text(encoding="utf-8")
+        + (
+            "waivers:\n  - rule: AIP-DATA-001\n    reason: Vendor feed stays manual until DATA-512\n"
+            "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n"
+        ),
+        encoding="utf-8",
+    )
     cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
     rules = {e["rule"] for e in json.loads((tree / "baseline.json").read_text())["findings"]}
     assert "AIP-MON-005" in rules and "AIP-DATA-001" not in rules
@@ -393,8 +455,12 @@ def test_waived_findings_are_not_recorded(cli, tree):
 
 def test_a_list_item_is_keyed_by_its_position(cli, tree):
     cli("check", "--today", TODAY, "--write-baseline", "baseline.json", cwd=tree)
-    edit(tree / MANIFEST, "  sources:\n", "  sources:\n    - name: extra\n      uri: s3://acme/extra/\n"
-         "      refresh: {mode: static, justification: A fixed reference table.}\n      personal_data: false\n")
+    edit(
+        tree / MANIFEST,
+        "  sources:\n",
+        "  sources:\n    - name: extra\n      uri: s3://acme/extra/\n"
+        "      refresh: {mode: static, justification: A fixed reference table.}\n      personal_data: false\n",
+    )
     code, report = findings(cli, tree, "--baseline", "baseline.json")
     assert code == 1 and ("AIP-DATA-001", MANIFEST, "$.data.sources[2].refresh.mode") in active(report)
 

@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 def test_schema_command_prints_the_shipped_v1_schema():
     result = CliRunner().invoke(cli, ["schema"])
     assert result.exit_code == 0
-    assert json.loads(result.output) == json.loads((REPO / "schemas" / "ai-production.v1.schema.json").read_text(encoding="utf-8"))
+    assert json.loads(result.output) == json.loads(
+        (REPO / "schemas" / "ai-production.v1.schema.json").read_text(encoding="utf-8")
+    )
 
 
 def test_version_and_help_name_every_command():
@@ -68,8 +70,9 @@ def test_remote_ref_is_an_error_and_never_a_fetch(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    validator = build_validator({"$schema": "https://json-schema.org/draft/2020-12/schema",
-                                 "$ref": "https://schemas.invalid/remote.json"})
+    validator = build_validator(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": "https://schemas.invalid/remote.json"}
+    )
     with pytest.raises(Unresolvable):
         validator.is_valid({})
 
@@ -122,8 +125,20 @@ def test_error_at_end_of_stream_points_at_the_last_line(tmp_path):
 def test_output_into_a_missing_folder_fails_before_checking(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     target = tmp_path / "missing" / "report.sarif"
-    code = main(["check", "examples/exploration", "--format", "text", "--format", "sarif", "--output", str(tmp_path / "ok.txt"),
-                 "--output", str(target)])
+    code = main(
+        [
+            "check",
+            "examples/exploration",
+            "--format",
+            "text",
+            "--format",
+            "sarif",
+            "--output",
+            str(tmp_path / "ok.txt"),
+            "--output",
+            str(target),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 2 and "does not exist" in err and err.count("\n") == 1
     assert out == "" and not (tmp_path / "ok.txt").exists()
@@ -131,7 +146,14 @@ def test_output_into_a_missing_folder_fails_before_checking(tmp_path, monkeypatc
 
 def test_select_and_ignore_accept_slugs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
-    args = ["check", "examples/failing/recruiting-screener.ai-production.yaml", "--today", "2026-11-26", "--format", "json"]
+    args = [
+        "check",
+        "examples/failing/recruiting-screener.ai-production.yaml",
+        "--today",
+        "2026-11-26",
+        "--format",
+        "json",
+    ]
     assert main(args + ["--select", "human-oversight"]) == 1
     assert {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]} == {"AIP-HUM-001"}
     assert main(args + ["--ignore", "Human-Oversight"]) == 0
@@ -169,5 +191,10 @@ def test_yml_and_prefixed_names_are_discovered_in_folders(tmp_path, monkeypatch,
 def test_two_outputs_to_one_file_is_a_usage_error(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     out = str(tmp_path / "r")
-    assert main(["check", "examples/exploration", "--format", "json", "--output", out, "--format", "sarif", "--output", out]) == 2
+    assert (
+        main(
+            ["check", "examples/exploration", "--format", "json", "--output", out, "--format", "sarif", "--output", out]
+        )
+        == 2
+    )
     assert "same file" in capsys.readouterr().err

@@ -19,8 +19,14 @@ def _run(repo: Path, config: bytes | str, timeout: int = 60) -> subprocess.Compl
     (repo / ".aipolicy.yaml").write_bytes(config.encode() if isinstance(config, str) else config)
     if MANIFEST.is_file() and not (repo / "ai-production.yaml").exists():
         (repo / "ai-production.yaml").write_bytes(MANIFEST.read_bytes())
-    return subprocess.run([sys.executable, "-m", "checker", "check", "--today", "2026-11-26", "."], cwd=repo,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "checker", "check", "--today", "2026-11-26", "."],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _one_config_line(proc: subprocess.CompletedProcess) -> str:
@@ -70,18 +76,21 @@ def test_long_glob_does_not_hang(tmp_path: Path) -> None:
     assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
 
 
-@pytest.mark.parametrize("pattern,path,expected", [
-    ("legacy/**", "legacy/a/ai-production.yaml", True),
-    ("legacy/**", "other/legacy/ai-production.yaml", False),
-    ("ai-production.yaml", "a/b/ai-production.yaml", True),
-    ("*.draft.yaml", "deep/x/y.draft.yaml", True),
-    ("legacy/", "legacy/x/ai-production.yaml", True),
-    ("legacy/", "elsewhere/ai-production.yaml", False),
-    ("/legacy/*.yaml", "legacy/x.yaml", True),
-    ("legacy/*.yaml", "legacy/sub/x.yaml", False),
-    ("**/experimental/*.yaml", "a/b/experimental/m.yaml", True),
-    ("a" + "*" * 50 + "b", "a" * 200 + "b", True),
-])
+@pytest.mark.parametrize(
+    "pattern,path,expected",
+    [
+        ("legacy/**", "legacy/a/ai-production.yaml", True),
+        ("legacy/**", "other/legacy/ai-production.yaml", False),
+        ("ai-production.yaml", "a/b/ai-production.yaml", True),
+        ("*.draft.yaml", "deep/x/y.draft.yaml", True),
+        ("legacy/", "legacy/x/ai-production.yaml", True),
+        ("legacy/", "elsewhere/ai-production.yaml", False),
+        ("/legacy/*.yaml", "legacy/x.yaml", True),
+        ("legacy/*.yaml", "legacy/sub/x.yaml", False),
+        ("**/experimental/*.yaml", "a/b/experimental/m.yaml", True),
+        ("a" + "*" * 50 + "b", "a" * 200 + "b", True),
+    ],
+)
 def test_documented_glob_semantics_still_hold(pattern: str, path: str, expected: bool) -> None:
     assert _glob_match(path, pattern) is expected
 
@@ -89,8 +98,14 @@ def test_documented_glob_semantics_still_hold(pattern: str, path: str, expected:
 def test_pyproject_whose_tool_is_not_a_table_is_ignored(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text('tool = "nope"\n', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "checker", "config"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", "config"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
 
 
@@ -100,16 +115,24 @@ def test_unknown_rule_in_top_level_select_is_reported_at_its_item(tmp_path: Path
 
 
 ALTERNATIVES = {
-    "a level that is not one": ("severity: {AIP-OWN-001: bogus}\n",
-                                ".aipolicy.yaml:1:25: `AIP-OWN-001` must be error, warning, note or off, "
-                                "or a mapping of stage to one of those; got 'bogus'"),
-    "a stage's level that is not one": ("severity: {AIP-OWN-001: {pilot: bogus}}\n",
-                                        ".aipolicy.yaml:1:33: `pilot` must be one of error, warning, note, off; got 'bogus'"),
-    "a number for a level": ("overrides: [{paths: [x], severity: {AIP-OWN-001: 7}}]\n",
-                             ".aipolicy.yaml:1:50: `AIP-OWN-001` must be error, warning, note or off, "
-                             "or a mapping of stage to one of those; got 7"),
-    "a number for max-severity": ("overrides: [{paths: [x], max-severity: 7}]\n",
-                                  ".aipolicy.yaml:1:40: `max-severity` must be one of error, warning, note; got 7"),
+    "a level that is not one": (
+        "severity: {AIP-OWN-001: bogus}\n",
+        ".aipolicy.yaml:1:25: `AIP-OWN-001` must be error, warning, note or off, "
+        "or a mapping of stage to one of those; got 'bogus'",
+    ),
+    "a stage's level that is not one": (
+        "severity: {AIP-OWN-001: {pilot: bogus}}\n",
+        ".aipolicy.yaml:1:33: `pilot` must be one of error, warning, note, off; got 'bogus'",
+    ),
+    "a number for a level": (
+        "overrides: [{paths: [x], severity: {AIP-OWN-001: 7}}]\n",
+        ".aipolicy.yaml:1:50: `AIP-OWN-001` must be error, warning, note or off, "
+        "or a mapping of stage to one of those; got 7",
+    ),
+    "a number for max-severity": (
+        "overrides: [{paths: [x], max-severity: 7}]\n",
+        ".aipolicy.yaml:1:40: `max-severity` must be one of error, warning, note; got 7",
+    ),
 }
 
 
@@ -120,11 +143,15 @@ def test_a_value_failing_every_alternative_says_what_is_allowed_at_the_value(tmp
 
 
 def test_a_policy_pack_severity_gets_the_same_message_as_the_configuration(tmp_path: Path) -> None:
-    (tmp_path / "p.yaml").write_text("apiVersion: aipolicy/policy-v1\nseverity:\n  AIP-OWN-001: bogus\n", encoding="utf-8")
+    (tmp_path / "p.yaml").write_text(
+        "apiVersion: aipolicy/policy-v1\nseverity:\n  AIP-OWN-001: bogus\n", encoding="utf-8"
+    )
     proc = _run(tmp_path, "policies: [p.yaml]\n")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
-    assert ("p.yaml:3:16: `AIP-OWN-001` must be error, warning, note or off, or a mapping of stage to one of those; "
-            "got 'bogus'") in proc.stderr
+    assert (
+        "p.yaml:3:16: `AIP-OWN-001` must be error, warning, note or off, or a mapping of stage to one of those; "
+        "got 'bogus'"
+    ) in proc.stderr
 
 
 def test_unknown_rule_in_top_level_severity_is_reported_at_its_key(tmp_path: Path) -> None:
@@ -147,21 +174,47 @@ def test_extends_cycle_names_the_file_that_closes_it_on_one_short_line(tmp_path:
 LONG = "x" * 500
 
 
-@pytest.mark.parametrize("config", [f"extends: [{LONG}]\n", f"policies: [{LONG}]\n", f"select: [{LONG}]\n",
-                                    f"severity: {{{LONG}: error}}\n", f"{LONG}: 1\n"],
-                         ids=["extends", "policies", "select", "severity", "unknown key"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        f"extends: [{LONG}]\n",
+        f"policies: [{LONG}]\n",
+        f"select: [{LONG}]\n",
+        f"severity: {{{LONG}: error}}\n",
+        f"{LONG}: 1\n",
+    ],
+    ids=["extends", "policies", "select", "severity", "unknown key"],
+)
 def test_a_long_value_is_echoed_at_most_60_characters(tmp_path: Path, config: str) -> None:
     text = _one_config_line(_run(tmp_path, config))
     assert "x" * 60 not in text and "x" * 50 in text, text
 
 
-@pytest.mark.parametrize("config", ['"a\\nb": 1\n', 'waivers: {"a\\rb": 1}\n', 'select: ["NO\\nPE"]\n',
-                                    'severity: {"NO\\nPE": error}\n', 'severity: {"NO\\u2028PE": error}\n',
-                                    'overrides: [{paths: [x], ignore: ["NO\\rPE"]}]\n',
-                                    'extends: ["a\\nb.yaml"]\n', 'extends: ["builtin:a\\nb"]\n',
-                                    'severity: {AIP-OWN-001: {pilot: bogus, "x\\ny": error}}\n'],
-                         ids=["unknown key", "unknown nested key", "select", "severity", "line separator",
-                              "override ignore", "extends", "builtin extends", "inside an alternative"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        '"a\\nb": 1\n',
+        'waivers: {"a\\rb": 1}\n',
+        'select: ["NO\\nPE"]\n',
+        'severity: {"NO\\nPE": error}\n',
+        'severity: {"NO\\u2028PE": error}\n',
+        'overrides: [{paths: [x], ignore: ["NO\\rPE"]}]\n',
+        'extends: ["a\\nb.yaml"]\n',
+        'extends: ["builtin:a\\nb"]\n',
+        'severity: {AIP-OWN-001: {pilot: bogus, "x\\ny": error}}\n',
+    ],
+    ids=[
+        "unknown key",
+        "unknown nested key",
+        "select",
+        "severity",
+        "line separator",
+        "override ignore",
+        "extends",
+        "builtin extends",
+        "inside an alternative",
+    ],
+)
 def test_a_name_holding_a_line_break_cannot_break_the_message_in_two(tmp_path: Path, config: str) -> None:
     text = _one_config_line(_run(tmp_path, config))
     assert "\r" not in text and "\u2028" not in text, text

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -40,8 +41,13 @@ def test_docs_rules_md_is_up_to_date_with_the_policy_pack() -> None:
     expected = render_rules_markdown(load_builtin())
     actual = RULES_MD.read_text(encoding="utf-8") if RULES_MD.is_file() else ""
     if actual != expected:
-        diff = "\n".join(list(difflib.unified_diff(
-            actual.splitlines(), expected.splitlines(), "docs/rules.md", "rendered", lineterm=""))[:40])
+        diff = "\n".join(
+            list(
+                difflib.unified_diff(
+                    actual.splitlines(), expected.splitlines(), "docs/rules.md", "rendered", lineterm=""
+                )
+            )[:40]
+        )
         pytest.fail(f"docs/rules.md is out of date with policies/; regenerate with `{REGENERATE}`\n{diff}")
 
 
@@ -65,28 +71,37 @@ def test_main_writes_the_rendered_reference_to_stdout(capsysbinary: pytest.Captu
 
 def _pack() -> Policy:
     policy = Policy()
-    add_pack(policy, {
-        "apiVersion": "aipolicy/policy-v1",
-        "name": "acme",
-        "questions": {"QV": "vendor contract reviewed"},
-        "rules": [
-            {
-                "id": "ACME-VND-001", "slug": "vendor-contract", "question": "QV",
-                "summary": "A third-party model has a reviewed contract.",
-                "severity": {"pilot": "warning", "production": "error"}, "high_risk_escalates": True,
-                "why": "Without a contract nobody knows what the vendor may change.",
-                "fix": "Link the contract in `x-vendor.contract_ref`.",
-                "example": "system:\n  x-vendor:\n    contract_ref: legal/vendor.pdf\n",
-                "references": ["NIST AI RMF 1.0 GOVERN 6.1"],
-                "check": [{"require": "system.x-vendor.contract_ref"}],
-            },
-            {
-                "id": "ACME-VND-002", "slug": "vendor-named", "summary": "The vendor is named.",
-                "severity": {"production": "note"},
-                "check": [{"require": "system.x-vendor.name"}],
-            },
-        ],
-    }, "acme.yaml")
+    add_pack(
+        policy,
+        {
+            "apiVersion": "aipolicy/policy-v1",
+            "name": "acme",
+            "questions": {"QV": "vendor contract reviewed"},
+            "rules": [
+                {
+                    "id": "ACME-VND-001",
+                    "slug": "vendor-contract",
+                    "question": "QV",
+                    "summary": "A third-party model has a reviewed contract.",
+                    "severity": {"pilot": "warning", "production": "error"},
+                    "high_risk_escalates": True,
+                    "why": "Without a contract nobody knows what the vendor may change.",
+                    "fix": "Link the contract in `x-vendor.contract_ref`.",
+                    "example": "system:\n  x-vendor:\n    contract_ref: legal/vendor.pdf\n",
+                    "references": ["NIST AI RMF 1.0 GOVERN 6.1"],
+                    "check": [{"require": "system.x-vendor.contract_ref"}],
+                },
+                {
+                    "id": "ACME-VND-002",
+                    "slug": "vendor-named",
+                    "summary": "The vendor is named.",
+                    "severity": {"production": "note"},
+                    "check": [{"require": "system.x-vendor.name"}],
+                },
+            ],
+        },
+        "acme.yaml",
+    )
     return policy
 
 
@@ -153,8 +168,12 @@ def _local_refs(node: Any) -> Iterator[str]:
 
 MINIMAL = {
     "apiVersion": "aipolicy/v1",
-    "system": {"id": "ticket-router", "name": "Support ticket router",
-               "description": "Suggests the queue for new support tickets.", "type": "classifier"},
+    "system": {
+        "id": "ticket-router",
+        "name": "Support ticket router",
+        "description": "Suggests the queue for new support tickets.",
+        "type": "classifier",
+    },
     "stage": "production",
 }
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, subprocess_env
 
 TODAY = "2026-11-26"
@@ -42,15 +41,28 @@ owners:
 
 
 def aipolicy(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "checker", *args], cwd=cwd, env=subprocess_env(**env),
-                          capture_output=True, text=True, check=False, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", *args],
+        cwd=cwd,
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
 
 def git(cwd: Path, *args: str) -> None:
-    env = subprocess_env(GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="T",
-                         GIT_COMMITTER_EMAIL="t@example.org", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    env = subprocess_env(
+        GIT_AUTHOR_NAME="T",
+        GIT_AUTHOR_EMAIL="t@example.org",
+        GIT_COMMITTER_NAME="T",
+        GIT_COMMITTER_EMAIL="t@example.org",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+    )
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
@@ -75,13 +87,17 @@ def test_quiet_leaves_machine_readable_reports_unchanged(tmp_path: Path, fmt: st
     assert loud.stdout and quiet.stdout == loud.stdout
 
 
-@pytest.mark.parametrize(("fmt", "totals"), [
-    ("text", "2 files checked: "),
-    ("github", "2 files checked: "),
-    ("azure", "aipolicy: 2 manifests: "),
-])
-def test_quiet_drops_the_totals_of_the_human_formats_and_keeps_the_findings(tmp_path: Path, fmt: str,
-                                                                          totals: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "totals"),
+    [
+        ("text", "2 files checked: "),
+        ("github", "2 files checked: "),
+        ("azure", "aipolicy: 2 manifests: "),
+    ],
+)
+def test_quiet_drops_the_totals_of_the_human_formats_and_keeps_the_findings(
+    tmp_path: Path, fmt: str, totals: str
+) -> None:
     repo = _repo(tmp_path)
     loud = aipolicy("check", "--today", TODAY, "--format", fmt, ".", cwd=repo)
     quiet = aipolicy("check", "--today", TODAY, "--format", fmt, "-q", ".", cwd=repo)
@@ -109,7 +125,9 @@ def test_azure_sourcepath_is_repository_relative_from_a_subfolder(tmp_path: Path
 def test_statistics_counts_neither_waived_nor_baselined_findings(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     assert aipolicy("check", "--today", TODAY, "--write-baseline", "bl.json", "a", cwd=repo).returncode == 0
-    proc = aipolicy("check", "--today", TODAY, "--baseline", "bl.json", "--statistics", "--format", "json", ".", cwd=repo)
+    proc = aipolicy(
+        "check", "--today", TODAY, "--baseline", "bl.json", "--statistics", "--format", "json", ".", cwd=repo
+    )
     rows = {row["rule"]: row["count"] for row in json.loads(proc.stdout)}
     # a/'s AIP-OWN-001 is baselined; schema errors never are, so both AIP-SCH-001 count.
     assert rows == {"AIP-SCH-001": 2, "AIP-OWN-001": 1}
@@ -121,13 +139,16 @@ def test_statistics_are_text_under_github_actions_and_when_every_report_goes_to_
     implicit = aipolicy("check", "--today", TODAY, "--statistics", ".", cwd=repo, GITHUB_ACTIONS="true")
     assert implicit.returncode == 1 and not implicit.stdout.startswith("::")
     assert [line.split("\t")[1] for line in implicit.stdout.splitlines()] == ["AIP-OWN-001", "AIP-SCH-001"]
-    to_file = aipolicy("check", "--today", TODAY, "--statistics", "--format", "sarif", "--output", "r.sarif", ".", cwd=repo)
+    to_file = aipolicy(
+        "check", "--today", TODAY, "--statistics", "--format", "sarif", "--output", "r.sarif", ".", cwd=repo
+    )
     assert to_file.returncode == 1 and json.loads((repo / "r.sarif").read_text())["runs"][0]["results"]
     assert [line.split("\t")[1] for line in to_file.stdout.splitlines()] == ["AIP-OWN-001", "AIP-SCH-001"]
     asked = aipolicy("check", "--today", TODAY, "--statistics", "--format", "sarif", ".", cwd=repo)
     assert asked.returncode == 2 and "--statistics prints text or json, not sarif" in asked.stderr
-    explicit = aipolicy("check", "--today", TODAY, "--statistics", "--format", "text", ".", cwd=repo,
-                        GITHUB_ACTIONS="true")
+    explicit = aipolicy(
+        "check", "--today", TODAY, "--statistics", "--format", "text", ".", cwd=repo, GITHUB_ACTIONS="true"
+    )
     assert explicit.returncode == 1
     assert [line.split("\t")[1] for line in explicit.stdout.splitlines()] == ["AIP-OWN-001", "AIP-SCH-001"]
 
@@ -140,8 +161,9 @@ def test_write_baseline_from_a_subfolder_keeps_the_other_files_entries(tmp_path:
     assert aipolicy("check", "--today", TODAY, "--write-baseline", "bl.json", cwd=repo).returncode == 0
     both = {"a/ai-production.yaml", "b/ai-production.yaml"}
     assert {e["path"] for e in json.loads((repo / "bl.json").read_text())["findings"]} == both
-    (repo / "a" / "ai-production.yaml").write_text(TWO_PROBLEMS.replace("{name: Sofia Marchetti}",
-                                                                          "{name: Sofia Marchetti, contact: s@x.io}"))
+    (repo / "a" / "ai-production.yaml").write_text(
+        TWO_PROBLEMS.replace("{name: Sofia Marchetti}", "{name: Sofia Marchetti, contact: s@x.io}")
+    )
     refresh = aipolicy("check", "--today", TODAY, "--write-baseline", "../bl.json", cwd=repo / "a")
     assert refresh.returncode == 0 and "kept 1 entry of 1 file this run did not check" in refresh.stdout
     # a/'s entries are rewritten (its owner got a contact: nothing left to record), b/'s are kept.
@@ -161,7 +183,7 @@ def _run_step_script() -> tuple[str, dict[str, str], dict[str, str]]:
     action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
     (step,) = [s for s in action["runs"]["steps"] if "AIPOLICY_PATHS" in s.get("env", {})]
     defaults = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
-    return step["run"], {var: expr for var, expr in step["env"].items()}, defaults
+    return step["run"], dict(step["env"].items()), defaults
 
 
 def _action(tmp_path: Path, work: Path, **inputs: str) -> subprocess.CompletedProcess[str]:
@@ -178,18 +200,37 @@ def _action(tmp_path: Path, work: Path, **inputs: str) -> subprocess.CompletedPr
         name = expression.removeprefix("${{ inputs.").removesuffix(" }}")
         if name in defaults:
             env[var] = defaults[name]
-    env.update({"AIPOLICY_PYTHON": sys.executable, "GITHUB_ACTION_PATH": str(REPO), "AIPOLICY_BIN": str(aipolicy_bin),
-                "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main",
-                "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-                "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"})
+    env.update(
+        {
+            "AIPOLICY_PYTHON": sys.executable,
+            "GITHUB_ACTION_PATH": str(REPO),
+            "AIPOLICY_BIN": str(aipolicy_bin),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_BASE_REF": "main",
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
+    )
     path = tmp_path / "run-step.sh"
     path.write_text(script, encoding="utf-8")
-    return subprocess.run([bash, "--noprofile", "--norc", "-eo", "pipefail", str(path)], cwd=work, env=env,
-                          capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run(
+        [bash, "--noprofile", "--norc", "-eo", "pipefail", str(path)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize(("manifest", "warned"), [(True, False), (False, True)],
-                         ids=["pull-request-changes-no-manifest", "no-manifest-under-paths"])
+@pytest.mark.parametrize(
+    ("manifest", "warned"),
+    [(True, False), (False, True)],
+    ids=["pull-request-changes-no-manifest", "no-manifest-under-paths"],
+)
 def test_changed_only_warns_only_when_paths_hold_no_manifest(tmp_path: Path, manifest: bool, warned: bool) -> None:
     work = tmp_path / "work"
     (work / "svc").mkdir(parents=True)
@@ -220,7 +261,7 @@ def test_gitlab_ci_job_comment_and_install_line_name_the_package_version() -> No
 
     job = (REPO / "ci" / "gitlab-code-quality.yml").read_text(encoding="utf-8")
     assert f"Replace v{__version__} with the" in job
-    assert f"/aipolicy@v{__version__}\"" in job
+    assert f'/aipolicy@v{__version__}"' in job
     releasing = (REPO / "docs" / "releasing.md").read_text(encoding="utf-8")
     assert "ci/gitlab-code-quality.yml" in releasing
 
@@ -232,11 +273,19 @@ def test_stdin_content_matches_baseline_entries_by_its_stdin_filename(tmp_path: 
     repo = _repo(tmp_path)
     assert aipolicy("check", "--today", TODAY, "--write-baseline", "bl.json", cwd=repo).returncode == 0
     run = [sys.executable, "-m", "checker", "check", "--today", TODAY, "--baseline", "bl.json", "--format", "json", "-"]
-    named = subprocess.run([*run, "--stdin-filename", "a/ai-production.yaml"], cwd=repo, env=subprocess_env(),
-                           input=TWO_PROBLEMS, capture_output=True, text=True, timeout=120)
+    named = subprocess.run(
+        [*run, "--stdin-filename", "a/ai-production.yaml"],
+        cwd=repo,
+        env=subprocess_env(),
+        input=TWO_PROBLEMS,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert json.loads(named.stdout)["summary"]["baselined"] == 1  # AIP-OWN-001 (schema errors never are)
-    anonymous = subprocess.run(run, cwd=repo, env=subprocess_env(), input=TWO_PROBLEMS, capture_output=True,
-                               text=True, timeout=120)
+    anonymous = subprocess.run(
+        run, cwd=repo, env=subprocess_env(), input=TWO_PROBLEMS, capture_output=True, text=True, timeout=120
+    )
     assert json.loads(anonymous.stdout)["summary"]["baselined"] == 0
 
 
@@ -244,11 +293,29 @@ def test_stdin_content_matches_baseline_entries_by_its_stdin_filename(tmp_path: 
 def test_only_the_github_format_writes_the_job_summary(tmp_path: Path, fmt: str) -> None:
     repo = _repo(tmp_path)
     summary = tmp_path / "summary.md"
-    proc = aipolicy("check", "--today", TODAY, "--format", fmt, ".", cwd=repo, GITHUB_ACTIONS="true",
-                    GITHUB_STEP_SUMMARY=str(summary))
+    proc = aipolicy(
+        "check",
+        "--today",
+        TODAY,
+        "--format",
+        fmt,
+        ".",
+        cwd=repo,
+        GITHUB_ACTIONS="true",
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
     assert proc.returncode == 1 and not summary.exists()
-    proc = aipolicy("check", "--today", TODAY, "--format", "github", ".", cwd=repo, GITHUB_ACTIONS="true",
-                    GITHUB_STEP_SUMMARY=str(summary))
+    proc = aipolicy(
+        "check",
+        "--today",
+        TODAY,
+        "--format",
+        "github",
+        ".",
+        cwd=repo,
+        GITHUB_ACTIONS="true",
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
     assert proc.returncode == 1 and "a/ai-production.yaml" in summary.read_text(encoding="utf-8")
 
 
@@ -260,7 +327,7 @@ def test_readme_option_list_names_every_check_option() -> None:
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     start = readme.index("`check` options: ")
-    listed = readme[start:readme.index("\n\n", start)]
+    listed = readme[start : readme.index("\n\n", start)]
     names = [opt for param in check.params for opt in param.opts if opt.startswith("--")]
     assert "--stdin-filename" in names and "--write-baseline" in names  # the list is the real one
     missing = [name for name in names if f"`{name}" not in listed and f"/{name}`" not in listed]
@@ -276,8 +343,15 @@ def test_stale_notes_skip_rules_not_evaluated_but_name_rules_no_policy_defines(t
     ignored = aipolicy("check", "--today", TODAY, "--baseline", "bl.json", "--ignore", "AIP-OWN-001", ".", cwd=repo)
     assert "matches nothing any more" not in ignored.stderr, ignored.stderr
     baseline = json.loads((repo / "bl.json").read_text())
-    baseline["findings"].append({"rule": "ORG-GONE-001", "path": "a/ai-production.yaml", "json_path": "$.system",
-                                 "count": 1, "message": "from a pack no longer in force"})
+    baseline["findings"].append(
+        {
+            "rule": "ORG-GONE-001",
+            "path": "a/ai-production.yaml",
+            "json_path": "$.system",
+            "count": 1,
+            "message": "from a pack no longer in force",
+        }
+    )
     (repo / "bl.json").write_text(json.dumps(baseline, indent=2))
     gone = aipolicy("check", "--today", TODAY, "--baseline", "bl.json", ".", cwd=repo)
     stale = [line for line in gone.stderr.splitlines() if "matches nothing any more" in line]

@@ -153,9 +153,14 @@ def edit(text: str, *changes: tuple[str, str]) -> str:
     return text
 
 
-def waiver(rule: str, *, expires: str = "2027-01-31", reason: str | None = "Tracked in SUPML-412.",
-           approver: str | None = "{name: Daniel Okafor, contact: daniel.okafor@acme-corp.io}",
-           path: str | None = None) -> str:
+def waiver(
+    rule: str,
+    *,
+    expires: str = "2027-01-31",
+    reason: str | None = "Tracked in SUPML-412.",
+    approver: str | None = "{name: Daniel Okafor, contact: daniel.okafor@acme-corp.io}",
+    path: str | None = None,
+) -> str:
     lines = [f"  - rule: {rule}"]
     if path is not None:
         lines.append(f"    path: {path}")
@@ -175,7 +180,9 @@ def check(text: str, *, today: datetime.date = TODAY, stage: str | None = None, 
     # The base manifests' accuracy is due again within 14 days: AIP-DUE-001's notes are
     # off here unless a test asks for them (its own tests are below and in the fixtures).
     options.setdefault("warn_within", 0)
-    return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", engine.Options(stage=stage, today=today, root=REPO, **options))
+    return engine.check_bytes(
+        text.encode("utf-8"), "ai-production.yaml", engine.Options(stage=stage, today=today, root=REPO, **options)
+    )
 
 
 def line_of(text: str, fragment: str, nth: int = 1) -> int:
@@ -211,7 +218,9 @@ MODEL_AGE_TOO_SHORT = edit(PRODUCTION, ("  max_model_age: P90D\n", "  max_model_
 
 
 def test_valid_waiver_suppresses_the_finding_and_keeps_it_in_the_report() -> None:
-    result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003", reason="Faster retraining ships with RET-412.")))
+    result = check(
+        with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003", reason="Faster retraining ships with RET-412."))
+    )
     [finding] = of_rule(result, "AIP-RET-003")
     assert finding.suppressed
     assert finding.suppressed_by == "Faster retraining ships with RET-412."
@@ -243,7 +252,13 @@ def test_waiver_may_name_the_rule_by_slug() -> None:
 
 
 def test_waived_question_rule_counts_the_question_as_answered() -> None:
-    no_drift = edit(PRODUCTION, ("  drift:\n    - {target: features, features: [channel, language], method: psi, threshold: 0.2, reference: training}\n", ""))
+    no_drift = edit(
+        PRODUCTION,
+        (
+            "  drift:\n    - {target: features, features: [channel, language], method: psi, threshold: 0.2, reference: training}\n",
+            "",
+        ),
+    )
     assert unanswered(check(no_drift)) == ["Q5"]
     result = check(with_waivers(no_drift, waiver("AIP-MON-001")))
     assert unanswered(result) == []
@@ -261,8 +276,14 @@ def test_waiver_for_a_rule_not_reported_at_this_stage_still_answers_its_question
 
 TWO_SOURCES_UNVALIDATED = edit(
     PRODUCTION,
-    ("      validation:\n        suite_ref: examples/production/validation/tickets_suite.yaml\n        runs_at: [ingest, training, serving]\n", ""),
-    ("      validation:\n        suite_ref: examples/production/validation/catalog_suite.yaml\n        runs_at: [ingest, training]\n", ""),
+    (
+        "      validation:\n        suite_ref: examples/production/validation/tickets_suite.yaml\n        runs_at: [ingest, training, serving]\n",
+        "",
+    ),
+    (
+        "      validation:\n        suite_ref: examples/production/validation/catalog_suite.yaml\n        runs_at: [ingest, training]\n",
+        "",
+    ),
 )
 
 
@@ -281,13 +302,16 @@ def test_waiver_without_path_silences_the_rule_everywhere_in_the_manifest() -> N
     assert [f.suppressed for f in of_rule(result, "AIP-DATA-003")] == [True, True]
 
 
-@pytest.mark.parametrize(("waiver_path", "finding_path", "covered"), [
-    ("data.sources[1]", "$.data.sources[1].validation.suite_ref", True),
-    ("$.data.sources[1]", "$.data.sources[1]", True),
-    ("data.sources[1]", "$.data.sources[10].validation.suite_ref", False),
-    ("data.sources", "$.data.sources_extra", False),
-    ("", "$.anything.at.all", True),
-])
+@pytest.mark.parametrize(
+    ("waiver_path", "finding_path", "covered"),
+    [
+        ("data.sources[1]", "$.data.sources[1].validation.suite_ref", True),
+        ("$.data.sources[1]", "$.data.sources[1]", True),
+        ("data.sources[1]", "$.data.sources[10].validation.suite_ref", False),
+        ("data.sources", "$.data.sources_extra", False),
+        ("", "$.anything.at.all", True),
+    ],
+)
 def test_waiver_path_covers_the_path_and_what_lies_below_it(waiver_path: str, finding_path: str, covered: bool) -> None:
     rule = load_builtin().rules["AIP-DATA-003"]
     w = Waiver(0, rule, waiver_path.removeprefix("$."), "reason")
@@ -311,12 +335,15 @@ def test_waiver_expiring_today_still_applies() -> None:
     assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [True]
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"reason": None}, "reason"),
-    ({"reason": "TBD"}, "reason"),
-    ({"approver": None}, "approved_by"),
-    ({"approver": "{name: TBD, contact: tbd@example.com}"}, "approved_by"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"reason": None}, "reason"),
+        ({"reason": "TBD"}, "reason"),
+        ({"approver": None}, "approved_by"),
+        ({"approver": "{name: TBD, contact: tbd@example.com}"}, "approved_by"),
+    ],
+)
 def test_waiver_without_reason_or_approver_is_an_error_and_silences_nothing(kwargs: dict, field: str) -> None:
     result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003", **kwargs)))
     [wvr] = of_rule(result, "AIP-WVR-001")
@@ -344,7 +371,9 @@ def test_waiver_that_matches_nothing_is_a_stale_note_at_the_waiver() -> None:
 
 
 def test_schema_rule_cannot_be_waived() -> None:
-    text = with_waivers(PRODUCTION.replace("  rto: PT1H\n", "  rto: PT1H\n  rto_note: drill in October\n"), waiver("AIP-SCH-001"))
+    text = with_waivers(
+        PRODUCTION.replace("  rto: PT1H\n", "  rto: PT1H\n  rto_note: drill in October\n"), waiver("AIP-SCH-001")
+    )
     result = check(text)
     assert [f.suppressed for f in of_rule(result, "AIP-SCH-001")] == [False]
     assert [f.severity for f in of_rule(result, "AIP-WVR-001")] == [Severity.ERROR]
@@ -354,9 +383,15 @@ def test_schema_rule_cannot_be_waived() -> None:
 
 # Each change leaves exactly one question unanswered, with as few findings as possible.
 BREAK_QUESTION = {
-    "Q1": ("  technical: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n", "  technical: {name: Priya Raman}\n"),
+    "Q1": (
+        "  technical: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n",
+        "  technical: {name: Priya Raman}\n",
+    ),
     "Q2": ("  baseline: {value: 9.5, measured_at: 2026-03-31,", "  baseline: {value: 9.5,"),
-    "Q3": ('        mode: automated\n        schedule: "0 2 * * *"\n', '        mode: manual\n        schedule: "0 2 * * *"\n'),
+    "Q3": (
+        '        mode: automated\n        schedule: "0 2 * * *"\n',
+        '        mode: manual\n        schedule: "0 2 * * *"\n',
+    ),
     "Q4": ("  method: shap\n", ""),
     "Q5": ("    backup: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n", ""),
     "Q6": ("decision_role: augment\n", ""),
@@ -417,8 +452,10 @@ def test_diagnostic_judges_a_pilot_as_at_production() -> None:
 
 
 def test_retired_manifest_has_no_diagnostic() -> None:
-    result = check(EXPLORATION.replace("stage: exploration\n", "stage: retired\n")
-                   + "governance:\n  decommission_plan_ref: examples/retired/docs/decommission-plan.md\n")
+    result = check(
+        EXPLORATION.replace("stage: exploration\n", "stage: retired\n")
+        + "governance:\n  decommission_plan_ref: examples/retired/docs/decommission-plan.md\n"
+    )
     assert result.questions is None
     assert result.findings == []
 
@@ -451,7 +488,8 @@ def test_stage_override_is_seen_by_stage_conditions() -> None:
     text = edit(PILOT, ("  target: {value: 4.0, by: 2027-06-30}\n", ""))
     assert of_rule(check(text), "AIP-BIZ-002") == []
     assert {f.json_path for f in of_rule(check(text, stage="production"), "AIP-BIZ-002")} == {
-        "$.business_metric.target"}  # one finding for the missing section
+        "$.business_metric.target"
+    }  # one finding for the missing section
 
 
 def test_stage_override_to_exploration_skips_rules_not_checked_there() -> None:
@@ -480,7 +518,8 @@ def test_today_decides_whether_accuracy_was_measured_within_twice_the_cadence() 
 def test_today_decides_whether_accuracy_measurement_is_in_the_future() -> None:
     assert [f.message for f in of_rule(check(PRODUCTION, today=datetime.date(2026, 11, 22)), "AIP-MON-005")] == [
         "`monitoring.outcome_accuracy.last_measured.date` 2026-11-23 is in the future: it records when something happened, "
-        "so it cannot be after today (2026-11-22)"]
+        "so it cannot be after today (2026-11-22)"
+    ]
 
 
 def test_today_decides_whether_rollback_was_tested_within_180_days() -> None:
@@ -564,20 +603,32 @@ PLACEHOLDERS = ["TBD", "TODO", "N/A", "?", "xxx", "", "someone", "TODO: ask Dani
 
 @pytest.mark.parametrize("placeholder", PLACEHOLDERS)
 def test_placeholder_owner_name_counts_as_unanswered(placeholder: str) -> None:
-    text = edit(PRODUCTION, ("{name: Priya Raman, contact: priya.raman@acme-corp.io}\n  business",
-                             f"{{name: '{placeholder}', contact: priya.raman@acme-corp.io}}\n  business"))
+    text = edit(
+        PRODUCTION,
+        (
+            "{name: Priya Raman, contact: priya.raman@acme-corp.io}\n  business",
+            f"{{name: '{placeholder}', contact: priya.raman@acme-corp.io}}\n  business",
+        ),
+    )
     result = check(text)
     line = line_of(text, "  technical:")
     # One finding at the name: the owner rule's, with the placeholder rule folded into it.
-    assert [(f.rule, f.span.line, f.also) for f in active(result, "AIP-OWN-001")] == [("AIP-OWN-001", line, ("AIP-SCH-003",))]
+    assert [(f.rule, f.span.line, f.also) for f in active(result, "AIP-OWN-001")] == [
+        ("AIP-OWN-001", line, ("AIP-SCH-003",))
+    ]
     assert active(result, "AIP-SCH-003") == []
     assert unanswered(result) == ["Q1"]
 
 
 @pytest.mark.parametrize("contact", ["priya@example.com", "https://example.com/priya", "TBD", ""])
 def test_placeholder_contact_counts_as_unanswered(contact: str) -> None:
-    text = edit(PRODUCTION, ("{name: Priya Raman, contact: priya.raman@acme-corp.io}\n  business",
-                             f"{{name: Priya Raman, contact: '{contact}'}}\n  business"))
+    text = edit(
+        PRODUCTION,
+        (
+            "{name: Priya Raman, contact: priya.raman@acme-corp.io}\n  business",
+            f"{{name: Priya Raman, contact: '{contact}'}}\n  business",
+        ),
+    )
     result = check(text)
     folded = [(f.json_path, f.also) for f in active(result, "AIP-OWN-001")]
     assert folded == [("$.owners.technical.contact", ("AIP-SCH-003",))]
@@ -586,8 +637,13 @@ def test_placeholder_contact_counts_as_unanswered(contact: str) -> None:
 
 @pytest.mark.parametrize("placeholder", PLACEHOLDERS)
 def test_placeholder_in_a_required_field_fails_its_rule(placeholder: str) -> None:
-    text = edit(PRODUCTION, ("    ground_truth_source: Final queue recorded by the agent when the ticket is closed\n",
-                             f"    ground_truth_source: '{placeholder}'\n"))
+    text = edit(
+        PRODUCTION,
+        (
+            "    ground_truth_source: Final queue recorded by the agent when the ticket is closed\n",
+            f"    ground_truth_source: '{placeholder}'\n",
+        ),
+    )
     result = check(text)
     assert [f.json_path for f in active(result, "AIP-MON-003")] == ["$.monitoring.outcome_accuracy.ground_truth_source"]
     assert unanswered(result) == ["Q9"]
@@ -595,8 +651,13 @@ def test_placeholder_in_a_required_field_fails_its_rule(placeholder: str) -> Non
 
 @pytest.mark.parametrize("answer", ["Tom Tbdson", "Todoist task export", "N/A-free routing rules", "Xavier Xu"])
 def test_real_answers_that_resemble_placeholders_are_answers(answer: str) -> None:
-    text = edit(PRODUCTION, ("    ground_truth_source: Final queue recorded by the agent when the ticket is closed\n",
-                             f"    ground_truth_source: '{answer}'\n"))
+    text = edit(
+        PRODUCTION,
+        (
+            "    ground_truth_source: Final queue recorded by the agent when the ticket is closed\n",
+            f"    ground_truth_source: '{answer}'\n",
+        ),
+    )
     result = check(text)
     assert active(result, "AIP-SCH-003") == [] and active(result, "AIP-MON-003") == []
 
@@ -607,8 +668,7 @@ STAGES = ["exploration", "pilot", "production", "retired"]
 
 
 def _todo_lines(text: str) -> list[int]:
-    return [n for n, line in enumerate(text.splitlines(), start=1)
-            if "todo" in line.split("#", 1)[0].lower()]
+    return [n for n, line in enumerate(text.splitlines(), start=1) if "todo" in line.split("#", 1)[0].lower()]
 
 
 # Known bugs in checker/starter.py (reported, not this module's to fix); strict, so the
@@ -616,10 +676,13 @@ def _todo_lines(text: str) -> list[int]:
 STARTER_BUGS: dict[str, str] = {}
 
 
-@pytest.mark.parametrize("stage", [
-    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=STARTER_BUGS[s])) if s in STARTER_BUGS else s
-    for s in STAGES
-])
+@pytest.mark.parametrize(
+    "stage",
+    [
+        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=STARTER_BUGS[s])) if s in STARTER_BUGS else s
+        for s in STAGES
+    ],
+)
 def test_starter_is_a_manifest_without_schema_or_yaml_errors(stage: str) -> None:
     text = starter(stage, TODAY.isoformat())
     result = check(text)
@@ -666,16 +729,25 @@ def test_no_deadline_note_for_a_rule_switched_off() -> None:
 
 
 def test_no_deadline_note_for_a_rule_that_already_fails() -> None:
-    below = edit(PRODUCTION, ("    last_measured: {date: 2026-11-23, value: 0.89}\n", "    last_measured: {date: 2026-11-23, value: 0.80}\n"))
+    below = edit(
+        PRODUCTION,
+        (
+            "    last_measured: {date: 2026-11-23, value: 0.89}\n",
+            "    last_measured: {date: 2026-11-23, value: 0.80}\n",
+        ),
+    )
     result = check(below, warn_within=14)
     assert of_rule(result, "AIP-MON-005") and _due(result) == []
 
 
-@pytest.mark.parametrize(("bad", "options"), [
-    (waiver("AIP-NOPE-999"), {}),  # an unknown rule
-    (waiver("AIP-SCH-001"), {}),  # a rule that can never be waived
-    (waiver("AIP-MON-001"), {"forbidden_waivers": {"AIP-MON-001"}}),  # forbidden by the configuration
-])
+@pytest.mark.parametrize(
+    ("bad", "options"),
+    [
+        (waiver("AIP-NOPE-999"), {}),  # an unknown rule
+        (waiver("AIP-SCH-001"), {}),  # a rule that can never be waived
+        (waiver("AIP-MON-001"), {"forbidden_waivers": {"AIP-MON-001"}}),  # forbidden by the configuration
+    ],
+)
 def test_a_bad_waiver_is_reported_and_the_waivers_after_it_still_apply(bad: str, options: dict) -> None:
     result = check(with_waivers(MODEL_AGE_TOO_SHORT, bad, waiver("AIP-RET-003"), waiver("AIP-NOPE-998")), **options)
     assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [True]  # the waiver after the bad one
@@ -693,8 +765,10 @@ def test_a_waiver_without_an_expiry_date_silences_nothing_and_says_so() -> None:
 
 
 def test_when_waivers_are_not_allowed_each_waiver_says_so_and_none_silences() -> None:
-    result = check(with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003"), waiver("AIP-RET-003", path="$.retraining")),
-                   waivers_allowed=False)
+    result = check(
+        with_waivers(MODEL_AGE_TOO_SHORT, waiver("AIP-RET-003"), waiver("AIP-RET-003", path="$.retraining")),
+        waivers_allowed=False,
+    )
     assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [False]
     messages = [f.message for f in of_rule(result, "AIP-WVR-001")]
     assert len(messages) == 2 and all("not allowed" in m for m in messages)

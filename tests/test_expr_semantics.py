@@ -37,19 +37,25 @@ def ev(text: str, data: dict | None = None, item: object = None) -> bool:
 # -- comparisons ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("monitoring.outcome_accuracy.threshold < 0.95", True),
-    ("monitoring.outcome_accuracy.threshold < 0.9", False),
-    ("monitoring.outcome_accuracy.threshold < 0.85", False),
-    ("monitoring.outcome_accuracy.threshold <= 0.9", True),
-    ("monitoring.outcome_accuracy.threshold <= 0.85", False),
-    ("monitoring.outcome_accuracy.threshold > 0.85", True),
-    ("monitoring.outcome_accuracy.threshold > 0.9", False),
-    ("monitoring.outcome_accuracy.threshold > 0.95", False),
-    ("monitoring.outcome_accuracy.threshold >= 0.9", True),
-    ("monitoring.outcome_accuracy.threshold >= 0.95", False),
-    ("1 < 2", True), ("2 < 1", False), ("2 > 1", True), ("1 > 2", False),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("monitoring.outcome_accuracy.threshold < 0.95", True),
+        ("monitoring.outcome_accuracy.threshold < 0.9", False),
+        ("monitoring.outcome_accuracy.threshold < 0.85", False),
+        ("monitoring.outcome_accuracy.threshold <= 0.9", True),
+        ("monitoring.outcome_accuracy.threshold <= 0.85", False),
+        ("monitoring.outcome_accuracy.threshold > 0.85", True),
+        ("monitoring.outcome_accuracy.threshold > 0.9", False),
+        ("monitoring.outcome_accuracy.threshold > 0.95", False),
+        ("monitoring.outcome_accuracy.threshold >= 0.9", True),
+        ("monitoring.outcome_accuracy.threshold >= 0.95", False),
+        ("1 < 2", True),
+        ("2 < 1", False),
+        ("2 > 1", True),
+        ("1 > 2", False),
+    ],
+)
 def test_order_operators_compare_both_ways_and_at_the_boundary(text: str, expected: bool) -> None:
     assert ev(text) is expected
 
@@ -94,22 +100,25 @@ def test_a_bare_word_is_text_and_a_section_word_is_a_path() -> None:
 # -- in / not in ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("system.type in [classifier, ranker]", True),
-    ("system.type in [ranker, generator]", False),
-    ("system.type not in [classifier, ranker]", False),
-    ("system.type not in [ranker, generator]", True),
-    ("payments in system.tags", True),
-    ("cards in system.tags", False),
-    ("cards not in system.tags", True),
-    ("'scor' in system.id", True),  # a substring of text
-    ("'xyz' in system.id", False),
-    ("technical in owners", True),  # a key of a mapping
-    ("legal in owners", False),
-    ("monitoring.nope in [null]", False),  # a missing value is in nothing
-    ("monitoring.nope not in [null]", True),
-    ("1 in system.id", False),  # a number is not text
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("system.type in [classifier, ranker]", True),
+        ("system.type in [ranker, generator]", False),
+        ("system.type not in [classifier, ranker]", False),
+        ("system.type not in [ranker, generator]", True),
+        ("payments in system.tags", True),
+        ("cards in system.tags", False),
+        ("cards not in system.tags", True),
+        ("'scor' in system.id", True),  # a substring of text
+        ("'xyz' in system.id", False),
+        ("technical in owners", True),  # a key of a mapping
+        ("legal in owners", False),
+        ("monitoring.nope in [null]", False),  # a missing value is in nothing
+        ("monitoring.nope not in [null]", True),
+        ("1 in system.id", False),  # a number is not text
+    ],
+)
 def test_in_and_not_in_are_membership_and_its_negation(text: str, expected: bool) -> None:
     assert ev(text) is expected
 
@@ -123,19 +132,22 @@ def test_not_in_returns_a_boolean_not_its_left_operand() -> None:
 # -- and / or / not ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("risk_tier == high and llm.enabled == true", True),
-    ("risk_tier == high and llm.enabled == false", False),
-    ("risk_tier == low and llm.enabled == true", False),
-    ("risk_tier == low or llm.enabled == true", True),
-    ("risk_tier == low or llm.enabled == false", False),
-    ("risk_tier == low or risk_tier == high and llm.enabled == false", False),  # and binds tighter
-    ("(risk_tier == low or risk_tier == high) and llm.enabled == true", True),
-    ("not risk_tier == low", True),
-    ("not risk_tier == high", False),
-    ("not not risk_tier == high", True),
-    ("not not not risk_tier == high", False),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("risk_tier == high and llm.enabled == true", True),
+        ("risk_tier == high and llm.enabled == false", False),
+        ("risk_tier == low and llm.enabled == true", False),
+        ("risk_tier == low or llm.enabled == true", True),
+        ("risk_tier == low or llm.enabled == false", False),
+        ("risk_tier == low or risk_tier == high and llm.enabled == false", False),  # and binds tighter
+        ("(risk_tier == low or risk_tier == high) and llm.enabled == true", True),
+        ("not risk_tier == low", True),
+        ("not risk_tier == high", False),
+        ("not not risk_tier == high", True),
+        ("not not not risk_tier == high", False),
+    ],
+)
 def test_and_binds_tighter_than_or_and_not_negates_each_time(text: str, expected: bool) -> None:
     assert ev(text) is expected
 
@@ -143,18 +155,21 @@ def test_and_binds_tighter_than_or_and_not_negates_each_time(text: str, expected
 # -- functions -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("present(rollback.rto)", True),
-    ("present(rollback.nope)", False),
-    ("present('TODO')", False),  # a placeholder is no answer
-    ("len(monitoring.drift) == 2", True),
-    ("len(monitoring.drift) == 1", False),
-    ("len(owners) == 2", True),
-    ("len(system.id) == 12", True),
-    ("len(monitoring.nope) == 0", True),  # missing: nothing
-    ("len(llm.count) == 0", True),  # a number has no length
-    ("days(rollback.rto) * 1 == 0", None),  # not in the language: a parse error
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("present(rollback.rto)", True),
+        ("present(rollback.nope)", False),
+        ("present('TODO')", False),  # a placeholder is no answer
+        ("len(monitoring.drift) == 2", True),
+        ("len(monitoring.drift) == 1", False),
+        ("len(owners) == 2", True),
+        ("len(system.id) == 12", True),
+        ("len(monitoring.nope) == 0", True),  # missing: nothing
+        ("len(llm.count) == 0", True),  # a number has no length
+        ("days(rollback.rto) * 1 == 0", None),  # not in the language: a parse error
+    ],
+)
 def test_present_and_len(text: str, expected: bool | None) -> None:
     if expected is None:
         with pytest.raises(expr.ExprError):
@@ -218,7 +233,11 @@ def test_item_reads_the_current_element_of_an_each_block() -> None:
 
 
 def test_a_wrong_argument_count_or_an_unknown_function_fails_when_the_pack_loads() -> None:
-    for text, says in (("len(a, b)", "takes 1 argument"), ("nope(x)", "unknown function"),
-                       ("matches(system.id)", "takes 2 argument"), ("matches(system.id, system.type)", "quoted")):
+    for text, says in (
+        ("len(a, b)", "takes 1 argument"),
+        ("nope(x)", "unknown function"),
+        ("matches(system.id)", "takes 2 argument"),
+        ("matches(system.id, system.type)", "quoted"),
+    ):
         with pytest.raises(expr.ExprError, match=says):
             expr.compile_expr(text)

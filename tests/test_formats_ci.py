@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import REPO, require_shared, subprocess_env
 
 from checker.cli import cli
 from checker.findings import Finding, ManifestResult, Report, Severity, Span
 from checker.policy import load_builtin
 from checker.report import RenderContext
-from conftest import REPO, require_shared, subprocess_env
 
 TODAY = "2026-11-26"
 FORECAST = REPO / "examples" / "failing" / "demand-forecast.ai-production.yaml"
@@ -123,8 +123,10 @@ def test_gitlab_severity_is_major_minor_info_for_error_warning_note(monkeypatch)
     from checker.report import gitlab
 
     result = ManifestResult(path="svc/ai-production.yaml")
-    result.findings = [Finding("AIP-OWN-004", "owner-person", severity, result.path, Span(1, 1, 1, 2), "m", f"$.{severity.label}")
-                       for severity in (Severity.WARNING, Severity.ERROR, Severity.NOTE)]
+    result.findings = [
+        Finding("AIP-OWN-004", "owner-person", severity, result.path, Span(1, 1, 1, 2), "m", f"$.{severity.label}")
+        for severity in (Severity.WARNING, Severity.ERROR, Severity.NOTE)
+    ]
     report = gitlab.as_list(Report([result]), RenderContext(policy=load_builtin(), version="t"))
     assert [e["severity"] for e in report] == ["minor", "major", "info"]
 
@@ -159,8 +161,10 @@ def test_gitlab_fingerprints_are_unique_for_findings_of_one_rule_at_one_node():
     from checker.report import gitlab
 
     result = ManifestResult(path="svc/ai-production.yaml")
-    result.findings = [Finding("AIP-SCH-001", "schema", Severity.ERROR, result.path, Span(3, 1, 3, 4), m, "$.x")
-                       for m in ("first", "second", "first")]
+    result.findings = [
+        Finding("AIP-SCH-001", "schema", Severity.ERROR, result.path, Span(3, 1, 3, 4), m, "$.x")
+        for m in ("first", "second", "first")
+    ]
     report = gitlab.as_list(Report([result]), RenderContext(policy=load_builtin(), version="t"))
     assert len({e["fingerprint"] for e in report}) == 3
 
@@ -207,30 +211,33 @@ def test_rdjson_from_the_examples_validates_against_reviewdogs_schema(monkeypatc
 
 def test_rdjson_columns_count_utf8_bytes(tmp_path, monkeypatch):
     line = 'system: {id: zoe, name: "Prévision – Zoë 李娜", description: d, type: other, colour: blue}'
-    (tmp_path / "ai-production.yaml").write_text(f"apiVersion: aipolicy/v1\n{line}\nstage: exploration\n",
-                                                 encoding="utf-8")
+    (tmp_path / "ai-production.yaml").write_text(
+        f"apiVersion: aipolicy/v1\n{line}\nstage: exploration\n", encoding="utf-8"
+    )
     _, out = _check(tmp_path, monkeypatch, "rdjson")
     _assert_rdjson(out, tmp_path)
     (d,) = [d for d in json.loads(out)["diagnostics"] if "colour" in d["message"]]
     start = d["location"]["range"]["start"]
     assert start["line"] == 2
-    assert line.encode("utf-8")[start["column"] - 1:].startswith(b"colour")
+    assert line.encode("utf-8")[start["column"] - 1 :].startswith(b"colour")
     assert start["column"] > line.index("colour") + 1  # bytes, not characters
 
 
 def test_rdjson_byte_columns_are_computed_from_the_line(tmp_path, monkeypatch):
     from checker.report import rdjson
 
-    line = "  name: \"Zoë – ü\", owner: 李娜"
+    line = '  name: "Zoë – ü", owner: 李娜'
     (tmp_path / "m.yaml").write_text("a: 1\n" + line + "\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     column = line.index("owner") + 1  # characters, 1-based
     result = ManifestResult(path="m.yaml")
-    result.findings = [Finding("AIP-SCH-001", "schema", Severity.ERROR, "m.yaml", Span(2, column, 2, len(line) + 1), "m")]
+    result.findings = [
+        Finding("AIP-SCH-001", "schema", Severity.ERROR, "m.yaml", Span(2, column, 2, len(line) + 1), "m")
+    ]
     (d,) = rdjson.as_dict(Report([result]), RenderContext(policy=load_builtin(), version="t"))["diagnostics"]
     raw = line.encode("utf-8")
     start, end = d["location"]["range"]["start"]["column"], d["location"]["range"]["end"]["column"]
-    assert raw[start - 1:end - 1].decode("utf-8") == "owner: 李娜"
+    assert raw[start - 1 : end - 1].decode("utf-8") == "owner: 李娜"
     assert start != column
 
 
@@ -270,7 +277,7 @@ def _agent_parse(line: str) -> tuple[str, dict[str, str], str] | None:
     if start < 0:
         return None
     end = line.index("]", start)
-    head, data = line[start + len("##vso["):end], line[end + 1:]
+    head, data = line[start + len("##vso[") : end], line[end + 1 :]
     command, _, props = head.partition(" ")
     pairs = dict(p.split("=", 1) for p in props.split(";") if p)
     return command, {k: _agent_unescape(v) for k, v in pairs.items()}, _agent_unescape(data)
@@ -359,7 +366,9 @@ def test_azure_notes_cannot_start_a_command(tmp_path):
     from checker.report import azure
 
     result = ManifestResult(path="##vso[x]/ai-production.yaml")
-    result.findings = [Finding("AIP-DUE-001", "deadline-soon", Severity.NOTE, result.path, Span(), "##[error]x ##VSO[task.complete]")]
+    result.findings = [
+        Finding("AIP-DUE-001", "deadline-soon", Severity.NOTE, result.path, Span(), "##[error]x ##VSO[task.complete]")
+    ]
     out = azure.render(Report([result]), RenderContext(policy=load_builtin(), version="t", quiet=True))
     (line,) = out.splitlines()
     assert "##vso[" not in line.lower() and "##[" not in line and line.startswith("aipolicy: ")
@@ -394,8 +403,17 @@ def test_baselined_findings_are_left_out(fmt):
     result = ManifestResult(path="svc/ai-production.yaml")
     result.findings = [
         Finding("AIP-SCH-001", "schema", Severity.ERROR, result.path, Span(1, 1, 1, 2), "kept", "$.a"),
-        Finding("AIP-SCH-001", "schema", Severity.ERROR, result.path, Span(2, 1, 2, 2), "in the baseline", "$.b",
-                suppressed_by=".aipolicy-baseline.json", suppression="baseline"),
+        Finding(
+            "AIP-SCH-001",
+            "schema",
+            Severity.ERROR,
+            result.path,
+            Span(2, 1, 2, 2),
+            "in the baseline",
+            "$.b",
+            suppressed_by=".aipolicy-baseline.json",
+            suppression="baseline",
+        ),
     ]
     out = render(fmt, Report([result]), RenderContext(policy=load_builtin(), version="t", quiet=True))
     assert "kept" in out and "in the baseline" not in out

@@ -14,7 +14,6 @@ import contextlib
 import faulthandler
 import io
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,28 +31,84 @@ HANG_SECONDS = 20  # far beyond any real run: only a hang reaches it
 
 # Derandomized: CI runs the same examples every time, so a red run is reproducible
 # (drop derandomize locally to explore new examples on each run).
-SETTINGS = settings(max_examples=60, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 
 # -- building blocks ------------------------------------------------------------------------
 
 ODD_TEXT = st.one_of(
     st.text(max_size=40),
-    st.sampled_from([
-        "", " ", "\n", "\t", "\x00", "\x1b[31m", "\u202e", "::error::x", "%0A", "a\nb", "../../etc/passwd", "/etc/passwd",
-        "*" * 200, "a" + "*" * 60 + "b", "**/" * 50, "[", "]", "{", "(", "(a+)+$", "(?P<x>a)(?P=x)", "\\", "'", '"',
-        "AIP-", "AIP-MON", "AIP-NOPE-001", "nope", "builtin:", "builtin:nope", "builtin:high-risk", "https://x.io/p.yaml",
-        "9" * 5000, "-1", "1e999", "TODO", "x" * 3000, "é", "\udcff",
-    ]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\n",
+            "\t",
+            "\x00",
+            "\x1b[31m",
+            "\u202e",
+            "::error::x",
+            "%0A",
+            "a\nb",
+            "../../etc/passwd",
+            "/etc/passwd",
+            "*" * 200,
+            "a" + "*" * 60 + "b",
+            "**/" * 50,
+            "[",
+            "]",
+            "{",
+            "(",
+            "(a+)+$",
+            "(?P<x>a)(?P=x)",
+            "\\",
+            "'",
+            '"',
+            "AIP-",
+            "AIP-MON",
+            "AIP-NOPE-001",
+            "nope",
+            "builtin:",
+            "builtin:nope",
+            "builtin:high-risk",
+            "https://x.io/p.yaml",
+            "9" * 5000,
+            "-1",
+            "1e999",
+            "TODO",
+            "x" * 3000,
+            "é",
+            "\udcff",
+        ]
+    ),
 )
-SCALARS = st.one_of(ODD_TEXT, st.integers(min_value=-(10**30), max_value=10**30), st.floats(allow_nan=True),
-                    st.booleans(), st.none())
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                        st.dictionaries(ODD_TEXT, inner, max_size=4)), max_leaves=12)
+SCALARS = st.one_of(
+    ODD_TEXT, st.integers(min_value=-(10**30), max_value=10**30), st.floats(allow_nan=True), st.booleans(), st.none()
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(ODD_TEXT, inner, max_size=4)),
+    max_leaves=12,
+)
 
-CONFIG_KEYS = ["policies", "select", "ignore", "severity", "fail-on", "stage", "manifest-names", "waivers",
-               "overrides", "extends", "warn-within"]
+CONFIG_KEYS = [
+    "policies",
+    "select",
+    "ignore",
+    "severity",
+    "fail-on",
+    "stage",
+    "manifest-names",
+    "waivers",
+    "overrides",
+    "extends",
+    "warn-within",
+]
 RULE_NAMES = st.sampled_from(["AIP-MON-001", "AIP-MON", "drift-monitor", "AIP-NOPE-001", "AIP-", "", "*", "ACME-X-001"])
 
 
@@ -71,20 +126,39 @@ def configs(draw) -> Any:
         if key in ("select", "ignore"):
             out[key] = draw(st.lists(st.one_of(RULE_NAMES, ODD_TEXT), max_size=3))
         elif key == "severity":
-            out[key] = draw(st.dictionaries(st.one_of(RULE_NAMES, ODD_TEXT),
-                                            st.one_of(st.sampled_from(["error", "warning", "note", "off", "loud"]),
-                                                      st.dictionaries(ODD_TEXT, ODD_TEXT, max_size=2)), max_size=3))
+            out[key] = draw(
+                st.dictionaries(
+                    st.one_of(RULE_NAMES, ODD_TEXT),
+                    st.one_of(
+                        st.sampled_from(["error", "warning", "note", "off", "loud"]),
+                        st.dictionaries(ODD_TEXT, ODD_TEXT, max_size=2),
+                    ),
+                    max_size=3,
+                )
+            )
         elif key == "overrides":
-            out[key] = draw(st.lists(st.fixed_dictionaries(
-                {"paths": st.lists(ODD_TEXT, max_size=3)},
-                optional={"select": st.lists(RULE_NAMES, max_size=2), "ignore": st.lists(RULE_NAMES, max_size=2),
-                          "max-severity": st.sampled_from(["error", "warning", "note", "x"]),
-                          "severity": st.dictionaries(RULE_NAMES, st.sampled_from(["error", "off", "x"]), max_size=2)}),
-                max_size=3))
+            out[key] = draw(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {"paths": st.lists(ODD_TEXT, max_size=3)},
+                        optional={
+                            "select": st.lists(RULE_NAMES, max_size=2),
+                            "ignore": st.lists(RULE_NAMES, max_size=2),
+                            "max-severity": st.sampled_from(["error", "warning", "note", "x"]),
+                            "severity": st.dictionaries(RULE_NAMES, st.sampled_from(["error", "off", "x"]), max_size=2),
+                        },
+                    ),
+                    max_size=3,
+                )
+            )
         elif key in ("policies", "extends", "manifest-names"):
             out[key] = draw(st.lists(ODD_TEXT, max_size=2))
         elif key == "waivers":
-            out[key] = draw(st.fixed_dictionaries({}, optional={"allowed": VALUES, "forbidden-rules": st.lists(RULE_NAMES, max_size=2)}))
+            out[key] = draw(
+                st.fixed_dictionaries(
+                    {}, optional={"allowed": VALUES, "forbidden-rules": st.lists(RULE_NAMES, max_size=2)}
+                )
+            )
         else:
             out[key] = draw(VALUES)
     return out
@@ -92,15 +166,33 @@ def configs(draw) -> Any:
 
 EXPRESSIONS = st.one_of(
     ODD_TEXT,
-    st.sampled_from([
-        "risk_tier == high", "not " * 3000 + "true", "(" * 5000 + "true" + ")" * 5000, " and ".join(["true"] * 5000),
-        "matches(system.name, '(a+)+$')", "matches(system.name, '(?P<x>a)(?P=x)')", "matches(system.name, '[')",
-        "matches(system.name, '(?=a)')", "len(system) > 99999999999999999999999999999999999999999999",
-        "system.x[99999999999999999999999].y == 1", "data.sources[abc].name == 1", "data.sources[-1] == 1",
-        "days(rollback.rto) <= days('PT4H')", "age(governance.last_review) > 1", "lower(owners) == x",
-        "owners in owners", "[1, [2, [3]]] == 1", "present()", "nope(1)", "1 < 'a'", "system.id.x.y.z.w == 1",
-        "item.x == 1", "'" + "a" * 10000 + "'",
-    ]),
+    st.sampled_from(
+        [
+            "risk_tier == high",
+            "not " * 3000 + "true",
+            "(" * 5000 + "true" + ")" * 5000,
+            " and ".join(["true"] * 5000),
+            "matches(system.name, '(a+)+$')",
+            "matches(system.name, '(?P<x>a)(?P=x)')",
+            "matches(system.name, '[')",
+            "matches(system.name, '(?=a)')",
+            "len(system) > 99999999999999999999999999999999999999999999",
+            "system.x[99999999999999999999999].y == 1",
+            "data.sources[abc].name == 1",
+            "data.sources[-1] == 1",
+            "days(rollback.rto) <= days('PT4H')",
+            "age(governance.last_review) > 1",
+            "lower(owners) == x",
+            "owners in owners",
+            "[1, [2, [3]]] == 1",
+            "present()",
+            "nope(1)",
+            "1 < 'a'",
+            "system.id.x.y.z.w == 1",
+            "item.x == 1",
+            "'" + "a" * 10000 + "'",
+        ]
+    ),
 )
 
 
@@ -109,43 +201,112 @@ def packs(draw) -> Any:
     if draw(st.booleans()):
         return draw(VALUES)
     assertion = st.one_of(
-        st.fixed_dictionaries({"expect": EXPRESSIONS}, optional={"at": ODD_TEXT, "message": ODD_TEXT, "when": EXPRESSIONS}),
+        st.fixed_dictionaries(
+            {"expect": EXPRESSIONS}, optional={"at": ODD_TEXT, "message": ODD_TEXT, "when": EXPRESSIONS}
+        ),
         st.fixed_dictionaries({"require": ODD_TEXT}),
         st.fixed_dictionaries({"person": ODD_TEXT}),
-        st.fixed_dictionaries({"each": ODD_TEXT, "check": st.lists(st.fixed_dictionaries({"expect": EXPRESSIONS}), max_size=2)}),
-        st.fixed_dictionaries({"call": st.sampled_from(["placeholders", "refs_exist", "nope", "drift_threshold_range"])},
-                              optional={"args": st.dictionaries(ODD_TEXT, VALUES, max_size=2)}),
+        st.fixed_dictionaries(
+            {"each": ODD_TEXT, "check": st.lists(st.fixed_dictionaries({"expect": EXPRESSIONS}), max_size=2)}
+        ),
+        st.fixed_dictionaries(
+            {"call": st.sampled_from(["placeholders", "refs_exist", "nope", "drift_threshold_range"])},
+            optional={"args": st.dictionaries(ODD_TEXT, VALUES, max_size=2)},
+        ),
         VALUES,
     )
     rule = st.fixed_dictionaries(
-        {"id": st.one_of(st.just("ACME-FUZ-001"), ODD_TEXT), "slug": st.one_of(st.just("acme-fuzz"), ODD_TEXT),
-         "summary": st.just("A fuzzed rule."), "severity": st.one_of(st.just({"production": "error"}), VALUES),
-         "check": st.lists(assertion, min_size=1, max_size=3)},
+        {
+            "id": st.one_of(st.just("ACME-FUZ-001"), ODD_TEXT),
+            "slug": st.one_of(st.just("acme-fuzz"), ODD_TEXT),
+            "summary": st.just("A fuzzed rule."),
+            "severity": st.one_of(st.just({"production": "error"}), VALUES),
+            "check": st.lists(assertion, min_size=1, max_size=3),
+        },
         optional={"when": EXPRESSIONS, "question": ODD_TEXT, "fields": st.lists(ODD_TEXT, max_size=2)},
     )
-    return {"apiVersion": "aipolicy/policy-v1", "name": "fuzz",
-            **draw(st.fixed_dictionaries({}, optional={"extends": st.lists(ODD_TEXT, max_size=2),
-                                                       "severity": VALUES, "questions": VALUES})),
-            "rules": draw(st.lists(rule, min_size=1, max_size=2))}
+    return {
+        "apiVersion": "aipolicy/policy-v1",
+        "name": "fuzz",
+        **draw(
+            st.fixed_dictionaries(
+                {}, optional={"extends": st.lists(ODD_TEXT, max_size=2), "severity": VALUES, "questions": VALUES}
+            )
+        ),
+        "rules": draw(st.lists(rule, min_size=1, max_size=2)),
+    }
 
 
-HEADERS = st.lists(st.one_of(
-    st.builds(lambda r, n: f"# expect: {r} @ {n}", st.one_of(RULE_NAMES, ODD_TEXT), st.one_of(st.integers(-5, 10**30), ODD_TEXT)),
-    st.builds(lambda r: f"# expect-not: {r}", st.one_of(RULE_NAMES, ODD_TEXT)),
-    st.builds(lambda v: f"# stage: {v}", ODD_TEXT),
-    st.builds(lambda v: f"# today: {v}", st.one_of(ODD_TEXT, st.just("9999-12-31"), st.just("0001-01-01"))),
-    ODD_TEXT.map(lambda t: "# " + t.replace("\n", " ")),
-), max_size=5).map("\n".join)
+HEADERS = st.lists(
+    st.one_of(
+        st.builds(
+            lambda r, n: f"# expect: {r} @ {n}",
+            st.one_of(RULE_NAMES, ODD_TEXT),
+            st.one_of(st.integers(-5, 10**30), ODD_TEXT),
+        ),
+        st.builds(lambda r: f"# expect-not: {r}", st.one_of(RULE_NAMES, ODD_TEXT)),
+        st.builds(lambda v: f"# stage: {v}", ODD_TEXT),
+        st.builds(lambda v: f"# today: {v}", st.one_of(ODD_TEXT, st.just("9999-12-31"), st.just("0001-01-01"))),
+        ODD_TEXT.map(lambda t: "# " + t.replace("\n", " ")),
+    ),
+    max_size=5,
+).map("\n".join)
 
-OPTIONS = st.lists(st.one_of(
-    st.sampled_from(["--format", "--output", "--stage", "--select", "--ignore", "--fail-on", "--today", "--max-file-size",
-                     "--policy", "--config", "--changed-since", "--changed-only", "--no-color", "--show-config",
-                     "--warn-within", "-", "--", "-x", "--nope"]),
-    st.sampled_from(["text", "json", "sarif", "github", "junit", "production", "error", "AIP-MON", "2026-02-30",
-                     "0", "-1", "99999999999999999999", "builtin:high-risk", "HEAD", "nope", "ai-production.yaml",
-                     "out.json", ".aipolicy.yaml", "/dev/full", "x" * 300, "\x00", ""]),
-    ODD_TEXT,
-), max_size=6)
+OPTIONS = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "--format",
+                "--output",
+                "--stage",
+                "--select",
+                "--ignore",
+                "--fail-on",
+                "--today",
+                "--max-file-size",
+                "--policy",
+                "--config",
+                "--changed-since",
+                "--changed-only",
+                "--no-color",
+                "--show-config",
+                "--warn-within",
+                "-",
+                "--",
+                "-x",
+                "--nope",
+            ]
+        ),
+        st.sampled_from(
+            [
+                "text",
+                "json",
+                "sarif",
+                "github",
+                "junit",
+                "production",
+                "error",
+                "AIP-MON",
+                "2026-02-30",
+                "0",
+                "-1",
+                "99999999999999999999",
+                "builtin:high-risk",
+                "HEAD",
+                "nope",
+                "ai-production.yaml",
+                "out.json",
+                ".aipolicy.yaml",
+                "/dev/full",
+                "x" * 300,
+                "\x00",
+                "",
+            ]
+        ),
+        ODD_TEXT,
+    ),
+    max_size=6,
+)
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -235,17 +396,20 @@ def test_any_command_line_gives_exit_0_1_or_2_with_one_line(options: list[str]) 
     assert (folder / "ai-production.yaml").read_bytes() == before  # never written over
 
 
-@pytest.mark.parametrize("argv", [
-    ["check", "--max-file-size", "0"],
-    ["check", "--max-file-size", "99999999999999999999999"],
-    ["check", "--today", "0001-01-01", "ai-production.yaml"],
-    ["check", "--today", "9999-12-31", "ai-production.yaml"],
-    ["check", "--select", "", "ai-production.yaml"],
-    ["check", "--output", "ai-production.yaml", "--format", "json"],
-    ["check", "--config", "ai-production.yaml"],
-    ["explain", "\x1b[31m"],
-    ["init", "--stage", "pilot", "ai-production.yaml"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--max-file-size", "0"],
+        ["check", "--max-file-size", "99999999999999999999999"],
+        ["check", "--today", "0001-01-01", "ai-production.yaml"],
+        ["check", "--today", "9999-12-31", "ai-production.yaml"],
+        ["check", "--select", "", "ai-production.yaml"],
+        ["check", "--output", "ai-production.yaml", "--format", "json"],
+        ["check", "--config", "ai-production.yaml"],
+        ["explain", "\x1b[31m"],
+        ["init", "--stage", "pilot", "ai-production.yaml"],
+    ],
+)
 def test_edge_options_give_exit_0_1_or_2_with_one_line(argv: list[str]) -> None:
     folder = _workspace()
     _assert_sane(*_run(argv, folder))

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from checker.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -28,15 +29,17 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 def _clean_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITHUB_"))}
-    env.update({
-        "HOME": str(home),
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Ada Tester",
-        "GIT_AUTHOR_EMAIL": "ada@tests.invalid",
-        "GIT_COMMITTER_NAME": "Ada Tester",
-        "GIT_COMMITTER_EMAIL": "ada@tests.invalid",
-    })
+    env.update(
+        {
+            "HOME": str(home),
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Ada Tester",
+            "GIT_AUTHOR_EMAIL": "ada@tests.invalid",
+            "GIT_COMMITTER_NAME": "Ada Tester",
+            "GIT_COMMITTER_EMAIL": "ada@tests.invalid",
+        }
+    )
     return env
 
 
@@ -64,8 +67,9 @@ class Repo:
         self.git("commit", "-q", "--allow-empty", "-m", message, date=date)
 
 
-def manifest(folder: str, system_id: str = "ticket-router", *, stage: str = "production",
-             threshold: float = 0.2, extra: str = "") -> str:
+def manifest(
+    folder: str, system_id: str = "ticket-router", *, stage: str = "production", threshold: float = 0.2, extra: str = ""
+) -> str:
     """A production manifest whose refs live under `folder` (create them with refs())."""
     return f"""\
 apiVersion: aipolicy/v1
@@ -310,9 +314,14 @@ def test_paths_with_spaces_and_unicode(tmp_path, env, aip):
     r.write(".github/CODEOWNERS", "/équipe\\ données/ @data-team\n")
     folder = "équipe données/modèle 1"
     refs(r, folder)
-    r.write(f"{folder}/ai-production.yaml", manifest(folder, extra="governance: {model_card_ref: 'docs/carte modèle.md'}\n"))
+    r.write(
+        f"{folder}/ai-production.yaml", manifest(folder, extra="governance: {model_card_ref: 'docs/carte modèle.md'}\n")
+    )
     r.commit("first")
-    r.write(f"{folder}/ai-production.yaml", manifest(folder, threshold=0.3, extra="governance: {model_card_ref: 'docs/carte modèle.md'}\n"))
+    r.write(
+        f"{folder}/ai-production.yaml",
+        manifest(folder, threshold=0.3, extra="governance: {model_card_ref: 'docs/carte modèle.md'}\n"),
+    )
     r.write("docs/carte modèle.md", "untracked card\n")
 
     run = aip(r.path, "--changed-since", "HEAD")
@@ -359,8 +368,12 @@ def _shallow_feature_clone(tmp_path: Path, env: dict[str, str], single_branch: b
     origin.commit("feature")
     clone = tmp_path / "clone"
     branches = ["--single-branch"] if single_branch else ["--no-single-branch"]
-    subprocess.run(["git", "clone", "-q", "--depth", "1", *branches, "--branch", "feature",
-                    f"file://{origin.path}", str(clone)], env=env, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", *branches, "--branch", "feature", f"file://{origin.path}", str(clone)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return Repo(clone, env, init=False)
 
 
@@ -382,7 +395,8 @@ def test_a_shallow_clone_with_the_base_tip_compares_with_it(tmp_path, env, aip):
     assert run.code in (0, 1), run.stderr
     assert run.paths == ["services/router/ai-production.yaml"]
     assert [f["message"] for f in run.git("AIP-GIT-001")] == [
-        "drift threshold for `prediction` raised from 0.2 to 0.3 since origin/main"]
+        "drift threshold for `prediction` raised from 0.2 to 0.3 since origin/main"
+    ]
 
 
 # -- --changed-only (GitHub pull requests) ---------------------------------------------------------
@@ -403,11 +417,15 @@ def test_changed_only_uses_the_pull_request_base_falling_back_to_the_local_branc
     monkeypatch.setenv("GITHUB_BASE_REF", "main")  # there is no origin/main: `main` is used
     run = aip(repo.path, "--changed-only")
     assert run.paths == ["extra/ai-production.yaml", "services/router/ai-production.yaml"]
-    assert [f["message"] for f in run.git("AIP-GIT-001")] == ["drift threshold for `prediction` raised from 0.2 to 0.4 since main"]
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == [
+        "drift threshold for `prediction` raised from 0.2 to 0.4 since main"
+    ]
 
     repo.git("update-ref", "refs/remotes/origin/main", "main~1")  # origin/main wins when it exists
     run = aip(repo.path, "--changed-only")
-    assert [f["message"] for f in run.git("AIP-GIT-001")] == ["drift threshold for `prediction` raised from 0.2 to 0.4 since origin/main"]
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == [
+        "drift threshold for `prediction` raised from 0.2 to 0.4 since origin/main"
+    ]
 
 
 def test_changed_only_outside_a_pull_request_checks_everything_with_a_note(repo, aip):
@@ -433,7 +451,9 @@ def test_weakened_threshold_is_reported_at_its_line_in_the_new_file(repo, aip):
 
 
 def test_a_removed_alert_is_reported_at_the_alerts_key_line(repo, aip):
-    second = "    - {name: accuracy, route: {channel: pagerduty, target: router}, runbook_ref: services/router/runbook.md}\n"
+    second = (
+        "    - {name: accuracy, route: {channel: pagerduty, target: router}, runbook_ref: services/router/runbook.md}\n"
+    )
     both = manifest("services/router").replace("  alerts:\n", "  alerts:\n" + second)
     repo.write("services/router/ai-production.yaml", both)
     repo.commit("two alerts")
@@ -464,7 +484,10 @@ def test_a_pilot_that_weakens_gets_a_warning(repo, aip):
     repo.write("services/router/ai-production.yaml", manifest("services/router", stage="pilot"))
     run = aip(repo.path, "--changed-since", "HEAD", "--select", "AIP-GIT-001")
     [finding] = run.git()
-    assert finding["severity"] == "warning" and finding["message"] == "stage moved back from production to pilot since HEAD"
+    assert (
+        finding["severity"] == "warning"
+        and finding["message"] == "stage moved back from production to pilot since HEAD"
+    )
 
 
 def test_weakened_commitment_is_not_evaluated_without_a_base_ref(repo, aip):
@@ -496,14 +519,17 @@ def test_stale_evidence_by_commit_date_and_fresh_after_a_new_commit(tmp_path, en
 
     run = aip(r.path, "--select", "AIP-GIT-002")
     found = {(f["line"], f["json_path"]) for f in run.git()}
-    assert found == {(_line_of(path, "evidence.md"), "$.monitoring.outcome_accuracy.evidence_ref"),
-                     (_line_of(path, "suite_ref"), "$.data.sources[0].validation.evidence_ref")}
+    assert found == {
+        (_line_of(path, "evidence.md"), "$.monitoring.outcome_accuracy.evidence_ref"),
+        (_line_of(path, "suite_ref"), "$.data.sources[0].validation.evidence_ref"),
+    }
     assert all("last changed in git on 2026-09-01, 86 days ago" in f["message"] for f in run.git())
     assert run.code == 1
 
     r.write("svc/evidence.md", "November results\n")  # not committed yet: counts as today
     assert [f["json_path"] for f in aip(r.path, "--select", "AIP-GIT-002").git()] == [
-        "$.data.sources[0].validation.evidence_ref"]  # the suite definition (suite_ref) is never stale
+        "$.data.sources[0].validation.evidence_ref"
+    ]  # the suite definition (suite_ref) is never stale
     r.write("svc/validation.json", "run of 2026-11-24\n")
     r.commit("fresh evidence", date="2026-11-24T12:00:00+00:00")
     run = aip(r.path, "--select", "AIP-GIT-002")
@@ -556,8 +582,10 @@ def test_refs_are_literal_paths_for_git_never_globs_or_options(repo, aip):
     repo.write(":odd.md", "looks like pathspec magic, tracked\n")
     repo.commit("odd names")
     repo.write("docs/ab.md", "would match the glob a*.md, untracked\n")
-    extra = ("governance: {model_card_ref: 'docs/a*.md', incident_process_ref: 'docs/--help.md', "
-             "decommission_plan_ref: docs/ab.md, x-audit_ref: ':odd.md'}\n")
+    extra = (
+        "governance: {model_card_ref: 'docs/a*.md', incident_process_ref: 'docs/--help.md', "
+        "decommission_plan_ref: docs/ab.md, x-audit_ref: ':odd.md'}\n"
+    )
     repo.write("services/router/ai-production.yaml", manifest("services/router", extra=extra))
     run = aip(repo.path, "--select", "AIP-GIT-004")
     assert [f["json_path"] for f in run.git()] == ["$.governance.decommission_plan_ref"]
@@ -567,7 +595,9 @@ def test_a_repository_without_commits_works(tmp_path, env, aip):
     r = Repo(tmp_path / "fresh", env)
     refs(r, "svc")
     r.write("svc/ai-production.yaml", manifest("svc"))
-    r.git("add", "svc/ai-production.yaml", "svc/evidence.md", "svc/suite.yaml", "svc/pipeline.py", "svc/validation.json")
+    r.git(
+        "add", "svc/ai-production.yaml", "svc/evidence.md", "svc/suite.yaml", "svc/pipeline.py", "svc/validation.json"
+    )
     run = aip(r.path, "--select", "AIP-GIT")
     assert sorted(f["rule"] for f in run.git()) == ["AIP-GIT-003", "AIP-GIT-004"]  # runbook.md is not added
     run = aip(r.path, "--changed-since", "HEAD")

@@ -105,7 +105,9 @@ def test_a_new_manifest_without_a_base_version_is_not_compared():
 def test_raised_drift_threshold_names_old_and_new_value_and_the_base_ref():
     text = _edit("method: psi, threshold: 0.2", "method: psi, threshold: 0.4")
     [problem] = _weakened(text)
-    assert problem.message == "drift threshold for `features` [channel, language] raised from 0.2 to 0.4 since origin/main"
+    assert (
+        problem.message == "drift threshold for `features` [channel, language] raised from 0.2 to 0.4 since origin/main"
+    )
     assert problem.path == ("monitoring", "drift", 0, "threshold") and not problem.missing
 
 
@@ -144,7 +146,9 @@ def test_a_feature_dropped_from_a_drift_monitor_is_reported():
 
 
 def test_removed_alert_is_matched_by_name_and_reported_at_the_alerts_key():
-    text = _edit("    - {name: drift, route: {channel: slack, target: \"#router\"}, runbook_ref: runbooks/drift.md}\n", "")
+    text = _edit(
+        '    - {name: drift, route: {channel: slack, target: "#router"}, runbook_ref: runbooks/drift.md}\n', ""
+    )
     [problem] = _weakened(text)
     assert problem.message == "alert `drift` removed since origin/main"
     assert problem.path == ("monitoring", "alerts") and problem.missing
@@ -156,10 +160,13 @@ def test_removed_alert_is_matched_by_name_and_reported_at_the_alerts_key():
 
 
 def test_removed_data_source_and_removed_source_owner():
-    text = _edit("""    - name: catalog
+    text = _edit(
+        """    - name: catalog
       refresh: {mode: automated, schedule: "0 2 * * *"}
       validation: {suite_ref: validation/catalog-suite.yaml, evidence_ref: validation/catalog.yaml}
-""", "")
+""",
+        "",
+    )
     [problem] = _weakened(text)
     assert problem.message == "data source `catalog` removed since origin/main" and problem.path == ("data", "sources")
     [owner] = _weakened(_edit("      owner: {name: Aisha Bello, contact: aisha.bello@acme-corp.io}\n", ""))
@@ -168,20 +175,24 @@ def test_removed_data_source_and_removed_source_owner():
 
 
 def test_removed_owner_names_the_person():
-    [problem] = _weakened(_edit("  business: {name: Daniel Okafor, contact: daniel.okafor@acme-corp.io, process: Triage}\n", ""))
+    [problem] = _weakened(
+        _edit("  business: {name: Daniel Okafor, contact: daniel.okafor@acme-corp.io, process: Triage}\n", "")
+    )
     assert problem.message == "owner `owners.business` (Daniel Okafor) removed since origin/main"
     assert problem.path == ("owners", "business") and problem.missing
 
 
 def test_an_owner_replaced_by_a_placeholder_counts_as_removed():
-    [problem] = _weakened(_edit("primary: {name: Tomás Silva, contact: tomas.silva@acme-corp.io}", "primary: {name: TBD, contact: TBD}"))
+    [problem] = _weakened(
+        _edit("primary: {name: Tomás Silva, contact: tomas.silva@acme-corp.io}", "primary: {name: TBD, contact: TBD}")
+    )
     assert "`monitoring.watchers.primary` (Tomás Silva) removed" in problem.message
 
 
 def test_a_removed_section_is_reported_once_not_once_per_field_inside_it():
     start, end = _line(BASE, "  watchers:"), _line(BASE, "    backup:")
     lines = BASE.splitlines(keepends=True)
-    text = "".join(lines[:start - 1] + lines[end:])
+    text = "".join(lines[: start - 1] + lines[end:])
     [problem] = _weakened(text)
     assert problem.message == "section `monitoring.watchers` removed since origin/main"
     assert problem.path == ("monitoring", "watchers") and problem.missing
@@ -190,18 +201,29 @@ def test_a_removed_section_is_reported_once_not_once_per_field_inside_it():
 def test_a_removed_top_level_section_is_one_finding():
     start, end = _line(BASE, "retraining:"), _line(BASE, "    max_lead_time: P3D")
     lines = BASE.splitlines(keepends=True)
-    [problem] = _weakened("".join(lines[:start - 1] + lines[end:]))
+    [problem] = _weakened("".join(lines[: start - 1] + lines[end:]))
     assert problem.message == "section `retraining` removed since origin/main"
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ("rto: PT1H", "rto: PT4H", "`rollback.rto` lengthened from PT1H to PT4H"),
-    ("  cadence: monthly", "  cadence: quarterly", "`retraining.cadence` lengthened from monthly to quarterly"),
-    ("cadence: weekly", "cadence: monthly", "`monitoring.outcome_accuracy.cadence` lengthened from weekly to monthly"),
-    ("max_model_age: P90D", "max_model_age: P180D", "`retraining.max_model_age` lengthened from P90D to P180D"),
-    ("label_delay: P3D", "label_delay: 2w", "`monitoring.outcome_accuracy.label_delay` lengthened from P3D to 2w"),
-    ("max_lead_time: P3D", "max_lead_time: P14D", "`retraining.approval.max_lead_time` lengthened from P3D to P14D"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("rto: PT1H", "rto: PT4H", "`rollback.rto` lengthened from PT1H to PT4H"),
+        ("  cadence: monthly", "  cadence: quarterly", "`retraining.cadence` lengthened from monthly to quarterly"),
+        (
+            "cadence: weekly",
+            "cadence: monthly",
+            "`monitoring.outcome_accuracy.cadence` lengthened from weekly to monthly",
+        ),
+        ("max_model_age: P90D", "max_model_age: P180D", "`retraining.max_model_age` lengthened from P90D to P180D"),
+        ("label_delay: P3D", "label_delay: 2w", "`monitoring.outcome_accuracy.label_delay` lengthened from P3D to 2w"),
+        (
+            "max_lead_time: P3D",
+            "max_lead_time: P14D",
+            "`retraining.approval.max_lead_time` lengthened from P3D to P14D",
+        ),
+    ],
+)
 def test_lengthened_durations_are_reported(old, new, expected):
     [problem] = _weakened(_edit(old, new))
     assert problem.message == f"{expected} since origin/main"
@@ -250,12 +272,15 @@ def test_a_dropped_retraining_trigger_is_reported():
 
 
 def test_an_added_waiver_is_reported_at_the_waiver_and_an_extended_one_too():
-    added = BASE + """\
+    added = (
+        BASE
+        + """\
   - rule: AIP-MON-005
     reason: labels arrive late this quarter
     approved_by: {name: Rahul Mehta, contact: rahul.mehta@acme-corp.io}
     expires: 2027-01-31
 """
+    )
     [problem] = _weakened(added)
     assert problem.message == "waiver for AIP-MON-005 added since origin/main" and problem.path == ("waivers", 1)
     [extended] = _weakened(_edit("expires: 2027-01-31", "expires: 2027-06-30"))
@@ -263,13 +288,16 @@ def test_an_added_waiver_is_reported_at_the_waiver_and_an_extended_one_too():
 
 
 def test_a_waiver_for_weakened_commitment_itself_is_not_reported_as_a_weakening():
-    text = _edit("rto: PT1H", "rto: PT2H") + """\
+    text = (
+        _edit("rto: PT1H", "rto: PT2H")
+        + """\
   - rule: AIP-GIT-001
     path: rollback
     reason: the new region needs a slower cut-over
     approved_by: {name: Rahul Mehta, contact: rahul.mehta@acme-corp.io}
     expires: 2027-01-31
 """
+    )
     assert [p.message for p in _weakened(text)] == ["`rollback.rto` lengthened from PT1H to PT2H since origin/main"]
 
 
@@ -295,16 +323,21 @@ def test_evidence_exactly_twice_the_cadence_old_is_still_fresh(tmp_path):
 
 
 def test_uncommitted_changes_count_as_changed_today(tmp_path):
-    facts = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(datetime.date(2025, 1, 1))}, dirty={"evidence/accuracy.md"})
+    facts = _facts(
+        tmp_path, changed={"evidence/accuracy.md": Changed(datetime.date(2025, 1, 1))}, dirty={"evidence/accuracy.md"}
+    )
     assert gitrules.stale_evidence(_load(BASE), None, facts, TODAY) == []
 
 
 def test_suite_cadence_is_the_refresh_duration_else_the_accuracy_cadence(tmp_path):
     five_days = TODAY - datetime.timedelta(days=5)
-    facts = _facts(tmp_path, changed={
-        "validation/tickets.yaml": Changed(five_days),  # refresh P1D: due every 2 days -> stale
-        "validation/catalog.yaml": Changed(five_days),  # cron schedule: accuracy cadence (weekly) -> fresh
-    })
+    facts = _facts(
+        tmp_path,
+        changed={
+            "validation/tickets.yaml": Changed(five_days),  # refresh P1D: due every 2 days -> stale
+            "validation/catalog.yaml": Changed(five_days),  # cron schedule: accuracy cadence (weekly) -> fresh
+        },
+    )
     [problem] = gitrules.stale_evidence(_load(BASE), None, facts, TODAY)
     assert problem.path == ("data", "sources", 0, "validation", "evidence_ref")
     assert "data.sources[0].refresh.schedule" in problem.message
@@ -312,28 +345,40 @@ def test_suite_cadence_is_the_refresh_duration_else_the_accuracy_cadence(tmp_pat
 
 def test_a_validation_suite_definition_is_never_stale(tmp_path):
     ages_ago = TODAY - datetime.timedelta(days=400)
-    facts = _facts(tmp_path, changed={"validation/tickets-suite.yaml": Changed(ages_ago),
-                                      "validation/catalog-suite.yaml": Changed(ages_ago)})
+    facts = _facts(
+        tmp_path,
+        changed={
+            "validation/tickets-suite.yaml": Changed(ages_ago),
+            "validation/catalog-suite.yaml": Changed(ages_ago),
+        },
+    )
     assert gitrules.stale_evidence(_load(BASE), None, facts, TODAY) == []
 
 
 def test_evidence_about_to_go_stale_is_declared_as_a_deadline(tmp_path):
     facts = _facts(tmp_path, changed={"validation/tickets.yaml": Changed(TODAY - datetime.timedelta(days=1))})
     declared = []
-    due = lambda path, day, what: declared.append((path, day)) or TODAY >= day  # noqa: E731
+    due = lambda path, day, what: declared.append((path, day)) or day <= TODAY  # noqa: E731
     assert gitrules.stale_evidence(_load(BASE), None, facts, TODAY, due) == []
     assert declared == [(("data", "sources", 0, "validation", "evidence_ref"), TODAY + datetime.timedelta(days=2))]
 
 
 def test_a_suite_with_neither_a_duration_schedule_nor_an_accuracy_cadence_is_skipped(tmp_path):
     text = _edit("    cadence: weekly\n", "")
-    facts = _facts(tmp_path, changed={"validation/catalog.yaml": Changed(datetime.date(2020, 1, 1)),
-                                      "evidence/accuracy.md": Changed(datetime.date(2020, 1, 1))})
+    facts = _facts(
+        tmp_path,
+        changed={
+            "validation/catalog.yaml": Changed(datetime.date(2020, 1, 1)),
+            "evidence/accuracy.md": Changed(datetime.date(2020, 1, 1)),
+        },
+    )
     assert gitrules.stale_evidence(_load(text), None, facts, TODAY) == []
 
 
 def test_a_shallow_boundary_date_is_only_an_upper_bound(tmp_path):
-    recent = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(TODAY - datetime.timedelta(days=3), at_or_before=True)})
+    recent = _facts(
+        tmp_path, changed={"evidence/accuracy.md": Changed(TODAY - datetime.timedelta(days=3), at_or_before=True)}
+    )
     assert gitrules.stale_evidence(_load(BASE), None, recent, TODAY) == []
     old = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(datetime.date(2026, 1, 1), at_or_before=True)})
     [problem] = gitrules.stale_evidence(_load(BASE), None, old, TODAY)
@@ -450,9 +495,13 @@ def test_untracked_ref_says_nothing_when_git_could_not_list_the_index(tmp_path):
 
 def test_a_deleted_drift_threshold_is_reported_as_removed():
     [problem] = _weakened(_edit("method: psi, threshold: 0.2, reference", "method: psi, reference"))
-    assert problem.message.startswith("drift threshold for `features` [channel, language] (0.2) removed since origin/main")
+    assert problem.message.startswith(
+        "drift threshold for `features` [channel, language] (0.2) removed since origin/main"
+    )
 
 
 def test_a_deleted_accuracy_threshold_is_reported_as_removed():
     [problem] = _weakened(_edit("    threshold: 0.85\n", ""))
-    assert problem.message.startswith("accuracy threshold for ") and "(0.85) removed since origin/main" in problem.message
+    assert (
+        problem.message.startswith("accuracy threshold for ") and "(0.85) removed since origin/main" in problem.message
+    )

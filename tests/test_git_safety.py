@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from test_git_repo import REF_FILES, Repo, aip, env, manifest, refs, repo  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -36,9 +35,9 @@ def _booby_trapped(tmp_path: Path, env: dict[str, str]) -> tuple[Repo, Path]:
     with open(r.path / ".git/config", "a", encoding="utf-8") as config:  # after the commit: our git stays clean
         config.write(
             f"[core]\n\tfsmonitor = touch {marker}\n"
-            f"[filter \"trap\"]\n\tclean = touch {marker}; cat\n\tsmudge = touch {marker}; cat\n"
+            f'[filter "trap"]\n\tclean = touch {marker}; cat\n\tsmudge = touch {marker}; cat\n'
             f"\tprocess = touch {marker}\n\trequired = true\n"
-            f"[diff \"trap\"]\n\ttextconv = touch {marker}; cat\n\tcommand = touch {marker}\n"
+            f'[diff "trap"]\n\ttextconv = touch {marker}; cat\n\tcommand = touch {marker}\n'
             f"[diff]\n\texternal = touch {marker}\n"
         )
     r.write("svc/evidence.md", "new evidence\n")  # dirty: status and diff must look at its content
@@ -53,7 +52,9 @@ def test_a_repositorys_own_config_never_runs_a_command_during_check(tmp_path, en
     assert not marker.exists()
     run = aip(r.path, "--changed-since", "HEAD")
     assert run.code in (0, 1), run.stderr
-    assert [f["message"] for f in run.git("AIP-GIT-001")] == ["drift threshold for `prediction` raised from 0.2 to 0.3 since HEAD"]
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == [
+        "drift threshold for `prediction` raised from 0.2 to 0.3 since HEAD"
+    ]
     assert not marker.exists()
 
 
@@ -77,14 +78,19 @@ def test_git_dir_in_the_environment_does_not_redirect_to_another_repository(tmp_
     refs(mine, "svc")
     mine.commit("mine")
     mine.write("svc/ai-production.yaml", manifest("svc", threshold=0.3))
-    for key, value in {"GIT_DIR": other.path / ".git", "GIT_WORK_TREE": other.path,
-                       "GIT_INDEX_FILE": other.path / ".git/index",
-                       "GIT_OBJECT_DIRECTORY": other.path / ".git/objects"}.items():
+    for key, value in {
+        "GIT_DIR": other.path / ".git",
+        "GIT_WORK_TREE": other.path,
+        "GIT_INDEX_FILE": other.path / ".git/index",
+        "GIT_OBJECT_DIRECTORY": other.path / ".git/objects",
+    }.items():
         monkeypatch.setenv(key, str(value))
     run = aip(mine.path, "--changed-since", "HEAD")
     assert run.code in (0, 1), run.stderr
     # Compared with mine's HEAD (0.2), not other's (0.9); mine's refs are tracked there.
-    assert [f["message"] for f in run.git("AIP-GIT-001")] == ["drift threshold for `prediction` raised from 0.2 to 0.3 since HEAD"]
+    assert [f["message"] for f in run.git("AIP-GIT-001")] == [
+        "drift threshold for `prediction` raised from 0.2 to 0.3 since HEAD"
+    ]
     assert run.git("AIP-GIT-004") == []
 
 
@@ -195,7 +201,7 @@ def test_a_config_that_would_make_git_read_outside_the_repository_skips_the_git_
             handle.write(f"[include]\n\tpath = {outside}\n")
     elif how == "includeIf":
         with open(config, "a", encoding="utf-8") as handle:
-            handle.write(f"[includeIf \"gitdir:/\"]\n\tpath = {outside}\n")
+            handle.write(f'[includeIf "gitdir:/"]\n\tpath = {outside}\n')
     else:
         if not hasattr(os, "mkfifo"):
             pytest.skip("no FIFOs here")

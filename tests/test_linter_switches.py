@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import subprocess_env
 from test_check_command import GOOD
 
@@ -31,21 +30,37 @@ system:
   colour: blue
 stage: exploration
 """
-FINDING = re.compile(r"^(?P<path>[^:\s][^:]*):(?P<line>\d+):(?P<col>\d+): (error|warning|note) (?P<rule>AIP-[A-Z]+-\d{3}) ")
+FINDING = re.compile(
+    r"^(?P<path>[^:\s][^:]*):(?P<line>\d+):(?P<col>\d+): (error|warning|note) (?P<rule>AIP-[A-Z]+-\d{3}) "
+)
 
 
-def aipolicy(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None,
-             **kwargs) -> subprocess.CompletedProcess[bytes]:
+def aipolicy(
+    *args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None, **kwargs
+) -> subprocess.CompletedProcess[bytes]:
     kwargs.setdefault("timeout", 120)  # only turns a hang into a failure
-    proc = subprocess.run([sys.executable, "-m", "checker", *args], cwd=cwd, input=stdin,
-                          env=env or subprocess_env(), capture_output=True, check=False, **kwargs)
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", *args],
+        cwd=cwd,
+        input=stdin,
+        env=env or subprocess_env(),
+        capture_output=True,
+        check=False,
+        **kwargs,
+    )
     assert b"Traceback" not in proc.stderr, proc.stderr.decode()
     return proc
 
 
 def git(cwd: Path, *args: str) -> None:
-    env = subprocess_env(GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="T",
-                         GIT_COMMITTER_EMAIL="t@example.org", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    env = subprocess_env(
+        GIT_AUTHOR_NAME="T",
+        GIT_AUTHOR_EMAIL="t@example.org",
+        GIT_COMMITTER_NAME="T",
+        GIT_COMMITTER_EMAIL="t@example.org",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+    )
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
@@ -70,12 +85,16 @@ def test_stdin_filename_is_the_display_path_and_picks_the_per_path_configuration
     (tmp_path / ".git").mkdir()  # the repository root, where the configuration is found
     (tmp_path / ".aipolicy.yaml").write_text("overrides:\n  - paths: ['legacy/**']\n    ignore: [AIP-SCH-001]\n")
     args = ("check", "--today", TODAY, "--format", "json", "-")
-    elsewhere = json.loads(aipolicy(*args, "--stdin-filename", "svc/ai-production.yaml", cwd=tmp_path,
-                                    stdin=TWO_PROBLEMS.encode()).stdout)
+    elsewhere = json.loads(
+        aipolicy(*args, "--stdin-filename", "svc/ai-production.yaml", cwd=tmp_path, stdin=TWO_PROBLEMS.encode()).stdout
+    )
     assert [m["path"] for m in elsewhere["manifests"]] == ["svc/ai-production.yaml"]
     assert "AIP-SCH-001" in {f["rule"] for f in elsewhere["findings"]}
-    legacy = json.loads(aipolicy(*args, "--stdin-filename", "legacy/ai-production.yaml", cwd=tmp_path,
-                                 stdin=TWO_PROBLEMS.encode()).stdout)
+    legacy = json.loads(
+        aipolicy(
+            *args, "--stdin-filename", "legacy/ai-production.yaml", cwd=tmp_path, stdin=TWO_PROBLEMS.encode()
+        ).stdout
+    )
     assert [m["path"] for m in legacy["manifests"]] == ["legacy/ai-production.yaml"]
     assert "AIP-SCH-001" not in {f["rule"] for f in legacy["findings"]}
 
@@ -86,19 +105,42 @@ def test_stdin_content_wins_over_the_file_on_disk_and_refs_resolve_from_its_repo
     (tmp_path / "svc" / "ai-production.yaml").write_text(GOOD)  # what is saved; the editor holds TWO_PROBLEMS
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "card.md").write_text("card\n")
-    proc = aipolicy("check", "--today", TODAY, "-", "--stdin-filename", "svc/ai-production.yaml",
-                    cwd=tmp_path, stdin=TWO_PROBLEMS.encode())
+    proc = aipolicy(
+        "check",
+        "--today",
+        TODAY,
+        "-",
+        "--stdin-filename",
+        "svc/ai-production.yaml",
+        cwd=tmp_path,
+        stdin=TWO_PROBLEMS.encode(),
+    )
     assert ("svc/ai-production.yaml", 7, "AIP-SCH-001") in findings(proc.stdout)
-    with_ref = (GOOD.replace("stage: exploration", "stage: pilot")
-                + "governance:\n  model_card_ref: docs/card.md\n  incident_process_ref: docs/missing.md\n")
-    proc = aipolicy("check", "--today", TODAY, "--select", "AIP-REF-001", "-", "--stdin-filename",
-                    "svc/ai-production.yaml", cwd=tmp_path, stdin=with_ref.encode())
+    with_ref = (
+        GOOD.replace("stage: exploration", "stage: pilot")
+        + "governance:\n  model_card_ref: docs/card.md\n  incident_process_ref: docs/missing.md\n"
+    )
+    proc = aipolicy(
+        "check",
+        "--today",
+        TODAY,
+        "--select",
+        "AIP-REF-001",
+        "-",
+        "--stdin-filename",
+        "svc/ai-production.yaml",
+        cwd=tmp_path,
+        stdin=with_ref.encode(),
+    )
     refs = [line for line in proc.stdout.decode().splitlines() if "AIP-REF-001" in line]
     assert len(refs) == 1 and "docs/missing.md" in refs[0], proc.stdout.decode()
 
 
 def test_stdin_filename_brings_the_git_rules_for_that_path(tmp_path: Path) -> None:
-    base = GOOD.replace("stage: exploration", "stage: pilot") + "monitoring:\n  drift:\n    - metric: psi\n      method: psi\n      threshold: 0.1\n"
+    base = (
+        GOOD.replace("stage: exploration", "stage: pilot")
+        + "monitoring:\n  drift:\n    - metric: psi\n      method: psi\n      threshold: 0.1\n"
+    )
     git(tmp_path, "init", "-q", "-b", "main")
     (tmp_path / "ai-production.yaml").write_text(base)
     git(tmp_path, "add", ".")
@@ -122,12 +164,18 @@ def test_dev_stdin_and_pipes_are_read_not_refused_as_links_out_of_the_repository
             proc = aipolicy("check", "--today", TODAY, "/dev/stdin", cwd=tmp_path, stdin=TWO_PROBLEMS.encode())
         else:
             with open(manifest, "rb") as handle:
-                proc = subprocess.run([sys.executable, "-m", "checker", "check", "--today", TODAY, "/dev/stdin"],
-                                      cwd=tmp_path, env=subprocess_env(), stdin=handle, capture_output=True, timeout=120)
+                proc = subprocess.run(
+                    [sys.executable, "-m", "checker", "check", "--today", TODAY, "/dev/stdin"],
+                    cwd=tmp_path,
+                    env=subprocess_env(),
+                    stdin=handle,
+                    capture_output=True,
+                    timeout=120,
+                )
         assert b"outside the repository" not in proc.stdout
         assert ("-", 7, "AIP-SCH-001") in findings(proc.stdout), proc.stdout.decode()
     # Process substitution: bash hands over /dev/fd/N, a pipe that resolves to `pipe:[…]`.
-    script = f'{sys.executable} -m checker check --today {TODAY} <(cat ai-production.yaml)'
+    script = f"{sys.executable} -m checker check --today {TODAY} <(cat ai-production.yaml)"
     proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=subprocess_env(), capture_output=True, timeout=120)
     assert proc.returncode == 1 and b"outside the repository" not in proc.stdout
     assert any(rule == "AIP-SCH-001" and path.startswith("/dev/fd/") for path, _, rule in findings(proc.stdout))
@@ -140,12 +188,15 @@ def test_a_symlink_to_a_device_in_the_repository_is_still_refused(tmp_path: Path
     assert proc.returncode == 1 and b"outside the repository" in proc.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--stdin-filename", "x.yaml", "."), b"give '-' as the path"),
-    (("-", "-"), b"can be read only once"),
-    (("-", "/dev/stdin"), b"can be read only once"),
-    (("-", "--stdin-filename", "."), b"is a folder"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--stdin-filename", "x.yaml", "."), b"give '-' as the path"),
+        (("-", "-"), b"can be read only once"),
+        (("-", "/dev/stdin"), b"can be read only once"),
+        (("-", "--stdin-filename", "."), b"is a folder"),
+    ],
+)
 def test_stdin_misuse_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...], message: bytes) -> None:
     proc = aipolicy("check", *args, cwd=tmp_path, stdin=b"")
     assert proc.returncode == 2 and message in proc.stderr and len(proc.stderr.splitlines()) == 1
@@ -215,7 +266,9 @@ def test_statistics_counts_each_rule_most_frequent_first(tmp_path: Path) -> None
     assert {rule: (int(n), slug) for n, rule, slug in rows} == {r: (n, slugs[r]) for r, n in expected.items()}
     counts = [int(n) for n, _, _ in rows]
     assert counts == sorted(counts, reverse=True) and counts[0] == 2
-    as_json = json.loads(aipolicy("check", "--today", TODAY, "--statistics", "--format", "json", ".", cwd=tmp_path).stdout)
+    as_json = json.loads(
+        aipolicy("check", "--today", TODAY, "--statistics", "--format", "json", ".", cwd=tmp_path).stdout
+    )
     assert {row["rule"]: row["count"] for row in as_json} == expected
 
 
@@ -224,12 +277,40 @@ def test_statistics_with_a_format_that_has_no_table_is_a_usage_error(tmp_path: P
     proc = aipolicy("check", "--statistics", "--format", "sarif", ".", cwd=tmp_path)
     assert proc.returncode == 2 and b"--statistics prints text or json" in proc.stderr
     out = tmp_path / "report.json"
-    both = aipolicy("check", "--today", TODAY, "--statistics", "--format", "text", "--format", "json",
-                    "--output", "-", "--output", str(out), ".", cwd=tmp_path)
+    both = aipolicy(
+        "check",
+        "--today",
+        TODAY,
+        "--statistics",
+        "--format",
+        "text",
+        "--format",
+        "json",
+        "--output",
+        "-",
+        "--output",
+        str(out),
+        ".",
+        cwd=tmp_path,
+    )
     assert both.returncode == 1 and not (tmp_path / "-").exists()  # `--output -` is stdout
-    assert json.loads(out.read_text())["findings"] and all(len(line.split("\t")) == 3 for line in both.stdout.decode().splitlines())
-    both = aipolicy("check", "--today", TODAY, "--statistics", "--format", "json", "--output", str(out),
-                    "--format", "text", ".", cwd=tmp_path)
+    assert json.loads(out.read_text())["findings"] and all(
+        len(line.split("\t")) == 3 for line in both.stdout.decode().splitlines()
+    )
+    both = aipolicy(
+        "check",
+        "--today",
+        TODAY,
+        "--statistics",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--format",
+        "text",
+        ".",
+        cwd=tmp_path,
+    )
     assert both.returncode == 1 and all(len(line.split("\t")) == 3 for line in both.stdout.decode().splitlines())
     assert json.loads(out.read_text())["findings"]  # the report written to a file is the full one
 
@@ -237,17 +318,21 @@ def test_statistics_with_a_format_that_has_no_table_is_a_usage_error(tmp_path: P
 # -- forced colour -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("env", "coloured"), [
-    ({}, False),
-    ({"FORCE_COLOR": "1"}, True),
-    ({"FORCE_COLOR": ""}, False),
-    ({"CLICOLOR_FORCE": "1"}, True),
-    ({"CLICOLOR_FORCE": "0"}, False),
-    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
-    ({"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, False),
-])
-def test_force_color_and_clicolor_force_colour_a_pipe_and_no_color_wins(tmp_path: Path, env: dict[str, str],
-                                                                        coloured: bool) -> None:
+@pytest.mark.parametrize(
+    ("env", "coloured"),
+    [
+        ({}, False),
+        ({"FORCE_COLOR": "1"}, True),
+        ({"FORCE_COLOR": ""}, False),
+        ({"CLICOLOR_FORCE": "1"}, True),
+        ({"CLICOLOR_FORCE": "0"}, False),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        ({"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, False),
+    ],
+)
+def test_force_color_and_clicolor_force_colour_a_pipe_and_no_color_wins(
+    tmp_path: Path, env: dict[str, str], coloured: bool
+) -> None:
     (tmp_path / "ai-production.yaml").write_text(TWO_PROBLEMS)
     proc = aipolicy("check", "--today", TODAY, ".", cwd=tmp_path, env=subprocess_env(**env))
     assert proc.returncode == 1 and (b"\x1b[" in proc.stdout) is coloured
@@ -259,16 +344,31 @@ def test_force_color_and_clicolor_force_colour_a_pipe_and_no_color_wins(tmp_path
 
 def test_rdjson_byte_columns_come_from_what_stdin_held_not_the_file_on_disk(tmp_path: Path) -> None:
     (tmp_path / "ai-production.yaml").write_text(GOOD, encoding="utf-8")  # saved; the editor holds `held`
-    held = ("apiVersion: aipolicy/v1\n"
-            "system: {id: sys-é, name: Ünïcode, description: d, type: classifier, colour: blue}\n"
-            "stage: exploration\n")
-    proc = aipolicy("check", "--today", TODAY, "--format", "rdjson", "-", "--stdin-filename", "ai-production.yaml",
-                    cwd=tmp_path, stdin=held.encode("utf-8"))
+    held = (
+        "apiVersion: aipolicy/v1\n"
+        "system: {id: sys-é, name: Ünïcode, description: d, type: classifier, colour: blue}\n"
+        "stage: exploration\n"
+    )
+    proc = aipolicy(
+        "check",
+        "--today",
+        TODAY,
+        "--format",
+        "rdjson",
+        "-",
+        "--stdin-filename",
+        "ai-production.yaml",
+        cwd=tmp_path,
+        stdin=held.encode("utf-8"),
+    )
     diagnostics = json.loads(proc.stdout)["diagnostics"]
     unknown = [d for d in diagnostics if d["code"]["value"] == "AIP-SCH-001" and "colour" in d["message"]]
     assert len(unknown) == 1, diagnostics
     line = held.splitlines()[1]
-    assert unknown[0]["location"]["range"]["start"] == {"line": 2, "column": len(line[:line.index("colour")].encode()) + 1}
+    assert unknown[0]["location"]["range"]["start"] == {
+        "line": 2,
+        "column": len(line[: line.index("colour")].encode()) + 1,
+    }
 
 
 def test_stdin_filename_finds_the_configuration_and_repository_of_that_path(tmp_path: Path) -> None:
@@ -291,6 +391,16 @@ def test_stdin_without_a_file_name_gets_no_git_rules(tmp_path: Path) -> None:
     pilot = GOOD.replace("stage: exploration", "stage: pilot")
     proc = aipolicy("check", "--today", TODAY, "--select", "AIP-GIT", "-", cwd=tmp_path, stdin=pilot.encode())
     assert findings(proc.stdout) == [] and b"`/-" not in proc.stdout
-    named = aipolicy("check", "--today", TODAY, "--select", "AIP-GIT-003", "-", "--stdin-filename", "svc/ai-production.yaml",
-                     cwd=tmp_path, stdin=pilot.encode())
+    named = aipolicy(
+        "check",
+        "--today",
+        TODAY,
+        "--select",
+        "AIP-GIT-003",
+        "-",
+        "--stdin-filename",
+        "svc/ai-production.yaml",
+        cwd=tmp_path,
+        stdin=pilot.encode(),
+    )
     assert [rule for _, _, rule in findings(named.stdout)] == ["AIP-GIT-003"]  # no CODEOWNERS entry for svc/

@@ -105,22 +105,29 @@ def test_control_character_is_rejected_at_its_position() -> None:
 # -- empty, shape, documents --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", [b"", b"\n\n  \n", b"# only a comment\n# and another\n", b"---\n", b"--- # c\n...\n", b"~\n"],
-                         ids=["empty", "blank", "comments", "bare-marker", "marker-and-end", "null"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"\n\n  \n", b"# only a comment\n# and another\n", b"---\n", b"--- # c\n...\n", b"~\n"],
+    ids=["empty", "blank", "comments", "bare-marker", "marker-and-end", "null"],
+)
 def test_empty_or_comment_only_file_is_one_problem_saying_it_is_empty(raw: bytes) -> None:
     p = one_problem(raw)
     assert "empty" in p.message and p.span.line == 1
 
 
-@pytest.mark.parametrize(("raw", "kind", "line"), [(b"- a\n- b\n", "a list", 1), (b"hello\n", "str", 1),
-                                                   (b"42\n", "int", 1), (b"# header\n[a, b]\n", "a list", 2)])
+@pytest.mark.parametrize(
+    ("raw", "kind", "line"),
+    [(b"- a\n- b\n", "a list", 1), (b"hello\n", "str", 1), (b"42\n", "int", 1), (b"# header\n[a, b]\n", "a list", 2)],
+)
 def test_top_level_list_or_scalar_is_rejected_as_not_a_mapping(raw: bytes, kind: str, line: int) -> None:
     p = one_problem(raw)
     assert kind in p.message and "mapping" in p.message
     assert p.span.line == line
 
 
-@pytest.mark.parametrize(("raw", "line"), [(b"a: 1\n---\nb: 2\n", 2), (b"a: 1\n...\n---\nb: 2\n", 3), (b"a: 1\n---\n", 2)])
+@pytest.mark.parametrize(
+    ("raw", "line"), [(b"a: 1\n---\nb: 2\n", 2), (b"a: 1\n...\n---\nb: 2\n", 3), (b"a: 1\n---\n", 2)]
+)
 def test_second_document_is_rejected_at_its_marker(raw: bytes, line: int) -> None:
     p = one_problem(raw)
     assert "more than one YAML document" in p.message
@@ -140,12 +147,15 @@ def test_duplicate_key_is_reported_at_second_key_line() -> None:
     assert "duplicate key `apiVersion`" in p.message and "line 1" in p.message
 
 
-@pytest.mark.parametrize(("raw", "line", "column"), [
-    (b"owners:\n  technical:\n    name: A\n    name: B\n", 4, 5),  # nested block mapping
-    (b"system: {id: a, id: b}\n", 1, 17),  # flow mapping
-    (b"a: 1\n'a': 2\n", 2, 1),  # quoting does not make a different key
-    (b"a:\n  x: 1\na:\n  y: 2\n", 3, 1),  # a duplicate whose value is a mapping
-])
+@pytest.mark.parametrize(
+    ("raw", "line", "column"),
+    [
+        (b"owners:\n  technical:\n    name: A\n    name: B\n", 4, 5),  # nested block mapping
+        (b"system: {id: a, id: b}\n", 1, 17),  # flow mapping
+        (b"a: 1\n'a': 2\n", 2, 1),  # quoting does not make a different key
+        (b"a:\n  x: 1\na:\n  y: 2\n", 3, 1),  # a duplicate whose value is a mapping
+    ],
+)
 def test_duplicate_key_is_found_in_every_form(raw: bytes, line: int, column: int) -> None:
     p = one_problem(raw)
     assert "duplicate key" in p.message
@@ -157,11 +167,19 @@ def test_every_duplicate_key_is_reported() -> None:
     assert [(p.span.line, "duplicate" in p.message) for p in found] == [(2, True), (4, True)]
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    (b"1: a\n", "`1` is read as int"), (b"1.5: a\n", "`1.5` is read as float"),
-    (b"true: a\n", "`true` is read as bool"), (b"~: a\n", "null"), (b"? \n: a\n", "null"),
-    (b"? [a, b]\n: c\n", "collection"), (b"{[a]: b}\n", "collection"), (b"x: &c [1]\n*c : 2\n", "alias"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (b"1: a\n", "`1` is read as int"),
+        (b"1.5: a\n", "`1.5` is read as float"),
+        (b"true: a\n", "`true` is read as bool"),
+        (b"~: a\n", "null"),
+        (b"? \n: a\n", "null"),
+        (b"? [a, b]\n: c\n", "collection"),
+        (b"{[a]: b}\n", "collection"),
+        (b"x: &c [1]\n*c : 2\n", "alias"),
+    ],
+)
 def test_non_string_key_is_rejected_in_the_words_the_author_typed(raw: bytes, shown: str) -> None:
     p = one_problem(raw)
     assert "mapping keys must be strings" in p.message and shown in p.message
@@ -174,11 +192,23 @@ def test_yaml11_boolean_words_are_ordinary_string_keys() -> None:
 # -- tags -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tagged", [
-    "!!python/object/apply:os.system ['true']", "!!python/name:os.system", "!!python/object/new:dict {}",
-    "!<tag:yaml.org,2002:python/object> {}", "!!binary aGVsbG8=", "!!set {a, b}", "!!timestamp 2026-11-26",
-    "!!int '12'", "!!float 1", "!!bool yes", "!custom value", "!e!thing x",
-])
+@pytest.mark.parametrize(
+    "tagged",
+    [
+        "!!python/object/apply:os.system ['true']",
+        "!!python/name:os.system",
+        "!!python/object/new:dict {}",
+        "!<tag:yaml.org,2002:python/object> {}",
+        "!!binary aGVsbG8=",
+        "!!set {a, b}",
+        "!!timestamp 2026-11-26",
+        "!!int '12'",
+        "!!float 1",
+        "!!bool yes",
+        "!custom value",
+        "!e!thing x",
+    ],
+)
 def test_tags_are_rejected_and_never_constructed(tagged: str) -> None:
     p = one_problem(f"%TAG !e! tag:example.com,2000:\n---\nkey: {tagged}\n".encode())
     assert "is not allowed" in p.message and "tag" in p.message
@@ -260,16 +290,48 @@ def test_yaml11_booleans_stay_strings(text: str) -> None:
     assert ok(f"v: {text}\n".encode()).data["v"] == text
 
 
-@pytest.mark.parametrize("text", ["22:22", "1:30:00", "0755", "0o755", "0x1F", "0b101", "1_000", "+.inf", ".NaN",
-                                  "1e400", "2026-11-26", "2026-11-26T10:00:00Z", "+", "1.2.3"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "22:22",
+        "1:30:00",
+        "0755",
+        "0o755",
+        "0x1F",
+        "0b101",
+        "1_000",
+        "+.inf",
+        ".NaN",
+        "1e400",
+        "2026-11-26",
+        "2026-11-26T10:00:00Z",
+        "+",
+        "1.2.3",
+    ],
+)
 def test_numbers_dates_and_times_people_did_not_mean_as_numbers_stay_strings(text: str) -> None:
     assert ok(f"v: {text}\n".encode()).data["v"] == text
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("true", True), ("True", True), ("FALSE", False), ("12", 12), ("-3", -3), ("0", 0), ("1.5", 1.5),
-    ("-0.25", -0.25), ("1e3", 1000.0), ("~", None), ("null", None), ("", None), ("'yes'", "yes"), ('"0755"', "0755"),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("true", True),
+        ("True", True),
+        ("FALSE", False),
+        ("12", 12),
+        ("-3", -3),
+        ("0", 0),
+        ("1.5", 1.5),
+        ("-0.25", -0.25),
+        ("1e3", 1000.0),
+        ("~", None),
+        ("null", None),
+        ("", None),
+        ("'yes'", "yes"),
+        ('"0755"', "0755"),
+    ],
+)
 def test_core_schema_scalars_are_resolved(text: str, value: object) -> None:
     got = ok(f"v: {text}\n".encode()).data["v"]
     assert got == value and type(got) is type(value)
@@ -304,7 +366,9 @@ def _never_raises(raw: bytes) -> None:
         assert isinstance(loaded.data, dict)
 
 
-_SETTINGS = settings(database=None, deadline=None, max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SETTINGS = settings(
+    database=None, deadline=None, max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @_SETTINGS
@@ -319,12 +383,30 @@ def test_yaml_like_text_loads_or_is_rejected_without_raising(text: str) -> None:
     _never_raises(text.encode("utf-8", "surrogatepass"))
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False),
-    ("null", None), ("Null", None), ("NULL", None), ("~", None), ("", None),
-    # Not booleans or nulls in YAML 1.2's core schema: text, as a 1.2 reader sees them.
-    ("tRue", "tRue"), ("fAlse", "fAlse"), ("nULL", "nULL"), ("yes", "yes"), ("No", "No"), ("on", "on"), ("OFF", "OFF"),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("false", False),
+        ("False", False),
+        ("FALSE", False),
+        ("null", None),
+        ("Null", None),
+        ("NULL", None),
+        ("~", None),
+        ("", None),
+        # Not booleans or nulls in YAML 1.2's core schema: text, as a 1.2 reader sees them.
+        ("tRue", "tRue"),
+        ("fAlse", "fAlse"),
+        ("nULL", "nULL"),
+        ("yes", "yes"),
+        ("No", "No"),
+        ("on", "on"),
+        ("OFF", "OFF"),
+    ],
+)
 def test_booleans_and_nulls_are_the_yaml_1_2_core_spellings_and_nothing_else(text: str, value: object) -> None:
     from checker import manifest as manifest_mod
 

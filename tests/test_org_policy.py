@@ -55,7 +55,9 @@ def test_worked_example_check_reports_the_custom_rule_with_its_own_id_line_and_s
     assert code == 1
     report = json.loads(out)
     manifest = ORG / "models" / "credit-limit" / "ai-production.yaml"
-    line = next(i for i, text in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1) if "mode: on_the_loop" in text)
+    line = next(
+        i for i, text in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1) if "mode: on_the_loop" in text
+    )
     custom = [f for f in report["findings"] if f["rule"] == "ACME-HUM-001"]
     assert [(f["line"], f["severity"], f["slug"]) for f in custom] == [(line, "error", "acme-human-in-the-loop")]
     # The custom rule answers Q6 like a built-in one.
@@ -133,7 +135,8 @@ def test_severity_override_per_stage_changes_what_is_reported(repo, capsys, monk
 def test_forbidden_waiver_is_reported_and_silences_nothing(repo, capsys, monkeypatch):
     text = SCREENER.read_text(encoding="utf-8") + (
         "waivers:\n  - rule: AIP-HUM-001\n    reason: Pilot agreement with works council\n"
-        "    approved_by: {name: Ingrid Larsen, contact: ingrid.larsen@acme-corp.io}\n    expires: 2027-01-31\n")
+        "    approved_by: {name: Ingrid Larsen, contact: ingrid.larsen@acme-corp.io}\n    expires: 2027-01-31\n"
+    )
     write(repo / "ai-production.yaml", text)
     write(repo / ".aipolicy.yaml", "waivers:\n  forbidden-rules: [AIP-HUM]\n")
     code, out, _ = run(["check", "--today", TODAY, "--format", "json"], repo, capsys, monkeypatch)
@@ -160,23 +163,55 @@ PACK_HEAD = "apiVersion: aipolicy/policy-v1\nrules:\n"
 RULE = "  - id: {id}\n    slug: {slug}\n    summary: s\n    severity: {{production: error}}\n    check: [{{require: system.id}}]\n"
 
 BAD = {
-    "unknown config key": ({".aipolicy.yaml": "polices: [p.yaml]\n"}, r"\.aipolicy\.yaml:1:1: .*did you mean `policies`"),
+    "unknown config key": (
+        {".aipolicy.yaml": "polices: [p.yaml]\n"},
+        r"\.aipolicy\.yaml:1:1: .*did you mean `policies`",
+    ),
     "bad value": ({".aipolicy.yaml": "fail-on: sometimes\n"}, r"\.aipolicy\.yaml:1:10: .*must be one of"),
-    "unknown rule in select": ({".aipolicy.yaml": "select: [AIP-OWN-01]\n"}, r"\.aipolicy\.yaml:1:10: select: no such rule AIP-OWN-01.*did you mean"),
-    "bad regex": ({".aipolicy.yaml": "policies: [p.yaml]\n",
-                   "p.yaml": PACK_HEAD + "  - id: ACME-X-001\n    slug: x\n    summary: s\n    severity: {production: error}\n"
-                             "    check: [{expect: \"matches(system.id, '(')\"}]\n"}, r"p\.yaml:7:22: .*regular expression"),
-    "id collision between packs": ({".aipolicy.yaml": "policies: [p.yaml, q.yaml]\n",
-                                    "p.yaml": PACK_HEAD + RULE.format(id="ACME-X-001", slug="x"),
-                                    "q.yaml": PACK_HEAD + RULE.format(id="ACME-X-001", slug="y")}, r"q\.yaml:3:5: .*collides"),
-    "collision with a built-in id": ({".aipolicy.yaml": "policies: [p.yaml]\n",
-                                      "p.yaml": PACK_HEAD + RULE.format(id="AIP-OWN-001", slug="z")}, r"p\.yaml:3:\d+: .*reserved"),
-    "extends cycle": ({".aipolicy.yaml": "policies: [a.yaml]\n",
-                       "a.yaml": "apiVersion: aipolicy/policy-v1\nextends: [b.yaml]\nrules: []\n",
-                       "b.yaml": "apiVersion: aipolicy/policy-v1\nextends: [a.yaml]\nrules: []\n"}, r"b\.yaml:2:\d+: extends cycle"),
-    "pack that is not YAML": ({".aipolicy.yaml": "policies: [p.yaml]\n", "p.yaml": "rules: [\n"}, r"p\.yaml:1:9: invalid YAML"),
-    "pack by URL": ({".aipolicy.yaml": "policies: ['https://evil.example/p.yaml']\n"}, r"\.aipolicy\.yaml:1:\d+: .*local path"),
-    "config extends cycle": ({".aipolicy.yaml": "extends: [b.yaml]\n", "b.yaml": "extends: [.aipolicy.yaml]\n"}, r"extends cycle"),
+    "unknown rule in select": (
+        {".aipolicy.yaml": "select: [AIP-OWN-01]\n"},
+        r"\.aipolicy\.yaml:1:10: select: no such rule AIP-OWN-01.*did you mean",
+    ),
+    "bad regex": (
+        {
+            ".aipolicy.yaml": "policies: [p.yaml]\n",
+            "p.yaml": PACK_HEAD + "  - id: ACME-X-001\n    slug: x\n    summary: s\n    severity: {production: error}\n"
+            "    check: [{expect: \"matches(system.id, '(')\"}]\n",
+        },
+        r"p\.yaml:7:22: .*regular expression",
+    ),
+    "id collision between packs": (
+        {
+            ".aipolicy.yaml": "policies: [p.yaml, q.yaml]\n",
+            "p.yaml": PACK_HEAD + RULE.format(id="ACME-X-001", slug="x"),
+            "q.yaml": PACK_HEAD + RULE.format(id="ACME-X-001", slug="y"),
+        },
+        r"q\.yaml:3:5: .*collides",
+    ),
+    "collision with a built-in id": (
+        {".aipolicy.yaml": "policies: [p.yaml]\n", "p.yaml": PACK_HEAD + RULE.format(id="AIP-OWN-001", slug="z")},
+        r"p\.yaml:3:\d+: .*reserved",
+    ),
+    "extends cycle": (
+        {
+            ".aipolicy.yaml": "policies: [a.yaml]\n",
+            "a.yaml": "apiVersion: aipolicy/policy-v1\nextends: [b.yaml]\nrules: []\n",
+            "b.yaml": "apiVersion: aipolicy/policy-v1\nextends: [a.yaml]\nrules: []\n",
+        },
+        r"b\.yaml:2:\d+: extends cycle",
+    ),
+    "pack that is not YAML": (
+        {".aipolicy.yaml": "policies: [p.yaml]\n", "p.yaml": "rules: [\n"},
+        r"p\.yaml:1:9: invalid YAML",
+    ),
+    "pack by URL": (
+        {".aipolicy.yaml": "policies: ['https://evil.example/p.yaml']\n"},
+        r"\.aipolicy\.yaml:1:\d+: .*local path",
+    ),
+    "config extends cycle": (
+        {".aipolicy.yaml": "extends: [b.yaml]\n", "b.yaml": "extends: [.aipolicy.yaml]\n"},
+        r"extends cycle",
+    ),
 }
 
 
@@ -218,13 +253,18 @@ def test_eu_ai_act_pack_extends_high_risk(repo, capsys, monkeypatch):
 
 def test_test_policies_reports_failures_and_exits_1(repo, capsys, monkeypatch):
     write(repo / "cases" / "wrong.yaml", "# expect: AIP-HUM-001 @ 3\n" + SCREENER.read_text(encoding="utf-8"))
-    write(repo / "cases" / "right.yaml", "# expect: AIP-HUM-001\n# expect-not: AIP-OWN-001\n" + SCREENER.read_text(encoding="utf-8"))
+    write(
+        repo / "cases" / "right.yaml",
+        "# expect: AIP-HUM-001\n# expect-not: AIP-OWN-001\n" + SCREENER.read_text(encoding="utf-8"),
+    )
     code, out, _ = run(["test-policies", "cases"], repo, capsys, monkeypatch)
     assert code == 1
     assert "FAIL cases/wrong.yaml" in out and "PASS cases/right.yaml" in out
     assert out.strip().splitlines()[-1] == "1 passed, 1 failed"
     junit = repo / "policy-tests.xml"
-    code, out, _ = run(["test-policies", "cases", "--format", "junit", "--output", str(junit)], repo, capsys, monkeypatch)
+    code, out, _ = run(
+        ["test-policies", "cases", "--format", "junit", "--output", str(junit)], repo, capsys, monkeypatch
+    )
     import xml.etree.ElementTree as ET
 
     root = ET.parse(junit).getroot()
@@ -240,7 +280,10 @@ def test_test_policies_without_cases_is_a_usage_error(repo, capsys, monkeypatch)
 
 
 def test_a_case_without_expectations_fails(repo, capsys, monkeypatch):
-    write(repo / "cases" / "silent.yaml", SCREENER.read_text(encoding="utf-8").split("apiVersion", 1)[1].join(["apiVersion", ""]))
+    write(
+        repo / "cases" / "silent.yaml",
+        SCREENER.read_text(encoding="utf-8").split("apiVersion", 1)[1].join(["apiVersion", ""]),
+    )
     code, out, _ = run(["test-policies", "cases"], repo, capsys, monkeypatch)
     assert code == 1 and "states no expectations" in out
 
@@ -265,13 +308,24 @@ def test_guide_shows_the_worked_example_files_verbatim():
 
 
 def test_a_malformed_directive_fails_the_case_instead_of_being_ignored(repo, capsys, monkeypatch):
-    write(repo / "cases" / "typo.yaml", "# expect: AIP-HUM-001 @ abc\n# expect-not: AIP-OWN-001\n" + SCREENER.read_text(encoding="utf-8"))
+    write(
+        repo / "cases" / "typo.yaml",
+        "# expect: AIP-HUM-001 @ abc\n# expect-not: AIP-OWN-001\n" + SCREENER.read_text(encoding="utf-8"),
+    )
     code, out, _ = run(["test-policies", "cases"], repo, capsys, monkeypatch)
     assert code == 1 and "FAIL cases/typo.yaml" in out and "line 1: `expect:` needs" in out
 
 
-@pytest.mark.parametrize("typo, meant", [("Expect", "expect"), ("expect-nto", "expect-not"),
-                                         ("expect_not", "expect-not"), ("expects", "expect"), ("Stage", "stage")])
+@pytest.mark.parametrize(
+    "typo, meant",
+    [
+        ("Expect", "expect"),
+        ("expect-nto", "expect-not"),
+        ("expect_not", "expect-not"),
+        ("expects", "expect"),
+        ("Stage", "stage"),
+    ],
+)
 def test_a_misspelt_directive_fails_the_case_instead_of_being_read_as_prose(typo: str, meant: str) -> None:
     from checker.policytest import parse_case
 

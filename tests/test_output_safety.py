@@ -62,7 +62,9 @@ def test_no_output_line_starts_with_manifest_content(repo: Path, capsys, fmt: st
 
 
 def test_github_annotations_keep_runner_escaping_and_drop_raw_esc_and_bel(repo: Path, capsys) -> None:
-    (repo / "ai-production.yaml").write_text(hostile_manifest().replace("\nstage:", '\nx-bell: 1\nstage:'), encoding="utf-8")
+    (repo / "ai-production.yaml").write_text(
+        hostile_manifest().replace("\nstage:", "\nx-bell: 1\nstage:"), encoding="utf-8"
+    )
     _, out, _ = run(capsys, "check", "--today", TODAY, "--format", "github", "ai-production.yaml")
     annotations = [line for line in out.splitlines() if line.startswith(("::error ", "::warning ", "::notice "))]
     assert annotations
@@ -78,7 +80,10 @@ def test_job_summary_renders_no_markdown_from_a_manifest(repo: Path, capsys, mon
     summary = repo / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     text = PRODUCTION.replace("id: ticket-router", "id: ticket-router", 1).replace(
-        "\nstage: production", '\n"![x](https://t.example/p.png) [l](https://e.io) @org/team <b>`x`</b>": 1\nstage: production', 1)
+        "\nstage: production",
+        '\n"![x](https://t.example/p.png) [l](https://e.io) @org/team <b>`x`</b>": 1\nstage: production',
+        1,
+    )
     (repo / "ai-production.yaml").write_text(text, encoding="utf-8")
     run(capsys, "check", "--today", TODAY, "--format", "github", "ai-production.yaml")
     markdown = summary.read_text(encoding="utf-8")
@@ -89,7 +94,7 @@ def test_job_summary_renders_no_markdown_from_a_manifest(repo: Path, capsys, mon
         # The key the manifest controls is one code span, fenced longer than any backtick run
         # inside it; the rest of the message is escaped text: no raw `[`, `<` or `|` in it.
         fence = re.match("`+", message_cell).group()
-        inner, rest = message_cell[len(fence):].split(fence, 1)
+        inner, rest = message_cell[len(fence) :].split(fence, 1)
         assert "![x]" in inner and "@org/team" in inner
         assert not re.search(r"(?<!\\)[\[<|]", rest), rest
     assert re.search(r"^1 manifest: \d+ errors, 0 warnings, 1 note\.$", markdown, re.M)  # plurals
@@ -106,11 +111,23 @@ def test_stdout_that_cannot_be_written_is_exit_2_with_one_line(tmp_path: Path, c
     (tmp_path / "ai-production.yaml").write_text(PRODUCTION, encoding="utf-8")
     argv = [sys.executable, "-m", "checker", "check", "--today", TODAY, "ai-production.yaml"]
     if target == "closed":
-        proc = subprocess.run(argv, cwd=tmp_path, env=child_env(), stdout=None, stderr=subprocess.PIPE, text=True,
-                              timeout=120, pass_fds=(), close_fds=True, preexec_fn=lambda: os.close(1))
+        proc = subprocess.run(
+            argv,
+            cwd=tmp_path,
+            env=child_env(),
+            stdout=None,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            pass_fds=(),
+            close_fds=True,
+            preexec_fn=lambda: os.close(1),
+        )
     else:
         with open("/dev/full", "w") as full:
-            proc = subprocess.run(argv, cwd=tmp_path, env=child_env(), stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+            proc = subprocess.run(
+                argv, cwd=tmp_path, env=child_env(), stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+            )
     lines = [line for line in proc.stderr.splitlines() if "git-aware rules" not in line]
     assert proc.returncode == 2, proc.stderr
     assert lines == [lines[0]] and "cannot write to standard output" in lines[0]

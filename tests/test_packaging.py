@@ -22,8 +22,22 @@ REPO = Path(__file__).resolve().parents[1]
 TODAY = "2026-11-26"
 # The whole checkout is copied (whatever pyproject.toml may come to reference), minus
 # what is never source: so the build writes nothing (build/, *.egg-info) into the repository.
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "venv", ".ci-venv", "build", "dist", "*.egg-info", "__pycache__",
-                                    "*.pyc", ".pytest_cache", ".hypothesis", ".benchmarks", "node_modules", "tests")
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "venv",
+    ".ci-venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    ".hypothesis",
+    ".benchmarks",
+    "node_modules",
+    "tests",
+)
 
 
 def _env() -> dict[str, str]:
@@ -33,8 +47,9 @@ def _env() -> dict[str, str]:
 
 
 def _run(args: list[str | Path], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], cwd=cwd, env=_env(), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +71,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert pip.returncode == 0, pip.stdout[-3000:] + pip.stderr[-3000:]
     work = base / "work"
     shutil.copytree(REPO / "examples" / "production", work / "examples" / "production")
-    return {"wheel": wheels[0], "python": python, "aipolicy": bindir / ("aipolicy.exe" if os.name == "nt" else "aipolicy"),
-            "work": work}
+    return {
+        "wheel": wheels[0],
+        "python": python,
+        "aipolicy": bindir / ("aipolicy.exe" if os.name == "nt" else "aipolicy"),
+        "work": work,
+    }
 
 
 pytestmark = pytest.mark.slow
@@ -92,11 +111,17 @@ def _no_git_above(path: Path) -> None:
 
 def test_installed_aipolicy_passes_the_production_example(installed: dict[str, Path]) -> None:
     _no_git_above(installed["work"])
-    proc = _run([installed["aipolicy"], "check", "--today", TODAY, "--format", "text", "examples/production"], cwd=installed["work"])
+    proc = _run(
+        [installed["aipolicy"], "check", "--today", TODAY, "--format", "text", "examples/production"],
+        cwd=installed["work"],
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ticket-router: 10/10 answered" in proc.stdout
     assert "Traceback" not in proc.stderr
-    as_json = _run([installed["aipolicy"], "check", "--today", TODAY, "--format", "json", "examples/production"], cwd=installed["work"])
+    as_json = _run(
+        [installed["aipolicy"], "check", "--today", TODAY, "--format", "json", "examples/production"],
+        cwd=installed["work"],
+    )
     report = json.loads(as_json.stdout)
     assert [m["path"] for m in report["manifests"]] == ["examples/production/ai-production.yaml"]
     assert report["summary"]["errors"] == 0
@@ -106,7 +131,10 @@ def test_installed_aipolicy_reports_broken_manifests(installed: dict[str, Path])
     work = installed["work"]
     (work / "broken").mkdir(exist_ok=True)
     (work / "broken" / "ai-production.yaml").write_text("apiVersion: aipolicy/v1\nsystem: [\n", encoding="utf-8")
-    shutil.copy(REPO / "examples" / "failing" / "broken-schema.ai-production.yaml", work / "broken" / "schema.ai-production.yaml")
+    shutil.copy(
+        REPO / "examples" / "failing" / "broken-schema.ai-production.yaml",
+        work / "broken" / "schema.ai-production.yaml",
+    )
     proc = _run([installed["aipolicy"], "check", "--today", TODAY, "--format", "text", "broken"], cwd=work)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "broken/ai-production.yaml:2:" in proc.stdout and "error AIP-SCH-002" in proc.stdout

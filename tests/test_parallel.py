@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 11, 26)
 
 needs_fork = pytest.mark.skipif(
-    sys.platform == "darwin" or not hasattr(os, "fork"), reason="the pool only forks where fork is safe (not macOS, not Windows)"
+    sys.platform == "darwin" or not hasattr(os, "fork"),
+    reason="the pool only forks where fork is safe (not macOS, not Windows)",
 )
 
 
@@ -58,16 +59,36 @@ def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _reports(files: list[str], out: Path, capsys: pytest.CaptureFixture) -> tuple[int, dict[str, bytes]]:
     out.mkdir()
-    code = main(["check", "--today", TODAY.isoformat(), "--format", "text", "--format", "json", "--output",
-                 str(out / "report.json"), "--format", "sarif", "--output", str(out / "report.sarif"), *files])
+    code = main(
+        [
+            "check",
+            "--today",
+            TODAY.isoformat(),
+            "--format",
+            "text",
+            "--format",
+            "json",
+            "--output",
+            str(out / "report.json"),
+            "--format",
+            "sarif",
+            "--output",
+            str(out / "report.sarif"),
+            *files,
+        ]
+    )
     stdout = capsys.readouterr().out
-    return code, {"text": stdout.encode(), "json": (out / "report.json").read_bytes(),
-                  "sarif": (out / "report.sarif").read_bytes()}
+    return code, {
+        "text": stdout.encode(),
+        "json": (out / "report.json").read_bytes(),
+        "sarif": (out / "report.sarif").read_bytes(),
+    }
 
 
 @needs_fork
 def test_pooled_and_serial_runs_write_byte_identical_text_json_and_sarif(
-        corpus: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    corpus: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     monkeypatch.setenv(parallel.JOBS_ENV, "1")
     serial_code, serial = _reports(corpus, tmp_path / "serial", capsys)
 
@@ -91,8 +112,9 @@ def test_pooled_and_serial_runs_write_byte_identical_text_json_and_sarif(
     assert pooled_code == serial_code == 1
 
 
-def test_below_the_threshold_no_pool_is_started(corpus: list[str], monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture) -> None:
+def test_below_the_threshold_no_pool_is_started(
+    corpus: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     started: list[int] = []
     monkeypatch.setattr(parallel, "_pooled", lambda *args: started.append(1) or iter(()))
     assert main(["check", "--today", TODAY.isoformat(), *corpus]) == 1
@@ -100,15 +122,19 @@ def test_below_the_threshold_no_pool_is_started(corpus: list[str], monkeypatch: 
     assert started == []  # 40 files < 200: serial
 
 
-@pytest.mark.parametrize(("count", "jobs", "min_files", "expected"), [
-    (199, 4, None, 1),  # below the default threshold
-    (200, 4, None, 4),
-    (200, 1, None, 1),  # one job: serial
-    (3, 8, 2, 3),  # never more workers than files
-    (1, 8, 1, 1),  # one file is never pooled
-])
-def test_worker_count_follows_file_count_jobs_and_threshold(count: int, jobs: int, min_files: int | None, expected: int,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("count", "jobs", "min_files", "expected"),
+    [
+        (199, 4, None, 1),  # below the default threshold
+        (200, 4, None, 4),
+        (200, 1, None, 1),  # one job: serial
+        (3, 8, 2, 3),  # never more workers than files
+        (1, 8, 1, 1),  # one file is never pooled
+    ],
+)
+def test_worker_count_follows_file_count_jobs_and_threshold(
+    count: int, jobs: int, min_files: int | None, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(parallel.MIN_FILES_ENV, raising=False)
     assert parallel.workers_for(count, jobs, min_files) == expected
 
@@ -195,8 +221,9 @@ def test_serial_runs_go_through_bounded_batches() -> None:
     assert max(sizes) == parallel.SERIAL_BATCH
 
 
-def test_parsed_manifests_are_not_all_held_at_once(corpus: list[str], monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture) -> None:
+def test_parsed_manifests_are_not_all_held_at_once(
+    corpus: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     # With the git rules on, a batch is parsed before it is checked; only one batch may be alive.
     from checker import manifest as manifest_mod
 
@@ -252,7 +279,9 @@ def test_progress_is_one_rewritten_line_cleared_at_the_end(monkeypatch: pytest.M
     assert text.endswith("\r" + " " * len("aipolicy: checked 300/300 manifests") + "\r")  # wiped
 
 
-def test_a_run_over_many_files_on_a_terminal_reports_progress_on_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_over_many_files_on_a_terminal_reports_progress_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setattr(progress, "MIN_FILES", 3)
     terminal = _Terminal()

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from test_git_repo import env  # noqa: F401 - fixture
 
 from checker import engine, safeio
-from test_git_repo import env  # noqa: F401 - fixture
 
 MANIFEST = b"schema_version: 1\n"
 
@@ -78,7 +78,9 @@ def _deny(monkeypatch, denied: Path) -> None:
         return real_scandir(path)
 
     monkeypatch.setattr(os, "open", fake_open)
-    monkeypatch.setattr(os, "access", lambda path, mode, *a, **k: False if refuse(path) else real_access(path, mode, *a, **k))
+    monkeypatch.setattr(
+        os, "access", lambda path, mode, *a, **k: False if refuse(path) else real_access(path, mode, *a, **k)
+    )
     monkeypatch.setattr(os, "scandir", fake_scandir)
 
 
@@ -91,7 +93,8 @@ def _check(argv: list[str], capsys) -> tuple[int, str, str]:
 
 
 def test_an_unreadable_manifest_named_on_the_command_line_is_a_finding_and_the_others_are_still_checked(
-        tmp_path: Path, monkeypatch, capsys) -> None:
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     import json
 
     repo = _repo(tmp_path)
@@ -109,7 +112,9 @@ def test_an_unreadable_manifest_named_on_the_command_line_is_a_finding_and_the_o
     assert any(f["path"].endswith("good.ai-production.yaml") for f in report["findings"])
 
 
-def test_an_unreadable_folder_is_a_finding_on_that_folder_not_a_silent_exit_0(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_an_unreadable_folder_is_a_finding_on_that_folder_not_a_silent_exit_0(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     import json
 
     repo = _repo(tmp_path)
@@ -128,7 +133,7 @@ def test_an_unreadable_folder_is_a_finding_on_that_folder_not_a_silent_exit_0(tm
     assert [f["path"] for f in found] == ["locked"] and "cannot read folder" in found[0]["message"]
 
 
-@pytest.mark.parametrize("value", ["0", str(2 * 1024 ** 3), "99999999999999999999999"])
+@pytest.mark.parametrize("value", ["0", str(2 * 1024**3), "99999999999999999999999"])
 def test_max_file_size_out_of_range_is_exit_2_with_one_line(value: str, tmp_path: Path, monkeypatch, capsys) -> None:
     repo = _repo(tmp_path)
     (repo / "ai-production.yaml").write_bytes(MANIFEST)
@@ -155,7 +160,9 @@ def test_a_symlinked_config_outside_the_repository_is_not_read(tmp_path: Path, m
         _settings(repo, monkeypatch)
 
 
-def test_a_config_extends_through_a_folder_symlink_leading_outside_the_repository_is_not_read(tmp_path: Path, monkeypatch) -> None:
+def test_a_config_extends_through_a_folder_symlink_leading_outside_the_repository_is_not_read(
+    tmp_path: Path, monkeypatch
+) -> None:
     from checker.errors import UsageError
 
     repo, outside = _repo(tmp_path), tmp_path / "outside"
@@ -193,7 +200,9 @@ def test_a_config_extends_leading_outside_the_repository_is_not_read(tmp_path: P
         _settings(repo, monkeypatch, repo / ".aipolicy.yaml")
 
 
-def test_a_config_named_with_dash_dash_config_is_trusted_with_its_extends_outside_a_repository(tmp_path: Path, monkeypatch) -> None:
+def test_a_config_named_with_dash_dash_config_is_trusted_with_its_extends_outside_a_repository(
+    tmp_path: Path, monkeypatch
+) -> None:
     repo, org = _repo(tmp_path), tmp_path / "org"
     (org / "real").mkdir(parents=True)
     (org / "real" / "base.yaml").write_text("fail-on: note\n")
@@ -206,7 +215,9 @@ def test_a_config_named_with_dash_dash_config_is_trusted_with_its_extends_outsid
 PACK = "apiVersion: aipolicy/policy-v1\nname: acme\nextends: [builtin:high-risk]\n"
 
 
-def test_a_pack_named_by_the_repository_config_through_a_symlink_outside_is_not_read(tmp_path: Path, monkeypatch) -> None:
+def test_a_pack_named_by_the_repository_config_through_a_symlink_outside_is_not_read(
+    tmp_path: Path, monkeypatch
+) -> None:
     from checker.errors import UsageError
 
     repo, outside = _repo(tmp_path), tmp_path / "outside"
@@ -296,8 +307,12 @@ def test_an_unreadable_folder_of_policy_test_cases_fails_the_run_naming_it(tmp_p
     assert code == 1 and "locked" in out and "cannot read folder" in out
 
 
-@pytest.mark.parametrize("argv", [["check", "a\x00b"], ["check", "--config", "a\x00b", "."], ["test-policies", "a\x00b"]])
-def test_a_path_the_os_cannot_take_is_exit_2_with_one_line(argv: list[str], tmp_path: Path, monkeypatch, capsys) -> None:
+@pytest.mark.parametrize(
+    "argv", [["check", "a\x00b"], ["check", "--config", "a\x00b", "."], ["test-policies", "a\x00b"]]
+)
+def test_a_path_the_os_cannot_take_is_exit_2_with_one_line(
+    argv: list[str], tmp_path: Path, monkeypatch, capsys
+) -> None:
     from checker.cli import main
 
     monkeypatch.chdir(_repo(tmp_path))
@@ -355,7 +370,8 @@ def test_codeowners_is_never_read_through_a_fifo_swapped_in(tmp_path: Path, monk
 
 
 def test_a_ref_with_a_name_too_long_for_the_file_system_is_does_not_exist_at_its_line_in_a_git_repository(
-        tmp_path: Path, env, monkeypatch, capsys) -> None:
+    tmp_path: Path, env, monkeypatch, capsys
+) -> None:
     from test_git_repo import Repo, manifest, refs
 
     from checker.cli import main
@@ -381,7 +397,9 @@ def test_a_ref_with_a_name_too_long_for_the_file_system_is_does_not_exist_at_its
 
 
 @pytest.mark.parametrize("named", ["models", "."])
-def test_a_folder_symlink_leading_outside_named_or_walked_reads_nothing_outside(named: str, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_a_folder_symlink_leading_outside_named_or_walked_reads_nothing_outside(
+    named: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
     import json
 
     repo, outside = _repo(tmp_path), tmp_path / "outside"
@@ -394,6 +412,10 @@ def test_a_folder_symlink_leading_outside_named_or_walked_reads_nothing_outside(
     assert "secret" not in text
     if named == "models":  # named on the command line: found, and refused at the read
         found = json.loads(out)["findings"]
-        assert code == 1 and [f["rule"] for f in found] == ["AIP-SCH-002"] and "outside the repository" in found[0]["message"]
+        assert (
+            code == 1
+            and [f["rule"] for f in found] == ["AIP-SCH-002"]
+            and "outside the repository" in found[0]["message"]
+        )
     else:  # met while walking: not followed
         assert code == 0 and "no manifests found" in err

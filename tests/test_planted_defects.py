@@ -48,19 +48,63 @@ def _defects() -> list[Defect]:
         Defect("typo-d section", PRODUCTION, "\nrollback:\n", "\nrollbak:\n", "AIP-SCH-001", "rollbak:"),
         Defect("missing section", PILOT, _block(PILOT, "business_metric"), "", "AIP-BIZ-001", "apiVersion:"),
         Defect("placeholder", PRODUCTION, "name: Tomás Silva", "name: TBD", "AIP-MON-007", "name: TBD"),
-        Defect("placeholder contact", PILOT, "contact: ", "contact: someone@example.com  # ", "AIP-OWN-001",
-               "someone@example.com"),
-        Defect("team as owner", PRODUCTION, "    name: Priya Raman\n", "    name: ML Platform Team\n", "AIP-OWN-001",
-               "ML Platform Team"),
-        Defect("two people as owner", PRODUCTION, "    name: Daniel Okafor\n", "    name: Asha Verma and Li Wei\n",
-               "AIP-OWN-002", "Asha Verma and Li Wei"),
-        Defect("rotation as pilot owner", PILOT, "    name: Lena Fischer\n", "    name: On-call\n", "AIP-OWN-001", "On-call"),
-        Defect("baseline measured in the future", PRODUCTION, "measured_at: 2026-03-31", "measured_at: 2027-03-31",
-               "AIP-BIZ-001", "measured_at: 2027-03-31"),
-        Defect("review in the future", PRODUCTION, "last_review: 2026-09-01", "last_review: 2026-12-20", "AIP-GOV-001",
-               "last_review: 2026-12-20"),
-        Defect("review due in nine days", PRODUCTION, "last_review: 2026-09-01\n  next_review: 2027-03-01",
-               "last_review: 2026-09-01\n  next_review: 2026-12-10", "AIP-DUE-001", "next_review: 2026-12-10", warn_within=14),
+        Defect(
+            "placeholder contact",
+            PILOT,
+            "contact: ",
+            "contact: someone@example.com  # ",
+            "AIP-OWN-001",
+            "someone@example.com",
+        ),
+        Defect(
+            "team as owner",
+            PRODUCTION,
+            "    name: Priya Raman\n",
+            "    name: ML Platform Team\n",
+            "AIP-OWN-001",
+            "ML Platform Team",
+        ),
+        Defect(
+            "two people as owner",
+            PRODUCTION,
+            "    name: Daniel Okafor\n",
+            "    name: Asha Verma and Li Wei\n",
+            "AIP-OWN-002",
+            "Asha Verma and Li Wei",
+        ),
+        Defect(
+            "rotation as pilot owner",
+            PILOT,
+            "    name: Lena Fischer\n",
+            "    name: On-call\n",
+            "AIP-OWN-001",
+            "On-call",
+        ),
+        Defect(
+            "baseline measured in the future",
+            PRODUCTION,
+            "measured_at: 2026-03-31",
+            "measured_at: 2027-03-31",
+            "AIP-BIZ-001",
+            "measured_at: 2027-03-31",
+        ),
+        Defect(
+            "review in the future",
+            PRODUCTION,
+            "last_review: 2026-09-01",
+            "last_review: 2026-12-20",
+            "AIP-GOV-001",
+            "last_review: 2026-12-20",
+        ),
+        Defect(
+            "review due in nine days",
+            PRODUCTION,
+            "last_review: 2026-09-01\n  next_review: 2027-03-01",
+            "last_review: 2026-09-01\n  next_review: 2026-12-10",
+            "AIP-DUE-001",
+            "next_review: 2026-12-10",
+            warn_within=14,
+        ),
         Defect("enum typo", PRODUCTION, "stage: production", "stage: prod", "AIP-SCH-001", "stage: prod"),
     ]
 
@@ -116,26 +160,44 @@ def _repository(tmp_path: Path, evidence_date: str) -> Path:
 
     shutil.copytree(REPO / "examples" / "production", tmp_path / "examples" / "production")
     (tmp_path / "CODEOWNERS").write_text("* @acme/ml-platform\n", encoding="utf-8")
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@acme-corp.io", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@acme-corp.io", "GIT_AUTHOR_DATE": f"{evidence_date}T12:00:00Z",
-           "GIT_COMMITTER_DATE": f"{evidence_date}T12:00:00Z", "PATH": __import__("os").environ["PATH"],
-           "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@acme-corp.io",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@acme-corp.io",
+        "GIT_AUTHOR_DATE": f"{evidence_date}T12:00:00Z",
+        "GIT_COMMITTER_DATE": f"{evidence_date}T12:00:00Z",
+        "PATH": __import__("os").environ["PATH"],
+        "HOME": str(tmp_path),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "evidence"]):
         subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
     return tmp_path
 
 
 @pytest.mark.parametrize("evidence_date, stale", [("2026-11-25", False), ("2026-09-01", True)])
-def test_stale_evidence_is_found_at_its_ref_by_git_history(tmp_path: Path, monkeypatch, capsys, clean_env,
-                                                           evidence_date: str, stale: bool) -> None:
+def test_stale_evidence_is_found_at_its_ref_by_git_history(
+    tmp_path: Path, monkeypatch, capsys, clean_env, evidence_date: str, stale: bool
+) -> None:
     import json
 
     from checker.cli import main
 
     root = _repository(tmp_path, evidence_date)
     monkeypatch.chdir(root)
-    code = main(["check", "--today", TODAY.isoformat(), "--warn-within", "0", "--format", "json",
-                 "examples/production/ai-production.yaml"])
+    code = main(
+        [
+            "check",
+            "--today",
+            TODAY.isoformat(),
+            "--warn-within",
+            "0",
+            "--format",
+            "json",
+            "examples/production/ai-production.yaml",
+        ]
+    )
     findings = [f for f in json.loads(capsys.readouterr().out)["findings"] if not f["suppressed"]]
     line = next(n for n, row in enumerate(PRODUCTION.splitlines(), 1) if "evidence_ref:" in row)
     if stale:

@@ -24,25 +24,32 @@ under CI: .ci/run installs Debian's `chromium` when it is missing.
 from __future__ import annotations
 
 import json
-from collections import Counter
 import os
 import re
 import shutil
 import struct
 import subprocess
 import zlib
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from portfolio_inventory import DUE_30, DUE_31_90, KNOWN, STUCK_NAMES, fixture_inventory
 
 from checker.portfolio import html as html_
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--host-resolver-rules=MAP * ~NOTFOUND"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
 TIMEOUT = 90  # seconds for one chromium run
 
 
@@ -77,8 +84,13 @@ def test_without_chromium_the_browser_tests_skip_outside_ci_and_fail_under_ci(mo
 
 def run_chromium(tmp_path: Path, page: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-    proc = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
-                          capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -98,8 +110,8 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, header = 8, [], None
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -114,7 +126,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     rows, prev = [], bytearray(stride)
     for y in range(height):
         start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         if kind == 1:
             for i in range(bpp, stride):
                 line[i] = (line[i] + line[i - bpp]) & 0xFF
@@ -134,7 +146,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
             assert kind == 0, f"unknown PNG filter {kind}"
         rows.append(bytes(line))
         prev = line
-    return width, height, [bytes(r[i:i + 3]) for r in rows for i in range(0, stride, bpp)]
+    return width, height, [bytes(r[i : i + 3]) for r in rows for i in range(0, stride, bpp)]
 
 
 def _rgb(hex_colour: str) -> bytes:
@@ -250,8 +262,9 @@ def page_requests(netlog: Path) -> list[str]:
         params = event.get("params") or {}
         if event["type"] != start or "url" not in params:
             continue
-        by_document = (params.get("initiator") not in (None, "not an origin")
-                       or "file://" in str(params.get("network_isolation_key", "")))
+        by_document = params.get("initiator") not in (None, "not an origin") or "file://" in str(
+            params.get("network_isolation_key", "")
+        )
         if by_document:
             urls.append(params["url"])
     return urls
@@ -278,7 +291,9 @@ def test_the_network_check_sees_a_page_that_loads_things(tmp_path):
     control.write_text(
         '<!DOCTYPE html><html><head><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
         "<style>@font-face{font-family:f;src:url(https://127.0.0.1:9/f.woff2)}body{font-family:f}</style></head>"
-        '<body>control<img src="http://127.0.0.1:9/x.png"></body></html>', encoding="utf-8")
+        '<body>control<img src="http://127.0.0.1:9/x.png"></body></html>',
+        encoding="utf-8",
+    )
     netlog = tmp_path / "control.json"
     run_chromium(tmp_path, control, f"--log-net-log={netlog}", "--dump-dom")
     seen = _network(page_requests(netlog))

@@ -38,20 +38,39 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 
 # -- stand-ins and helpers ---------------------------------------------------------------
 
+
 def _as_data(fmt: str, inv: Inventory) -> str:
     """The stand-in renderer: the inventory handed over, as JSON."""
-    return json.dumps({
-        "format": fmt, "generated": inv.generated.isoformat(), "stuck_after": inv.stuck_after,
-        "sources": inv.sources, "questions": inv.questions,
-        "trend": None if inv.trend is None else [[p.month, p.stages, p.purgatory, p.stuck] for p in inv.trend],
-        "systems": [{
-            "repository": s.repository, "path": s.path, "id": s.id, "name": s.name, "stage": s.stage,
-            "risk_tier": s.risk_tier, "decision_role": s.decision_role, "owners": s.owners,
-            "questions": s.questions, "findings": s.findings, "deadlines": s.deadlines,
-            "history": None if s.history is None else [[c.stage, c.since.isoformat(), c.commit] for c in s.history],
-            "stuck": s.stuck(inv.generated, inv.stuck_after),
-        } for s in inv.systems],
-    })
+    return json.dumps(
+        {
+            "format": fmt,
+            "generated": inv.generated.isoformat(),
+            "stuck_after": inv.stuck_after,
+            "sources": inv.sources,
+            "questions": inv.questions,
+            "trend": None if inv.trend is None else [[p.month, p.stages, p.purgatory, p.stuck] for p in inv.trend],
+            "systems": [
+                {
+                    "repository": s.repository,
+                    "path": s.path,
+                    "id": s.id,
+                    "name": s.name,
+                    "stage": s.stage,
+                    "risk_tier": s.risk_tier,
+                    "decision_role": s.decision_role,
+                    "owners": s.owners,
+                    "questions": s.questions,
+                    "findings": s.findings,
+                    "deadlines": s.deadlines,
+                    "history": None
+                    if s.history is None
+                    else [[c.stage, c.since.isoformat(), c.commit] for c in s.history],
+                    "stuck": s.stuck(inv.generated, inv.stuck_after),
+                }
+                for s in inv.systems
+            ],
+        }
+    )
 
 
 def _inventory_from_dict(data: dict) -> Inventory:
@@ -59,15 +78,28 @@ def _inventory_from_dict(data: dict) -> Inventory:
     systems = []
     for s in data["systems"]:
         history = s.get("history")
-        systems.append(System(
-            path=s["path"], repository=s.get("repository"), id=s.get("id"), name=s.get("name"), stage=s.get("stage"),
-            owners=s.get("owners") or {"technical": None, "business": None}, questions=s.get("questions"),
-            findings=s.get("findings") or {"error": 0, "warning": 0, "note": 0, "suppressed": 0},
-            deadlines=s.get("deadlines") or [],
-            history=None if history is None else [StageChange(st, datetime.date.fromisoformat(d), c) for st, d, c in history],
-        ))
-    return Inventory(generated=datetime.date.fromisoformat(data["generated"]), tool_version="x", systems=systems,
-                     questions=data.get("questions") or {})
+        systems.append(
+            System(
+                path=s["path"],
+                repository=s.get("repository"),
+                id=s.get("id"),
+                name=s.get("name"),
+                stage=s.get("stage"),
+                owners=s.get("owners") or {"technical": None, "business": None},
+                questions=s.get("questions"),
+                findings=s.get("findings") or {"error": 0, "warning": 0, "note": 0, "suppressed": 0},
+                deadlines=s.get("deadlines") or [],
+                history=None
+                if history is None
+                else [StageChange(st, datetime.date.fromisoformat(d), c) for st, d, c in history],
+            )
+        )
+    return Inventory(
+        generated=datetime.date.fromisoformat(data["generated"]),
+        tool_version="x",
+        systems=systems,
+        questions=data.get("questions") or {},
+    )
 
 
 @pytest.fixture
@@ -99,9 +131,18 @@ def aip(monkeypatch, capsys, tmp_path):
 
 def _git(cwd: Path, *args: str, date: str = "2025-01-15T12:00:00+00:00") -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITHUB_"))}
-    env.update({"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada",
-                "GIT_AUTHOR_EMAIL": "ada@tests.invalid", "GIT_COMMITTER_NAME": "Ada",
-                "GIT_COMMITTER_EMAIL": "ada@tests.invalid", "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    env.update(
+        {
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Ada",
+            "GIT_AUTHOR_EMAIL": "ada@tests.invalid",
+            "GIT_COMMITTER_NAME": "Ada",
+            "GIT_COMMITTER_EMAIL": "ada@tests.invalid",
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_DATE": date,
+        }
+    )
     proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
@@ -138,19 +179,29 @@ def _check_json(aip, cwd: Path, out: Path) -> dict:
 
 # -- the command -------------------------------------------------------------------------
 
+
 @needs_git
 def test_report_checks_paths_like_check_and_exits_0_even_with_errors(aip, tmp_path):
     broken = _example("production").replace("stage: production", "stage: production\nrollbak: {}", 1)
-    root = _repo(tmp_path / "r", "https://github.com/acme/router.git",
-                 **{"svc/a/ai-production.yaml": _example("production"), "svc/b/ai-production.yaml": _example("pilot"),
-                    "svc/c/ai-production.yaml": _with_id(broken, "broken-one")})
+    root = _repo(
+        tmp_path / "r",
+        "https://github.com/acme/router.git",
+        **{
+            "svc/a/ai-production.yaml": _example("production"),
+            "svc/b/ai-production.yaml": _example("pilot"),
+            "svc/c/ai-production.yaml": _with_id(broken, "broken-one"),
+        },
+    )
     assert aip(root, "check", "--today", TODAY, "--format", "json")[0] == 1  # check fails on these…
     code, out, err = aip(root, "report", "--today", TODAY, "--format", "json")
     assert code == 0, err  # …the report does not
     data = json.loads(out)
     assert data["format"] == "json" and data["generated"] == TODAY
-    assert [s["path"] for s in data["systems"]] == ["svc/a/ai-production.yaml", "svc/b/ai-production.yaml",
-                                                    "svc/c/ai-production.yaml"]
+    assert [s["path"] for s in data["systems"]] == [
+        "svc/a/ai-production.yaml",
+        "svc/b/ai-production.yaml",
+        "svc/c/ai-production.yaml",
+    ]
     assert {s["repository"] for s in data["systems"]} == {"acme/router"}
     a, b, c = data["systems"]
     assert (a["stage"], b["stage"]) == ("production", "pilot")
@@ -170,10 +221,18 @@ def test_report_outside_git_has_no_history_no_trend_and_no_repository(aip, tmp_p
     assert json.loads(out)["trend"] is None
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ((), "md"), (("--output", "p.html"), "html"), (("--output", "p.HTM"), "html"), (("--output", "p.csv"), "csv"),
-    (("--output", "p.json"), "json"), (("--output", "p.txt"), "md"), (("--format", "csv", "--output", "p.html"), "csv"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), "md"),
+        (("--output", "p.html"), "html"),
+        (("--output", "p.HTM"), "html"),
+        (("--output", "p.csv"), "csv"),
+        (("--output", "p.json"), "json"),
+        (("--output", "p.txt"), "md"),
+        (("--format", "csv", "--output", "p.html"), "csv"),
+    ],
+)
 def test_format_defaults_to_the_output_suffix_else_markdown(aip, tmp_path, args, expected):
     (tmp_path / "ai-production.yaml").write_text(_example("pilot"), encoding="utf-8")
     code, out, err = aip(tmp_path, "report", "--today", TODAY, *args)
@@ -204,11 +263,21 @@ def test_stuck_after_and_today_reach_the_inventory(aip, tmp_path, monkeypatch):
     assert json.loads(out)["stuck_after"] == 14 and json.loads(out)["generated"] == datetime.date.today().isoformat()
 
 
-@pytest.mark.parametrize("args", [
-    ("--format", "pdf"), ("--stuck-after", "0"), ("--stuck-after", "x"), ("--today", "2026-13-01"),
-    ("nowhere",), ("-",), ("--from-json", "missing.json"), ("--output", "no/such/folder/p.md"),
-    ("--config", "missing.yaml"), ("--policy", "builtin:nope"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--format", "pdf"),
+        ("--stuck-after", "0"),
+        ("--stuck-after", "x"),
+        ("--today", "2026-13-01"),
+        ("nowhere",),
+        ("-",),
+        ("--from-json", "missing.json"),
+        ("--output", "no/such/folder/p.md"),
+        ("--config", "missing.yaml"),
+        ("--policy", "builtin:nope"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(aip, tmp_path, args):
     (tmp_path / "ai-production.yaml").write_text(_example("pilot"), encoding="utf-8")
     code, out, err = aip(tmp_path, "report", *args)
@@ -216,12 +285,18 @@ def test_usage_errors_exit_2_with_one_line(aip, tmp_path, args):
     assert out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize("target", ["ai-production.yaml", "svc.ai-production.yml", ".aipolicy.yaml", "pack.yaml", "in.json"])
+@pytest.mark.parametrize(
+    "target", ["ai-production.yaml", "svc.ai-production.yml", ".aipolicy.yaml", "pack.yaml", "in.json"]
+)
 def test_output_never_overwrites_what_the_report_reads(aip, tmp_path, target):
     (tmp_path / "ai-production.yaml").write_text(_example("pilot"), encoding="utf-8")
     (tmp_path / ".aipolicy.yaml").write_text("warn-within: 14\n", encoding="utf-8")
-    (tmp_path / "pack.yaml").write_text((REPO / "examples" / "org-policy" / "policy" / "acme.yaml").read_text(encoding="utf-8")
-                                        if (REPO / "examples/org-policy/policy/acme.yaml").exists() else "", encoding="utf-8")
+    (tmp_path / "pack.yaml").write_text(
+        (REPO / "examples" / "org-policy" / "policy" / "acme.yaml").read_text(encoding="utf-8")
+        if (REPO / "examples/org-policy/policy/acme.yaml").exists()
+        else "",
+        encoding="utf-8",
+    )
     aip(tmp_path, "check", "--format", "json", "--output", "in.json", "--today", TODAY)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     extra = ["--policy", "pack.yaml"] if target == "pack.yaml" else []
@@ -242,6 +317,7 @@ def test_report_writes_nothing_it_was_not_asked_for(aip, tmp_path):
 
 # -- history and trend through the seam --------------------------------------------------
 
+
 @needs_git
 def test_history_and_trend_come_from_the_history_module_inside_git(aip, tmp_path, monkeypatch):
     root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("pilot")})
@@ -249,11 +325,21 @@ def test_history_and_trend_come_from_the_history_module_inside_git(aip, tmp_path
 
     def histories(where, rel_paths, *_, **__):  # AIP-GIT-005 asks it too, with more arguments
         asked["histories"] = (where, list(rel_paths))
-        return {"ai-production.yaml": [StageChange("exploration", datetime.date(2024, 1, 2), "a" * 40),
-                                       StageChange("pilot", datetime.date(2025, 1, 15), "b" * 40)]}
+        return {
+            "ai-production.yaml": [
+                StageChange("exploration", datetime.date(2024, 1, 2), "a" * 40),
+                StageChange("pilot", datetime.date(2025, 1, 15), "b" * 40),
+            ]
+        }
 
     def trend(where, systems, today, policy, stuck_after, **_):
-        asked["trend"] = (where, [s.path for s in systems], today, stuck_after, [s.history is not None for s in systems])
+        asked["trend"] = (
+            where,
+            [s.path for s in systems],
+            today,
+            stuck_after,
+            [s.history is not None for s in systems],
+        )
         return [MonthPoint("2026-12", today, {"pilot": 1}, 1, 0)]
 
     from checker.portfolio import history
@@ -271,13 +357,21 @@ def test_history_and_trend_come_from_the_history_module_inside_git(aip, tmp_path
 
 
 @needs_git
-@pytest.mark.parametrize(("cwd", "args", "expected"), [
-    ("", (), ["."]), ("", ("svc/a",), ["svc/a"]), ("svc", ("a", "b/ai-production.yaml"), ["svc/a", "svc/b/ai-production.yaml"]),
-    ("..", ("r",), ["."]),
-])
+@pytest.mark.parametrize(
+    ("cwd", "args", "expected"),
+    [
+        ("", (), ["."]),
+        ("", ("svc/a",), ["svc/a"]),
+        ("svc", ("a", "b/ai-production.yaml"), ["svc/a", "svc/b/ai-production.yaml"]),
+        ("..", ("r",), ["."]),
+    ],
+)
 def test_the_trend_is_replayed_only_where_the_report_looks(aip, tmp_path, monkeypatch, cwd, args, expected):
-    root = _repo(tmp_path / "r", None, **{"svc/a/ai-production.yaml": _example("production"),
-                                          "svc/b/ai-production.yaml": _example("production")})
+    root = _repo(
+        tmp_path / "r",
+        None,
+        **{"svc/a/ai-production.yaml": _example("production"), "svc/b/ai-production.yaml": _example("production")},
+    )
     (root / ".aipolicy.yaml").write_text("manifest-names: ['*.aip.yaml']\n", encoding="utf-8")
     seen = {}
 
@@ -289,8 +383,14 @@ def test_the_trend_is_replayed_only_where_the_report_looks(aip, tmp_path, monkey
 
     monkeypatch.setattr(history, "stage_histories", lambda where, paths, *_, **__: {}, raising=False)
     monkeypatch.setattr(history, "trend", trend, raising=False)
-    code, _, err = aip((root / cwd).resolve(), "report", "--format", "json", *args,
-                       *(() if cwd != ".." else ("--config", str(root / ".aipolicy.yaml"))))
+    code, _, err = aip(
+        (root / cwd).resolve(),
+        "report",
+        "--format",
+        "json",
+        *args,
+        *(() if cwd != ".." else ("--config", str(root / ".aipolicy.yaml"))),
+    )
     assert code == 0, err
     assert seen["scopes"] == expected
     assert "*.aip.yaml" in seen["patterns"] and "ai-production.yaml" in seen["patterns"]
@@ -301,15 +401,18 @@ def test_a_pilot_entered_long_ago_is_stuck_in_the_inventory(aip, tmp_path, monke
     root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("pilot")})
     from checker.portfolio import history
 
-    monkeypatch.setattr(history, "stage_histories",
-                        lambda where, paths, *_, **__: {p: [StageChange("pilot", datetime.date(2025, 1, 15), "c" * 40)]
-                                                        for p in paths},
-                        raising=False)
+    monkeypatch.setattr(
+        history,
+        "stage_histories",
+        lambda where, paths, *_, **__: {p: [StageChange("pilot", datetime.date(2025, 1, 15), "c" * 40)] for p in paths},
+        raising=False,
+    )
     monkeypatch.setattr(history, "trend", lambda *a, **k: [], raising=False)
     stuck = json.loads(aip(root, "report", "--today", "2026-04-01", "--format", "json")[1])["systems"][0]["stuck"]
     not_yet = json.loads(aip(root, "report", "--today", "2026-03-01", "--format", "json")[1])["systems"][0]["stuck"]
-    longer = json.loads(aip(root, "report", "--today", "2026-04-01", "--format", "json",
-                            "--stuck-after", "18")[1])["systems"][0]["stuck"]
+    longer = json.loads(aip(root, "report", "--today", "2026-04-01", "--format", "json", "--stuck-after", "18")[1])[
+        "systems"
+    ][0]["stuck"]
     assert (stuck, not_yet, longer) == (True, False, False)
 
 
@@ -321,7 +424,9 @@ def test_a_git_error_in_the_history_is_a_note_not_a_failure(aip, tmp_path, monke
         raise gitrepo.GitError("cannot read the history: planted")
 
     monkeypatch.setattr(history, "stage_histories", broken, raising=False)
-    root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("production")})  # no pilot: AIP-GIT-005 stays out
+    root = _repo(
+        tmp_path / "r", None, **{"ai-production.yaml": _example("production")}
+    )  # no pilot: AIP-GIT-005 stays out
     code, out, err = aip(root, "report", "--today", TODAY, "--format", "json")
     assert code == 0 and "planted" in err and "Traceback" not in err
     assert json.loads(out)["systems"][0]["history"] is None
@@ -329,31 +434,66 @@ def test_a_git_error_in_the_history_is_a_note_not_a_failure(aip, tmp_path, monke
 
 # -- --from-json: merging ----------------------------------------------------------------
 
+
 @needs_git
 def test_from_json_merges_repositories_and_inventories_by_repository_and_path(aip, tmp_path):
-    a = _repo(tmp_path / "a", "https://github.com/acme/alpha.git", **{"ai-production.yaml": _with_id(_example("pilot"), "alpha-bot")})
-    b = _repo(tmp_path / "b", "git@github.com:acme/beta.git", **{"ai-production.yaml": _with_id(_example("production"), "beta-bot")})
+    a = _repo(
+        tmp_path / "a",
+        "https://github.com/acme/alpha.git",
+        **{"ai-production.yaml": _with_id(_example("pilot"), "alpha-bot")},
+    )
+    b = _repo(
+        tmp_path / "b",
+        "git@github.com:acme/beta.git",
+        **{"ai-production.yaml": _with_id(_example("production"), "beta-bot")},
+    )
     a_old = _check_json(aip, a, tmp_path / "a-old.json")
     (a / "ai-production.yaml").write_text(_with_id(_example("production"), "alpha-bot"), encoding="utf-8")
     _check_json(aip, a, tmp_path / "a-new.json")
     b_json = _check_json(aip, b, tmp_path / "b.json")
     assert (a_old["repository"], b_json["repository"]) == ("acme/alpha", "acme/beta")
-    inventory = {"format": "aipolicy-inventory", "version": 1, "generated": "2026-11-30", "systems": [
-        {"repository": "acme/gamma", "path": "ml/ai-production.yaml", "id": "gamma", "stage": "pilot",
-         "history": [["pilot", "2024-06-01", "d" * 40]]},
-        {"repository": "acme/beta", "path": "ai-production.yaml", "id": "beta-from-inventory", "stage": "pilot"},
-    ]}
+    inventory = {
+        "format": "aipolicy-inventory",
+        "version": 1,
+        "generated": "2026-11-30",
+        "systems": [
+            {
+                "repository": "acme/gamma",
+                "path": "ml/ai-production.yaml",
+                "id": "gamma",
+                "stage": "pilot",
+                "history": [["pilot", "2024-06-01", "d" * 40]],
+            },
+            {"repository": "acme/beta", "path": "ai-production.yaml", "id": "beta-from-inventory", "stage": "pilot"},
+        ],
+    }
     (tmp_path / "inv.json").write_text(json.dumps(inventory), encoding="utf-8")
     empty = tmp_path / "empty"
     empty.mkdir()
-    code, out, err = aip(empty, "report", "--format", "json", "--today", TODAY, "--from-json", str(tmp_path / "a-old.json"),
-                         "--from-json", str(tmp_path / "inv.json"), "--from-json", str(tmp_path / "b.json"),
-                         "--from-json", str(tmp_path / "a-new.json"))
+    code, out, err = aip(
+        empty,
+        "report",
+        "--format",
+        "json",
+        "--today",
+        TODAY,
+        "--from-json",
+        str(tmp_path / "a-old.json"),
+        "--from-json",
+        str(tmp_path / "inv.json"),
+        "--from-json",
+        str(tmp_path / "b.json"),
+        "--from-json",
+        str(tmp_path / "a-new.json"),
+    )
     assert code == 0, err
     data = json.loads(out)
     by_key = {(s["repository"], s["path"]): s for s in data["systems"]}
-    assert sorted(by_key) == [("acme/alpha", "ai-production.yaml"), ("acme/beta", "ai-production.yaml"),
-                              ("acme/gamma", "ml/ai-production.yaml")]
+    assert sorted(by_key) == [
+        ("acme/alpha", "ai-production.yaml"),
+        ("acme/beta", "ai-production.yaml"),
+        ("acme/gamma", "ml/ai-production.yaml"),
+    ]
     assert by_key[("acme/alpha", "ai-production.yaml")]["stage"] == "production"  # a-new.json came later
     assert by_key[("acme/beta", "ai-production.yaml")]["id"] == "beta-bot"  # b.json came after inv.json
     assert by_key[("acme/gamma", "ml/ai-production.yaml")]["stuck"] is True  # at pilot since 2024-06-01
@@ -365,8 +505,11 @@ def test_from_json_merges_repositories_and_inventories_by_repository_and_path(ai
 @needs_git
 def test_findings_of_a_check_json_are_counted_per_manifest(aip, tmp_path):
     broken = _example("production").replace("stage: production", "stage: production\nrollbak: {}", 1)
-    root = _repo(tmp_path / "r", "https://github.com/acme/r", **{"good/ai-production.yaml": _example("production"),
-                                                                  "bad/ai-production.yaml": _with_id(broken, "bad")})
+    root = _repo(
+        tmp_path / "r",
+        "https://github.com/acme/r",
+        **{"good/ai-production.yaml": _example("production"), "bad/ai-production.yaml": _with_id(broken, "bad")},
+    )
     check = _check_json(aip, root, tmp_path / "c.json")
     code, out, err = aip(tmp_path, "report", "--format", "json", "--from-json", "c.json")
     assert code == 0, err
@@ -384,24 +527,36 @@ def test_paths_checked_now_win_over_from_json(aip, tmp_path):
     root = _repo(tmp_path / "r", "https://github.com/acme/r", **{"ai-production.yaml": _example("pilot")})
     _check_json(aip, root, tmp_path / "old.json")
     (root / "ai-production.yaml").write_text(_example("production"), encoding="utf-8")
-    code, out, _ = aip(root, "report", ".", "--from-json", str(tmp_path / "old.json"), "--format", "json", "--today", TODAY)
+    code, out, _ = aip(
+        root, "report", ".", "--from-json", str(tmp_path / "old.json"), "--format", "json", "--today", TODAY
+    )
     (system,) = json.loads(out)["systems"]
     assert code == 0 and system["stage"] == "production"
 
 
 def test_from_json_alone_does_not_scan_the_current_folder(aip, tmp_path):
     (tmp_path / "ai-production.yaml").write_text(_example("pilot"), encoding="utf-8")
-    (tmp_path / "in.json").write_text(json.dumps({"version": "0.1.0", "manifests": [], "findings": []}), encoding="utf-8")
+    (tmp_path / "in.json").write_text(
+        json.dumps({"version": "0.1.0", "manifests": [], "findings": []}), encoding="utf-8"
+    )
     code, out, err = aip(tmp_path, "report", "--from-json", "in.json", "--format", "json")
     assert code == 0, err
     assert json.loads(out)["systems"] == []
 
 
 def test_a_check_json_without_the_new_fields_still_merges(aip, tmp_path):
-    old = {"version": "0.0.9", "manifests": [{"path": "./x/ai-production.yaml", "system_id": "x", "stage": "pilot",
-                                              "questions": {"answered": 9, "total": 10,
-                                                            "unanswered": [{"id": "Q7", "text": "rollback plan"}]}}],
-           "findings": [{"path": "./x/ai-production.yaml", "severity": "warning", "suppressed": False}]}
+    old = {
+        "version": "0.0.9",
+        "manifests": [
+            {
+                "path": "./x/ai-production.yaml",
+                "system_id": "x",
+                "stage": "pilot",
+                "questions": {"answered": 9, "total": 10, "unanswered": [{"id": "Q7", "text": "rollback plan"}]},
+            }
+        ],
+        "findings": [{"path": "./x/ai-production.yaml", "severity": "warning", "suppressed": False}],
+    }
     (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
     code, out, err = aip(tmp_path, "report", "--from-json", "old.json", "--format", "json")
     assert code == 0, err
@@ -413,13 +568,20 @@ def test_a_check_json_without_the_new_fields_still_merges(aip, tmp_path):
 
 def test_merge_sums_the_trends_of_the_sources_that_still_contribute():
     def source(label, paths, pilot):
-        inv = Inventory(generated=datetime.date(2026, 12, 1), tool_version="x",
-                        systems=[System(path=p, repository="acme/a") for p in paths],
-                        trend=[MonthPoint("2026-11", datetime.date(2026, 11, 30), {"pilot": pilot}, pilot, 0)])
+        inv = Inventory(
+            generated=datetime.date(2026, 12, 1),
+            tool_version="x",
+            systems=[System(path=p, repository="acme/a") for p in paths],
+            trend=[MonthPoint("2026-11", datetime.date(2026, 11, 30), {"pilot": pilot}, pilot, 0)],
+        )
         return command.Source(label, inv)
 
-    merged = command.merge([source("one", ["a.yaml"], 1), source("two", ["b.yaml"], 2), source("three", ["a.yaml"], 5)],
-                           today=datetime.date(2026, 12, 1), stuck_after=14, questions={})
+    merged = command.merge(
+        [source("one", ["a.yaml"], 1), source("two", ["b.yaml"], 2), source("three", ["a.yaml"], 5)],
+        today=datetime.date(2026, 12, 1),
+        stuck_after=14,
+        questions={},
+    )
     # "one" is wholly replaced by "three": 2 + 5, not 1 + 2 + 5.
     (point,) = merged.trend
     assert point.stages["pilot"] == 7 and point.purgatory == 7
@@ -427,6 +589,7 @@ def test_merge_sums_the_trends_of_the_sources_that_still_contribute():
 
 
 # -- --from-json: hostile content --------------------------------------------------------
+
 
 def _check_doc(**manifest) -> dict:
     entry = {"path": "ai-production.yaml", "system_id": "x", "stage": "pilot", "questions": None, **manifest}
@@ -456,24 +619,39 @@ HOSTILE = {
     "owner-number": json.dumps(_check_doc(owners={"technical": 5})).encode(),
     "owners-list": json.dumps(_check_doc(owners=["a"])).encode(),
     "stage-object": json.dumps(_check_doc(stage={"a": 1})).encode(),
-    "bad-deadline": json.dumps(_check_doc(deadlines=[{"date": "next week", "rule": "R", "json_path": "$", "what": "w"}])).encode(),
+    "bad-deadline": json.dumps(
+        _check_doc(deadlines=[{"date": "next week", "rule": "R", "json_path": "$", "what": "w"}])
+    ).encode(),
     "deadline-missing-rule": json.dumps(_check_doc(deadlines=[{"date": "2027-01-01"}])).encode(),
     "question-not-bool": json.dumps(_check_doc(questions={"by_id": {"Q1": "yes"}})).encode(),
-    "finding-severity": json.dumps({**_check_doc(), "findings": [{"path": "a", "severity": "fatal", "suppressed": False}]}).encode(),
-    "finding-suppressed-string": json.dumps({**_check_doc(), "findings": [{"path": "a", "severity": "note", "suppressed": "no"}]}).encode(),
+    "finding-severity": json.dumps(
+        {**_check_doc(), "findings": [{"path": "a", "severity": "fatal", "suppressed": False}]}
+    ).encode(),
+    "finding-suppressed-string": json.dumps(
+        {**_check_doc(), "findings": [{"path": "a", "severity": "note", "suppressed": "no"}]}
+    ).encode(),
     "hostile-repository": json.dumps({**_check_doc(), "repository": "<script>alert(1)</script>"}).encode(),
     "repository-newline": json.dumps({**_check_doc(), "repository": "acme/a\n::error::x"}).encode(),
     "huge-string": json.dumps(_check_doc(name="x" * 100_000)).encode(),
-    "inventory-count-negative": json.dumps({"format": "aipolicy-inventory", "version": 1, "generated": "2026-12-01",
-                                            "systems": [{"path": "a", "findings": {"error": -1}}]}).encode(),
+    "inventory-count-negative": json.dumps(
+        {
+            "format": "aipolicy-inventory",
+            "version": 1,
+            "generated": "2026-12-01",
+            "systems": [{"path": "a", "findings": {"error": -1}}],
+        }
+    ).encode(),
     "inventory-reader-fails": json.dumps({"format": "aipolicy-inventory", "version": 1, "systems": []}).encode(),
     "history-not-list": json.dumps(_check_doc(stage_history={"stage": "pilot"})).encode(),
-    "history-bad-stage": json.dumps(_check_doc(stage_history=[{"stage": "beta", "since": "2025-01-01",
-                                                               "commit": "ab" * 20}])).encode(),
-    "history-bad-date": json.dumps(_check_doc(stage_history=[{"stage": "pilot", "since": "2025-02-30",
-                                                              "commit": "ab" * 20}])).encode(),
-    "history-bad-commit": json.dumps(_check_doc(stage_history=[{"stage": "pilot", "since": "2025-01-01",
-                                                                "commit": "<script>"}])).encode(),
+    "history-bad-stage": json.dumps(
+        _check_doc(stage_history=[{"stage": "beta", "since": "2025-01-01", "commit": "ab" * 20}])
+    ).encode(),
+    "history-bad-date": json.dumps(
+        _check_doc(stage_history=[{"stage": "pilot", "since": "2025-02-30", "commit": "ab" * 20}])
+    ).encode(),
+    "history-bad-commit": json.dumps(
+        _check_doc(stage_history=[{"stage": "pilot", "since": "2025-01-01", "commit": "<script>"}])
+    ).encode(),
 }
 
 
@@ -491,9 +669,11 @@ def test_hostile_from_json_is_exit_2_with_one_line_naming_the_file(aip, tmp_path
 def test_a_2_gb_from_json_is_refused_before_it_is_read(aip, tmp_path):
     big = tmp_path / "big.json"
     with open(big, "wb") as handle:
-        handle.truncate(2 * 1024 ** 3)  # sparse: no disk used
+        handle.truncate(2 * 1024**3)  # sparse: no disk used
     code, _, err = aip(tmp_path, "report", "--from-json", "big.json")
-    assert code == 2 and re.fullmatch(r"aipolicy: error: --from-json big\.json: file is \d+ bytes, over the \d+-byte limit; not read\n", err)
+    assert code == 2 and re.fullmatch(
+        r"aipolicy: error: --from-json big\.json: file is \d+ bytes, over the \d+-byte limit; not read\n", err
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
@@ -517,20 +697,24 @@ def test_a_folder_as_from_json_is_a_usage_error(aip, tmp_path):
 
 # -- the check JSON: repository and inventory facts --------------------------------------
 
+
 @needs_git
-@pytest.mark.parametrize(("remote", "env", "expected"), [
-    (None, "acme/from-env", "acme/from-env"),
-    ("https://github.com/acme/https-form.git", None, "acme/https-form"),
-    ("https://x-access-token:ghs_SECRET@github.com/acme/with-token", None, "acme/with-token"),
-    ("git@github.com:acme/ssh-form.git", None, "acme/ssh-form"),
-    ("ssh://git@github.example.com:2222/group/sub/name.git", None, "group/sub/name"),
-    ("git@github.com:acme/remote-wins.git", "acme/workflow-repo", "acme/remote-wins"),
-    (None, None, None),
-    (None, "not a name", None),
-    ("/srv/git/local-path", None, None),
-    ("ext::sh -c touch% pwned", None, None),
-    ("https://github.com/acme/<script>alert(1)</script>", None, None),
-])
+@pytest.mark.parametrize(
+    ("remote", "env", "expected"),
+    [
+        (None, "acme/from-env", "acme/from-env"),
+        ("https://github.com/acme/https-form.git", None, "acme/https-form"),
+        ("https://x-access-token:ghs_SECRET@github.com/acme/with-token", None, "acme/with-token"),
+        ("git@github.com:acme/ssh-form.git", None, "acme/ssh-form"),
+        ("ssh://git@github.example.com:2222/group/sub/name.git", None, "group/sub/name"),
+        ("git@github.com:acme/remote-wins.git", "acme/workflow-repo", "acme/remote-wins"),
+        (None, None, None),
+        (None, "not a name", None),
+        ("/srv/git/local-path", None, None),
+        ("ext::sh -c touch% pwned", None, None),
+        ("https://github.com/acme/<script>alert(1)</script>", None, None),
+    ],
+)
 def test_check_json_carries_the_repository(aip, tmp_path, monkeypatch, remote, env, expected):
     root = _repo(tmp_path / "r", remote, **{"ai-production.yaml": _example("pilot")})
     if env is not None:
@@ -542,13 +726,28 @@ def test_check_json_carries_the_repository(aip, tmp_path, monkeypatch, remote, e
     assert not (root / "pwned").exists() and not (tmp_path / "pwned").exists()
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://github.com/o/n.git", "o/n"), ("https://github.com/o/n/", "o/n"), ("http://h/o/n", "o/n"),
-    ("git://h/o/n.git", "o/n"), ("git@h:o/n.git", "o/n"), ("h:o/n", "o/n"), ("https://u:p@h/o/n", "o/n"),
-    ("https://github.com/o", None), ("file:///srv/o/n", None), ("/srv/o/n", None), ("../o/n", None),
-    ("https://h/o/../n", None), ("https://h/o/n\n::set-output", None), ("https://h/o/n m", None), ("", None),
-    ("C:\\repos\\o\\n", None), ("https://h/o/n?x=1", None),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://github.com/o/n.git", "o/n"),
+        ("https://github.com/o/n/", "o/n"),
+        ("http://h/o/n", "o/n"),
+        ("git://h/o/n.git", "o/n"),
+        ("git@h:o/n.git", "o/n"),
+        ("h:o/n", "o/n"),
+        ("https://u:p@h/o/n", "o/n"),
+        ("https://github.com/o", None),
+        ("file:///srv/o/n", None),
+        ("/srv/o/n", None),
+        ("../o/n", None),
+        ("https://h/o/../n", None),
+        ("https://h/o/n\n::set-output", None),
+        ("https://h/o/n m", None),
+        ("", None),
+        ("C:\\repos\\o\\n", None),
+        ("https://h/o/n?x=1", None),
+    ],
+)
 def test_repository_from_url_reads_owner_and_name_only(url, expected):
     assert gitrepo.repository_from_url(url) == expected
 
@@ -568,19 +767,32 @@ def test_check_json_keeps_its_keys_and_adds_the_inventory_facts(aip, tmp_path):
     data = json.loads(out)
     assert {"version", "manifests", "findings", "summary", "repository", "questions"} <= set(data)
     (entry,) = data["manifests"]
-    assert {"path", "system_id", "stage", "questions", "name", "risk_tier", "decision_role", "owners", "deadlines"} <= set(entry)
+    assert {
+        "path",
+        "system_id",
+        "stage",
+        "questions",
+        "name",
+        "risk_tier",
+        "decision_role",
+        "owners",
+        "deadlines",
+    } <= set(entry)
     manifest = yaml.safe_load(_example("production"))
     assert entry["name"] == manifest["system"]["name"]
     assert entry["risk_tier"] == manifest["system"].get("risk_tier", manifest.get("risk_tier"))
-    assert entry["owners"] == {"technical": manifest["owners"]["technical"]["name"],
-                               "business": manifest["owners"]["business"]["name"]}
+    assert entry["owners"] == {
+        "technical": manifest["owners"]["technical"]["name"],
+        "business": manifest["owners"]["business"]["name"],
+    }
     assert entry["deadlines"] and all(set(d) == {"date", "rule", "json_path", "what"} for d in entry["deadlines"])
     assert [d["date"] for d in entry["deadlines"]] == sorted(d["date"] for d in entry["deadlines"])
-    assert entry["questions"]["by_id"] == {q: True for q in data["questions"]}
+    assert entry["questions"]["by_id"] == dict.fromkeys(data["questions"], True)
     assert set(data["questions"]) == {f"Q{i}" for i in range(1, 11)}
 
 
 # -- the example workflow ----------------------------------------------------------------
+
 
 def _shas_in_repository() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
@@ -617,6 +829,7 @@ def test_the_weekly_workflow_pins_every_action_by_commit_and_asks_for_little():
 
 # -- README ------------------------------------------------------------------------------
 
+
 def _section(title: str) -> str:
     text = README.read_text(encoding="utf-8")
     match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
@@ -637,13 +850,12 @@ def test_readme_portfolio_section_names_every_format_and_option():
 
 
 def test_readme_portfolio_claims_match_the_code():
-    from checker.portfolio import DEFAULT_STUCK_AFTER
-    from checker.portfolio import load
+    from checker.portfolio import DEFAULT_STUCK_AFTER, load
 
     text = " ".join(_section("The portfolio").split())
     # Each claim is shown by a behaviour test above; here: the numbers and names it quotes.
     assert f"default {DEFAULT_STUCK_AFTER}" in text
-    assert f"over {load.MAX_JSON_BYTES // 1024 ** 2} MiB" in text
+    assert f"over {load.MAX_JSON_BYTES // 1024**2} MiB" in text
     suffixes = re.search(r"follows `--output`'s suffix \(([^)]*)\), else `(\w+)`", text)
     assert suffixes and suffixes.group(2) == command.DEFAULT_FORMAT
     assert set(re.findall(r"`(\.\w+)`", suffixes.group(1))) == set(command.SUFFIXES)
@@ -693,33 +905,77 @@ def test_docs_portfolio_shows_both_sides_of_the_collecting_pattern():
 def test_docs_portfolio_workflows_are_zizmor_clean_even_for_an_auditor(tmp_path, index):
     path = tmp_path / f"workflow-{index}.yml"
     path.write_text(_docs_workflows()[index], encoding="utf-8")
-    proc = subprocess.run([_zizmor(), "--offline", "--no-config", "--persona", "auditor", "--format", "json", str(path)],
-                          capture_output=True, text=True, check=False, timeout=300)
+    proc = subprocess.run(
+        [_zizmor(), "--offline", "--no-config", "--persona", "auditor", "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert json.loads(proc.stdout) == [] and proc.returncode == 0
 
 
 def test_the_weekly_workflow_is_zizmor_clean_even_for_an_auditor():
-    proc = subprocess.run([_zizmor(), "--offline", "--no-config", "--persona", "auditor", "--format", "json", str(WORKFLOW)],
-                          capture_output=True, text=True, check=False, timeout=300)
+    proc = subprocess.run(
+        [_zizmor(), "--offline", "--no-config", "--persona", "auditor", "--format", "json", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert json.loads(proc.stdout) == [] and proc.returncode == 0
 
 
 # -- any JSON at all: an inventory or one Invalid, never another exception ---------------
 
 _json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10 ** 12, 10 ** 12) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20) | st.sampled_from(["pilot", "2027-01-01", "acme/a", "error", "Q1", "aipolicy-inventory"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["path", "system_id", "stage", "owners", "technical", "deadlines", "date", "rule", "json_path",
-                         "what", "questions", "by_id", "unanswered", "total", "id", "severity", "suppressed",
-                         "repository", "name", "x"]), inner, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["pilot", "2027-01-01", "acme/a", "error", "Q1", "aipolicy-inventory"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "path",
+                    "system_id",
+                    "stage",
+                    "owners",
+                    "technical",
+                    "deadlines",
+                    "date",
+                    "rule",
+                    "json_path",
+                    "what",
+                    "questions",
+                    "by_id",
+                    "unanswered",
+                    "total",
+                    "id",
+                    "severity",
+                    "suppressed",
+                    "repository",
+                    "name",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
     max_leaves=20,
 )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(manifests=st.lists(_json_values, max_size=3), findings=st.lists(_json_values, max_size=3),
-       extra=st.dictionaries(st.sampled_from(["repository", "questions", "version"]), _json_values, max_size=2))
+@given(
+    manifests=st.lists(_json_values, max_size=3),
+    findings=st.lists(_json_values, max_size=3),
+    extra=st.dictionaries(st.sampled_from(["repository", "questions", "version"]), _json_values, max_size=2),
+)
 def test_any_check_shaped_json_is_an_inventory_or_one_invalid(manifests, findings, extra):
     from checker.portfolio import load
 
@@ -747,7 +1003,10 @@ def test_systems_of_sources_without_a_repository_name_are_kept_apart(aip, tmp_pa
         (tmp_path / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
     code, out, err = aip(tmp_path, "report", "--from-json", "one.json", "--from-json", "two.json", "--format", "json")
     assert code == 0, err
-    assert sorted(s["id"] for s in json.loads(out)["systems"]) == ["one", "two"]  # same path, no repository: two systems
+    assert sorted(s["id"] for s in json.loads(out)["systems"]) == [
+        "one",
+        "two",
+    ]  # same path, no repository: two systems
     named = [{**_check_doc(system_id=name), "repository": "acme/a"} for name in ("old", "new")]
     for name, doc in zip(("old", "new"), named):
         (tmp_path / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")

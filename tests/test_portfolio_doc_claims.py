@@ -46,9 +46,18 @@ def aip(monkeypatch, capsys, tmp_path):
 
 def _git(cwd: Path, *args: str, date: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITHUB_"))}
-    env.update({"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada",
-                "GIT_AUTHOR_EMAIL": "ada@tests.invalid", "GIT_COMMITTER_NAME": "Ada",
-                "GIT_COMMITTER_EMAIL": "ada@tests.invalid", "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    env.update(
+        {
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Ada",
+            "GIT_AUTHOR_EMAIL": "ada@tests.invalid",
+            "GIT_COMMITTER_NAME": "Ada",
+            "GIT_COMMITTER_EMAIL": "ada@tests.invalid",
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_DATE": date,
+        }
+    )
     proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
 
@@ -91,10 +100,15 @@ def test_the_markdown_report_has_no_per_system_table(aip, tmp_path):
     assert code == 0, err
     assert "Priya Raman" not in md
     assert [line for line in md.splitlines() if line.startswith("### ")] == [
-        "### Funnel", "### Unanswered questions", "### Stuck pilots (at pilot for more than 14 months)",
+        "### Funnel",
+        "### Unanswered questions",
+        "### Stuck pilots (at pilot for more than 14 months)",
         "### Pilots in purgatory (a question unanswered: not ready for production)",
-        "### Deadlines in the next 30 days", "### Deadlines in 31 to 90 days", "### Owner load",
-        "### Trend (last 12 month ends)"]
+        "### Deadlines in the next 30 days",
+        "### Deadlines in 31 to 90 days",
+        "### Owner load",
+        "### Trend (last 12 month ends)",
+    ]
 
 
 @needs_git
@@ -132,12 +146,18 @@ def test_the_weekly_issue_job_still_runs_when_one_inventory_job_failed():
     assert "vars.AIPOLICY_PORTFOLIO_ISSUE == 'true'" in condition
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("p.md", "## AI portfolio"), ("p.markdown", "## AI portfolio"), ("p.htm", "<!DOCTYPE html>"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("p.md", "## AI portfolio"),
+        ("p.markdown", "## AI portfolio"),
+        ("p.htm", "<!DOCTYPE html>"),
+    ],
+)
 def test_the_format_follows_the_readme_s_output_suffixes(aip, tmp_path, name, expected):
     (tmp_path / "ai-production.yaml").write_text(
-        (REPO / "examples" / "pilot" / "ai-production.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        (REPO / "examples" / "pilot" / "ai-production.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     code, out, err = aip(tmp_path, "report", "--today", TODAY, "--output", name)
     assert code == 0, err
     assert out == "" and (tmp_path / name).read_text(encoding="utf-8").startswith(expected)
@@ -146,7 +166,8 @@ def test_the_format_follows_the_readme_s_output_suffixes(aip, tmp_path, name, ex
 def test_report_s_max_file_size_is_check_s(aip, tmp_path):
     """A manifest over --max-file-size is reported (one error, AIP-SCH-002), not read."""
     (tmp_path / "ai-production.yaml").write_text(
-        (REPO / "examples" / "pilot" / "ai-production.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        (REPO / "examples" / "pilot" / "ai-production.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     code, out, err = aip(tmp_path, "check", "--format", "json", "--today", TODAY, "--max-file-size", "10")
     assert {f["rule"] for f in json.loads(out)["findings"]} == {"AIP-SCH-002"}
     code, out, err = aip(tmp_path, "report", "--format", "json", "--today", TODAY, "--max-file-size", "10")

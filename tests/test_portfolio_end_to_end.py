@@ -10,11 +10,11 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 import portfolio_repo as pr
-from checker.cli import main
+import pytest
 from test_portfolio_history import env, portfolio  # noqa: F401 - fixtures
+
+from checker.cli import main
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -62,19 +62,25 @@ def test_csv_markdown_and_html_name_the_stuck_pilot_with_its_date(portfolio, mon
     assert "stuck/ai-production.yaml" in stuck_section and since in stuck_section
     assert "recent/ai-production.yaml" not in stuck_section
     html = _report(portfolio.path, monkeypatch, capsys, "--format", "html")
-    stuck_rows = [row for row in html.split("<tr data-stuck>")[1:]]
+    stuck_rows = list(html.split("<tr data-stuck>")[1:])
     assert len(stuck_rows) == 1 and "stuck/ai-production.yaml" in stuck_rows[0] and since in stuck_rows[0]
 
 
-def test_a_check_json_merged_with_from_json_carries_the_same_systems_without_history(portfolio, monkeypatch, capsys,
-                                                                                    tmp_path):
+def test_a_check_json_merged_with_from_json_carries_the_same_systems_without_history(
+    portfolio, monkeypatch, capsys, tmp_path
+):
     monkeypatch.chdir(portfolio.path)
     capsys.readouterr()
-    assert main(["check", ".", "--today", pr.TODAY.isoformat(), "--format", "json",
-                 "--output", str(tmp_path / "check.json")]) in (0, 1)
+    assert main(
+        ["check", ".", "--today", pr.TODAY.isoformat(), "--format", "json", "--output", str(tmp_path / "check.json")]
+    ) in (0, 1)
     capsys.readouterr()
-    assert main(["report", "--from-json", str(tmp_path / "check.json"), "--today", pr.TODAY.isoformat(),
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            ["report", "--from-json", str(tmp_path / "check.json"), "--today", pr.TODAY.isoformat(), "--format", "json"]
+        )
+        == 0
+    )
     merged = json.loads(capsys.readouterr().out)
     systems = {s["path"]: s for s in merged["systems"]}
     assert sorted(systems) == pr.SYSTEMS
@@ -83,7 +89,8 @@ def test_a_check_json_merged_with_from_json_carries_the_same_systems_without_his
     for path, s in systems.items():
         if s["stage"] == "pilot":
             assert [(h[0], h[1]) if isinstance(h, list) else (h["stage"], h["since"]) for h in s["history"]] == [
-                (stage, day.isoformat()) for stage, day in pr.expected_history(path)], path
+                (stage, day.isoformat()) for stage, day in pr.expected_history(path)
+            ], path
         else:
             assert s["history"] is None, path
     assert merged["trend"] is None

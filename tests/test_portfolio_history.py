@@ -10,13 +10,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 import portfolio_repo as pr
+import pytest
+from test_git_repo import Repo
+
 from checker import engine, gitrepo
 from checker.cli import main
 from checker.portfolio import history
-from test_git_repo import Repo
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -78,7 +78,11 @@ def test_stage_histories_give_each_stage_change_with_its_author_date_and_commit(
             assert change.commit == _commit_of(portfolio, path, change.since.isoformat())
             assert change.at_or_before is False
     # An edit that leaves the stage alone is no stage change.
-    assert [c.since.isoformat() for c in found["journey/ai-production.yaml"]] == ["2025-06-10", "2025-11-15", "2026-07-01"]
+    assert [c.since.isoformat() for c in found["journey/ai-production.yaml"]] == [
+        "2025-06-10",
+        "2025-11-15",
+        "2026-07-01",
+    ]
 
 
 def test_stage_histories_outside_git_are_empty_and_the_trend_is_none(tmp_path, env):
@@ -164,7 +168,9 @@ def test_scopes_limit_where_deleted_manifests_are_looked_for(portfolio):
 # -- AIP-GIT-005 ----------------------------------------------------------------------------------
 
 
-def test_stuck_in_pilot_fires_for_the_stuck_pilot_with_the_date_and_commit_it_entered_pilot(portfolio, monkeypatch, capsys):
+def test_stuck_in_pilot_fires_for_the_stuck_pilot_with_the_date_and_commit_it_entered_pilot(
+    portfolio, monkeypatch, capsys
+):
     code, report, err = _check(portfolio.path, monkeypatch, capsys, "--select", "AIP-GIT-005")
     found = _stuck_findings(report)
     assert list(found) == [STUCK]  # not recent (3 months), not ready, not journey (production) or retired
@@ -200,7 +206,9 @@ def test_stuck_after_is_shown_by_aipolicy_config_and_validated(portfolio, monkey
 
 def test_stuck_in_pilot_is_silent_at_other_stages_even_when_judged_at_pilot(portfolio, monkeypatch, capsys):
     # journey was a pilot for 7 months and is at production: --stage pilot does not make it stuck.
-    code, report, _ = _check(portfolio.path / "journey", monkeypatch, capsys, "--select", "AIP-GIT-005", "--stage", "pilot")
+    code, report, _ = _check(
+        portfolio.path / "journey", monkeypatch, capsys, "--select", "AIP-GIT-005", "--stage", "pilot"
+    )
     assert _stuck_findings(report) == {}
     code, report, _ = _check(portfolio.path / "retired", monkeypatch, capsys, "--select", "AIP-GIT-005")
     assert _stuck_findings(report) == {} and "AIP-GIT-005" not in report["manifests"][0].get("rules_evaluated", [])
@@ -270,20 +278,30 @@ def test_a_run_without_a_pilot_walks_no_history_and_pilots_share_one_walk(portfo
 
 def _shallow(portfolio: Repo, tmp_path: Path, env: dict[str, str], since: str) -> Repo:
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", f"--shallow-since={since}", f"file://{portfolio.path}", str(clone)],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", f"--shallow-since={since}", f"file://{portfolio.path}", str(clone)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return Repo(clone, env, init=False)
 
 
 def test_a_shallow_clone_marks_dates_at_its_first_commit_and_reports_only_when_even_those_are_too_old(
-        portfolio, tmp_path, env, monkeypatch, capsys):
+    portfolio, tmp_path, env, monkeypatch, capsys
+):
     clone = _shallow(portfolio, tmp_path, env, "2026-06-30T18:00:00+00:00")
     assert clone.git("rev-parse", "--is-shallow-repository").strip() == "true"
     boundary = clone.git("log", "--format=%H %as", "--reverse").split("\n")[0].split()
     assert boundary[1] == "2026-07-01"  # journey's move to production is the clone's first commit
     found = history.stage_histories(clone.path, [STUCK, RECENT])
     [cut] = found[STUCK]
-    assert (cut.stage, cut.since, cut.commit, cut.at_or_before) == ("pilot", datetime.date(2026, 7, 1), boundary[0], True)
+    assert (cut.stage, cut.since, cut.commit, cut.at_or_before) == (
+        "pilot",
+        datetime.date(2026, 7, 1),
+        boundary[0],
+        True,
+    )
     [entry_e, entry_p] = found[RECENT]  # after the boundary: exact
     assert entry_p.since == datetime.date(2026, 8, 26) and not entry_p.at_or_before and entry_e.at_or_before
 
@@ -303,13 +321,16 @@ def test_a_shallow_clones_trend_leaves_out_the_month_ends_before_its_first_commi
         assert point.stages == full[point.end].stages and point.purgatory == full[point.end].purgatory
 
 
-@pytest.mark.parametrize("hostile", [
-    b"stage: [pilot\n  {{{ not: yaml\n",
-    b"stage: pilot\n\x00\x01\x02binary\xff\xfe\n",
-    b"stage: production\n" + b"# padding\n" * 150_000,  # 1.5 MB: larger than a manifest may be
-    b"stage: prod\n",  # not a stage
-    "stage: \u202epilot\n".encode("utf-8"),
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        b"stage: [pilot\n  {{{ not: yaml\n",
+        b"stage: pilot\n\x00\x01\x02binary\xff\xfe\n",
+        b"stage: production\n" + b"# padding\n" * 150_000,  # 1.5 MB: larger than a manifest may be
+        b"stage: prod\n",  # not a stage
+        "stage: \u202epilot\n".encode("utf-8"),
+    ],
+)
 def test_hostile_history_is_skipped_without_a_crash(tmp_path, env, hostile, monkeypatch, capsys):
     r = Repo(tmp_path / "hostile", env)
     path = "svc/ai-production.yaml"

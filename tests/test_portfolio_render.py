@@ -19,12 +19,11 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
-
 from conftest import REPO, subprocess_env
 from portfolio_inventory import DUE_30, DUE_31_90, GENERATED, KNOWN, QUESTIONS, STUCK_NAMES, fixture_inventory
 
-from checker.portfolio import Inventory, StageChange, System
-from checker.portfolio import csv_, html as html_, json_, md
+from checker.portfolio import Inventory, StageChange, System, csv_, json_, md
+from checker.portfolio import html as html_
 from checker.portfolio.render import FORMATS, render
 
 SCHEMA = REPO / "schemas" / "inventory.v1.schema.json"
@@ -114,8 +113,10 @@ def test_every_format_renders_through_the_format_table():
 
 
 def test_renderers_are_imported_only_when_their_format_is_asked_for():
-    probe = ("import sys, checker.portfolio.render as r; "
-             "print(sorted(m for m in sys.modules if m.startswith('checker.portfolio.') or m == 'jsonschema'))")
+    probe = (
+        "import sys, checker.portfolio.render as r; "
+        "print(sorted(m for m in sys.modules if m.startswith('checker.portfolio.') or m == 'jsonschema'))"
+    )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=subprocess_env(), cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['checker.portfolio.render']"
@@ -184,7 +185,11 @@ def test_json_holds_the_fixture_facts():
     assert churn["stage_since"] == "2024-11-20" and churn["purgatory"] is True
     assert churn["questions"] == {"answered": 8, "total": 10, "asked": list(QUESTIONS), "unanswered": ["Q5", "Q9"]}
     assert by_name["Idea lab"]["history"] is None and by_name["Idea lab"]["stage_since"] is None
-    assert by_name["Fraud scorer"]["history"][0] == {"stage": "exploration", "since": "2024-01-10", "commit": f"{1:040x}"}
+    assert by_name["Fraud scorer"]["history"][0] == {
+        "stage": "exploration",
+        "since": "2024-01-10",
+        "commit": f"{1:040x}",
+    }
     assert data["questions"] == QUESTIONS
 
 
@@ -192,17 +197,35 @@ def _odd_inventory() -> Inventory:
     """What a round trip must keep besides the fixture: unknowns, nulls, an unknown stage, an empty trend."""
     systems = [
         System(path="a/ai-production.yaml"),
-        System(path="b.ai-production.yaml", repository="o/r", stage="beta", questions={"Q1": True, "X-9": False},
-               owners={"technical": "Ann", "business": None},
-               history=[StageChange("pilot", datetime.date(2020, 2, 29), "abc")]),
+        System(
+            path="b.ai-production.yaml",
+            repository="o/r",
+            stage="beta",
+            questions={"Q1": True, "X-9": False},
+            owners={"technical": "Ann", "business": None},
+            history=[StageChange("pilot", datetime.date(2020, 2, 29), "abc")],
+        ),
     ]
-    return Inventory(generated=datetime.date(2024, 3, 1), tool_version="9", stuck_after=6, systems=systems, trend=[],
-                     questions={"Q1": "owner by name"})
+    return Inventory(
+        generated=datetime.date(2024, 3, 1),
+        tool_version="9",
+        stuck_after=6,
+        systems=systems,
+        trend=[],
+        questions={"Q1": "owner by name"},
+    )
 
 
-@pytest.mark.parametrize("make", [lambda: fixture_inventory(), lambda: fixture_inventory(trend=False), _odd_inventory,
-                                  lambda: Inventory(generated=GENERATED, tool_version="1")],
-                         ids=["fixture", "no-trend", "odd", "empty"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        fixture_inventory,
+        lambda: fixture_inventory(trend=False),
+        _odd_inventory,
+        lambda: Inventory(generated=GENERATED, tool_version="1"),
+    ],
+    ids=["fixture", "no-trend", "odd", "empty"],
+)
 def test_json_round_trip_gives_the_same_inventory(make):
     inv = make()
     back = json_.from_dict(json.loads(json_.render(inv)))
@@ -226,23 +249,35 @@ def _broken(change):
     return data
 
 
-@pytest.mark.parametrize("data, reason", [
-    ([], "not an aipolicy inventory"),
-    ({"format": "sarif"}, "not an aipolicy inventory"),
-    (_broken(lambda d: d.update(version=2)), "unsupported inventory version 2"),
-    (_broken(lambda d: d.pop("systems")), "'systems' is a required property"),
-    (_broken(lambda d: d["systems"][1].update(stage=7)), "$.systems[1].stage"),
-    (_broken(lambda d: d["systems"][0]["deadlines"][0].update(date="2026-02-30")), "$.systems[0].deadlines[0].date"),
-    (_broken(lambda d: d["systems"][0]["history"][0].update(since="20240110")), "$.systems[0].history[0].since"),
-    (_broken(lambda d: d.update(generated="tomorrow")), "$.generated"),
-    (_broken(lambda d: d["trend"][0].update(month="June")), "$.trend[0].month"),
-    (_broken(lambda d: d["systems"][2].update(extra="x")), "$.systems[2]"),
-    (_broken(lambda d: d["systems"][1]["questions"].update(total=11)), "$.systems[1].questions"),
-    (_broken(lambda d: d["systems"][1]["questions"].update(unanswered=["Q5", "Q77"])), "$.systems[1].questions"),
-    (_broken(lambda d: d["systems"][0].update(name="\ud800")), "unpaired surrogate"),
-    (_broken(lambda d: d["systems"][0]["findings"].update(error="\x1b[31m\n" * 200)), "$.systems[0].findings.error"),
-    (_broken(lambda d: d["systems"][0]["owners"].update(technical=["\n::error::x"])), "$.systems[0].owners.technical"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        ([], "not an aipolicy inventory"),
+        ({"format": "sarif"}, "not an aipolicy inventory"),
+        (_broken(lambda d: d.update(version=2)), "unsupported inventory version 2"),
+        (_broken(lambda d: d.pop("systems")), "'systems' is a required property"),
+        (_broken(lambda d: d["systems"][1].update(stage=7)), "$.systems[1].stage"),
+        (
+            _broken(lambda d: d["systems"][0]["deadlines"][0].update(date="2026-02-30")),
+            "$.systems[0].deadlines[0].date",
+        ),
+        (_broken(lambda d: d["systems"][0]["history"][0].update(since="20240110")), "$.systems[0].history[0].since"),
+        (_broken(lambda d: d.update(generated="tomorrow")), "$.generated"),
+        (_broken(lambda d: d["trend"][0].update(month="June")), "$.trend[0].month"),
+        (_broken(lambda d: d["systems"][2].update(extra="x")), "$.systems[2]"),
+        (_broken(lambda d: d["systems"][1]["questions"].update(total=11)), "$.systems[1].questions"),
+        (_broken(lambda d: d["systems"][1]["questions"].update(unanswered=["Q5", "Q77"])), "$.systems[1].questions"),
+        (_broken(lambda d: d["systems"][0].update(name="\ud800")), "unpaired surrogate"),
+        (
+            _broken(lambda d: d["systems"][0]["findings"].update(error="\x1b[31m\n" * 200)),
+            "$.systems[0].findings.error",
+        ),
+        (
+            _broken(lambda d: d["systems"][0]["owners"].update(technical=["\n::error::x"])),
+            "$.systems[0].owners.technical",
+        ),
+    ],
+)
 def test_from_dict_refuses_anything_but_an_inventory_with_a_one_line_reason(data, reason):
     with pytest.raises(ValueError) as caught:
         json_.from_dict(copy.deepcopy(data))
@@ -286,14 +321,15 @@ def test_csv_columns_are_the_documented_stable_order():
         expected += list(QUESTIONS) if name.startswith("<one column per question") else [name]
     header = next(csv.reader(io.StringIO(csv_.render(fixture_inventory()))))
     assert header == expected
-    assert header[header.index("questions_total") + 1:header.index("purgatory")] == [f"Q{i}" for i in range(1, 11)]
+    assert header[header.index("questions_total") + 1 : header.index("purgatory")] == [f"Q{i}" for i in range(1, 11)]
 
 
 def test_readme_lists_the_csv_columns_in_their_order():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Report formats", 1)[1].split("\n## ", 1)[0]
-    listed = re.search(r"Columns, in this\s+order: `([^`]+)`, one column per question .*?`purgatory,([^`]+)`",
-                       section, re.DOTALL)
+    listed = re.search(
+        r"Columns, in this\s+order: `([^`]+)`, one column per question .*?`purgatory,([^`]+)`", section, re.DOTALL
+    )
     assert listed
     head = [c.strip() for c in listed.group(1).split(",")]
     tail = ["purgatory"] + [c.strip() for c in listed.group(2).split(",")]
@@ -316,7 +352,8 @@ def test_csv_is_rfc_4180_one_row_per_system_with_the_fixture_facts():
     fraud = by_name["Fraud scorer"]
     assert fraud["deadlines"].split("; ") == [
         "2026-07-01 AIP-REV-001 review due ($.review.next_due)",
-        "2026-08-20 AIP-WVR-001 waiver expires ($.waivers[0].expires)"]
+        "2026-08-20 AIP-WVR-001 waiver expires ($.waivers[0].expires)",
+    ]
     assert fraud["next_deadline"] == "2026-07-01"
     assert fraud["history"].split("; ")[-1] == f"production since 2025-03-01 ({3:040x})"
     lab = by_name["Idea lab"]
@@ -325,8 +362,12 @@ def test_csv_is_rfc_4180_one_row_per_system_with_the_fixture_facts():
 
 
 def test_csv_leaves_question_cells_empty_when_a_system_was_not_judged():
-    inv = Inventory(generated=GENERATED, tool_version="1", questions={"Q1": "owner"},
-                    systems=[System(path="x.ai-production.yaml", questions=None)])
+    inv = Inventory(
+        generated=GENERATED,
+        tool_version="1",
+        questions={"Q1": "owner"},
+        systems=[System(path="x.ai-production.yaml", questions=None)],
+    )
     row = _csv_rows(csv_.render(inv))[0]
     assert (row["Q1"], row["questions_answered"], row["questions_total"], row["purgatory"]) == ("", "", "", "no")
 
@@ -360,7 +401,8 @@ def test_markdown_headline_funnel_stuck_and_deadlines_hold_the_fixture_facts():
     assert "| pilot | 4 | 57% |" in text
     stuck = text.split("### Stuck pilots", 1)[1].split("###", 1)[0]
     assert [line.split(" | ")[0] for line in stuck.splitlines() if line.startswith("| `")] == [
-        f"| `{n}`" for n in STUCK_NAMES]
+        f"| `{n}`" for n in STUCK_NAMES
+    ]
     assert "| 2023-02-01 | 40 |" in stuck and "| 2024-11-20 | 18 |" in stuck
     soon = text.split("### Deadlines in the next 30 days", 1)[1].split("###", 1)[0]
     later = text.split("### Deadlines in 31 to 90 days", 1)[1].split("###", 1)[0]
@@ -378,13 +420,21 @@ def test_markdown_says_so_when_there_is_no_git_history():
 
 
 def _many(count: int, text: str = "x") -> Inventory:
-    systems = [System(path=f"s{i}/{text}/ai-production.yaml", id=f"id-{i}-{text}", name=f"{text} {i}", stage="pilot",
-                      owners={"technical": f"P {i % 7}", "business": f"B {i}"},
-                      questions={q: i % 3 != 0 for q in QUESTIONS},
-                      deadlines=[{"date": "2026-07-01", "rule": "AIP-REV-001", "json_path": "$.review.next_due",
-                                  "what": "review due"}],
-                      history=[StageChange("pilot", datetime.date(2020, 1, 1), "c" * 40)])
-               for i in range(count)]
+    systems = [
+        System(
+            path=f"s{i}/{text}/ai-production.yaml",
+            id=f"id-{i}-{text}",
+            name=f"{text} {i}",
+            stage="pilot",
+            owners={"technical": f"P {i % 7}", "business": f"B {i}"},
+            questions=dict.fromkeys(QUESTIONS, i % 3 != 0),
+            deadlines=[
+                {"date": "2026-07-01", "rule": "AIP-REV-001", "json_path": "$.review.next_due", "what": "review due"}
+            ],
+            history=[StageChange("pilot", datetime.date(2020, 1, 1), "c" * 40)],
+        )
+        for i in range(count)
+    ]
     return Inventory(generated=GENERATED, tool_version="1", systems=systems, questions=dict(QUESTIONS))
 
 
@@ -426,7 +476,7 @@ def _hostile() -> Inventory:
     inv = fixture_inventory()
     n = len(PAYLOADS)
     for i, system in enumerate(inv.systems):
-        pick = lambda k: PAYLOADS[(i + k) % n]  # noqa: E731
+        pick = lambda k, i=i: PAYLOADS[(i + k) % n]  # noqa: E731
         system.name, system.id, system.path, system.repository = pick(0), pick(1) + " id", pick(2) + "/x.yaml", pick(3)
         system.risk_tier, system.decision_role = pick(4), pick(5)
         system.owners = {"technical": pick(6), "business": pick(7)}
@@ -437,9 +487,40 @@ def _hostile() -> Inventory:
     return inv
 
 
-OUR_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "main", "section", "h1", "h2", "h3", "p",
-            "dl", "div", "dt", "dd", "svg", "text", "rect", "line", "polyline", "table", "caption", "thead", "tbody",
-            "tr", "th", "td", "code", "br", "span"}
+OUR_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "header",
+    "main",
+    "section",
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "dl",
+    "div",
+    "dt",
+    "dd",
+    "svg",
+    "text",
+    "rect",
+    "line",
+    "polyline",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "code",
+    "br",
+    "span",
+}
 
 
 def test_html_shows_hostile_values_as_text_and_never_as_markup():
@@ -447,7 +528,9 @@ def test_html_shows_hostile_values_as_text_and_never_as_markup():
     parsed = parse_html(page)
     assert {tag for tag, _ in parsed.tags} <= OUR_TAGS
     for tag, attrs in parsed.tags:
-        assert not [a for a in attrs if a.startswith("on") or a in ("href", "src", "xlink:href", "action", "style")], tag
+        assert not [a for a in attrs if a.startswith("on") or a in ("href", "src", "xlink:href", "action", "style")], (
+            tag
+        )
         for value in attrs.values():
             assert "javascript:" not in (value or "") and "{{" not in (value or "")
     assert parsed.styles == [html_.CSS]  # `</style>` in a value did not end or add a style block
@@ -480,8 +563,20 @@ def test_markdown_keeps_every_hostile_value_inside_a_code_span():
         widths = {len(re.findall(r"(?<!\\)\|", _outside_code_spans(line))) for line in lines}
         assert len(widths) == 1, lines
     # Nothing broke a line: every line is one the renderer writes (a heading, a table row, its own prose).
-    ours = ("|", "#", "_", "**", "As of ", "Of ", "None.", "People owning", "Systems whose", "Nobody", "Every system",
-            "No git history")
+    ours = (
+        "|",
+        "#",
+        "_",
+        "**",
+        "As of ",
+        "Of ",
+        "None.",
+        "People owning",
+        "Systems whose",
+        "Nobody",
+        "Every system",
+        "No git history",
+    )
     assert [line for line in text.splitlines() if line and not line.startswith(ours)] == []
 
 
@@ -491,7 +586,7 @@ def test_csv_keeps_hostile_values_as_data_and_no_cell_starts_a_formula():
     assert len(rows) == 1 + len(inv.systems)
     assert all(not cell.startswith(csv_.FORMULA_START) for row in rows for cell in row)
     names = [row[rows[0].index("name")] for row in rows[1:]]
-    assert names == [("'" + p if p.startswith("=") else p) for p in PAYLOADS[:len(names)]]
+    assert names == [("'" + p if p.startswith("=") else p) for p in PAYLOADS[: len(names)]]
     owners = [row[rows[0].index("business_owner")] for row in rows[1:]]
     assert "'=cmd|' /C calc'!A0" in owners
 
@@ -507,7 +602,9 @@ def test_json_keeps_hostile_values_exactly_and_reads_them_back():
 def test_html_loads_nothing_and_its_policy_forbids_loads():
     page = html_.render(fixture_inventory())
     parsed = parse_html(page)
-    assert not [t for t, _ in parsed.tags if t in ("script", "link", "img", "iframe", "object", "embed", "base", "form")]
+    assert not [
+        t for t, _ in parsed.tags if t in ("script", "link", "img", "iframe", "object", "embed", "base", "form")
+    ]
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
     assert not re.search(r"url\(|@import|@font-face", html_.CSS, re.I)
     assert "http://" not in page and "https://" not in page
@@ -568,10 +665,18 @@ def test_an_inventory_built_from_checking_the_examples_renders_in_every_format()
 
     today = datetime.date(2026, 11, 26)
     options = engine.Options(today=today, root=REPO)
-    files = sorted((REPO / "examples").glob("*/ai-production.yaml")) + sorted((REPO / "examples" / "failing").glob("*.yaml"))
+    files = sorted((REPO / "examples").glob("*/ai-production.yaml")) + sorted(
+        (REPO / "examples" / "failing").glob("*.yaml")
+    )
     results = [engine.check_file(f, f.relative_to(REPO).as_posix(), options) for f in files]
-    inv = from_results(results, root=str(REPO), today=today, version="test",
-                       questions=options.effective_policy().questions, repository="acme/examples")
+    inv = from_results(
+        results,
+        root=str(REPO),
+        today=today,
+        version="test",
+        questions=options.effective_policy().questions,
+        repository="acme/examples",
+    )
     assert len(inv.systems) == len(files) >= 5
     data = json.loads(render("json", inv))
     assert [e.message for e in _validator().iter_errors(data)] == []
@@ -587,24 +692,33 @@ def test_an_inventory_built_from_checking_the_examples_renders_in_every_format()
 def test_markdown_and_html_give_the_funnel_the_same_shares_with_a_system_of_unknown_stage():
     import re as _re
 
+    from portfolio_inventory import fixture_inventory as _fixture
+
     from checker.portfolio import System
     from checker.portfolio.render import render as _render
-    from portfolio_inventory import fixture_inventory as _fixture
 
     inv = _fixture()
     inv.systems.append(System(path="broken/ai-production.yaml", stage=None))
-    md_shares = _re.findall(r"^\| (exploration|pilot|production|retired) \| \d+ \| (\d+)% \|$", _render("md", inv), _re.M)
-    html_shares = _re.findall(r"<tr><th scope=row>(exploration|pilot|production|retired)</th><td class=n0>\d+</td>"
-                              r"<td class=n0>(\d+)%</td>", _render("html", inv))
+    md_shares = _re.findall(
+        r"^\| (exploration|pilot|production|retired) \| \d+ \| (\d+)% \|$", _render("md", inv), _re.M
+    )
+    html_shares = _re.findall(
+        r"<tr><th scope=row>(exploration|pilot|production|retired)</th><td class=n0>\d+</td>"
+        r"<td class=n0>(\d+)%</td>",
+        _render("html", inv),
+    )
     assert len(md_shares) == 4 and md_shares == html_shares
 
 
 def test_the_pilots_in_purgatory_are_named_in_html_and_markdown():
-    from checker.portfolio.render import render as _render
     from portfolio_inventory import fixture_inventory as _fixture
 
+    from checker.portfolio.render import render as _render
+
     inv = _fixture()
-    expected = sorted(s.path for s in inv.systems if s.stage == "pilot" and s.questions and not all(s.questions.values()))
+    expected = sorted(
+        s.path for s in inv.systems if s.stage == "pilot" and s.questions and not all(s.questions.values())
+    )
     assert expected and inv.counts()["purgatory"] == len(expected)
     html = _render("html", inv)
     rows = html.split('<table id="purgatory">', 1)[1].split("</table>", 1)[0].split("<tr data-purgatory>")[1:]

@@ -211,10 +211,18 @@ governance:
 """)
 
 REF_FILES = (
-    "service/pipelines/ingest.py", "service/pipelines/train.py", "service/validation/tickets.yaml",
-    "service/docs/privacy-assessment.md", "service/evidence/accuracy.md", "service/monitoring/drift.yaml",
-    "service/runbooks/accuracy.md", "service/docs/explanations.md", "service/docs/reassignment.md",
-    "service/docs/model-card.md", "service/docs/incident-process.md", "service/docs/decommission-plan.md",
+    "service/pipelines/ingest.py",
+    "service/pipelines/train.py",
+    "service/validation/tickets.yaml",
+    "service/docs/privacy-assessment.md",
+    "service/evidence/accuracy.md",
+    "service/monitoring/drift.yaml",
+    "service/runbooks/accuracy.md",
+    "service/docs/explanations.md",
+    "service/docs/reassignment.md",
+    "service/docs/model-card.md",
+    "service/docs/incident-process.md",
+    "service/docs/decommission-plan.md",
 )
 
 
@@ -278,14 +286,22 @@ def _project(tmp_path: Path, env: dict[str, str], *, with_failing: bool) -> tupl
 def _try_repo(hook_repo: Path, project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "aipolicy", "--all-files", "--color", "never"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
 def test_hook_manifest_is_valid_for_pre_commit(tool_env: dict[str, str]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-manifest", str(HOOKS_FILE)],
-        env=tool_env, capture_output=True, text=True, check=False,
+        env=tool_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -301,23 +317,26 @@ def test_hook_is_aipolicy_check_on_yaml_files() -> None:
     assert hook.get("pass_filenames", True) is True
 
 
-@pytest.mark.parametrize("path", [
-    "ai-production.yaml",
-    "ai-production.yml",
-    "services/router/ai-production.yaml",
-    "services/router/ai-production.yml",
-    "churn.ai-production.yaml",
-    "models/churn.ai-production.yml",
-    "a/b/c/ticket-router-v1.ai-production.yaml",
-    "my-ai-production.yaml",
-    "ai-production.yaml.bak",
-    "ai-production.json",
-    "docs/ai-production.md",
-    "ai-production.yaml/notes.yaml",
-    "ai-productionXyaml",
-    "AI-PRODUCTION.YAML",
-    "config/settings.yaml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "ai-production.yaml",
+        "ai-production.yml",
+        "services/router/ai-production.yaml",
+        "services/router/ai-production.yml",
+        "churn.ai-production.yaml",
+        "models/churn.ai-production.yml",
+        "a/b/c/ticket-router-v1.ai-production.yaml",
+        "my-ai-production.yaml",
+        "ai-production.yaml.bak",
+        "ai-production.json",
+        "docs/ai-production.md",
+        "ai-production.yaml/notes.yaml",
+        "ai-productionXyaml",
+        "AI-PRODUCTION.YAML",
+        "config/settings.yaml",
+    ],
+)
 def test_hook_files_pattern_matches_what_check_discovers(path: str) -> None:
     (hook,) = yaml.safe_load(HOOKS_FILE.read_text(encoding="utf-8"))
     # pre-commit matches `files` with re.search against the repository-relative path.

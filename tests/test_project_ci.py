@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import require_shared
 from packaging.requirements import Requirement  # pytest depends on packaging
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-
-from conftest import require_shared
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,9 +64,10 @@ def _action_step() -> dict:
 
 # -- the Python matrix --------------------------------------------------------
 
+
 def _classifier_versions() -> list[str]:
     prefix = "Programming Language :: Python :: "
-    found = [c[len(prefix):] for c in _pyproject()["project"]["classifiers"] if c.startswith(prefix)]
+    found = [c[len(prefix) :] for c in _pyproject()["project"]["classifiers"] if c.startswith(prefix)]
     return sorted((v for v in found if re.fullmatch(r"3\.\d+", v)), key=Version)
 
 
@@ -90,7 +90,8 @@ def test_classified_pythons_are_what_requires_python_allows_from_its_floor() -> 
     minors = [Version(v).minor for v in versions]
     assert minors == list(range(minors[0], minors[-1] + 1))
     assert {"Programming Language :: Python :: 3", "Programming Language :: Python :: 3 :: Only"} <= set(
-        project["classifiers"])
+        project["classifiers"]
+    )
 
 
 def test_ci_runs_on_the_systems_readme_claims_and_not_windows() -> None:
@@ -103,6 +104,7 @@ def test_ci_runs_on_the_systems_readme_claims_and_not_windows() -> None:
 
 
 # -- hardening ----------------------------------------------------------------
+
 
 def _unpinned_uses(text: str) -> list[str]:
     """Lines whose `uses:` is neither the local action nor pinned by SHA with a version comment."""
@@ -122,16 +124,21 @@ def test_every_uses_in_ci_is_pinned_by_full_sha_with_its_tag() -> None:
 
 
 def test_the_pin_check_rejects_tags_branches_and_short_shas() -> None:
-    for line in ("      - uses: actions/checkout@v5",
-                 "      - uses: actions/checkout@main",
-                 "      - uses: actions/checkout@08c6903 # v5.0.0",
-                 "      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"):
+    for line in (
+        "      - uses: actions/checkout@v5",
+        "      - uses: actions/checkout@main",
+        "      - uses: actions/checkout@08c6903 # v5.0.0",
+        "      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8",
+    ):
         assert _unpinned_uses(line) == [line.strip()]
 
 
 def _pins(path: Path) -> dict[str, str]:
-    return {m.group(1): m.group(2) for line in path.read_text(encoding="utf-8").splitlines()
-            if (m := PINNED_USES.match(line))}
+    return {
+        m.group(1): m.group(2)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if (m := PINNED_USES.match(line))
+    }
 
 
 def test_ci_uses_the_same_action_commits_as_the_action_and_the_examples() -> None:
@@ -153,8 +160,12 @@ def test_ci_token_can_only_read() -> None:
 
 
 def test_every_ci_checkout_drops_its_credentials() -> None:
-    checkouts = [step for job in _load(CI)["jobs"].values() for step in job["steps"]
-                 if step.get("uses", "").startswith("actions/checkout@")]
+    checkouts = [
+        step
+        for job in _load(CI)["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("actions/checkout@")
+    ]
     assert len(checkouts) == len(_load(CI)["jobs"])
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
@@ -169,6 +180,7 @@ def test_every_ci_job_has_a_timeout_and_runs_share_a_concurrency_group() -> None
 
 
 # -- the test job ---------------------------------------------------------------
+
 
 def test_ci_runs_readme_test_command() -> None:
     readme = README.read_text(encoding="utf-8")
@@ -195,12 +207,13 @@ def test_an_empty_ci_makes_missing_shared_data_a_skip_and_a_set_one_a_failure(mo
 
 # -- the action job ---------------------------------------------------------------
 
+
 def test_ci_runs_the_local_action_on_the_examples_and_lets_it_fail() -> None:
     step = _action_step()
     assert step["with"]["paths"] == "examples"
     assert step["continue-on-error"] is True
     steps = _steps("action")
-    (check,) = steps[steps.index(step) + 1:]
+    (check,) = steps[steps.index(step) + 1 :]
     assert check["env"]["OUTCOME"] == f"${{{{ steps.{step['id']}.outcome }}}}"
     assert step["with"]["sarif-output"] == "aipolicy.sarif"
 
@@ -212,14 +225,21 @@ def _run_outcome_check(tmp_path: Path, outcome: str) -> subprocess.CompletedProc
     steps = _steps("action")
     script = steps[steps.index(_action_step()) + 1]["run"]
     env = {**os.environ, "OUTCOME": outcome}
-    return subprocess.run([bash, "-e", "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [bash, "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_the_outcome_check_passes_only_a_failure_with_error_findings(tmp_path: Path) -> None:
     # The SARIF the action writes for examples/, from this checkout's aipolicy.
-    sarif = subprocess.run([sys.executable, "-m", "checker", "check", "--format", "sarif", "examples"],
-                           cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    sarif = subprocess.run(
+        [sys.executable, "-m", "checker", "check", "--format", "sarif", "examples"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert sarif.returncode == 1, sarif.stderr
     (tmp_path / "aipolicy.sarif").write_text(sarif.stdout, encoding="utf-8")
     assert _run_outcome_check(tmp_path, "failure").returncode == 0
@@ -230,6 +250,7 @@ def test_the_outcome_check_passes_only_a_failure_with_error_findings(tmp_path: P
 
 
 # -- Dependabot -----------------------------------------------------------------
+
 
 def test_dependabot_updates_actions_and_pip_weekly_from_the_root() -> None:
     config = _load(DEPENDABOT)
@@ -244,8 +265,10 @@ def test_dependabot_updates_actions_and_pip_weekly_from_the_root() -> None:
 
 def test_dependabot_runtime_group_is_exactly_what_the_hash_lock_is_built_from() -> None:
     data = _pyproject()
-    wanted = {canonicalize_name(Requirement(r).name)
-              for r in data["project"]["dependencies"] + data["build-system"]["requires"]}
+    wanted = {
+        canonicalize_name(Requirement(r).name)
+        for r in data["project"]["dependencies"] + data["build-system"]["requires"]
+    }
     (pip,) = [u for u in _load(DEPENDABOT)["updates"] if u["package-ecosystem"] == "pip"]
     groups = list(pip["groups"])
     assert groups[0] == "runtime", "a dependency joins the first group that matches it"
@@ -254,9 +277,13 @@ def test_dependabot_runtime_group_is_exactly_what_the_hash_lock_is_built_from() 
 
 # -- pre-commit -------------------------------------------------------------------
 
+
 def _unpinned_repos(config: dict) -> list[str]:
-    return [repo["repo"] for repo in config["repos"]
-            if repo["repo"] not in ("local", "meta") and not FULL_SHA.match(str(repo.get("rev", "")))]
+    return [
+        repo["repo"]
+        for repo in config["repos"]
+        if repo["repo"] not in ("local", "meta") and not FULL_SHA.match(str(repo.get("rev", "")))
+    ]
 
 
 def test_precommit_config_is_valid_and_every_remote_repo_is_pinned_by_sha() -> None:
@@ -267,14 +294,23 @@ def test_precommit_config_is_valid_and_every_remote_repo_is_pinned_by_sha() -> N
     assert hook["entry"] == "aipolicy check"
     published = _load(REPO / ".pre-commit-hooks.yaml")[0]
     assert (hook["files"], hook["types"]) == (published["files"], published["types"])
-    proc = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", str(PRECOMMIT)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", str(PRECOMMIT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_the_precommit_pin_check_rejects_a_tag_rev() -> None:
-    config = {"repos": [{"repo": "local", "hooks": []},
-                        {"repo": "https://github.com/pre-commit/pre-commit-hooks", "rev": "v5.0.0", "hooks": []}]}
+    config = {
+        "repos": [
+            {"repo": "local", "hooks": []},
+            {"repo": "https://github.com/pre-commit/pre-commit-hooks", "rev": "v5.0.0", "hooks": []},
+        ]
+    }
     assert _unpinned_repos(config) == ["https://github.com/pre-commit/pre-commit-hooks"]
 
 
@@ -284,12 +320,21 @@ def test_precommit_hook_passes_on_the_examples_offline(tmp_path: Path) -> None:
         pytest.skip("aipolicy is not installed beside this Python (pip install -e '.[test]')")
     if not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"),
-           "PATH": f"{aipolicy.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "home"),
+        "PATH": f"{aipolicy.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     env.pop("CI", None)
-    proc = subprocess.run([sys.executable, "-m", "pre_commit", "run", "aipolicy", "--all-files",
-                           "--config", str(PRECOMMIT), "--verbose"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "aipolicy", "--all-files", "--config", str(PRECOMMIT), "--verbose"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout
     # It did check manifests, and not the ones that fail on purpose.
@@ -314,12 +359,30 @@ def test_the_3_10_parse_rejects_newer_syntax() -> None:
 
 # Standard-library names added after 3.10 (module, attribute).
 NEWER_STDLIB = {
-    ("datetime", "UTC"), ("typing", "Self"), ("typing", "LiteralString"), ("typing", "Never"),
-    ("typing", "assert_never"), ("typing", "reveal_type"), ("typing", "Required"), ("typing", "NotRequired"),
-    ("typing", "TypeVarTuple"), ("typing", "Unpack"), ("typing", "dataclass_transform"), ("typing", "override"),
-    ("enum", "StrEnum"), ("enum", "verify"), ("enum", "member"), ("enum", "nonmember"), ("enum", "ReprEnum"),
-    ("asyncio", "TaskGroup"), ("asyncio", "timeout"), ("contextlib", "chdir"), ("hashlib", "file_digest"),
-    ("itertools", "batched"), ("operator", "call"), ("logging", "getLevelNamesMapping"),
+    ("datetime", "UTC"),
+    ("typing", "Self"),
+    ("typing", "LiteralString"),
+    ("typing", "Never"),
+    ("typing", "assert_never"),
+    ("typing", "reveal_type"),
+    ("typing", "Required"),
+    ("typing", "NotRequired"),
+    ("typing", "TypeVarTuple"),
+    ("typing", "Unpack"),
+    ("typing", "dataclass_transform"),
+    ("typing", "override"),
+    ("enum", "StrEnum"),
+    ("enum", "verify"),
+    ("enum", "member"),
+    ("enum", "nonmember"),
+    ("enum", "ReprEnum"),
+    ("asyncio", "TaskGroup"),
+    ("asyncio", "timeout"),
+    ("contextlib", "chdir"),
+    ("hashlib", "file_digest"),
+    ("itertools", "batched"),
+    ("operator", "call"),
+    ("logging", "getLevelNamesMapping"),
 }
 
 
@@ -328,15 +391,21 @@ def _newer_stdlib_uses(source: str) -> list[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module:
             found += [f"{node.module}.{a.name}" for a in node.names if (node.module, a.name) in NEWER_STDLIB]
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if (node.value.id, node.attr) in NEWER_STDLIB:
-                found.append(f"{node.value.id}.{node.attr}")
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id, node.attr) in NEWER_STDLIB
+        ):
+            found.append(f"{node.value.id}.{node.attr}")
     return found
 
 
 def test_checker_uses_no_standard_library_name_newer_than_3_10() -> None:
-    found = {str(p.relative_to(REPO)): uses for p in CHECKER_SOURCES
-             if (uses := _newer_stdlib_uses(p.read_text(encoding="utf-8")))}
+    found = {
+        str(p.relative_to(REPO)): uses
+        for p in CHECKER_SOURCES
+        if (uses := _newer_stdlib_uses(p.read_text(encoding="utf-8")))
+    }
     assert found == {}
 
 
@@ -351,24 +420,30 @@ def _unguarded_tomllib(source: str) -> int:
     guarded = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Try) and any(
-                isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
-                for h in node.handlers):
+            isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError") for h in node.handlers
+        ):
             guarded |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
-    return sum(1 for node in ast.walk(tree)
-               if isinstance(node, ast.Import) and any(a.name == "tomllib" for a in node.names)
-               and id(node) not in guarded)
+    return sum(
+        1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import) and any(a.name == "tomllib" for a in node.names) and id(node) not in guarded
+    )
 
 
 def test_checker_imports_tomllib_only_with_the_tomli_fallback() -> None:
-    assert {str(p.relative_to(REPO)): n for p in CHECKER_SOURCES
-            if (n := _unguarded_tomllib(p.read_text(encoding="utf-8")))} == {}
+    assert {
+        str(p.relative_to(REPO)): n for p in CHECKER_SOURCES if (n := _unguarded_tomllib(p.read_text(encoding="utf-8")))
+    } == {}
     assert _unguarded_tomllib("import tomllib\n") == 1
-    assert _unguarded_tomllib("try:\n    import tomllib\nexcept ModuleNotFoundError:\n    import tomli as tomllib\n") == 0
+    assert (
+        _unguarded_tomllib("try:\n    import tomllib\nexcept ModuleNotFoundError:\n    import tomli as tomllib\n") == 0
+    )
 
 
 # -- dates read alike on every Python -------------------------------------------
 # date.fromisoformat takes 20260101 and 2026-W01-1 from Python 3.11 on, not on
 # 3.10: aipolicy accepts only YYYY-MM-DD, so a date means the same on each.
+
 
 @pytest.mark.parametrize("value", ["20260101", "2026-W01-1", "2026-001"])
 def test_today_option_refuses_other_iso_spellings_on_every_python(value: str, cli, tmp_path: Path) -> None:

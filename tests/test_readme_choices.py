@@ -19,8 +19,10 @@ def check(text: str):
 
 
 def waiver(rule: str) -> str:
-    return (f"waivers:\n  - rule: {rule}\n    reason: Agreed in review\n"
-            "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n")
+    return (
+        f"waivers:\n  - rule: {rule}\n    reason: Agreed in review\n"
+        "    approved_by: {name: Marta Kowalski, contact: marta.kowalski@acme-corp.io}\n    expires: 2027-02-01\n"
+    )
 
 
 @pytest.mark.parametrize("rule", ["AIP-SCH-001", "yaml-syntax", "AIP-WVR-001"])
@@ -33,7 +35,9 @@ def test_schema_yaml_and_waiver_findings_cannot_be_waived(rule):
 
 
 def test_a_manifest_without_a_valid_stage_gets_schema_findings_only():
-    result = check(PRODUCTION.replace("stage: production", "stage: prod").replace("  triggers: [drift, performance]\n", ""))
+    result = check(
+        PRODUCTION.replace("stage: production", "stage: prod").replace("  triggers: [drift, performance]\n", "")
+    )
     assert {f.rule for f in result.findings} == {"AIP-SCH-001"}
     assert "stage" in result.findings[0].message and result.questions is None
 
@@ -44,8 +48,10 @@ def test_explainability_method_none_is_an_answer_not_a_placeholder():
     assert not [f for f in check(text).findings if f.rule in ("AIP-SCH-003", "AIP-XAI-001")]
 
 
-@pytest.mark.parametrize("metric,value,fails", [("rmse", 0.9, True), ("rmse", 0.1, False),
-                                                ("macro_f1", 0.1, True), ("macro_f1", 0.95, False)])
+@pytest.mark.parametrize(
+    "metric,value,fails",
+    [("rmse", 0.9, True), ("rmse", 0.1, False), ("macro_f1", 0.1, True), ("macro_f1", 0.95, False)],
+)
 def test_accuracy_direction_follows_the_metric_name(metric, value, fails):
     import re
 
@@ -57,8 +63,22 @@ def test_accuracy_direction_follows_the_metric_name(metric, value, fails):
     assert bool(findings) is fails
 
 
-@pytest.mark.parametrize("metric", ["mae", "rmse", "mape", "log_loss", "log-loss", "brier", "wer",
-                                    "word_error_rate", "error-rate", "val_loss", "forecast_error"])
+@pytest.mark.parametrize(
+    "metric",
+    [
+        "mae",
+        "rmse",
+        "mape",
+        "log_loss",
+        "log-loss",
+        "brier",
+        "wer",
+        "word_error_rate",
+        "error-rate",
+        "val_loss",
+        "forecast_error",
+    ],
+)
 def test_error_and_loss_metrics_are_lower_is_better(metric):
     from checker.checks.rules import lower_is_better
 
@@ -72,8 +92,19 @@ def test_other_metrics_are_higher_is_better(metric):
     assert not lower_is_better(metric)
 
 
-@pytest.mark.parametrize("cadence,days", [("daily", 1), ("weekly", 7), ("monthly", 30), ("quarterly", 91),
-                                          ("yearly", 365), ("P1M", 30), ("P1Y", 365), ("2w", 14)])
+@pytest.mark.parametrize(
+    "cadence,days",
+    [
+        ("daily", 1),
+        ("weekly", 7),
+        ("monthly", 30),
+        ("quarterly", 91),
+        ("yearly", 365),
+        ("P1M", 30),
+        ("P1Y", 365),
+        ("2w", 14),
+    ],
+)
 def test_cadence_lengths(cadence, days):
     from checker.checks.values import duration
 
@@ -87,7 +118,9 @@ def test_a_cadence_the_schema_rejects_is_not_judged_by_a_rule():
     assert rules == {"AIP-SCH-001"}
 
 
-@pytest.mark.parametrize("value", ["TBA", "FIXME later", "<owner>", "...", "unknown", "ops@example.org", "x@example.net"])
+@pytest.mark.parametrize(
+    "value", ["TBA", "FIXME later", "<owner>", "...", "unknown", "ops@example.org", "x@example.net"]
+)
 def test_more_placeholders(value):
     from checker.checks.values import is_placeholder
 

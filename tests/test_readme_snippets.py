@@ -45,8 +45,12 @@ def test_readme_pre_commit_snippet_is_a_valid_pre_commit_config(tmp_path: Path) 
         pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
     config = tmp_path / ".pre-commit-config.yaml"
     config.write_text(_pre_commit_snippet(), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", str(config)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

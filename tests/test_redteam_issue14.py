@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from test_git_repo import Repo, aip, env, manifest, repo  # noqa: F401 - fixtures
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -22,8 +21,15 @@ def _include(outside: Path) -> str:
 
 
 @needs_git
-@pytest.mark.parametrize("how", ("after a section on one line", "after a carriage return", "after a byte order mark",
-                                 "in the common dir named by .git/commondir"))
+@pytest.mark.parametrize(
+    "how",
+    (
+        "after a section on one line",
+        "after a carriage return",
+        "after a byte order mark",
+        "in the common dir named by .git/commondir",
+    ),
+)
 def test_every_include_git_honours_is_refused(repo, tmp_path, how):
     from checker import gitrepo
 
@@ -53,8 +59,19 @@ def test_every_include_git_honours_is_refused(repo, tmp_path, how):
 
 @needs_git
 @pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
-@pytest.mark.parametrize("name", ("HEAD", "commondir", "packed-refs", "index", "objects/info/alternates",
-                                  "refs/heads/main", "objects/pack/pack-0.pack", "objects/ab/" + "c" * 38))
+@pytest.mark.parametrize(
+    "name",
+    (
+        "HEAD",
+        "commondir",
+        "packed-refs",
+        "index",
+        "objects/info/alternates",
+        "refs/heads/main",
+        "objects/pack/pack-0.pack",
+        "objects/ab/" + "c" * 38,
+    ),
+)
 def test_a_fifo_that_every_git_process_would_block_on_gets_no_git_process(repo, aip, name):
     import os
 
@@ -121,14 +138,20 @@ def test_no_manifest_text_or_baseline_entry_becomes_an_azure_command_on_stdout_o
     (folder / ".git").mkdir()  # a repository (no git needed): the configuration's baseline stays inside it
     (folder / "##vso[task.complete result=Failed]").mkdir()
     (folder / "##vso[task.complete result=Failed]" / "ai-production.yaml").write_text(AZURE_HOSTILE, encoding="utf-8")
-    entry = {"rule": "AIP-ZZZ-999", "json_path": "$.x", "count": 1,
-             "path": "##vso[task.complete result=Failed]/ai-production.yaml"}
-    (folder / "baseline.json").write_text(json.dumps({"format": "aipolicy-baseline", "version": 1,
-                                                       "findings": [entry]}), encoding="utf-8")
+    entry = {
+        "rule": "AIP-ZZZ-999",
+        "json_path": "$.x",
+        "count": 1,
+        "path": "##vso[task.complete result=Failed]/ai-production.yaml",
+    }
+    (folder / "baseline.json").write_text(
+        json.dumps({"format": "aipolicy-baseline", "version": 1, "findings": [entry]}), encoding="utf-8"
+    )
     (folder / ".aipolicy.yaml").write_text("baseline: baseline.json\n", encoding="utf-8")
     bad = tmp_path / "bad.json"  # an error line quoting a baseline's rule: stderr too
-    bad.write_text(json.dumps({"format": "aipolicy-baseline", "version": "##vso[task.complete]", "findings": []}),
-                   encoding="utf-8")
+    bad.write_text(
+        json.dumps({"format": "aipolicy-baseline", "version": "##vso[task.complete]", "findings": []}), encoding="utf-8"
+    )
     run = run_aipolicy("check", ".", "--format", fmt, "--today", "2026-12-02", cwd=folder)
     assert run.returncode == 1, run.stderr
     ours = "##vso[task.logissue " if fmt == "azure" else None
@@ -146,7 +169,9 @@ def test_no_manifest_text_or_baseline_entry_becomes_an_azure_command_on_stdout_o
 
 
 @pytest.mark.parametrize("fmt", ("text", "json", "sarif", "junit", "gitlab", "rdjson", "azure", "github"))
-def test_a_folder_name_that_is_not_utf8_is_written_to_every_format_and_the_job_summary(tmp_path, run_aipolicy, child_env, fmt):
+def test_a_folder_name_that_is_not_utf8_is_written_to_every_format_and_the_job_summary(
+    tmp_path, run_aipolicy, child_env, fmt
+):
     import json
     import os
 
@@ -161,10 +186,21 @@ def test_a_folder_name_that_is_not_utf8_is_written_to_every_format_and_the_job_s
     # A real repository: the git rules' messages quote the manifest's path (AIP-GIT-003).
     subprocess.run(["git", "init", "-q", str(folder)], check=True, env=child_env())
     Path(os.fsdecode(os.path.join(os.fsencode(folder), b"bad\xff", b"ai-production.yaml"))).write_text(
-        'apiVersion: aipolicy/v1\nstage: pilot\n', encoding="utf-8")
+        "apiVersion: aipolicy/v1\nstage: pilot\n", encoding="utf-8"
+    )
     summary = tmp_path / "summary.md"
-    run = run_aipolicy("check", ".", "--format", fmt, "--output", "report.out", "--today", "2026-12-02", cwd=folder,
-                       env=child_env(GITHUB_STEP_SUMMARY=str(summary)))
+    run = run_aipolicy(
+        "check",
+        ".",
+        "--format",
+        fmt,
+        "--output",
+        "report.out",
+        "--today",
+        "2026-12-02",
+        cwd=folder,
+        env=child_env(GITHUB_STEP_SUMMARY=str(summary)),
+    )
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     text = (folder / "report.out").read_bytes().decode("utf-8")  # valid UTF-8, whatever the names
     assert "bad" in text
@@ -235,5 +271,7 @@ def test_after_one_git_timeout_the_repository_gets_no_more_git_processes(repo, a
     monkeypatch.setattr(gitrepo.subprocess, "run", slow)
     run = aip(repo.path)
     assert run.json["summary"]["files"] == 2  # the fixture's manifest and svc's, checked without git
-    assert len(calls) == 1, [c[c.index("-C"):c.index("-C") + 3] for c in calls]  # the first timeout refuses the repository for the rest of the run
+    assert len(calls) == 1, [
+        c[c.index("-C") : c.index("-C") + 3] for c in calls
+    ]  # the first timeout refuses the repository for the rest of the run
     assert "did not answer within" in run.stderr and "AIP-GIT-* were skipped" in run.stderr

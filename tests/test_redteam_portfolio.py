@@ -11,15 +11,15 @@ import os
 import shutil
 import subprocess
 
-import pytest
-
 import portfolio_repo as pr
-from checker.cli import main
-from checker.portfolio import Inventory, System, StageChange, add_months, history, json_
-from checker.portfolio.render import FORMATS, render
+import pytest
 from portfolio_inventory import fixture_inventory
 from test_git_repo import Repo
 from test_portfolio_history import env  # noqa: F401 - fixture
+
+from checker.cli import main
+from checker.portfolio import Inventory, StageChange, System, add_months, history, json_
+from checker.portfolio.render import FORMATS, render
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 PATH = "svc/ai-production.yaml"
@@ -30,10 +30,19 @@ def _hostile_commit(r: Repo, author_time: str, committer_time: str) -> str:
     r.git("add", "-A")
     tree = r.git("write-tree").strip()
     parent = r.git("rev-parse", "HEAD").strip()
-    body = (f"tree {tree}\nparent {parent}\nauthor a <a@b.invalid> {author_time} +0000\n"
-            f"committer a <a@b.invalid> {committer_time} +0000\n\nhostile dates\n")
-    proc = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin", "--literally"], cwd=r.path,
-                          env=r.env, input=body, capture_output=True, text=True, check=True)
+    body = (
+        f"tree {tree}\nparent {parent}\nauthor a <a@b.invalid> {author_time} +0000\n"
+        f"committer a <a@b.invalid> {committer_time} +0000\n\nhostile dates\n"
+    )
+    proc = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin", "--literally"],
+        cwd=r.path,
+        env=r.env,
+        input=body,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     sha = proc.stdout.strip()
     r.git("update-ref", "refs/heads/main", sha)
     return sha
@@ -41,8 +50,9 @@ def _hostile_commit(r: Repo, author_time: str, committer_time: str) -> str:
 
 @needs_git
 @pytest.mark.parametrize("stamp", ["99999999999999999999", "18446744073709551617", "99999999999999"])
-def test_a_commit_dated_beyond_the_calendar_neither_crashes_check_nor_the_history(tmp_path, env, monkeypatch,
-                                                                                  capsys, stamp):
+def test_a_commit_dated_beyond_the_calendar_neither_crashes_check_nor_the_history(
+    tmp_path, env, monkeypatch, capsys, stamp
+):
     r = Repo(tmp_path / "far", env)
     r.write(PATH, pr.bare("svc", "exploration"))
     r.commit("exploration", date=pr.commit_date("2024-01-10"))
@@ -64,9 +74,16 @@ def test_a_commit_dated_beyond_the_calendar_neither_crashes_check_nor_the_histor
     assert not [f for f in report["findings"] if f["rule"] == "AIP-GIT-005"]
 
 
-@pytest.mark.parametrize("day, months", [
-    (datetime.date(9999, 12, 5), 1), (datetime.date(9999, 12, 31), 14), (datetime.date(2000, 1, 1), 10**30),
-    (datetime.date(1, 1, 1), -1), (datetime.date(1, 6, 1), -10**30)])
+@pytest.mark.parametrize(
+    "day, months",
+    [
+        (datetime.date(9999, 12, 5), 1),
+        (datetime.date(9999, 12, 31), 14),
+        (datetime.date(2000, 1, 1), 10**30),
+        (datetime.date(1, 1, 1), -1),
+        (datetime.date(1, 6, 1), -(10**30)),
+    ],
+)
 def test_add_months_beyond_the_calendar_is_its_last_or_first_day(day, months):
     assert add_months(day, months) == (datetime.date.max if months >= 0 else datetime.date.min)
 
@@ -91,13 +108,19 @@ def test_stuck_is_strictly_after_the_limit_and_never_before_the_stage_began():
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-@pytest.mark.parametrize("generated, since", [
-    (datetime.date(9999, 12, 31), datetime.date(9999, 12, 30)),
-    (datetime.date(9999, 12, 31), datetime.date(1, 1, 1)),
-    (datetime.date(1, 1, 1), datetime.date(9999, 12, 31))])
+@pytest.mark.parametrize(
+    "generated, since",
+    [
+        (datetime.date(9999, 12, 31), datetime.date(9999, 12, 30)),
+        (datetime.date(9999, 12, 31), datetime.date(1, 1, 1)),
+        (datetime.date(1, 1, 1), datetime.date(9999, 12, 31)),
+    ],
+)
 def test_inventories_at_the_calendars_ends_render_in_every_format(fmt, generated, since):
     s = _pilot(since)
-    s.deadlines = [{"date": "9999-12-31", "rule": "AIP-REV-001", "json_path": "$.review.next_due", "what": "review due"}]
+    s.deadlines = [
+        {"date": "9999-12-31", "rule": "AIP-REV-001", "json_path": "$.review.next_due", "what": "review due"}
+    ]
     inv = Inventory(generated=generated, tool_version="t", stuck_after=1200, systems=[s])
     assert render(fmt, inv)
 
@@ -132,17 +155,20 @@ def _nested(depth: int) -> list:
     return value
 
 
-@pytest.mark.parametrize("path, value, says", [
-    (["stuck_after"], 1e308, "too large"),
-    (["stuck_after"], 10**30, "too large"),
-    (["stuck_after"], 1201, "maximum"),
-    (["stuck_after"], float("nan"), "not finite"),
-    (["systems", 0, "findings", "error"], 10**400, "too large"),
-    (["systems", 0, "findings", "error"], 1e300, "too large"),
-    (["questions"], {"deep": _nested(990)}, "nested deeper"),  # json.loads reads 990 levels; jsonschema recursed
-    (["trend", 0, "month"], "2025-07\n", "not a month"),  # Python's `$` matches before a final newline
-    (["trend", 0, "month"], "2025-13", "not a month"),
-])
+@pytest.mark.parametrize(
+    "path, value, says",
+    [
+        (["stuck_after"], 1e308, "too large"),
+        (["stuck_after"], 10**30, "too large"),
+        (["stuck_after"], 1201, "maximum"),
+        (["stuck_after"], float("nan"), "not finite"),
+        (["systems", 0, "findings", "error"], 10**400, "too large"),
+        (["systems", 0, "findings", "error"], 1e300, "too large"),
+        (["questions"], {"deep": _nested(990)}, "nested deeper"),  # json.loads reads 990 levels; jsonschema recursed
+        (["trend", 0, "month"], "2025-07\n", "not a month"),  # Python's `$` matches before a final newline
+        (["trend", 0, "month"], "2025-13", "not a month"),
+    ],
+)
 def test_hostile_inventory_json_is_a_one_line_value_error(path, value, says):
     with pytest.raises(ValueError) as caught:
         json_.from_dict(_set(_base(), path, value))
@@ -189,8 +215,12 @@ def test_an_inventory_with_hundreds_of_made_up_question_ids_is_refused():
     for i in range(300):
         item = copy.deepcopy(template)
         item["path"] = f"p{i}/ai-production.yaml"
-        item["questions"] = {"answered": 100, "total": 100, "asked": [f"X{i}-{j}" for j in range(100)],
-                             "unanswered": []}
+        item["questions"] = {
+            "answered": 100,
+            "total": 100,
+            "asked": [f"X{i}-{j}" for j in range(100)],
+            "unanswered": [],
+        }
         data["systems"].append(item)
     with pytest.raises(ValueError, match="question ids"):
         json_.from_dict(data)
@@ -211,8 +241,10 @@ def test_a_manifest_replaced_by_a_link_in_history_is_gone_there_not_read_through
     r.commit("file again", date=pr.commit_date("2024-05-10"))
     found = history.stage_histories(r.path, [PATH])[PATH]
     assert "production" not in [c.stage for c in found]
-    assert [(c.stage, c.since) for c in found] == [("pilot", datetime.date(2024, 1, 10)),
-                                                   ("pilot", datetime.date(2024, 5, 10))]  # a file again: afresh
+    assert [(c.stage, c.since) for c in found] == [
+        ("pilot", datetime.date(2024, 1, 10)),
+        ("pilot", datetime.date(2024, 5, 10)),
+    ]  # a file again: afresh
     march = next(p for p in history.trend(r.path, [PATH], datetime.date(2024, 6, 15)) if p.month == "2024-03")
     assert sum(march.stages.values()) == 0  # the trend agrees: no manifest in March
 
@@ -221,10 +253,14 @@ def test_month_ends_cross_year_boundaries_and_stop_at_the_calendars_start():
     from checker.portfolio import month_ends
 
     ends = month_ends(datetime.date(2026, 1, 15))
-    assert ends[0] == datetime.date(2025, 2, 28) and ends[-2:] == [datetime.date(2025, 12, 31), datetime.date(2026, 1, 15)]
+    assert ends[0] == datetime.date(2025, 2, 28) and ends[-2:] == [
+        datetime.date(2025, 12, 31),
+        datetime.date(2026, 1, 15),
+    ]
     assert month_ends(datetime.date(2024, 2, 29))[-2:] == [datetime.date(2024, 1, 31), datetime.date(2024, 2, 29)]
-    assert month_ends(datetime.date(1, 6, 1)) == [datetime.date(1, d, e) for d, e in ((1, 31), (2, 28), (3, 31),
-                                                                                      (4, 30), (5, 31))] + [datetime.date(1, 6, 1)]
+    assert month_ends(datetime.date(1, 6, 1)) == [
+        datetime.date(1, d, e) for d, e in ((1, 31), (2, 28), (3, 31), (4, 30), (5, 31))
+    ] + [datetime.date(1, 6, 1)]
     assert month_ends(datetime.date(9999, 12, 31))[-1] == datetime.date.max
 
 
@@ -246,9 +282,26 @@ def test_stuck_in_pilot_judged_on_the_calendars_last_day_ends(tmp_path, env):
     r = Repo(tmp_path / "last-day", env)
     r.write(PATH, pr.bare("svc", "pilot"))
     r.commit("pilot", date=pr.commit_date("2024-01-10"))
-    proc = subprocess.run([sys.executable, "-m", "checker", "check", ".", "--today", "9999-12-31", "--select",
-                           "AIP-GIT-005", "--format", "json"], cwd=r.path, env=env, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "checker",
+            "check",
+            ".",
+            "--today",
+            "9999-12-31",
+            "--select",
+            "AIP-GIT-005",
+            "--format",
+            "json",
+        ],
+        cwd=r.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr  # a warning
     (finding,) = json.loads(proc.stdout)["findings"]
     assert "since 2024-01-10" in finding["message"] and f"{(9999 - 2024) * 12 + 11} months" in finding["message"]

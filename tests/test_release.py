@@ -23,7 +23,11 @@ REPO = Path(__file__).resolve().parents[1]
 SEMVER = r"\d+\.\d+\.\d+"
 # `rev: v0.1.0` (pre-commit) and `aipolicy/aipolicy@<sha> # v0.1.0` (the Action), wherever shown.
 PIN = re.compile(rf"(?:\brev: |aipolicy/aipolicy@\S+ # )v({SEMVER})\b")
-PINNED_FILES = ["README.md", "examples/workflows/aipolicy.yml", *(f"docs/{p.name}" for p in (REPO / "docs").glob("*.md"))]
+PINNED_FILES = [
+    "README.md",
+    "examples/workflows/aipolicy.yml",
+    *(f"docs/{p.name}" for p in (REPO / "docs").glob("*.md")),
+]
 
 
 def _pins(relative: str) -> list[str]:
@@ -45,8 +49,11 @@ def test_the_version_is_a_literal_setuptools_reads_without_importing() -> None:
     # setuptools' `attr:` reads a top-level `__version__ = "..."` statically; anything
     # computed would make it import the package (and its dependencies) at build time.
     tree = ast.parse((REPO / "checker" / "__init__.py").read_text(encoding="utf-8"))
-    values = [node.value for node in tree.body if isinstance(node, ast.Assign)
-              and [getattr(t, "id", None) for t in node.targets] == ["__version__"]]
+    values = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__version__"]
+    ]
     assert len(values) == 1 and isinstance(values[0], ast.Constant) and values[0].value == __version__
 
 
@@ -90,8 +97,11 @@ def test_changelog_has_an_unreleased_section_first() -> None:
 
 def test_changelog_releases_are_dated_newest_first_and_not_past_the_package_version() -> None:
     released = re.findall(rf"^## \[({SEMVER})\] - (\d{{4}}-\d{{2}}-\d{{2}})$", _changelog(), re.M)
-    others = [h for h in re.findall(r"^## (.+)$", _changelog(), re.M)
-              if h != "[Unreleased]" and not re.fullmatch(rf"\[{SEMVER}\] - \d{{4}}-\d{{2}}-\d{{2}}", h)]
+    others = [
+        h
+        for h in re.findall(r"^## (.+)$", _changelog(), re.M)
+        if h != "[Unreleased]" and not re.fullmatch(rf"\[{SEMVER}\] - \d{{4}}-\d{{2}}-\d{{2}}", h)
+    ]
     assert others == [], f"headings not in `## [X.Y.Z] - YYYY-MM-DD` form: {others}"
 
     def key(version: str) -> tuple[int, ...]:
@@ -108,7 +118,16 @@ def test_changelog_releases_are_dated_newest_first_and_not_past_the_package_vers
 
 def test_changelog_unreleased_lists_the_additions_of_issue_14() -> None:
     unreleased = re.search(r"^## \[Unreleased\]\n(.*?)(?=^## |\Z)", _changelog(), re.M | re.S).group(1)
-    for item in ("--quiet", "--exit-zero", "--baseline", "--warn-within", "--sarif-waived", "gitlab", "rdjson", "azure"):
+    for item in (
+        "--quiet",
+        "--exit-zero",
+        "--baseline",
+        "--warn-within",
+        "--sarif-waived",
+        "gitlab",
+        "rdjson",
+        "azure",
+    ):
         assert item in unreleased, item
 
 
@@ -117,6 +136,14 @@ def test_release_checklist_covers_tag_sha_pin_and_schemastore() -> None:
     from checker.resources import schemas_dir
 
     schema_id = json.loads((schemas_dir() / "ai-production.v1.schema.json").read_text(encoding="utf-8"))["$id"]
-    for needed in ("git tag -a vX.Y.Z", 'git rev-parse "vX.Y.Z^{commit}"', "CHANGELOG.md", "checker/__init__.py",
-                   "SchemaStore", "src/api/json/catalog.json", schema_id, "action-requirements.txt"):
+    for needed in (
+        "git tag -a vX.Y.Z",
+        'git rev-parse "vX.Y.Z^{commit}"',
+        "CHANGELOG.md",
+        "checker/__init__.py",
+        "SchemaStore",
+        "src/api/json/catalog.json",
+        schema_id,
+        "action-requirements.txt",
+    ):
         assert needed in checklist, needed

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
 import xml.etree.ElementTree as ET
-import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from checker.cli import cli, main
+from checker.findings import Report
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -129,7 +130,7 @@ def test_github_output_lines_starting_with_double_colon_are_exactly_the_intended
     # Everything between stop-commands and the resume token is inert text.
     start, end = lines.index(stop[0]), lines.index(f"::{token}::")
     assert annotations == [line for line in lines[:start] if line]
-    assert all(not line.startswith("::") for line in lines[start + 1:end])
+    assert all(not line.startswith("::") for line in lines[start + 1 : end])
     # The forged file name survives only in escaped form, in every annotation on that file.
     on_files = [c for c in annotations if " file=" in c]
     assert on_files and all(" file=evil%3A%3Aname%2Cwith%250Acommas.ai-production.yaml," in c for c in on_files)
@@ -137,25 +138,35 @@ def test_github_output_lines_starting_with_double_colon_are_exactly_the_intended
 
 
 def test_github_output_caps_annotations_at_ten_per_level_most_severe_first(tmp_path, monkeypatch):
-    manifest = "apiVersion: aipolicy/v1\nsystem: {id: many-errors, name: N, description: D, type: other}\nstage: production\n"
+    manifest = (
+        "apiVersion: aipolicy/v1\nsystem: {id: many-errors, name: N, description: D, type: other}\nstage: production\n"
+    )
     for i in range(15):
         _write(tmp_path, f"m{i:02d}/ai-production.yaml", manifest + f"unknown_{i}: 1\n")
     code, out = _run(["check", ".", "--format", "github", "--today", TODAY], monkeypatch, tmp_path)
     commands = [line for line in out.split("\n") if line.startswith("::") and not line.startswith("::stop-commands")]
     errors = [c for c in commands if c.startswith("::error ")]
     assert len(errors) == 10
-    assert commands.index(errors[-1]) < min((commands.index(c) for c in commands if c.startswith("::warning ")), default=10**9)
+    assert commands.index(errors[-1]) < min(
+        (commands.index(c) for c in commands if c.startswith("::warning ")), default=10**9
+    )
     more = [c for c in commands if c.startswith("::notice title=aipolicy::")]
     assert len(more) == 1 and re.search(r"::(\d+) more findings", more[0])
     total = sum(1 for line in out.split("\n") if re.match(r"^m\d\d/ai-production\.yaml:\d+:\d+: ", line))
-    assert int(re.search(r"::(\d+) more", more[0]).group(1)) == total - len([c for c in commands if re.match(r"::(error|warning|notice) file=", c)])
+    assert int(re.search(r"::(\d+) more", more[0]).group(1)) == total - len(
+        [c for c in commands if re.match(r"::(error|warning|notice) file=", c)]
+    )
 
 
 def test_github_format_is_the_default_under_github_actions_and_writes_the_step_summary(tmp_path, monkeypatch):
     _write(tmp_path, "repo/ai-production.yaml", HOSTILE)
     summary = tmp_path / "summary.md"
-    code, out = _run(["check", "repo", "--today", TODAY], monkeypatch, tmp_path,
-                     env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    code, out = _run(
+        ["check", "repo", "--today", TODAY],
+        monkeypatch,
+        tmp_path,
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
     assert code == 1
     assert out.startswith("::error ")
     text = summary.read_text(encoding="utf-8")
@@ -206,11 +217,17 @@ def test_junit_has_a_suite_per_manifest_and_a_case_per_rule_evaluated(monkeypatc
 
 
 def test_junit_survives_control_characters_in_manifest_content(tmp_path, monkeypatch):
-    _write(tmp_path, "ai-production.yaml", "apiVersion: aipolicy/v1\nsystem: {id: ctl, name: \"a\\x01b\", description: d, type: other}\nstage: pilot\nbogus\x7f: 1\n")
+    _write(
+        tmp_path,
+        "ai-production.yaml",
+        'apiVersion: aipolicy/v1\nsystem: {id: ctl, name: "a\\x01b", description: d, type: other}\nstage: pilot\nbogus\x7f: 1\n',
+    )
     code, out = _run(["check", ".", "--format", "junit", "--today", TODAY], monkeypatch, tmp_path)
     root = ET.fromstring(out)  # well-formed XML 1.0
     assert code == 1
-    text = " ".join(filter(None, (e.text for e in root.iter()))) + " ".join(v for e in root.iter() for v in e.attrib.values())
+    text = " ".join(filter(None, (e.text for e in root.iter()))) + " ".join(
+        v for e in root.iter() for v in e.attrib.values()
+    )
     assert "\x01" not in text and "\x7f" not in out  # no raw control character reaches the XML
     failures = [f.get("message", "") + (f.text or "") for f in root.iter("failure")]
     # The raw DEL makes the YAML invalid: reported with its position and shown as U+007F, not dropped.
@@ -219,9 +236,26 @@ def test_junit_survives_control_characters_in_manifest_content(tmp_path, monkeyp
 
 def test_several_format_output_pairs_in_one_run(tmp_path, monkeypatch):
     sarif, junit = tmp_path / "out.sarif", tmp_path / "out.xml"
-    code, out = _run(["check", "examples/failing/demand-forecast.ai-production.yaml", "--today", TODAY,
-                      "--format", "sarif", "--output", str(sarif), "--format", "junit", "--output", str(junit),
-                      "--format", "text"], monkeypatch, REPO)
+    code, out = _run(
+        [
+            "check",
+            "examples/failing/demand-forecast.ai-production.yaml",
+            "--today",
+            TODAY,
+            "--format",
+            "sarif",
+            "--output",
+            str(sarif),
+            "--format",
+            "junit",
+            "--output",
+            str(junit),
+            "--format",
+            "text",
+        ],
+        monkeypatch,
+        REPO,
+    )
     assert code == 1
     assert "AIP-DATA-001" in out and not out.lstrip().startswith("{")
     assert json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
@@ -238,7 +272,9 @@ def test_two_formats_for_stdout_is_a_usage_error(monkeypatch, capsys):
 def test_sarif_uris_are_percent_encoded(tmp_path, monkeypatch):
     _write(tmp_path, "my models/#1 100%.ai-production.yaml", HOSTILE)
     code, out = _run(["check", ".", "--format", "sarif", "--today", TODAY], monkeypatch, tmp_path)
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]
+    }
     assert uris == {"my%20models/%231%20100%25.ai-production.yaml"}
 
 
@@ -264,37 +300,48 @@ def test_job_summary_lists_the_deadlines_within_the_window() -> None:
     from checker.report.github import summary_markdown
 
     fixture = Path(__file__).parent / "fixtures" / "rules" / "AIP-DUE-001" / "fail-accuracy-due-soon.yaml"
-    result = engine.check_file(fixture, "svc/ai-production.yaml", engine.Options(today=datetime.date(2026, 11, 26), root=fixture.parent))
+    result = engine.check_file(
+        fixture, "svc/ai-production.yaml", engine.Options(today=datetime.date(2026, 11, 26), root=fixture.parent)
+    )
     text = summary_markdown(Report([result]), RenderContext(policy=load_builtin(), version="t", warn_within=14))
     assert "### Deadlines within 14 days" in text
     assert "AIP-MON-005 will fail from then" in text.split("### Deadlines within 14 days")[1]
 
 
-def _synthetic(counts: dict) -> "Report":
-    from checker.findings import Finding, ManifestResult, Report, Span
+def _synthetic(counts: dict) -> Report:
+    from checker.findings import Finding, ManifestResult, Span
 
     report = Report()
     result = ManifestResult(path="ai-production.yaml", system_id="s", stage="production")
     line = 1
     for severity, n in counts.items():
         for _ in range(n):
-            result.findings.append(Finding("AIP-SCH-001", "schema", severity, result.path, Span(line, 1, line, 2), f"m {line} 100%"))
+            result.findings.append(
+                Finding("AIP-SCH-001", "schema", severity, result.path, Span(line, 1, line, 2), f"m {line} 100%")
+            )
             line += 1
     report.results.append(result)
     return report
 
 
-@pytest.mark.parametrize(("errors", "warnings", "notes"), [(12, 12, 12), (10, 10, 9), (10, 10, 10), (0, 0, 11), (3, 11, 0)])
+@pytest.mark.parametrize(
+    ("errors", "warnings", "notes"), [(12, 12, 12), (10, 10, 9), (10, 10, 10), (0, 0, 11), (3, 11, 0)]
+)
 def test_github_annotations_are_capped_per_level_with_room_for_the_notice_that_counts_the_rest(errors, warnings, notes):
     from checker.findings import Severity
     from checker.policy import load_builtin
     from checker.report import RenderContext
     from checker.report.github import render as github
 
-    out = github(_synthetic({Severity.ERROR: errors, Severity.WARNING: warnings, Severity.NOTE: notes}),
-                 RenderContext(policy=load_builtin(), version="t"))
+    out = github(
+        _synthetic({Severity.ERROR: errors, Severity.WARNING: warnings, Severity.NOTE: notes}),
+        RenderContext(policy=load_builtin(), version="t"),
+    )
     lines = out.split("\n")
-    shown = {level: sum(1 for line in lines if line.startswith(f"::{level} file=")) for level in ("error", "warning", "notice")}
+    shown = {
+        level: sum(1 for line in lines if line.startswith(f"::{level} file="))
+        for level in ("error", "warning", "notice")
+    }
     assert shown == {"error": min(errors, 10), "warning": min(warnings, 10), "notice": min(notes, 9)}
     hidden = errors + warnings + notes - sum(shown.values())
     more = [line for line in lines if line.startswith("::notice title=aipolicy::")]

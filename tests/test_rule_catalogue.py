@@ -13,11 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
-
 import rule_fixtures
-from checker.findings import Finding, Severity, Span
+import yaml
 from rule_fixtures import Expectation, FixtureFormatError, RuleFixture
+
+from checker.findings import Finding, Severity, Span
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "rules"
@@ -51,7 +51,9 @@ def test_fixture_is_about_the_rule_of_its_folder(path: Path) -> None:
     fixture = rule_fixtures.load(path)
     rule = path.parent.name
     if path.stem.startswith("fail"):
-        assert rule in fixture.failing_rules, f"{_fixture_id(path)} is a failing case but has no `# expect: {rule} @ LINE`"
+        assert rule in fixture.failing_rules, (
+            f"{_fixture_id(path)} is a failing case but has no `# expect: {rule} @ LINE`"
+        )
     elif path.stem.startswith("pass"):
         assert rule in fixture.passing_rules, f"{_fixture_id(path)} is a passing case but has no `# expect-not: {rule}`"
     else:
@@ -78,7 +80,9 @@ def test_only_rules_that_need_git_are_exempt_from_fixtures() -> None:
     assert all(rule_id.startswith("AIP-GIT-") for rule_id in GIT_RULE_IDS)
 
 
-def test_fixtures_pass_through_aipolicy_test_policies(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fixtures_pass_through_aipolicy_test_policies(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # `aipolicy test-policies` reads the same format; the built-in fixtures are its first users.
     from checker.cli import main
 
@@ -135,20 +139,23 @@ def test_parse_defaults_to_the_manifest_stage_and_the_default_today() -> None:
     assert fixture.today == rule_fixtures.DEFAULT_TODAY
 
 
-@pytest.mark.parametrize("header", [
-    "# expect: AIP-ROLL-002\n",             # no line
-    "# expect: AIP-ROLL-002 @ 4\n",         # no severity
-    "# expect: AIP-ROLL-002 @ 4 fatal\n",   # not a severity
-    "# expect: AIP-ROLL-002 @ line 4\n",    # not a number
-    "# expect: AIP-ROLL-002 @ 0\n",         # lines count from 1
-    "# expect-not: AIP-ROLL-002 @ 4\n",     # expect-not takes a rule only
-    "# expect-not: AIP-X-1\n# stage: prod\n",
-    "# expect-not: AIP-X-1\n# today: 26.11.2026\n",
-    "# expect-not: AIP-X-1\n# stage: pilot\n# stage: production\n",
-    "# expect-not: AIP-X-1\n# today: 2026-01-01\n# today: 2026-01-02\n",
-    "# expect: AIP-X-1 @ 3 error\n# expect-not: AIP-X-1\n",  # contradicts itself
-    "# only prose, no expectation\n",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "# expect: AIP-ROLL-002\n",  # no line
+        "# expect: AIP-ROLL-002 @ 4\n",  # no severity
+        "# expect: AIP-ROLL-002 @ 4 fatal\n",  # not a severity
+        "# expect: AIP-ROLL-002 @ line 4\n",  # not a number
+        "# expect: AIP-ROLL-002 @ 0\n",  # lines count from 1
+        "# expect-not: AIP-ROLL-002 @ 4\n",  # expect-not takes a rule only
+        "# expect-not: AIP-X-1\n# stage: prod\n",
+        "# expect-not: AIP-X-1\n# today: 26.11.2026\n",
+        "# expect-not: AIP-X-1\n# stage: pilot\n# stage: production\n",
+        "# expect-not: AIP-X-1\n# today: 2026-01-01\n# today: 2026-01-02\n",
+        "# expect: AIP-X-1 @ 3 error\n# expect-not: AIP-X-1\n",  # contradicts itself
+        "# only prose, no expectation\n",
+    ],
+)
 def test_parse_rejects_malformed_headers(header: str) -> None:
     with pytest.raises(FixtureFormatError):
         rule_fixtures.parse(header + "apiVersion: aipolicy/v1\n", Path("m.yaml"))
@@ -168,7 +175,9 @@ def test_mismatches_reports_a_finding_with_another_severity_than_stated() -> Non
 def test_mismatches_judge_a_folded_rule_by_its_own_severity() -> None:
     shown = replace(_finding("AIP-A-1", 3), folded=(replace(_finding("AIP-B-1", 3), severity=Severity.WARNING),))
     assert _fixture([("AIP-A-1", 3, "error"), ("AIP-B-1", 3, "warning")]).mismatches([shown]) == []
-    assert _fixture([("AIP-B-1", 3, "error")]).mismatches([shown]) == ["expected AIP-B-1 @ 3 error, produced as warning"]
+    assert _fixture([("AIP-B-1", 3, "error")]).mismatches([shown]) == [
+        "expected AIP-B-1 @ 3 error, produced as warning"
+    ]
 
 
 def test_mismatches_is_empty_when_findings_match() -> None:

@@ -107,8 +107,9 @@ def test_rules_lists_every_spec_rule_with_its_slug(capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize(("rule_id", "slug", "question", "severities"), SPEC_CATALOGUE, ids=SPEC_IDS)
-def test_rules_text_shows_the_spec_severities(capsys: pytest.CaptureFixture[str], rule_id: str, slug: str,
-                                              question: str | None, severities: str) -> None:
+def test_rules_text_shows_the_spec_severities(
+    capsys: pytest.CaptureFixture[str], rule_id: str, slug: str, question: str | None, severities: str
+) -> None:
     _, out, _ = run(capsys, "rules")
     [row] = [line for line in out.splitlines() if line.split()[:1] == [rule_id]]
     assert severities in row.split()
@@ -123,15 +124,18 @@ def test_rules_json_parses_and_lists_every_spec_rule(catalogue: dict) -> None:
 
 
 @pytest.mark.parametrize(("rule_id", "slug", "question", "severities"), SPEC_CATALOGUE, ids=SPEC_IDS)
-def test_rules_json_matches_the_spec_catalogue(catalogue: dict, rule_id: str, slug: str, question: str | None,
-                                               severities: str) -> None:
+def test_rules_json_matches_the_spec_catalogue(
+    catalogue: dict, rule_id: str, slug: str, question: str | None, severities: str
+) -> None:
     rule = _by_id(catalogue)[rule_id]
     assert rule["slug"] == slug
     assert rule["question"] == question
     if question:
         assert rule["question_text"] == catalogue["questions"][question]
     letters = severities.rstrip("↑").split("/")
-    assert {stage: rule["severity"][stage] for stage in STAGES} == {stage: LETTER[x] for stage, x in zip(STAGES, letters)}
+    assert {stage: rule["severity"][stage] for stage in STAGES} == {
+        stage: LETTER[x] for stage, x in zip(STAGES, letters)
+    }
     assert rule["high_risk_escalates"] is severities.endswith("↑")
 
 
@@ -172,8 +176,9 @@ SECTIONS = (("why", "Why it matters"), ("fix", "How to fix"), ("example", "Examp
 
 
 @pytest.mark.parametrize("rule_id", SPEC_IDS)
-def test_explain_shows_why_fix_and_example_when_the_rule_has_them(capsys: pytest.CaptureFixture[str], catalogue: dict,
-                                                                   rule_id: str) -> None:
+def test_explain_shows_why_fix_and_example_when_the_rule_has_them(
+    capsys: pytest.CaptureFixture[str], catalogue: dict, rule_id: str
+) -> None:
     rule = _by_id(catalogue)[rule_id]
     _, out, _ = run(capsys, "explain", rule_id)
     lines = out.splitlines()
@@ -181,26 +186,34 @@ def test_explain_shows_why_fix_and_example_when_the_rule_has_them(capsys: pytest
         text = rule[field].strip()
         assert (heading in lines) is bool(text), f"{rule_id}: section {heading!r}"
         if text:
-            body = lines[lines.index(heading) + 1:]
+            body = lines[lines.index(heading) + 1 :]
             first = text.splitlines()[0].rstrip()
-            assert body and body[0].strip() == first.strip(), f"{rule_id}: {heading!r} does not start with the rule's {field}"
+            assert body and body[0].strip() == first.strip(), (
+                f"{rule_id}: {heading!r} does not start with the rule's {field}"
+            )
     assert rule["summary"] in out
 
 
 @pytest.mark.parametrize("rule_id", SPEC_IDS)
-def test_explain_json_carries_the_same_text_as_rules_json(capsys: pytest.CaptureFixture[str], catalogue: dict,
-                                                           rule_id: str) -> None:
+def test_explain_json_carries_the_same_text_as_rules_json(
+    capsys: pytest.CaptureFixture[str], catalogue: dict, rule_id: str
+) -> None:
     _, out, _ = run(capsys, "explain", rule_id, "--format", "json")
     assert json.loads(out) == _by_id(catalogue)[rule_id]
 
 
-@pytest.mark.parametrize(("typo", "meant"), [
-    ("AIP-ROLL-02", "AIP-ROLL-002"),
-    ("AIP-MON-0001", "AIP-MON-001"),
-    ("rollback-rot", "rollback-rto"),
-    ("drift-monitr", "drift-monitor"),
-])
-def test_explain_unknown_rule_exits_2_with_did_you_mean(capsys: pytest.CaptureFixture[str], typo: str, meant: str) -> None:
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("AIP-ROLL-02", "AIP-ROLL-002"),
+        ("AIP-MON-0001", "AIP-MON-001"),
+        ("rollback-rot", "rollback-rto"),
+        ("drift-monitr", "drift-monitor"),
+    ],
+)
+def test_explain_unknown_rule_exits_2_with_did_you_mean(
+    capsys: pytest.CaptureFixture[str], typo: str, meant: str
+) -> None:
     code, out, err = run(capsys, "explain", typo)
     assert code == 2
     assert out == ""

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import require_shared
 
 from checker.cli import cli
 from checker.findings import Finding, ManifestResult, Report, Severity, Span
 from checker.policy import load_builtin
 from checker.report import RenderContext
-from conftest import require_shared
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = "2026-11-26"
@@ -32,7 +32,9 @@ def _sarif(folder: Path, monkeypatch, *extra: str) -> dict:
     monkeypatch.chdir(folder)
     for key in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(key, raising=False)
-    result = CliRunner().invoke(cli, ["check", ".", "--format", "sarif", "--today", TODAY, *extra], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["check", ".", "--format", "sarif", "--today", TODAY, *extra], catch_exceptions=False
+    )
     return json.loads(result.stdout)
 
 
@@ -62,7 +64,9 @@ def test_partial_fingerprints_do_not_change_when_a_message_value_changes(tmp_pat
     text = BROKEN.read_text(encoding="utf-8")
     assert "threshold: high 0.85" in text
     before = _sarif(_one_manifest(tmp_path, "a", text), monkeypatch)
-    after = _sarif(_one_manifest(tmp_path, "b", text.replace("threshold: high 0.85", "threshold: high 0.9")), monkeypatch)
+    after = _sarif(
+        _one_manifest(tmp_path, "b", text.replace("threshold: high 0.85", "threshold: high 0.9")), monkeypatch
+    )
     old, new = _by_fingerprint(before), _by_fingerprint(after)
     assert set(old) == set(new)
     changed = [fp for fp in old if old[fp]["message"]["text"] != new[fp]["message"]["text"]]
@@ -89,7 +93,8 @@ def test_a_different_file_or_rule_gets_a_different_fingerprint(tmp_path, monkeyp
     by_file: dict[str, set[str]] = {}
     for r in results:
         by_file.setdefault(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], set()).update(
-            r["partialFingerprints"].values())
+            r["partialFingerprints"].values()
+        )
     assert len(by_file) == 2
     first, second = by_file.values()
     assert first and not first & second
@@ -101,8 +106,14 @@ def _report(findings: list[Finding]) -> Report:
     return Report([result])
 
 
-def _finding(rule: str = "AIP-SCH-001", severity: Severity = Severity.ERROR, line: int = 1, message: str = "m",
-             json_path: str = "$.x", **kw) -> Finding:
+def _finding(
+    rule: str = "AIP-SCH-001",
+    severity: Severity = Severity.ERROR,
+    line: int = 1,
+    message: str = "m",
+    json_path: str = "$.x",
+    **kw,
+) -> Finding:
     return Finding(rule, "schema", severity, "svc/ai-production.yaml", Span(line, 1, line, 2), message, json_path, **kw)
 
 
@@ -119,7 +130,10 @@ def test_sarif_has_automation_details_with_a_stable_category(monkeypatch):
     run = sarif["runs"][0]
     automation_id = run["automationDetails"]["id"]
     # Code scanning reads everything before the last `/` as the category: no per-run part.
-    assert automation_id.rsplit("/", 1)[0] == "aipolicy" and automation_id == _sarif(REPO / "examples", monkeypatch)["runs"][0]["automationDetails"]["id"]
+    assert (
+        automation_id.rsplit("/", 1)[0] == "aipolicy"
+        and automation_id == _sarif(REPO / "examples", monkeypatch)["runs"][0]["automationDetails"]["id"]
+    )
 
 
 def test_at_most_25000_results_per_run_the_most_severe_kept_and_the_rest_counted():
@@ -138,8 +152,11 @@ def test_a_truncated_run_still_validates_and_keeps_fingerprints_of_the_full_repo
     from checker.report import sarif
 
     ctx = RenderContext(policy=load_builtin(), version="t")
-    findings = [_finding(severity=Severity.WARNING, line=1), _finding(severity=Severity.ERROR, line=2),
-                _finding(severity=Severity.WARNING, line=3)]  # one rule, one node: occurrences 0, 1, 2
+    findings = [
+        _finding(severity=Severity.WARNING, line=1),
+        _finding(severity=Severity.ERROR, line=2),
+        _finding(severity=Severity.WARNING, line=3),
+    ]  # one rule, one node: occurrences 0, 1, 2
     full = sarif.as_dict(_report(findings), ctx)["runs"][0]["results"]
     monkeypatch.setattr(sarif, "MAX_RESULTS", 2)
     cut = sarif.as_dict(_report(findings), ctx)
@@ -155,9 +172,12 @@ def test_waived_findings_are_in_source_suppressions_by_default(tmp_path, monkeyp
     sarif = _sarif(folder, monkeypatch, "--ignore", "AIP-REF-001")
     _validate(sarif)
     waived = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AIP-DATA-001"]
-    assert waived and all(r["suppressions"] == [{"kind": "inSource", "status": "accepted",
-                                                 "justification": r["suppressions"][0]["justification"]}]
-                          and r["suppressions"][0]["justification"].startswith("Vendor feed") for r in waived)
+    assert waived and all(
+        r["suppressions"]
+        == [{"kind": "inSource", "status": "accepted", "justification": r["suppressions"][0]["justification"]}]
+        and r["suppressions"][0]["justification"].startswith("Vendor feed")
+        for r in waived
+    )
 
 
 def test_sarif_waived_omit_leaves_waived_findings_out_and_says_how_many(tmp_path, monkeypatch):
@@ -172,34 +192,41 @@ def test_sarif_waived_omit_leaves_waived_findings_out_and_says_how_many(tmp_path
     assert len(results) == len(kept["runs"][0]["results"]) - len(waived)
     # The findings that stay keep the fingerprints they have when nothing is left out.
     assert {json.dumps(r["partialFingerprints"]) for r in results} <= {
-        json.dumps(r["partialFingerprints"]) for r in kept["runs"][0]["results"]}
+        json.dumps(r["partialFingerprints"]) for r in kept["runs"][0]["results"]
+    }
     (notification,) = omitted["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert notification["message"]["text"].startswith(f"{len(waived)} suppressed finding")
 
 
 def test_sarif_waived_suppressed_is_the_default(tmp_path, monkeypatch):
     folder = _one_manifest(tmp_path, "w", FORECAST.read_text(encoding="utf-8") + WAIVER)
-    assert (_sarif(folder, monkeypatch, "--sarif-waived", "suppressed")["runs"][0]["results"]
-            == _sarif(folder, monkeypatch)["runs"][0]["results"])
+    assert (
+        _sarif(folder, monkeypatch, "--sarif-waived", "suppressed")["runs"][0]["results"]
+        == _sarif(folder, monkeypatch)["runs"][0]["results"]
+    )
 
 
 @pytest.mark.parametrize("mode", ["suppressed", "omit"])
 def test_baselined_findings_are_external_suppressions_and_waivers_stay_in_source(mode):
     from checker.report import sarif
 
-    report = _report([
-        _finding(json_path="$.a", suppressed_by="Vendor feed is manual", suppression="waiver"),
-        _finding(json_path="$.b", suppressed_by=".aipolicy-baseline.json", suppression="baseline"),
-        _finding(json_path="$.c"),
-    ])
+    report = _report(
+        [
+            _finding(json_path="$.a", suppressed_by="Vendor feed is manual", suppression="waiver"),
+            _finding(json_path="$.b", suppressed_by=".aipolicy-baseline.json", suppression="baseline"),
+            _finding(json_path="$.c"),
+        ]
+    )
     out = sarif.as_dict(report, RenderContext(policy=load_builtin(), version="t", sarif_waived=mode))
     _validate(out)
     results = out["runs"][0]["results"]
     if mode == "omit":
         assert [r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in results] == ["$.c"]
         return
-    kinds = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: [s["kind"] for s in r.get("suppressions", [])]
-             for r in results}
+    kinds = {
+        r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: [s["kind"] for s in r.get("suppressions", [])]
+        for r in results
+    }
     assert kinds == {"$.a": ["inSource"], "$.b": ["external"], "$.c": []}
 
 

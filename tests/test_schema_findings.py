@@ -43,7 +43,9 @@ def _expectations(path: Path) -> list[tuple[Span, str, str]]:
 
 
 def _issues(path: Path) -> list[tuple[Span, str, str]]:
-    return [(span, manifest.json_path(p), text) for span, text, p in schema.validate(_load(path.read_bytes(), path.name))]
+    return [
+        (span, manifest.json_path(p), text) for span, text, p in schema.validate(_load(path.read_bytes(), path.name))
+    ]
 
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*.yaml"))
@@ -68,8 +70,10 @@ def test_unknown_section_is_reported_at_its_key_with_a_suggestion() -> None:
     assert len(issues) == 1
     span, text, _ = issues[0]
     assert (span.line, span.column, span.end_line, span.end_column) == (2, 1, 2, 8)  # the key, not its value
-    assert text == ("`rollbak` is not a known section; did you mean `rollback`? Until it is renamed, "
-                    "the rules see no `rollback` section, so their findings about it are held back")
+    assert text == (
+        "`rollbak` is not a known section; did you mean `rollback`? Until it is renamed, "
+        "the rules see no `rollback` section, so their findings about it are held back"
+    )
 
 
 def test_wrong_type_is_reported_at_the_value_quoting_what_was_found() -> None:
@@ -101,7 +105,9 @@ def test_every_unknown_key_of_one_mapping_is_its_own_finding() -> None:
     assert unknown == {("system", "nmae"), ("system", "descripton")}
 
 
-@pytest.mark.parametrize(("typed", "write"), [("yes", "true"), ("on", "true"), ("no", "false"), ("off", "false"), ("Yes", "true")])
+@pytest.mark.parametrize(
+    ("typed", "write"), [("yes", "true"), ("on", "true"), ("no", "false"), ("off", "false"), ("Yes", "true")]
+)
 def test_boolean_field_holding_a_yaml11_boolean_tells_which_boolean_to_write(typed: str, write: str) -> None:
     m = _load(f"explainability:\n  user_facing: {typed}\n")
     issues = [i for i in schema.validate(m) if i[2] == ("explainability", "user_facing")]
@@ -153,7 +159,9 @@ def test_broken_schema_example_has_exactly_the_three_findings_its_header_promise
     path = REPO / "examples" / "failing" / "broken-schema.ai-production.yaml"
     issues = schema.validate(_load(path.read_bytes(), path.name))
     assert [(s.line, manifest.json_path(p)) for s, _, p in issues] == [
-        (21, "$.stage"), (40, "$.monitoring.drift[0].threshold"), (43, "$.rollbak"),
+        (21, "$.stage"),
+        (40, "$.monitoring.drift[0].threshold"),
+        (43, "$.rollbak"),
     ]
 
 
@@ -186,6 +194,10 @@ def test_a_schema_invalid_value_is_not_reported_again_by_a_policy_rule() -> None
     text = text.replace("authority_to_change_workflow: true", "authority_to_change_workflow: yes")
     options = engine.Options(today=TODAY, root=REPO)
     result = engine.check_bytes(text.encode(), "ai-production.yaml", options)
-    at_node = [f.rule for f in result.findings if f.json_path == "$.owners.business.authority_to_change_workflow"
-               or "authority_to_change_workflow" in f.message]
+    at_node = [
+        f.rule
+        for f in result.findings
+        if f.json_path == "$.owners.business.authority_to_change_workflow"
+        or "authority_to_change_workflow" in f.message
+    ]
     assert at_node == ["AIP-SCH-001"]

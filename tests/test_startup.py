@@ -38,11 +38,12 @@ HEAVY_REPORTERS = ("checker.report.sarif", "checker.report.github", "checker.rep
 
 
 def _modules_after(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, set[str]]:
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     marker = proc.stdout.rindex("@@MODULES@@")
-    result = json.loads(proc.stdout[marker + len("@@MODULES@@"):])
+    result = json.loads(proc.stdout[marker + len("@@MODULES@@") :])
     return result["code"], set(result["modules"])
 
 
@@ -53,14 +54,16 @@ def _is_gitpython(name: str) -> bool:
 @pytest.mark.parametrize("in_git_repository", [True, False], ids=["git-repository", "plain-folder"])
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_checking_one_small_manifest_imports_no_gitpython_and_no_other_reporter(
-        tmp_path: Path, child_env, in_git_repository: bool, fmt: str) -> None:
+    tmp_path: Path, child_env, in_git_repository: bool, fmt: str
+) -> None:
     if in_git_repository:
         if shutil.which("git") is None:
             pytest.skip("git is not installed")
         subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, capture_output=True)
     (tmp_path / "ai-production.yaml").write_text(SMALL, encoding="utf-8")
-    code, modules = _modules_after(["check", "--today", "2026-11-26", "--format", fmt, "ai-production.yaml"],
-                                   tmp_path, child_env())
+    code, modules = _modules_after(
+        ["check", "--today", "2026-11-26", "--format", fmt, "ai-production.yaml"], tmp_path, child_env()
+    )
     assert code in (0, 1)
     assert "checker.engine" in modules  # the check really ran in this interpreter
     assert not [m for m in modules if _is_gitpython(m)]
@@ -71,7 +74,14 @@ def test_the_probe_would_see_gitpython_if_it_were_imported(tmp_path: Path, child
     # Guards the test above against passing vacuously (say, if sys.modules were read too early).
     pytest.importorskip("git")
     (tmp_path / "ai-production.yaml").write_text(SMALL, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-c", "import git\n" + PROBE, "check", "--today", "2026-11-26", "ai-production.yaml"],
-                          cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=120, check=False)
-    modules = json.loads(proc.stdout[proc.stdout.rindex("@@MODULES@@") + len("@@MODULES@@"):])["modules"]
+    proc = subprocess.run(
+        [sys.executable, "-c", "import git\n" + PROBE, "check", "--today", "2026-11-26", "ai-production.yaml"],
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    modules = json.loads(proc.stdout[proc.stdout.rindex("@@MODULES@@") + len("@@MODULES@@") :])["modules"]
     assert "git" in modules

@@ -117,11 +117,14 @@ def test_a_rule_messages_code_spans_render_as_code_and_the_rest_as_text() -> Non
 
 @pytest.mark.parametrize("message", HOSTILE_MESSAGES)
 def test_no_message_renders_a_link_image_html_or_an_extra_cell(message: str) -> None:
-    markdown = summary_markdown(_report(("svc/ai-production.yaml", [_finding("svc/ai-production.yaml", message)])), _ctx())
+    markdown = summary_markdown(
+        _report(("svc/ai-production.yaml", [_finding("svc/ai-production.yaml", message)])), _ctx()
+    )
     html = _parse(markdown)
     assert set(html.tags) <= {"h2", "h3", "p", "code", "strong", "table", "thead", "tbody", "tr", "th", "td"}, html.tags
     header, row = html.cells
     assert len(header) == len(row) == 4
+
     # What the reader sees is the message's own characters, none added or lost (code
     # fences aside; controls and line breaks shown as \n, \x1b, \u202e as everywhere).
     def letters(text: str) -> str:
@@ -140,8 +143,17 @@ def test_words_github_would_link_even_escaped_become_code_spans() -> None:
 
 def test_totals_say_one_manifest_one_error_one_finding_suppressed() -> None:
     path = "svc/ai-production.yaml"
-    report = _report((path, [_finding(path, "bad"), _finding(path, "meh", Severity.WARNING, 4),
-                             _finding(path, "fyi", Severity.NOTE, 5), _finding(path, "ok", suppressed_by="accepted")]))
+    report = _report(
+        (
+            path,
+            [
+                _finding(path, "bad"),
+                _finding(path, "meh", Severity.WARNING, 4),
+                _finding(path, "fyi", Severity.NOTE, 5),
+                _finding(path, "ok", suppressed_by="accepted"),
+            ],
+        )
+    )
     totals = summary_markdown(report, _ctx()).splitlines()[2]
     assert totals == "1 manifest: 1 error, 1 warning, 1 note; 1 finding suppressed by a waiver."
 
@@ -153,7 +165,9 @@ def test_totals_count_plurals_and_name_waivers_and_the_baseline() -> None:
         (b, [_finding(b, "z", suppressed_by=".aipolicy-baseline.json", suppression="baseline")]),
     )
     totals = summary_markdown(report, _ctx()).splitlines()[2]
-    assert totals == "2 manifests: 0 errors, 0 warnings, 0 notes; 3 findings suppressed (2 by waivers, 1 by the baseline)."
+    assert (
+        totals == "2 manifests: 0 errors, 0 warnings, 0 notes; 3 findings suppressed (2 by waivers, 1 by the baseline)."
+    )
 
 
 def test_totals_leave_out_suppressed_when_nothing_is() -> None:
@@ -163,8 +177,9 @@ def test_totals_leave_out_suppressed_when_nothing_is() -> None:
 
 def test_each_manifest_has_its_own_heading_and_table() -> None:
     a, b, c = "a/ai-production.yaml", "b/ai-production.yaml", "c/ai-production.yaml"
-    report = _report((a, [_finding(a, "one"), _finding(a, "two", line=7)]), (b, []),
-                     (c, [_finding(c, "three", Severity.WARNING)]))
+    report = _report(
+        (a, [_finding(a, "one"), _finding(a, "two", line=7)]), (b, []), (c, [_finding(c, "three", Severity.WARNING)])
+    )
     markdown = summary_markdown(report, _ctx())
     sections = re.split(r"^### ", markdown, flags=re.M)[1:]
     assert [s.split("\n", 1)[0] for s in sections] == [f"`{a}`", f"`{b}`", f"`{c}`"]
@@ -180,21 +195,34 @@ def test_each_manifest_has_its_own_heading_and_table() -> None:
 
 def test_deadline_list_keeps_code_spans_and_renders_no_link() -> None:
     path = "svc/ai-production.yaml"
-    due = Finding("AIP-DUE-001", "due-soon", Severity.NOTE, path, Span(9, 1, 9, 2),
-                  "`governance.next_review` is due on 2026-12-01: [x](https://evil.example)")
-    html = _parse(summary_markdown(_report((path, [due])), RenderContext(policy=load_builtin(), version="t", warn_within=14)))
+    due = Finding(
+        "AIP-DUE-001",
+        "due-soon",
+        Severity.NOTE,
+        path,
+        Span(9, 1, 9, 2),
+        "`governance.next_review` is due on 2026-12-01: [x](https://evil.example)",
+    )
+    html = _parse(
+        summary_markdown(_report((path, [due])), RenderContext(policy=load_builtin(), version="t", warn_within=14))
+    )
     assert "governance.next_review" in html.code
     assert "a" not in html.tags
 
 
-@pytest.mark.parametrize(("suppressions", "line"), [
-    (["waiver", "waiver"], "2 findings suppressed by waivers."),
-    (["baseline"], "1 finding suppressed by the baseline."),
-    (["baseline", "baseline", "waiver"], "3 findings suppressed (1 by a waiver, 2 by the baseline)."),
-])
+@pytest.mark.parametrize(
+    ("suppressions", "line"),
+    [
+        (["waiver", "waiver"], "2 findings suppressed by waivers."),
+        (["baseline"], "1 finding suppressed by the baseline."),
+        (["baseline", "baseline", "waiver"], "3 findings suppressed (1 by a waiver, 2 by the baseline)."),
+    ],
+)
 def test_each_manifest_says_what_it_had_suppressed(suppressions: list[str], line: str) -> None:
     path = "a/ai-production.yaml"
-    findings = [_finding(path, "x", line=i + 1, suppressed_by="why", suppression=kind) for i, kind in enumerate(suppressions)]
+    findings = [
+        _finding(path, "x", line=i + 1, suppressed_by="why", suppression=kind) for i, kind in enumerate(suppressions)
+    ]
     markdown = summary_markdown(_report((path, findings)), _ctx())
     section = markdown.split("### ", 1)[1]
     assert "No findings." in section and line in section.splitlines()
@@ -204,7 +232,9 @@ def test_each_manifest_says_what_it_had_suppressed(suppressions: list[str], line
 def test_deadline_heading_counts_days_in_singular_and_plural(days: int, heading: str) -> None:
     path = "svc/ai-production.yaml"
     due = Finding("AIP-DUE-001", "due-soon", Severity.NOTE, path, Span(9, 1, 9, 2), "`x` is due")
-    markdown = summary_markdown(_report((path, [due])), RenderContext(policy=load_builtin(), version="t", warn_within=days))
+    markdown = summary_markdown(
+        _report((path, [due])), RenderContext(policy=load_builtin(), version="t", warn_within=days)
+    )
     assert heading in markdown.splitlines()
 
 

@@ -13,8 +13,8 @@ import contextlib
 import datetime
 import io
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -38,10 +38,15 @@ FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "rdjson", "azur
 GITHUB_COMMAND = re.compile(
     r"^::(?:error|warning|notice) (?:file|line|col|endLine|endColumn|title)=[^,:\r\n]*"
     r"(?:,(?:file|line|col|endLine|endColumn|title)=[^,:\r\n]*)*::[^\r\n]*$"
-    r"|^::notice title=aipolicy::\d+ more findings [^\r\n]*$")
+    r"|^::notice title=aipolicy::\d+ more findings [^\r\n]*$"
+)
 
-SETTINGS = settings(max_examples=200, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _base() -> dict[str, Any]:
@@ -55,13 +60,83 @@ BASE = _base()
 # -- strategies --------------------------------------------------------------------------------------
 
 TOKENS = [
-    "apiVersion", "aipolicy/v1", "stage", "production", "pilot", "system", "id", "owners", "technical", "name",
-    "contact", "monitoring", "drift", "threshold", "waivers", "rule", ":", ": ", " ", "\n", "  ", "    ", "- ",
-    "[", "]", "{", "}", ",", "&a ", "*a", "&b ", "*b", "<<: *a", "!!python/object/apply:os.system ", "!!str ",
-    "!!binary ", "!custom ", "---\n", "...\n", "'", '"', "# c\n", "\t", "? ", "|\n", ">-\n", "%YAML 1.2\n",
-    "%TAG ! tag:x,2000:\n", "yes", "no", "on", "0755", "0x1F", "1e999", "-.inf", ".nan", "~", "null",
-    "12345678901234567890123456789", "2026-13-45", "2026-02-29", "é", "\u202e", "\U0001F600", "\x00", "\ufeff",
-    "\x85", "\u2028", "\r\n", "\\", "%", "@", "`", "TBD", "x-ext", "$", "\udcff",
+    "apiVersion",
+    "aipolicy/v1",
+    "stage",
+    "production",
+    "pilot",
+    "system",
+    "id",
+    "owners",
+    "technical",
+    "name",
+    "contact",
+    "monitoring",
+    "drift",
+    "threshold",
+    "waivers",
+    "rule",
+    ":",
+    ": ",
+    " ",
+    "\n",
+    "  ",
+    "    ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "&b ",
+    "*b",
+    "<<: *a",
+    "!!python/object/apply:os.system ",
+    "!!str ",
+    "!!binary ",
+    "!custom ",
+    "---\n",
+    "...\n",
+    "'",
+    '"',
+    "# c\n",
+    "\t",
+    "? ",
+    "|\n",
+    ">-\n",
+    "%YAML 1.2\n",
+    "%TAG ! tag:x,2000:\n",
+    "yes",
+    "no",
+    "on",
+    "0755",
+    "0x1F",
+    "1e999",
+    "-.inf",
+    ".nan",
+    "~",
+    "null",
+    "12345678901234567890123456789",
+    "2026-13-45",
+    "2026-02-29",
+    "é",
+    "\u202e",
+    "\U0001f600",
+    "\x00",
+    "\ufeff",
+    "\x85",
+    "\u2028",
+    "\r\n",
+    "\\",
+    "%",
+    "@",
+    "`",
+    "TBD",
+    "x-ext",
+    "$",
+    "\udcff",
 ]
 
 yamlish_text = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)), max_size=60).map("".join)
@@ -73,11 +148,35 @@ yamlish_bytes = st.one_of(
 
 odd_text = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", " ", "TBD", "n/a", "@x", "a@b.c", "P7D", "PT0S", "P99999999999D", "*/5 * * * *", "0755",
-                     "2026-11-26", "2026-02-30", "\u202eevil", "\U0001F600", "x" * 300, "ks", "psi", "high", "replace"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "TBD",
+            "n/a",
+            "@x",
+            "a@b.c",
+            "P7D",
+            "PT0S",
+            "P99999999999D",
+            "*/5 * * * *",
+            "0755",
+            "2026-11-26",
+            "2026-02-30",
+            "\u202eevil",
+            "\U0001f600",
+            "x" * 300,
+            "ks",
+            "psi",
+            "high",
+            "replace",
+        ]
+    ),
 )
 leaf = st.one_of(
-    st.none(), st.booleans(), odd_text,
+    st.none(),
+    st.booleans(),
+    odd_text,
     st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=True, allow_infinity=True),
 )
@@ -190,7 +289,8 @@ def _cli(path: Path, fmt: str) -> tuple[int, str]:
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.one_of(yamlish_bytes, manifest_bytes, st.sampled_from(ALIASED)))
 def test_the_cli_exits_0_or_1_with_a_well_formed_report_in_every_format(
-        raw: bytes, tmp_path_factory: pytest.TempPathFactory, monkeypatch_session) -> None:
+    raw: bytes, tmp_path_factory: pytest.TempPathFactory, monkeypatch_session
+) -> None:
     folder = tmp_path_factory.mktemp("cli")
     path = folder / "ai-production.yaml"
     path.write_bytes(raw)
@@ -206,7 +306,7 @@ def test_the_cli_exits_0_or_1_with_a_well_formed_report_in_every_format(
         elif fmt == "azure":
             # A logging command starts a line, and only ours do: content never holds `##vso[` raw.
             for line in text.splitlines():
-                rest = line[len("##vso[task.logissue "):] if line.startswith("##vso[task.logissue ") else line
+                rest = line[len("##vso[task.logissue ") :] if line.startswith("##vso[task.logissue ") else line
                 assert "##vso[" not in rest and "##[" not in rest, line
         elif fmt == "junit":
             ET.fromstring(text)
@@ -218,10 +318,10 @@ def test_the_cli_exits_0_or_1_with_a_well_formed_report_in_every_format(
             assert len(stop) == 1
             token = lines[stop[0]].split("::")[2]
             end = lines.index(f"::{token}::")
-            for line in lines[:stop[0]]:
+            for line in lines[: stop[0]]:
                 assert GITHUB_COMMAND.match(line), line
-            assert not any(line.startswith("::") for line in lines[stop[0] + 1:end])
-            assert lines[end + 1:] == []
+            assert not any(line.startswith("::") for line in lines[stop[0] + 1 : end])
+            assert lines[end + 1 :] == []
 
 
 @pytest.fixture(scope="session")
@@ -247,10 +347,20 @@ def test_quick_schema_check_agrees_with_jsonschema_on_odd_manifests(data: dict, 
 @settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=json_value)
 def test_quick_schema_check_agrees_with_jsonschema_on_any_value_anywhere(value: Any, jsonschema_validator) -> None:
-    for path in (("stage",), ("monitoring", "drift", 0, "threshold"), ("governance", "next_review"),
-                 ("owners", "technical"), ("waivers",), ("system", "x-extra"), ("data", "sources", 0, "refresh", "schedule")):
-        data = _replace(BASE, path[:-1], {**_get(BASE, path[:-1]), path[-1]: value}) if isinstance(path[-1], str) \
+    for path in (
+        ("stage",),
+        ("monitoring", "drift", 0, "threshold"),
+        ("governance", "next_review"),
+        ("owners", "technical"),
+        ("waivers",),
+        ("system", "x-extra"),
+        ("data", "sources", 0, "refresh", "schedule"),
+    ):
+        data = (
+            _replace(BASE, path[:-1], {**_get(BASE, path[:-1]), path[-1]: value})
+            if isinstance(path[-1], str)
             else _replace(BASE, path, value)
+        )
         assert fastschema.is_valid(schema.load_schema("v1"), data) is jsonschema_validator.is_valid(data), path
 
 
@@ -267,7 +377,9 @@ def test_quick_schema_check_agrees_with_jsonschema_on_every_example_and_fixture(
         loaded = manifest_mod.load(file.read_bytes(), str(file))
         if isinstance(loaded, manifest_mod.Manifest):
             judged += 1
-            assert fastschema.is_valid(schema.load_schema("v1"), loaded.data) is jsonschema_validator.is_valid(loaded.data), file
+            assert fastschema.is_valid(schema.load_schema("v1"), loaded.data) is jsonschema_validator.is_valid(
+                loaded.data
+            ), file
     assert judged >= 5
 
 
@@ -277,31 +389,63 @@ def test_quick_schema_check_knows_every_keyword_jsonschema_validates() -> None:
     assert set(jsonschema.Draft202012Validator.VALIDATORS) <= fastschema.VALIDATION_KEYWORDS
 
 
-@pytest.mark.parametrize("keyword", ["uniqueItems", "contains", "prefixItems", "unevaluatedProperties", "$dynamicRef", "multipleOf"])
+@pytest.mark.parametrize(
+    "keyword", ["uniqueItems", "contains", "prefixItems", "unevaluatedProperties", "$dynamicRef", "multipleOf"]
+)
 def test_a_schema_with_a_keyword_fastschema_does_not_compile_is_left_to_jsonschema(keyword: str) -> None:
     odd = {"$schema": fastschema.DRAFT_2020_12, "type": "object", "properties": {"a": {keyword: 2}}}
     assert fastschema.is_valid(odd, {"a": [1, 1]}) is None
 
 
-@pytest.mark.parametrize(("value", "valid"), [
-    ({"type": "object"}, True), ({"format": "email"}, None), ({"$ref": "https://example.org/x.json"}, None),
-    ({"$schema": "http://json-schema.org/draft-07/schema#"}, None),
-])
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ({"type": "object"}, True),
+        ({"format": "email"}, None),
+        ({"$ref": "https://example.org/x.json"}, None),
+        ({"$schema": "http://json-schema.org/draft-07/schema#"}, None),
+    ],
+)
 def test_schemas_outside_what_fastschema_compiles_get_no_verdict(value: dict, valid: bool | None) -> None:
     assert fastschema.is_valid(value, {}) is valid
 
 
-@pytest.mark.parametrize("text", ["2026-11-26", "2026-02-29", "2028-02-29", "20261126", "2026-W48-4", "2026-11-26T00:00",
-                                  "0000-01-01", "2026-1-1", " 2026-11-26", "２０２６-11-26", "2026-11-26\n", 20261126, None])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-26",
+        "2026-02-29",
+        "2028-02-29",
+        "20261126",
+        "2026-W48-4",
+        "2026-11-26T00:00",
+        "0000-01-01",
+        "2026-1-1",
+        " 2026-11-26",
+        "２０２６-11-26",
+        "2026-11-26\n",
+        20261126,
+        None,
+    ],
+)
 def test_quick_date_format_is_the_format_checker_of_schema_py(text: Any) -> None:
     checker = schema._format_checker()
     assert fastschema.date_ok(text) is checker.conforms(text, "date")
 
 
-@pytest.mark.parametrize(("one", "two", "equal"), [
-    (True, 1, False), (False, 0, False), (1, 1.0, True), ([True], [1], False), ({"a": [0]}, {"a": [False]}, False),
-    ("1", 1, False), (None, None, True), ({"a": 1}, {"a": 1}, True),
-])
+@pytest.mark.parametrize(
+    ("one", "two", "equal"),
+    [
+        (True, 1, False),
+        (False, 0, False),
+        (1, 1.0, True),
+        ([True], [1], False),
+        ({"a": [0]}, {"a": [False]}, False),
+        ("1", 1, False),
+        (None, None, True),
+        ({"a": 1}, {"a": 1}, True),
+    ],
+)
 def test_enum_and_const_equality_keeps_booleans_apart_from_numbers(one: Any, two: Any, equal: bool) -> None:
     odd = {"$schema": fastschema.DRAFT_2020_12, "const": two}
     assert fastschema.is_valid(odd, one) is equal
@@ -311,20 +455,37 @@ def test_enum_and_const_equality_keeps_booleans_apart_from_numbers(one: Any, two
 def test_checking_a_valid_manifest_does_not_import_jsonschema(tmp_path: Path) -> None:
     # jsonschema (with referencing and attrs) is most of a one-file run's start-up: only invalid files need it.
     path = tmp_path / "ai-production.yaml"
-    path.write_text("apiVersion: aipolicy/v1\nsystem: {id: small-system, name: Small, description: A small system, type: classifier}\nstage: exploration\n"
-                    "owners: {technical: {name: Priya Raman, contact: priya@acme-corp.io}}\n", encoding="utf-8")
-    probe = ("import sys\nfrom checker.cli import main\ncode = main(sys.argv[1:])\n"
-             "print('@@', code, sorted(m for m in sys.modules if m.split('.')[0] in ('jsonschema', 'referencing', 'multiprocessing')))")
-    proc = subprocess.run([sys.executable, "-c", probe, "check", "--today", TODAY.isoformat(), str(path)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    path.write_text(
+        "apiVersion: aipolicy/v1\nsystem: {id: small-system, name: Small, description: A small system, type: classifier}\nstage: exploration\n"
+        "owners: {technical: {name: Priya Raman, contact: priya@acme-corp.io}}\n",
+        encoding="utf-8",
+    )
+    probe = (
+        "import sys\nfrom checker.cli import main\ncode = main(sys.argv[1:])\n"
+        "print('@@', code, sorted(m for m in sys.modules if m.split('.')[0] in ('jsonschema', 'referencing', 'multiprocessing')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, "check", "--today", TODAY.isoformat(), str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     marker = proc.stdout.rindex("@@")
-    code, modules = proc.stdout[marker + 3:].split(" ", 1)
+    code, modules = proc.stdout[marker + 3 :].split(" ", 1)
     assert code == "0", proc.stdout + proc.stderr
     assert modules.strip() == "[]"
     path.write_text(path.read_text(encoding="utf-8").replace("stage: exploration", "stage: prod"), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-c", probe, "check", "--today", TODAY.isoformat(), str(path)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
-    assert "'jsonschema'" in proc.stdout[proc.stdout.rindex("@@"):]  # the probe does see it when it is needed
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, "check", "--today", TODAY.isoformat(), str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "'jsonschema'" in proc.stdout[proc.stdout.rindex("@@") :]  # the probe does see it when it is needed
 
 
 # -- regressions found while stressing ---------------------------------------------------------------
@@ -332,7 +493,8 @@ def test_checking_a_valid_manifest_does_not_import_jsonschema(tmp_path: Path) ->
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_manifest_whose_file_name_is_not_utf8_is_reported_not_a_traceback(
-        fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Writing the report raised UnicodeEncodeError: the name's surrogate escapes reached a UTF-8 file.
     try:
         fd = os.open(os.fsencode(tmp_path) + b"/\xff-odd.ai-production.yaml", os.O_WRONLY | os.O_CREAT)

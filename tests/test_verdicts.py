@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from checker import engine
+from checker import engine, verdict
 from checker.checks import values
 from checker.cli import main
+from checker.findings import Report
 from checker.manifest import json_path, load
 from checker.policy import load_builtin
 from checker.report import RenderContext, render
-from checker.findings import Report
 from checker.starter import starter
-from checker import verdict
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 12, 1)
@@ -61,10 +60,12 @@ def test_init_starter_has_exactly_one_finding_per_node_at_every_stage(stage: str
 def test_init_starter_reports_each_placeholder_exactly_once(stage: str) -> None:
     text = starter(stage)
     loaded = load(text.encode(), "ai-production.yaml")
-    holes = {json_path(p) for p, _ in values.placeholder_paths({k: v for k, v in loaded.data.items() if k != "waivers"})}
+    holes = {
+        json_path(p) for p, _ in values.placeholder_paths({k: v for k, v in loaded.data.items() if k != "waivers"})
+    }
     assert holes, "the starter has TODOs"
     shown = Counter(f.json_path for f in active(check(text)))
-    assert {h: shown[h] for h in holes} == {h: 1 for h in holes}
+    assert {h: shown[h] for h in holes} == dict.fromkeys(holes, 1)
 
 
 def test_folded_finding_is_the_most_severe_and_names_the_others() -> None:
@@ -86,7 +87,9 @@ def test_folded_rules_appear_in_json_sarif_and_junit() -> None:
     findings = json.loads(rendered(result, "json"))["findings"]
     assert [f["also"] for f in findings if f["json_path"] == "$.owners.technical.name"] == [["AIP-SCH-003"]]
     sarif = json.loads(rendered(result, "sarif"))["runs"][0]["results"]
-    folded = [r for r in sarif if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "$.owners.technical.name"]
+    folded = [
+        r for r in sarif if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "$.owners.technical.name"
+    ]
     assert [r["properties"]["also"] for r in folded] == [["AIP-SCH-003"]]
     junit = rendered(result, "junit")
     case = junit.split('name="AIP-SCH-003 placeholder"', 1)[1].split("</testcase>", 1)[0]
@@ -194,13 +197,19 @@ def test_text_report_of_the_folded_starter_lists_each_line_once(clean_env, capsy
 # -- messages that point at the fix ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "apiVersion: aipolicy/v1\nsystem:\n\tid: abc\n",
-    "apiVersion: aipolicy/v1\nsystem:\n  id: abc\n\tname: x\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apiVersion: aipolicy/v1\nsystem:\n\tid: abc\n",
+        "apiVersion: aipolicy/v1\nsystem:\n  id: abc\n\tname: x\n",
+    ],
+)
 def test_tab_indentation_says_to_indent_with_spaces(text: str) -> None:
     [finding] = check(text).findings
-    assert (finding.rule, finding.message) == ("AIP-SCH-002", "YAML does not allow tabs for indentation; indent with spaces")
+    assert (finding.rule, finding.message) == (
+        "AIP-SCH-002",
+        "YAML does not allow tabs for indentation; indent with spaces",
+    )
 
 
 def test_ref_relative_to_the_manifest_folder_gets_the_repository_path_as_a_hint(tmp_path: Path, monkeypatch) -> None:
@@ -212,7 +221,9 @@ def test_ref_relative_to_the_manifest_folder_gets_the_repository_path_as_a_hint(
     text = full.replace("model_card_ref: examples/production/docs/model-card.md", "model_card_ref: docs/model-card.md")
     (tmp_path / "svc" / "ai-production.yaml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = engine.check_file(Path("svc/ai-production.yaml"), "svc/ai-production.yaml", engine.Options(today=TODAY, root=tmp_path))
+    result = engine.check_file(
+        Path("svc/ai-production.yaml"), "svc/ai-production.yaml", engine.Options(today=TODAY, root=tmp_path)
+    )
     [ref] = [f for f in result.findings if f.json_path == "$.governance.model_card_ref"]
     assert ref.message.endswith("refs are relative to the repository root: did you mean `svc/docs/model-card.md`?")
 
@@ -228,7 +239,11 @@ def test_patterned_schema_fields_carry_a_message_for_editors() -> None:
 def test_bad_duration_finding_says_what_a_valid_one_looks_like() -> None:
     full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
     assert "  rto: PT1H\n" in full
-    [finding] = [f for f in check(full.replace("  rto: PT1H\n", "  rto: half an hour\n")).findings if f.json_path == "$.rollback.rto"]
+    [finding] = [
+        f
+        for f in check(full.replace("  rto: PT1H\n", "  rto: half an hour\n")).findings
+        if f.json_path == "$.rollback.rto"
+    ]
     assert "duration such as P7D, PT4H, 30m, 12h, 7d or 2w" in finding.message
 
 
@@ -239,10 +254,13 @@ def test_text_diagnostic_line_names_the_file_then_the_system() -> None:
     assert any(line.startswith(f"ai-production.yaml: {result.system_id}: ") for line in last_lines)
 
 
-@pytest.mark.parametrize("right, typo, held", [
-    ("\n  business:\n    name: Daniel", "\n  busines:\n    name: Daniel", "$.owners.business"),
-    ("\n  outcome_accuracy:\n    metric:", "\n  outcome_acuracy:\n    metric:", "$.monitoring.outcome_accuracy"),
-])
+@pytest.mark.parametrize(
+    "right, typo, held",
+    [
+        ("\n  business:\n    name: Daniel", "\n  busines:\n    name: Daniel", "$.owners.business"),
+        ("\n  outcome_accuracy:\n    metric:", "\n  outcome_acuracy:\n    metric:", "$.monitoring.outcome_accuracy"),
+    ],
+)
 def test_misspelt_nested_field_is_one_finding_and_silences_what_its_absence_would_cause(right, typo, held) -> None:
     full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
     assert right in full
@@ -264,7 +282,8 @@ def test_a_waiver_whose_path_misses_the_rules_finding_says_so_instead_of_calling
     full = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
     text = full.replace("    name: Daniel Okafor\n", "    name: TODO\n", 1) + (
         "\nwaivers:\n  - {rule: AIP-OWN-002, path: '**', reason: Hiring, expires: 2027-01-01,\n"
-        "     approved_by: {name: Priya Raman, contact: priya.raman@acme-corp.io}}\n")
+        "     approved_by: {name: Priya Raman, contact: priya.raman@acme-corp.io}}\n"
+    )
     found = active(check(text))
     assert [f.json_path for f in found if f.rule == "AIP-OWN-002"] == ["$.owners.business.name"]
     [note] = [f for f in found if f.rule == "AIP-WVR-001"]

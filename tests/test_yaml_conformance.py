@@ -31,7 +31,7 @@ LIBYAML_ACCEPTS = {
     "DK95_01": "tab used as indentation on the continuation line of a double-quoted scalar",
     "QB6E": "wrong indented multi-line double-quoted scalar (continuation at column 1)",
     "S98Z": "block scalar whose leading blank lines have more spaces than its first content line",
-    "SU5Z": "comment without whitespace after a double-quoted scalar (`\"value\"# comment`)",
+    "SU5Z": 'comment without whitespace after a double-quoted scalar (`"value"# comment`)',
     "X4QW": "comment without whitespace after a block scalar indicator (`>#comment`); only the C parser accepts it",
 }
 
@@ -39,8 +39,11 @@ LIBYAML_ACCEPTS = {
 def _cases() -> list:
     if not SUITE.is_dir():
         return [pytest.param(None, id="yaml-test-suite-missing")]
-    return [pytest.param(path, id=f"{kind}/{path.stem}")
-            for kind in ("valid", "error") for path in sorted((SUITE / kind).glob("*.yaml"))]
+    return [
+        pytest.param(path, id=f"{kind}/{path.stem}")
+        for kind in ("valid", "error")
+        for path in sorted((SUITE / kind).glob("*.yaml"))
+    ]
 
 
 @pytest.fixture()
@@ -70,7 +73,9 @@ def test_loader_accepts_or_rejects_with_a_position(case: Path | None, suite: Pat
 
 
 @pytest.mark.parametrize("case", _cases())
-def test_full_check_never_raises_and_rejections_are_sch002(case: Path | None, suite: Path, options: engine.Options) -> None:
+def test_full_check_never_raises_and_rejections_are_sch002(
+    case: Path | None, suite: Path, options: engine.Options
+) -> None:
     assert case is not None
     display = f"{case.parent.name}/{case.name}"
     result = engine.check_file(case, display, options)
@@ -89,8 +94,11 @@ def test_full_check_never_raises_and_rejections_are_sch002(case: Path | None, su
 
 
 def test_every_error_document_is_rejected_or_documented_as_a_libyaml_leniency(suite: Path) -> None:
-    accepted = {p.stem for p in sorted((suite / "error").glob("*.yaml"))
-                if not isinstance(manifest.load(p.read_bytes(), p.name), list)}
+    accepted = {
+        p.stem
+        for p in sorted((suite / "error").glob("*.yaml"))
+        if not isinstance(manifest.load(p.read_bytes(), p.name), list)
+    }
     assert accepted <= set(LIBYAML_ACCEPTS), f"newly accepted invalid YAML: {sorted(accepted - set(LIBYAML_ACCEPTS))}"
     # The list must name real corpus files, so that a renamed or removed case shows up here.
     assert all((suite / "error" / f"{stem}.yaml").is_file() for stem in LIBYAML_ACCEPTS)
@@ -136,5 +144,7 @@ def test_every_mapping_the_loader_builds_is_the_suites_expected_data(suite: Path
         compared += 1
         if expected != [loaded.data]:
             differ[case.stem] = (loaded.data, expected)
-    assert set(differ) == set(LIBYAML_READS_DIFFERENTLY), {k: v for k, v in differ.items() if k not in LIBYAML_READS_DIFFERENTLY}
+    assert set(differ) == set(LIBYAML_READS_DIFFERENTLY), {
+        k: v for k, v in differ.items() if k not in LIBYAML_READS_DIFFERENTLY
+    }
     assert compared >= 80  # the comparison really ran over the corpus

@@ -48,7 +48,7 @@ def invalid_boolean(name: str, value: str) -> int:
 
 def _paths(args: list[str]) -> list[str]:
     """The paths aipolicy was given: what follows the `--` the check step always puts before them."""
-    return args[len(args) - args[::-1].index("--"):] if "--" in args else []
+    return args[len(args) - args[::-1].index("--") :] if "--" in args else []
 
 
 def run(argv: list[str]) -> int:
@@ -84,8 +84,14 @@ def run(argv: list[str]) -> int:
         print(command("error", f"aipolicy exited with code {code}{quoted}"), flush=True)
     elif no_manifests:
         paths = " ".join(_paths(argv)) or "."
-        print(command("warning", f"no manifests found under paths: {paths} (nothing was checked; "
-                                 "set the action's paths input to the files or folders that hold them)"), flush=True)
+        print(
+            command(
+                "warning",
+                f"no manifests found under paths: {paths} (nothing was checked; "
+                "set the action's paths input to the files or folders that hold them)",
+            ),
+            flush=True,
+        )
     return code
 
 

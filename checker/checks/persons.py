@@ -29,41 +29,210 @@ _GIVE_ONE = "name one accountable person"
 
 # Whole words, any case, grouped by how the message describes the name.
 _TEAM = (
-    "team", "teams", "squad", "group", "groups", "guild", "chapter", "tribe", "pod", "crew",
-    "department", "dept", "division", "unit", "committee", "board", "council", "office", "taskforce",
-    "center", "centre", "desk", "helpdesk", "hub", "lab", "labs", "organisation", "organization",
+    "team",
+    "teams",
+    "squad",
+    "group",
+    "groups",
+    "guild",
+    "chapter",
+    "tribe",
+    "pod",
+    "crew",
+    "department",
+    "dept",
+    "division",
+    "unit",
+    "committee",
+    "board",
+    "council",
+    "office",
+    "taskforce",
+    "center",
+    "centre",
+    "desk",
+    "helpdesk",
+    "hub",
+    "lab",
+    "labs",
+    "organisation",
+    "organization",
     # other languages
-    "équipe", "equipe", "equipo", "squadra", "abteilung", "gruppe", "afdeling", "zespół", "dział",
-    "команда", "отдел", "группа", "ομάδα", "צוות", "فريق", "قسم", "टीम", "विभाग", "ทีม",
+    "équipe",
+    "equipe",
+    "equipo",
+    "squadra",
+    "abteilung",
+    "gruppe",
+    "afdeling",
+    "zespół",
+    "dział",
+    "команда",
+    "отдел",
+    "группа",
+    "ομάδα",
+    "צוות",
+    "فريق",
+    "قسم",
+    "टीम",
+    "विभाग",
+    "ทีม",
 )
 _FUNCTION = (
-    "ops", "mlops", "devops", "dataops", "secops", "finops", "aiops", "llmops", "gitops", "modelops",
-    "analytics", "engineering", "science", "platform", "platforms", "infrastructure", "infra",
-    "operations", "support", "security", "compliance", "legal", "finance", "marketing", "procurement",
-    "governance", "risk", "audit", "underwriting", "research", "data", "intelligence", "learning",
-    "services", "customer", "business", "product", "reliability", "privacy", "accounting", "payroll",
-    "fraud", "pricing", "payments", "growth", "prevention", "personalisation", "personalization",
-    "recommendations", "relevance", "search", "ranking", "forecasting", "fulfilment", "fulfillment",
-    "logistics", "treasury", "ethics", "quality", "insights", "reporting", "experimentation", "project",
+    "ops",
+    "mlops",
+    "devops",
+    "dataops",
+    "secops",
+    "finops",
+    "aiops",
+    "llmops",
+    "gitops",
+    "modelops",
+    "analytics",
+    "engineering",
+    "science",
+    "platform",
+    "platforms",
+    "infrastructure",
+    "infra",
+    "operations",
+    "support",
+    "security",
+    "compliance",
+    "legal",
+    "finance",
+    "marketing",
+    "procurement",
+    "governance",
+    "risk",
+    "audit",
+    "underwriting",
+    "research",
+    "data",
+    "intelligence",
+    "learning",
+    "services",
+    "customer",
+    "business",
+    "product",
+    "reliability",
+    "privacy",
+    "accounting",
+    "payroll",
+    "fraud",
+    "pricing",
+    "payments",
+    "growth",
+    "prevention",
+    "personalisation",
+    "personalization",
+    "recommendations",
+    "relevance",
+    "search",
+    "ranking",
+    "forecasting",
+    "fulfilment",
+    "fulfillment",
+    "logistics",
+    "treasury",
+    "ethics",
+    "quality",
+    "insights",
+    "reporting",
+    "experimentation",
+    "project",
 )
 _ORGANISATION = ("corp", "inc", "ltd", "llc", "gmbh", "plc", "vendor", "agency", "consultancy")
 _ROLE = (
-    "admin", "admins", "administrator", "administrators", "owner", "owners", "manager", "managers",
-    "lead", "leads", "director", "officer", "architect", "engineer", "analyst", "scientist",
-    "coordinator", "specialist", "representative", "maintainer", "maintainers", "approver", "reviewer",
-    "superuser", "sysadmin", "vp",
+    "admin",
+    "admins",
+    "administrator",
+    "administrators",
+    "owner",
+    "owners",
+    "manager",
+    "managers",
+    "lead",
+    "leads",
+    "director",
+    "officer",
+    "architect",
+    "engineer",
+    "analyst",
+    "scientist",
+    "coordinator",
+    "specialist",
+    "representative",
+    "maintainer",
+    "maintainers",
+    "approver",
+    "reviewer",
+    "superuser",
+    "sysadmin",
+    "vp",
 )
 _SEVERAL = (
-    "everyone", "everybody", "all", "staff", "people", "members", "folks", "engineers", "analysts",
-    "scientists", "developers", "reviewers", "approvers", "others",
+    "everyone",
+    "everybody",
+    "all",
+    "staff",
+    "people",
+    "members",
+    "folks",
+    "engineers",
+    "analysts",
+    "scientists",
+    "developers",
+    "reviewers",
+    "approvers",
+    "others",
 )
 # Capitals only: `Ai` and `Bi` are also family names (Ai Weiwei).
 _ACRONYMS = (
-    "AI", "ML", "BI", "IT", "HR", "QA", "SRE", "DBA", "NOC", "SOC", "PMO", "CTO", "CEO", "CFO", "CIO", "CISO",
-    "CDO", "CDAO", "DPO", "PM", "TPM", "SVP", "EVP", "MLE", "DS",
+    "AI",
+    "ML",
+    "BI",
+    "IT",
+    "HR",
+    "QA",
+    "SRE",
+    "DBA",
+    "NOC",
+    "SOC",
+    "PMO",
+    "CTO",
+    "CEO",
+    "CFO",
+    "CIO",
+    "CISO",
+    "CDO",
+    "CDAO",
+    "DPO",
+    "PM",
+    "TPM",
+    "SVP",
+    "EVP",
+    "MLE",
+    "DS",
 )
 # Where scripts write words without spaces, the word itself (`数据团队`).
-_CJK_TEAM = ("团队", "小组", "部门", "部門", "委员会", "委員会", "平台", "运维", "中心", "チーム", "グループ", "팀", "부서", "본부")
+_CJK_TEAM = (
+    "团队",
+    "小组",
+    "部门",
+    "部門",
+    "委员会",
+    "委員会",
+    "平台",
+    "运维",
+    "中心",
+    "チーム",
+    "グループ",
+    "팀",
+    "부서",
+    "본부",
+)
 
 
 def _words(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -71,8 +240,12 @@ def _words(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
 
 
-_TEAM_RE, _FUNCTION_RE, _ROLE_RE, _SEVERAL_RE, _ORGANISATION_RE = map(_words, (_TEAM, _FUNCTION, _ROLE, _SEVERAL, _ORGANISATION))
-_ROTATION_RE = re.compile(r"(?<![^\W_])(?:on[\s_-]*call|rotation|pager(?:duty)?|duty|roster|shift|24\s*[/x]\s*7)(?![^\W_])", re.IGNORECASE)
+_TEAM_RE, _FUNCTION_RE, _ROLE_RE, _SEVERAL_RE, _ORGANISATION_RE = map(
+    _words, (_TEAM, _FUNCTION, _ROLE, _SEVERAL, _ORGANISATION)
+)
+_ROTATION_RE = re.compile(
+    r"(?<![^\W_])(?:on[\s_-]*call|rotation|pager(?:duty)?|duty|roster|shift|24\s*[/x]\s*7)(?![^\W_])", re.IGNORECASE
+)
 _ACRONYM_RE = re.compile(rf"(?<![^\W_])(?:{'|'.join(_ACRONYMS)})(?![^\W_])")
 # `DevOps`, `MLOps`, `FinOps`: one word ending in a capitalised Ops.
 _OPS_SUFFIX = re.compile(r"[A-Za-z]Ops(?![a-z])")
@@ -81,12 +254,46 @@ _HEAD_OF = re.compile(r"(?i)(?<![^\W_])(?:head|vp|director|chief|owner|lead)\s+o
 # Between two names: `and`, `&`, `/`, `+`, `;`, `|`, `or`, `und`, `et`, the ideographic comma.
 _JOINERS = re.compile(r"\s(?:and|or|und|et|oder|ou|или|и|και|و|और)\s|[&/+;|\\、，；]|\bet\s+al\b", re.IGNORECASE)
 # After a comma these belong to the person before it (`Amara Okafor, MD`).
-_SUFFIX = re.compile(r"(?i)^(?:jr|sr|ii|iii|iv|phd|ph\.\s?d|md|m\.\s?d|mba|msc|bsc|esq|cpa|rn|dds|obe|mbe|cbe|kbe|frs|facs)\.?$")
+_SUFFIX = re.compile(
+    r"(?i)^(?:jr|sr|ii|iii|iv|phd|ph\.\s?d|md|m\.\s?d|mba|msc|bsc|esq|cpa|rn|dds|obe|mbe|cbe|kbe|frs|facs)\.?$"
+)
 # Particles that go with a family name in `Last, First` order (`van der Berg, Anna`).
-_PARTICLES = frozenset({
-    "van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "do", "dos", "du", "la", "le",
-    "y", "e", "i", "bin", "binti", "bint", "ibn", "al", "el", "ben", "ter", "ten", "zu", "st", "st.", "mac", "mc",
-})
+_PARTICLES = frozenset(
+    {
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "das",
+        "do",
+        "dos",
+        "du",
+        "la",
+        "le",
+        "y",
+        "e",
+        "i",
+        "bin",
+        "binti",
+        "bint",
+        "ibn",
+        "al",
+        "el",
+        "ben",
+        "ter",
+        "ten",
+        "zu",
+        "st",
+        "st.",
+        "mac",
+        "mc",
+    }
+)
 _NOBLE = re.compile(r"(?<![^\W_])(?:von|zu)(?![^\W_])")
 _PARENTHESES = re.compile(r"\([^()]*\)|（[^（）]*）")
 
@@ -112,11 +319,7 @@ def _several_by_commas(text: str) -> bool:
 def _joined(text: str) -> bool:
     """Two names joined by a conjunction or a separator."""
     noble = _NOBLE.search(text) is not None
-    for found in _JOINERS.finditer(text):
-        # `von und zu Guttenberg`, `von und zu Coredo und Starkenberg`: one noble name.
-        if not (noble and found.group().strip().lower() == "und"):
-            return True
-    return False
+    return any(not (noble and found.group().strip().lower() == "und") for found in _JOINERS.finditer(text))
 
 
 def _handle_problem(text: str) -> str | None:

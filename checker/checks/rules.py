@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime
 import errno
 import os
-from functools import lru_cache
 import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from checker.checks import persons, values
 from checker.findings import Severity
@@ -50,9 +51,14 @@ def placeholders(ctx: RuleContext) -> Iterator[Problem]:
 
 
 PEOPLE: tuple[PathT, ...] = (
-    ("owners", "technical"), ("owners", "business"), ("owners", "escalation"),
-    ("monitoring", "watchers", "primary"), ("monitoring", "watchers", "backup"),
-    ("rollback", "decision_owner"), ("retraining", "owner"), ("retraining", "approval", "approver"),
+    ("owners", "technical"),
+    ("owners", "business"),
+    ("owners", "escalation"),
+    ("monitoring", "watchers", "primary"),
+    ("monitoring", "watchers", "backup"),
+    ("rollback", "decision_owner"),
+    ("retraining", "owner"),
+    ("retraining", "approval", "approver"),
 )
 
 
@@ -94,14 +100,24 @@ def drift_threshold_range(ctx: RuleContext) -> Iterator[Problem]:
         if threshold is None or not isinstance(method, str):
             continue
         if method in P_VALUE_METHODS and not 0 < threshold <= 0.2:
-            yield Problem(path, f"`{method}` is a test whose threshold is a p-value: use a value in (0, 0.2] such as 0.05, not {threshold:g}")
+            yield Problem(
+                path,
+                f"`{method}` is a test whose threshold is a p-value: use a value in (0, 0.2] such as 0.05, not {threshold:g}",
+            )
         elif method in BOUNDED_METHODS and not 0 < threshold < 1:
-            yield Problem(path, f"`{method}` distance lies between 0 and 1: a threshold of {threshold:g} can never (or always) fire; use a value in (0, 1)")
+            yield Problem(
+                path,
+                f"`{method}` distance lies between 0 and 1: a threshold of {threshold:g} can never (or always) fire; use a value in (0, 1)",
+            )
         elif method == "psi":
             if threshold <= 0:
                 yield Problem(path, f"PSI threshold must be above 0, got {threshold:g}")
             elif not 0.05 <= threshold <= 0.5:
-                yield Problem(path, f"PSI threshold {threshold:g} is outside the usual 0.05–0.5 (0.1 moderate, 0.25 significant shift)", severity=Severity.NOTE)
+                yield Problem(
+                    path,
+                    f"PSI threshold {threshold:g} is outside the usual 0.05–0.5 (0.1 moderate, 0.25 significant shift)",
+                    severity=Severity.NOTE,
+                )
         elif method in ("kl", "wasserstein") and threshold <= 0:
             yield Problem(path, f"`{method}` threshold must be above 0, got {threshold:g}")
 
@@ -123,8 +139,24 @@ def label_delay(ctx: RuleContext) -> Iterator[Problem]:
 
 
 # Metrics where smaller is better; every other accuracy metric is read as higher-is-better.
-_LOWER_IS_BETTER = frozenset({"mae", "mse", "rmse", "mape", "smape", "wape", "error", "errors", "loss",
-                              "logloss", "brier", "wer", "cer", "perplexity"})
+_LOWER_IS_BETTER = frozenset(
+    {
+        "mae",
+        "mse",
+        "rmse",
+        "mape",
+        "smape",
+        "wape",
+        "error",
+        "errors",
+        "loss",
+        "logloss",
+        "brier",
+        "wer",
+        "cer",
+        "perplexity",
+    }
+)
 
 
 def lower_is_better(metric: Any) -> bool:
@@ -140,12 +172,20 @@ def accuracy_measured(ctx: RuleContext) -> Iterator[Problem]:
     base: PathT = ("monitoring", "outcome_accuracy")
     accuracy = ctx.manifest.get(base)
     if not isinstance(accuracy, dict):
-        yield Problem(base, "`monitoring.outcome_accuracy` is missing: accuracy has never been measured in production", missing=base not in ctx.manifest.spans)
+        yield Problem(
+            base,
+            "`monitoring.outcome_accuracy` is missing: accuracy has never been measured in production",
+            missing=base not in ctx.manifest.spans,
+        )
         return
     measured = accuracy.get("last_measured")
     when = values.date(measured.get("date")) if isinstance(measured, dict) else None
     if when is None:
-        yield Problem(base + ("last_measured",), "`last_measured.date` is missing: record when outcome accuracy was last measured", missing=(base + ("last_measured",)) not in ctx.manifest.spans)
+        yield Problem(
+            base + ("last_measured",),
+            "`last_measured.date` is missing: record when outcome accuracy was last measured",
+            missing=(base + ("last_measured",)) not in ctx.manifest.spans,
+        )
         return
     date_path = base + ("last_measured", "date")
     cadence = values.duration(accuracy.get("cadence"))
@@ -153,16 +193,27 @@ def accuracy_measured(ctx: RuleContext) -> Iterator[Problem]:
     if future:
         yield future
     elif cadence is not None and ctx.fails_from(
-            date_path, values.first_day_over(when, 2 * cadence),
-            f"outcome accuracy (last measured {when}) is due for re-measurement: twice the {values.show_duration(cadence)} cadence runs out"):
-        yield Problem(date_path, f"outcome accuracy last measured {when}, {(ctx.today - when).days} days ago: more than twice the {values.show_duration(cadence)} cadence")
+        date_path,
+        values.first_day_over(when, 2 * cadence),
+        f"outcome accuracy (last measured {when}) is due for re-measurement: twice the {values.show_duration(cadence)} cadence runs out",
+    ):
+        yield Problem(
+            date_path,
+            f"outcome accuracy last measured {when}, {(ctx.today - when).days} days ago: more than twice the {values.show_duration(cadence)} cadence",
+        )
     value, threshold = _number(measured.get("value")), _number(accuracy.get("threshold"))  # type: ignore[union-attr]
     if value is not None and threshold is not None:
         metric = accuracy.get("metric")
         if lower_is_better(metric) and value > threshold:
-            yield Problem(base + ("last_measured", "value"), f"last measured {metric} {value:g} is worse than the threshold {threshold:g} (lower is better)")
+            yield Problem(
+                base + ("last_measured", "value"),
+                f"last measured {metric} {value:g} is worse than the threshold {threshold:g} (lower is better)",
+            )
         elif not lower_is_better(metric) and value < threshold:
-            yield Problem(base + ("last_measured", "value"), f"last measured {metric or 'accuracy'} {value:g} is below the threshold {threshold:g}")
+            yield Problem(
+                base + ("last_measured", "value"),
+                f"last measured {metric or 'accuracy'} {value:g} is below the threshold {threshold:g}",
+            )
 
 
 @register("business_target")
@@ -175,16 +226,22 @@ def business_target(ctx: RuleContext, max_baseline_age_days: int = 365) -> Itera
     target = metric.get("target") if isinstance(metric.get("target"), dict) else {}
     start, goal = _number(baseline.get("value")), _number(target.get("value"))
     direction = metric.get("direction")
-    if start is not None and goal is not None and direction in ("increase", "decrease"):
-        if (direction == "increase" and goal <= start) or (direction == "decrease" and goal >= start):
-            yield Problem(base + ("target", "value"), f"target {goal:g} does not {direction} from the baseline {start:g}")
+    if (
+        start is not None
+        and goal is not None
+        and ((direction == "increase" and goal <= start) or (direction == "decrease" and goal >= start))
+    ):
+        yield Problem(base + ("target", "value"), f"target {goal:g} does not {direction} from the baseline {start:g}")
     path = base + ("baseline", "measured_at")
     measured = values.date(baseline.get("measured_at"))
     if measured is None or measured > ctx.today:
         return  # a baseline from the future is AIP-BIZ-001's finding
     months = max_baseline_age_days // 30
-    if ctx.fails_from(path, measured + datetime.timedelta(days=max_baseline_age_days + 1),
-                      f"the baseline (`business_metric.baseline.measured_at` {measured}) turns more than {months} months old"):
+    if ctx.fails_from(
+        path,
+        measured + datetime.timedelta(days=max_baseline_age_days + 1),
+        f"the baseline (`business_metric.baseline.measured_at` {measured}) turns more than {months} months old",
+    ):
         yield Problem(path, f"baseline measured {measured}, more than {months} months ago: measure it again")
 
 
@@ -195,29 +252,48 @@ def rollback_tested(ctx: RuleContext, max_age_days: int = 180) -> Iterator[Probl
     if tested is None:
         # The spec requires `last_tested` only at high risk ("C: high"); when given, it is judged at any risk.
         if ctx.high_risk:
-            yield Problem(tested_path, "`rollback.last_tested` is missing: at high risk a rollback must be rehearsed; a rollback nobody has rehearsed is a hope, not a plan", missing=tested_path not in ctx.manifest.spans)
+            yield Problem(
+                tested_path,
+                "`rollback.last_tested` is missing: at high risk a rollback must be rehearsed; a rollback nobody has rehearsed is a hope, not a plan",
+                missing=tested_path not in ctx.manifest.spans,
+            )
     elif future := in_future(ctx, tested_path):
         yield future
-    elif ctx.fails_from(tested_path, tested + datetime.timedelta(days=max_age_days + 1),
-                        f"the rollback test (`rollback.last_tested` {tested}) turns more than {max_age_days} days old"):
-        yield Problem(tested_path, f"rollback last tested {tested}, {(ctx.today - tested).days} days ago (limit {max_age_days})")
+    elif ctx.fails_from(
+        tested_path,
+        tested + datetime.timedelta(days=max_age_days + 1),
+        f"the rollback test (`rollback.last_tested` {tested}) turns more than {max_age_days} days old",
+    ):
+        yield Problem(
+            tested_path, f"rollback last tested {tested}, {(ctx.today - tested).days} days ago (limit {max_age_days})"
+        )
     future = in_future(ctx, ("rollback", "previous_version", "verified_at"))
     if future:
         yield future
     previous = ctx.manifest.get(("rollback", "previous_version", "ref"))
     current = ctx.manifest.get(("system", "model_version"))
     if isinstance(previous, str) and previous and previous == current:
-        yield Problem(("rollback", "previous_version", "ref"), f"rollback target {previous!r} is the version in production (`system.model_version`): rolling back would change nothing")
+        yield Problem(
+            ("rollback", "previous_version", "ref"),
+            f"rollback target {previous!r} is the version in production (`system.model_version`): rolling back would change nothing",
+        )
 
 
 @register("review_due")
 def review_due(ctx: RuleContext, max_months: int = 12, high_risk_max_months: int = 6) -> Iterator[Problem]:
     base: PathT = ("governance",)
-    nxt, last = values.date(ctx.manifest.get(base + ("next_review",))), values.date(ctx.manifest.get(base + ("last_review",)))
+    nxt, last = (
+        values.date(ctx.manifest.get(base + ("next_review",))),
+        values.date(ctx.manifest.get(base + ("last_review",))),
+    )
     months = high_risk_max_months if ctx.high_risk else max_months
     if nxt is None:
         path = base + ("next_review",)
-        yield Problem(path, "`governance.next_review` is missing: schedule the next review", missing=path not in ctx.manifest.spans)
+        yield Problem(
+            path,
+            "`governance.next_review` is missing: schedule the next review",
+            missing=path not in ctx.manifest.spans,
+        )
         return
     if ctx.fails_from(base + ("next_review",), nxt, "`governance.next_review` is due"):
         yield Problem(base + ("next_review",), f"review was due on {nxt}: hold it and record the next date")
@@ -227,7 +303,11 @@ def review_due(ctx: RuleContext, max_months: int = 12, high_risk_max_months: int
     elif future := in_future(ctx, base + ("last_review",)):
         yield future
     elif nxt > _add_months(last, months):
-        yield Problem(base + ("next_review",), f"next review {nxt} is more than {months} months after the last one ({last})" + (" at high risk" if ctx.high_risk else ""))
+        yield Problem(
+            base + ("next_review",),
+            f"next review {nxt} is more than {months} months after the last one ({last})"
+            + (" at high risk" if ctx.high_risk else ""),
+        )
 
 
 def in_future(ctx: RuleContext, path: PathT) -> Problem | None:
@@ -235,7 +315,10 @@ def in_future(ctx: RuleContext, path: PathT) -> Problem | None:
     day = values.date(ctx.manifest.get(path))
     if day is None or day <= ctx.today:
         return None
-    return Problem(path, f"`{_dotted(path)}` {day} is in the future: it records when something happened, so it cannot be after today ({ctx.today})")
+    return Problem(
+        path,
+        f"`{_dotted(path)}` {day} is in the future: it records when something happened, so it cannot be after today ({ctx.today})",
+    )
 
 
 @register("past_date")
@@ -349,7 +432,6 @@ def _exists(target: Path) -> bool:
         return target.exists()
     except (OSError, ValueError):  # a name too long for the file system names no file
         return False
-
 
 
 # -- git-aware checks: the logic is in checker/gitrules.py; `ctx.git` holds the facts --------

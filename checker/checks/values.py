@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 _PLACEHOLDER = re.compile(
     r"(?i)^\s*(?:tbd|tba|tbc|todo|fixme|changeme|to ?do|n/?a|unknown|\?+|x{2,}|"
@@ -25,8 +26,12 @@ def is_placeholder(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return (not value.strip() or bool(_PLACEHOLDER.match(value)) or bool(_PLACEHOLDER_PREFIX.match(value))
-                or ("xample" in value.lower() and bool(_EXAMPLE_DOMAIN.search(value))))
+        return (
+            not value.strip()
+            or bool(_PLACEHOLDER.match(value))
+            or bool(_PLACEHOLDER_PREFIX.match(value))
+            or ("xample" in value.lower() and bool(_EXAMPLE_DOMAIN.search(value)))
+        )
     if isinstance(value, (dict, list)):
         return len(value) == 0
     return False
@@ -98,8 +103,16 @@ _CRON_FIELDS = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
-    ("month", 1, 12, {n: i + 1 for i, n in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}),
-    ("day of week", 0, 7, {n: i for i, n in enumerate("sun mon tue wed thu fri sat".split())}),
+    (
+        "month",
+        1,
+        12,
+        {
+            n: i + 1
+            for i, n in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+        },
+    ),
+    ("day of week", 0, 7, {n: i for i, n in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}),
 )
 
 
@@ -150,6 +163,7 @@ def schedule_problem(value: Any) -> str | None:
 
 # -- dates ----------------------------------------------------------------------------
 
+
 def date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
@@ -177,4 +191,3 @@ _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|https?://\S+|@[A-Za-z0-9][\w.-]
 
 def contact_ok(value: Any) -> bool:
     return isinstance(value, str) and answered(value) and bool(_CONTACT.fullmatch(value.strip()))
-

@@ -80,7 +80,9 @@ class System:
     owners: dict[str, str | None] = field(default_factory=lambda: {"technical": None, "business": None})
     questions: dict[str, bool] | None = None  # question id -> answered; None when not judged
     findings: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "note": 0, "suppressed": 0})
-    deadlines: list[dict[str, str]] = field(default_factory=list)  # {"date", "rule", "json_path", "what"}, soonest first
+    deadlines: list[dict[str, str]] = field(
+        default_factory=list
+    )  # {"date", "rule", "json_path", "what"}, soonest first
     history: list[StageChange] | None = None  # oldest first; None: no git history known
 
     @property
@@ -134,8 +136,12 @@ class Inventory:
     def due_within(self, days: int) -> list[tuple[System, dict[str, str]]]:
         """(system, deadline) for each deadline from tomorrow to `days` days ahead, soonest first."""
         horizon = self.generated + datetime.timedelta(days=min(days, (datetime.date.max - self.generated).days))
-        out = [(s, d) for s in self.systems for d in s.deadlines
-               if self.generated < datetime.date.fromisoformat(d["date"]) <= horizon]
+        out = [
+            (s, d)
+            for s in self.systems
+            for d in s.deadlines
+            if self.generated < datetime.date.fromisoformat(d["date"]) <= horizon
+        ]
         return sorted(out, key=lambda pair: (pair[1]["date"], pair[0].key))
 
     def owner_load(self, limit: int = 3) -> dict[str, list[System]]:
@@ -149,11 +155,14 @@ class Inventory:
 
     def one_person_owned(self) -> list[System]:
         """Systems whose technical and business owner are the same person."""
-        return [s for s in self.systems
-                if s.owners.get("technical") and s.owners.get("technical") == s.owners.get("business")]
+        return [
+            s
+            for s in self.systems
+            if s.owners.get("technical") and s.owners.get("technical") == s.owners.get("business")
+        ]
 
     def counts(self) -> dict[str, Any]:
-        stages = {stage: 0 for stage in STAGES}
+        stages = dict.fromkeys(STAGES, 0)
         for s in self.systems:
             if s.stage in stages:
                 stages[s.stage] += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Iterable
+from collections.abc import Iterable
 
 from checker.findings import ManifestResult, Report
 from checker.portfolio import DEFAULT_STUCK_AFTER, Inventory, System
@@ -27,16 +27,30 @@ def system_from_result(result: ManifestResult, root: str, repository: str | None
         owners={"technical": owners.get("technical"), "business": owners.get("business")},
         questions=dict(result.questions) if result.questions is not None else None,
         findings=counts,
-        deadlines=[{"date": d.day.isoformat(), "rule": d.rule, "json_path": d.json_path, "what": d.what}
-                   for d in result.deadlines],
+        deadlines=[
+            {"date": d.day.isoformat(), "rule": d.rule, "json_path": d.json_path, "what": d.what}
+            for d in result.deadlines
+        ],
     )
 
 
-def from_results(results: Iterable[ManifestResult], *, root: str, today: datetime.date, version: str,
-                 questions: dict[str, str], repository: str | None = None,
-                 stuck_after: int = DEFAULT_STUCK_AFTER) -> Inventory:
-    return Inventory(generated=today, tool_version=version, stuck_after=stuck_after, questions=dict(questions),
-                     systems=[system_from_result(r, root, repository) for r in results])
+def from_results(
+    results: Iterable[ManifestResult],
+    *,
+    root: str,
+    today: datetime.date,
+    version: str,
+    questions: dict[str, str],
+    repository: str | None = None,
+    stuck_after: int = DEFAULT_STUCK_AFTER,
+) -> Inventory:
+    return Inventory(
+        generated=today,
+        tool_version=version,
+        stuck_after=stuck_after,
+        questions=dict(questions),
+        systems=[system_from_result(r, root, repository) for r in results],
+    )
 
 
 def from_report(report: Report, **kwargs) -> Inventory:

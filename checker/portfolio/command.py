@@ -38,9 +38,18 @@ class Source:
     inventory: Inventory
 
 
-def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output: Path | None,
-           today: datetime.date | None, stuck_after: int | None, config_path: Path | None,
-           policies: list[Path], max_bytes: int) -> int:
+def report(
+    *,
+    paths: list[Path],
+    from_json: list[Path],
+    fmt: str | None,
+    output: Path | None,
+    today: datetime.date | None,
+    stuck_after: int | None,
+    config_path: Path | None,
+    policies: list[Path],
+    max_bytes: int,
+) -> int:
     from checker import commands, discover, notes, safeio
 
     notes.set_quiet(False)
@@ -60,16 +69,21 @@ def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output:
             raise UsageError(f"{path}: no such file or folder")
         if path.suffix.lower() == ".json" and os.path.isfile(path):
             # `--from-json a.json b.json` reads b.json as a PATH: a manifest it is not.
-            raise UsageError(f"{path}: a JSON file given as a PATH; to merge it, give --from-json before each "
-                             f"file (--from-json a.json --from-json {path})")
+            raise UsageError(
+                f"{path}: a JSON file given as a PATH; to merge it, give --from-json before each "
+                f"file (--from-json a.json --from-json {path})"
+            )
     for path in from_json:
         if not os.path.lexists(path):
             raise UsageError(f"--from-json {path}: no such file")
     patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
     unlisted: list[tuple[Path, str]] = []
     files = discover.discover(paths, patterns, unlisted) if paths else []
-    read = {**commands._settings_files(config, policy), **{os.path.realpath(f): "a manifest" for f in files},
-            **{os.path.realpath(f): "a --from-json input" for f in from_json}}
+    read = {
+        **commands._settings_files(config, policy),
+        **{os.path.realpath(f): "a manifest" for f in files},
+        **{os.path.realpath(f): "a --from-json input" for f in from_json},
+    }
     known = commands._baseline_for(config, None, read, patterns) if paths else None
     if output is not None and discover.is_manifest_name(output.name, patterns):
         read.setdefault(os.path.realpath(output), "a manifest")
@@ -82,8 +96,13 @@ def report(*, paths: list[Path], from_json: list[Path], fmt: str | None, output:
         if not files and not unlisted:
             from checker.textsafe import printable
 
-            print(printable(f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
-                            f"(looked for {', '.join(patterns)})"), file=sys.stderr)
+            print(
+                printable(
+                    f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
+                    f"(looked for {', '.join(patterns)})"
+                ),
+                file=sys.stderr,
+            )
         local = _check(paths, files, unlisted, config, policy, day, stuck, max_bytes, known)
         sources.append(Source(", ".join(str(p) for p in paths), local))
     inventory = merge(sources, today=day, stuck_after=stuck, questions=policy.questions)
@@ -106,8 +125,17 @@ def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, know
 
     rules = commands.rule_sets(policy, config)
     git_run, unreadable = commands._open_git(paths, None, False, max_bytes)
-    checked = commands.run_checks(files, unlisted, config=config, policy=policy, rules=rules, git_run=git_run,
-                                  unreadable=unreadable, today=today, max_bytes=max_bytes)
+    checked = commands.run_checks(
+        files,
+        unlisted,
+        config=config,
+        policy=policy,
+        rules=rules,
+        git_run=git_run,
+        unreadable=unreadable,
+        today=today,
+        max_bytes=max_bytes,
+    )
     if known is not None:
         known.apply(checked, str(config.root), policy, True)
     groups: dict[Path, list] = {}
@@ -117,16 +145,29 @@ def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, know
     parts = []
     for root, results in groups.items():
         in_git = (root / ".git").exists()
-        part = build.from_results(results, root=str(root), today=today, version=__version__,
-                                  questions=policy.questions, stuck_after=stuck,
-                                  repository=gitrepo.repository_name(root if in_git else None))
+        part = build.from_results(
+            results,
+            root=str(root),
+            today=today,
+            version=__version__,
+            questions=policy.questions,
+            stuck_after=stuck,
+            repository=gitrepo.repository_name(root if in_git else None),
+        )
         if in_git and gitrepo.available() and gitrepo.refusal(root) is None:
             histories = _history(root, [s.path for s in part.systems])
             if histories is not None:
                 for system in part.systems:
                     system.history = histories.get(system.path)
-                part.trend = _trend(root, part.systems, today, policy, stuck, scopes=_scopes(paths, root),
-                                    patterns=discover.DEFAULT_NAMES + tuple(config.manifest_names))
+                part.trend = _trend(
+                    root,
+                    part.systems,
+                    today,
+                    policy,
+                    stuck,
+                    scopes=_scopes(paths, root),
+                    patterns=discover.DEFAULT_NAMES + tuple(config.manifest_names),
+                )
         parts.append(Source(str(root), part))
     return merge(parts, today=today, stuck_after=stuck, questions=policy.questions)
 
@@ -139,14 +180,23 @@ def _history(root: Path, rel_paths: list[str]):
     return _ask_git(lambda: history.stage_histories(root, rel_paths), "stage history")
 
 
-def _trend(root: Path, systems: list[System], today: datetime.date, policy, stuck: int, *,
-           scopes: list[str] | None = None, patterns: tuple[str, ...] | None = None):
+def _trend(
+    root: Path,
+    systems: list[System],
+    today: datetime.date,
+    policy,
+    stuck: int,
+    *,
+    scopes: list[str] | None = None,
+    patterns: tuple[str, ...] | None = None,
+):
     """The 12-month trend, or None: `scopes` (the PATHs, repository-relative) limit the
     replay to the folders reported on; `patterns` are the manifest names to count."""
     from checker.portfolio import history
 
-    return _ask_git(lambda: history.trend(root, systems, today, policy, stuck, scopes=scopes, patterns=patterns),
-                    "12-month trend")
+    return _ask_git(
+        lambda: history.trend(root, systems, today, policy, stuck, scopes=scopes, patterns=patterns), "12-month trend"
+    )
 
 
 def _scopes(paths: list[Path], root: Path) -> list[str]:
@@ -192,10 +242,15 @@ def merge(sources: list[Source], *, today: datetime.date, stuck_after: int, ques
             all_questions.setdefault(qid, text)
     trends = [sources[i].inventory.trend for i in contributing if sources[i].inventory.trend is not None]
     labels = [source.label for source in sources]
-    return Inventory(generated=today, tool_version=__version__, stuck_after=stuck_after,
-                     systems=[kept[key][0] for key in sorted(kept)],
-                     trend=_sum_trends(trends) if trends else None,
-                     questions=all_questions, sources=list(dict.fromkeys(labels)))
+    return Inventory(
+        generated=today,
+        tool_version=__version__,
+        stuck_after=stuck_after,
+        systems=[kept[key][0] for key in sorted(kept)],
+        trend=_sum_trends(trends) if trends else None,
+        questions=all_questions,
+        sources=list(dict.fromkeys(labels)),
+    )
 
 
 def _sum_trends(trends: list[list[MonthPoint]]) -> list[MonthPoint]:
@@ -208,10 +263,17 @@ def _sum_trends(trends: list[list[MonthPoint]]) -> list[MonthPoint]:
     out = []
     for month in sorted(months)[-12:]:
         points = months[month]
-        stages = {stage: 0 for stage in STAGES}
+        stages = dict.fromkeys(STAGES, 0)
         for point in points:
             for stage, count in point.stages.items():
                 stages[stage] = stages.get(stage, 0) + count
-        out.append(MonthPoint(month=month, end=max(p.end for p in points), stages=stages,
-                              purgatory=sum(p.purgatory for p in points), stuck=sum(p.stuck for p in points)))
+        out.append(
+            MonthPoint(
+                month=month,
+                end=max(p.end for p in points),
+                stages=stages,
+                purgatory=sum(p.purgatory for p in points),
+                stuck=sum(p.stuck for p in points),
+            )
+        )
     return out

@@ -33,8 +33,21 @@ from checker.portfolio import Inventory, System
 from checker.portfolio.render import months_between, question_ids
 from checker.textsafe import printable
 
-HEAD = ["repository", "path", "id", "name", "stage", "stage_since", "months_at_stage", "risk_tier",
-        "decision_role", "technical_owner", "business_owner", "questions_answered", "questions_total"]
+HEAD = [
+    "repository",
+    "path",
+    "id",
+    "name",
+    "stage",
+    "stage_since",
+    "months_at_stage",
+    "risk_tier",
+    "decision_role",
+    "technical_owner",
+    "business_owner",
+    "questions_answered",
+    "questions_total",
+]
 TAIL = ["purgatory", "stuck", "errors", "warnings", "notes", "suppressed", "next_deadline", "deadlines", "history"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 JOIN = "; "
@@ -60,15 +73,25 @@ def _row(s: System, inventory: Inventory, qids: list[str]) -> list[object]:
     since = s.stage_since
     judged = s.questions
     return [
-        s.repository, s.path, s.id, s.name, s.stage,
+        s.repository,
+        s.path,
+        s.id,
+        s.name,
+        s.stage,
         since.isoformat() if since else None,
         months_between(since, inventory.generated) if since else None,
-        s.risk_tier, s.decision_role, s.owners.get("technical"), s.owners.get("business"),
+        s.risk_tier,
+        s.decision_role,
+        s.owners.get("technical"),
+        s.owners.get("business"),
         s.answered if judged is not None else None,
         len(judged) if judged is not None else None,
         *(_yes(judged.get(q)) if judged is not None else "" for q in qids),
-        _yes(s.purgatory), _yes(s.stuck(inventory.generated, inventory.stuck_after)),
-        s.findings.get("error", 0), s.findings.get("warning", 0), s.findings.get("note", 0),
+        _yes(s.purgatory),
+        _yes(s.stuck(inventory.generated, inventory.stuck_after)),
+        s.findings.get("error", 0),
+        s.findings.get("warning", 0),
+        s.findings.get("note", 0),
         s.findings.get("suppressed", 0),
         s.deadlines[0]["date"] if s.deadlines else None,
         JOIN.join(f"{d['date']} {d['rule']} {d['what']} ({d['json_path']})" for d in s.deadlines),

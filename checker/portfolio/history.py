@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import datetime
 import posixpath
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from checker import gitrepo
 from checker.manifest import DEFAULT_MAX_BYTES
@@ -104,8 +105,9 @@ class _Stages:
         return self.stage[sha]
 
 
-def stage_histories(root: Path | None, rel_paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES,
-                    _stages: _Stages | None = None) -> dict[str, list[StageChange]]:
+def stage_histories(
+    root: Path | None, rel_paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES, _stages: _Stages | None = None
+) -> dict[str, list[StageChange]]:
     """For each manifest (repository-relative, `/`-separated), the commits where its
     `stage` changed, the first one included, oldest first; `[]` for a path no commit
     holds with a stage. `{}` when there is no git history to read."""
@@ -129,8 +131,11 @@ def stage_histories(root: Path | None, rel_paths: list[str], max_bytes: int = DE
                 stage = stages.of(version.blob)
                 if stage is None or stage == current:
                     continue  # unreadable, no valid stage, or the stage line moved without changing
-                changes.append(StageChange(stage, _day(version.author_time), version.commit,
-                                           at_or_before=version.commit in boundary))
+                changes.append(
+                    StageChange(
+                        stage, _day(version.author_time), version.commit, at_or_before=version.commit in boundary
+                    )
+                )
                 current = stage
             out[path] = changes
         return out
@@ -153,9 +158,17 @@ def _since_at(history: list[StageChange], end: datetime.date) -> StageChange | N
     return found
 
 
-def trend(root: Path | None, systems: Iterable[System | str], today: datetime.date, policy: Policy | None = None,
-          stuck_after: int = DEFAULT_STUCK_AFTER, *, scopes: Iterable[str] | None = None,
-          patterns: Iterable[str] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[MonthPoint] | None:
+def trend(
+    root: Path | None,
+    systems: Iterable[System | str],
+    today: datetime.date,
+    policy: Policy | None = None,
+    stuck_after: int = DEFAULT_STUCK_AFTER,
+    *,
+    scopes: Iterable[str] | None = None,
+    patterns: Iterable[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[MonthPoint] | None:
     """The portfolio at each of the last 12 month ends (checker.portfolio.month_ends),
     replayed from git: stage counts, pilots in purgatory, stuck pilots. `systems` are
     the inventory's (their paths are always followed); `scopes` (repository-relative
@@ -176,9 +189,12 @@ def trend(root: Path | None, systems: Iterable[System | str], today: datetime.da
         shallow = gitrepo.is_shallow(root)
         trees: dict[str, dict[str, str]] = {}
         for commit in dict.fromkeys(placed.values()):
-            listing = gitrepo.tree_blobs(root, commit, None if folders is None or "." in folders else [*folders, *known])
-            trees[commit] = {p: sha for p, sha in listing.items()
-                             if p in known or is_manifest_name(PurePosixPath(p).name, names)}
+            listing = gitrepo.tree_blobs(
+                root, commit, None if folders is None or "." in folders else [*folders, *known]
+            )
+            trees[commit] = {
+                p: sha for p, sha in listing.items() if p in known or is_manifest_name(PurePosixPath(p).name, names)
+            }
         stages = _Stages(root, max_bytes)
         stages.fetch(sha for tree in trees.values() for sha in tree.values())
         histories = stage_histories(root, sorted({p for tree in trees.values() for p in tree}), max_bytes, stages)
@@ -191,11 +207,15 @@ def trend(root: Path | None, systems: Iterable[System | str], today: datetime.da
             continue  # before the clone's first commit: unknown, not empty
         tree = trees.get(commit, {}) if commit else {}
         present[end] = [(path, sha, stage) for path, sha in sorted(tree.items()) if (stage := stages.of(sha))]
-    judged = _purgatory({(sha, end): path for end, rows in present.items() for path, sha, stage in rows
-                         if stage == "pilot"}, stages.raw, policy, root)
+    judged = _purgatory(
+        {(sha, end): path for end, rows in present.items() for path, sha, stage in rows if stage == "pilot"},
+        stages.raw,
+        policy,
+        root,
+    )
     points: list[MonthPoint] = []
     for end, rows in present.items():
-        counts = {stage: 0 for stage in STAGES}
+        counts = dict.fromkeys(STAGES, 0)
         purgatory = stuck = 0
         for path, sha, stage in rows:
             counts[stage] += 1
@@ -208,8 +228,9 @@ def trend(root: Path | None, systems: Iterable[System | str], today: datetime.da
     return points
 
 
-def _purgatory(todo: dict[tuple[str, datetime.date], str], raw: dict[str, bytes | None], policy: Any,
-               root: Path) -> dict[tuple[str, datetime.date], bool]:
+def _purgatory(
+    todo: dict[tuple[str, datetime.date], str], raw: dict[str, bytes | None], policy: Any, root: Path
+) -> dict[tuple[str, datetime.date], bool]:
     """For each (pilot blob, month end) -> path: is it in purgatory on that day, one of the
     ten questions unanswered (judged as at production)? Each is checked once
     (checker.engine.check_bytes, today = the month end), on every core when there are

@@ -82,7 +82,7 @@ def _what(text: str) -> str:
     """What falls due: its `code spans` as <code>, everything escaped."""
     out, pos = [], 0
     for match in _CODE_SPAN.finditer(text):
-        out.append(_t(text[pos:match.start()]) if match.start() > pos else "")
+        out.append(_t(text[pos : match.start()]) if match.start() > pos else "")
         out.append(f"<code>{_t(match.group(2).strip())}</code>")
         pos = match.end()
     if pos < len(text) or not out:
@@ -120,19 +120,26 @@ def _owners(s: System) -> str:
 
 def _purgatory(inv: Inventory) -> str:
     """The pilots that could not be promoted today, each with the questions it leaves open."""
-    pilots = sorted((s for s in inv.systems if s.purgatory), key=lambda s: (-(len(s.questions or {}) - s.answered), s.key))
-    head = ('<section aria-labelledby="h-purgatory"><h2 id="h-purgatory">Pilots in purgatory</h2>'
-            '<p>At <code>pilot</code> with at least one of the ten questions unanswered (judged as at '
-            'production): pilots that could not be promoted today.</p>')
+    pilots = sorted(
+        (s for s in inv.systems if s.purgatory), key=lambda s: (-(len(s.questions or {}) - s.answered), s.key)
+    )
+    head = (
+        '<section aria-labelledby="h-purgatory"><h2 id="h-purgatory">Pilots in purgatory</h2>'
+        "<p>At <code>pilot</code> with at least one of the ten questions unanswered (judged as at "
+        "production): pilots that could not be promoted today.</p>"
+    )
     if not pilots:
         return head + '<p id="no-purgatory">None.</p></section>'
     rows = "".join(
         f"<tr data-purgatory><td>{_system_cell(s)}<td>{_where(s)}<td class=n0>{s.answered}/{len(s.questions or {})}"
         f"<td>{_t(', '.join(q for q, ok in (s.questions or {}).items() if not ok))}<td>{_owners(s)}</tr>"
-        for s in pilots)
-    return (head + '<table id="purgatory"><thead><tr><th scope=col>system<th scope=col>where'
-            '<th scope=col>answered<th scope=col>unanswered<th scope=col>technical owner'
-            f'<th scope=col>business owner</tr></thead><tbody>{rows}</tbody></table></section>')
+        for s in pilots
+    )
+    return (
+        head + '<table id="purgatory"><thead><tr><th scope=col>system<th scope=col>where'
+        "<th scope=col>answered<th scope=col>unanswered<th scope=col>technical owner"
+        f"<th scope=col>business owner</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _counts(inv: Inventory) -> str:
@@ -141,14 +148,20 @@ def _counts(inv: Inventory) -> str:
     items += [(st, st.capitalize(), c["stages"][st], False) for st in STAGES]
     if c["unknown_stage"]:
         items.append(("unknown_stage", "Unknown stage", c["unknown_stage"], True))
-    items += [("stuck", "Stuck pilots", c["stuck"], c["stuck"] > 0),
-              ("purgatory", "Pilots in purgatory", c["purgatory"], c["purgatory"] > 0),
-              ("failing", "Failing the check", c["failing"], c["failing"] > 0),
-              ("due_30", "Due in 30 days", c["due_30"], c["due_30"] > 0),
-              ("due_90", "Due in 90 days", c["due_90"], False)]
-    cells = "".join(f'<div{" class=alert" if alert else ""}><dt>{title}</dt><dd data-count="{key}">{n}</dd></div>'
-                    for key, title, n, alert in items)
-    return f'<section aria-labelledby="h-counts"><h2 id="h-counts">Headline</h2><dl class="counts">{cells}</dl></section>'
+    items += [
+        ("stuck", "Stuck pilots", c["stuck"], c["stuck"] > 0),
+        ("purgatory", "Pilots in purgatory", c["purgatory"], c["purgatory"] > 0),
+        ("failing", "Failing the check", c["failing"], c["failing"] > 0),
+        ("due_30", "Due in 30 days", c["due_30"], c["due_30"] > 0),
+        ("due_90", "Due in 90 days", c["due_90"], False),
+    ]
+    cells = "".join(
+        f'<div{" class=alert" if alert else ""}><dt>{title}</dt><dd data-count="{key}">{n}</dd></div>'
+        for key, title, n, alert in items
+    )
+    return (
+        f'<section aria-labelledby="h-counts"><h2 id="h-counts">Headline</h2><dl class="counts">{cells}</dl></section>'
+    )
 
 
 def _funnel(inv: Inventory) -> str:
@@ -162,43 +175,58 @@ def _funnel(inv: Inventory) -> str:
         y = 10 + i * (bar + gap)
         w = round(span * stages[st] / top) if stages[st] else 0
         x = left + (span - w) / 2
-        parts.append(f'<text x="{left - 10}" y="{y + bar * .65:.0f}" text-anchor="end">{st}</text>'
-                     f'<rect class="{st}" x="{x:.0f}" y="{y}" width="{max(w, 1)}" height="{bar}" rx="3"/>'
-                     f'<text x="{x + w + 6:.0f}" y="{y + bar * .65:.0f}">{stages[st]}</text>')
+        parts.append(
+            f'<text x="{left - 10}" y="{y + bar * 0.65:.0f}" text-anchor="end">{st}</text>'
+            f'<rect class="{st}" x="{x:.0f}" y="{y}" width="{max(w, 1)}" height="{bar}" rx="3"/>'
+            f'<text x="{x + w + 6:.0f}" y="{y + bar * 0.65:.0f}">{stages[st]}</text>'
+        )
     height = 10 + len(STAGES) * (bar + gap)
     aria = "Stage funnel: " + ", ".join(f"{stages[st]} at {st}" for st in STAGES)
-    rows = "".join(f"<tr><th scope=row>{st}</th><td class=n0>{stages[st]}</td>"
-                   f"<td class=n0>{(100 * stages[st] / total if total else 0):.0f}%</td></tr>" for st in STAGES)
-    return (f'<section aria-labelledby="h-funnel"><h2 id="h-funnel">Stage funnel</h2>'
-            f'<svg role="img" aria-label="{_attr(aria)}" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
-            f'{"".join(parts)}</svg>'
-            f'<table id="funnel"><caption class="muted">The funnel’s numbers</caption>'
-            f'<thead><tr><th scope=col>stage<th scope=col>systems<th scope=col>share</tr></thead>'
-            f'<tbody>{rows}</tbody></table></section>')
+    rows = "".join(
+        f"<tr><th scope=row>{st}</th><td class=n0>{stages[st]}</td>"
+        f"<td class=n0>{(100 * stages[st] / total if total else 0):.0f}%</td></tr>"
+        for st in STAGES
+    )
+    return (
+        f'<section aria-labelledby="h-funnel"><h2 id="h-funnel">Stage funnel</h2>'
+        f'<svg role="img" aria-label="{_attr(aria)}" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
+        f"{''.join(parts)}</svg>"
+        f'<table id="funnel"><caption class="muted">The funnel’s numbers</caption>'
+        f"<thead><tr><th scope=col>stage<th scope=col>systems<th scope=col>share</tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _stuck(inv: Inventory) -> str:
     stuck = sorted(inv.stuck_pilots(), key=lambda s: (s.stage_since, s.key))
-    head = (f'<section aria-labelledby="h-stuck"><h2 id="h-stuck">Stuck pilots</h2>'
-            f'<p>At <code>pilot</code> for more than {_plural(inv.stuck_after, "month")} by git history '
-            f'(the realistic pilot-to-production span is 6 to 14 months).</p>')
+    head = (
+        f'<section aria-labelledby="h-stuck"><h2 id="h-stuck">Stuck pilots</h2>'
+        f"<p>At <code>pilot</code> for more than {_plural(inv.stuck_after, 'month')} by git history "
+        f"(the realistic pilot-to-production span is 6 to 14 months).</p>"
+    )
     if not stuck:
         return head + '<p id="no-stuck">None.</p></section>'
     rows = "".join(
         f"<tr data-stuck><td>{_system_cell(s)}<td>{_where(s)}<td>{s.stage_since.isoformat()}"
-        f"<td class=n0>{months_between(s.stage_since, inv.generated)}<td>{_owners(s)}</tr>" for s in stuck)
-    return (head + '<table id="stuck"><thead><tr><th scope=col>system<th scope=col>where'
-            '<th scope=col>at pilot since<th scope=col>months at pilot<th scope=col>technical owner'
-            f'<th scope=col>business owner</tr></thead><tbody>{rows}</tbody></table></section>')
+        f"<td class=n0>{months_between(s.stage_since, inv.generated)}<td>{_owners(s)}</tr>"
+        for s in stuck
+    )
+    return (
+        head + '<table id="stuck"><thead><tr><th scope=col>system<th scope=col>where'
+        "<th scope=col>at pilot since<th scope=col>months at pilot<th scope=col>technical owner"
+        f"<th scope=col>business owner</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _deadlines(inv: Inventory) -> str:
     due_90 = inv.due_within(90)
     due_30 = inv.due_within(30)
-    out = ['<section aria-labelledby="h-due"><h2 id="h-due">Deadlines</h2>'
-           '<p>Days from which a rule that passes today will fail: reviews due, waivers expiring, '
-           'outcome accuracy due for re-measurement.</p>']
-    for ident, title, pairs in (("due-30", "Next 30 days", due_30), ("due-90", "31 to 90 days", due_90[len(due_30):])):
+    out = [
+        '<section aria-labelledby="h-due"><h2 id="h-due">Deadlines</h2>'
+        "<p>Days from which a rule that passes today will fail: reviews due, waivers expiring, "
+        "outcome accuracy due for re-measurement.</p>"
+    ]
+    for ident, title, pairs in (("due-30", "Next 30 days", due_30), ("due-90", "31 to 90 days", due_90[len(due_30) :])):
         out.append(f"<h3>{title}</h3>")
         if not pairs:
             out.append(f'<p id="{ident}-none">None.</p>')
@@ -207,30 +235,45 @@ def _deadlines(inv: Inventory) -> str:
             f"<tr data-due><td>{_t(d['date'])}<td class=n0>"
             f"{(datetime.date.fromisoformat(d['date']) - inv.generated).days}"
             f"<td>{_system_cell(s)}<td>{_where(s)}<td><code>{_t(d['rule'])}</code><td>{_what(d['what'])}"
-            f"<td><code>{_t(d['json_path'])}</code></tr>" for s, d in pairs)
-        out.append(f'<table id="{ident}"><thead><tr><th scope=col>date<th scope=col>in days<th scope=col>system'
-                   '<th scope=col>where<th scope=col>rule<th scope=col>what<th scope=col>field</tr></thead>'
-                   f'<tbody>{rows}</tbody></table>')
+            f"<td><code>{_t(d['json_path'])}</code></tr>"
+            for s, d in pairs
+        )
+        out.append(
+            f'<table id="{ident}"><thead><tr><th scope=col>date<th scope=col>in days<th scope=col>system'
+            "<th scope=col>where<th scope=col>rule<th scope=col>what<th scope=col>field</tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
     return "".join(out) + "</section>"
 
 
 def _owner_load(inv: Inventory) -> str:
-    out = ['<section aria-labelledby="h-owners"><h2 id="h-owners">Owner load</h2><h3>People owning more than three systems</h3>']
+    out = [
+        '<section aria-labelledby="h-owners"><h2 id="h-owners">Owner load</h2><h3>People owning more than three systems</h3>'
+    ]
     busy = inv.owner_load()
     if busy:
-        rows = "".join(f"<tr data-owner><td>{_t(p)}<td class=n0>{len(owned)}<td>"
-                       + ", ".join(_t(label(s)) for s in owned) + "</tr>" for p, owned in busy.items())
-        out.append('<table id="owner-load"><thead><tr><th scope=col>person<th scope=col>systems'
-                   f'<th scope=col>which</tr></thead><tbody>{rows}</tbody></table>')
+        rows = "".join(
+            f"<tr data-owner><td>{_t(p)}<td class=n0>{len(owned)}<td>"
+            + ", ".join(_t(label(s)) for s in owned)
+            + "</tr>"
+            for p, owned in busy.items()
+        )
+        out.append(
+            '<table id="owner-load"><thead><tr><th scope=col>person<th scope=col>systems'
+            f"<th scope=col>which</tr></thead><tbody>{rows}</tbody></table>"
+        )
     else:
         out.append('<p id="owner-load-none">Nobody.</p>')
     out.append("<h3>Systems whose technical and business owner are one person</h3>")
     single = inv.one_person_owned()
     if single:
-        rows = "".join(f"<tr data-single><td>{_system_cell(s)}<td>{_where(s)}<td>{_t(s.owners['technical'])}</tr>"
-                       for s in single)
-        out.append('<table id="one-person"><thead><tr><th scope=col>system<th scope=col>where<th scope=col>owner'
-                   f'</tr></thead><tbody>{rows}</tbody></table>')
+        rows = "".join(
+            f"<tr data-single><td>{_system_cell(s)}<td>{_where(s)}<td>{_t(s.owners['technical'])}</tr>" for s in single
+        )
+        out.append(
+            '<table id="one-person"><thead><tr><th scope=col>system<th scope=col>where<th scope=col>owner'
+            f"</tr></thead><tbody>{rows}</tbody></table>"
+        )
     else:
         out.append('<p id="one-person-none">None.</p>')
     return "".join(out) + "</section>"
@@ -247,15 +290,22 @@ def _trend_svg(trend: list[MonthPoint]) -> str:
     def xy(i: int, v: int) -> str:
         return f"{left + i * step:.1f},{top_pad + plot_h - plot_h * v / top:.1f}"
 
-    parts = [f'<line class="grid" x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}"/>',
-             f'<line class="grid" x1="{left}" y1="{top_pad}" x2="{left + plot_w}" y2="{top_pad}"/>',
-             f'<text x="{left - 6}" y="{top_pad + plot_h + 4}" text-anchor="end">0</text>',
-             f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end">{top}</text>']
+    parts = [
+        f'<line class="grid" x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}"/>',
+        f'<line class="grid" x1="{left}" y1="{top_pad}" x2="{left + plot_w}" y2="{top_pad}"/>',
+        f'<text x="{left - 6}" y="{top_pad + plot_h + 4}" text-anchor="end">0</text>',
+        f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end">{top}</text>',
+    ]
     for i, p in enumerate(trend):
         if i % 2 == (len(trend) - 1) % 2:
             parts.append(f'<text x="{left + i * step:.1f}" y="{height - 14}" text-anchor="middle">{_t(p.month)}</text>')
-    dashes = {"exploration": "", "pilot": ' stroke-dasharray="8 4"', "production": "",
-              "retired": ' stroke-dasharray="2 3"', "purgatory": ' stroke-dasharray="10 3 2 3"'}
+    dashes = {
+        "exploration": "",
+        "pilot": ' stroke-dasharray="8 4"',
+        "production": "",
+        "retired": ' stroke-dasharray="2 3"',
+        "purgatory": ' stroke-dasharray="10 3 2 3"',
+    }
     ends: list[float] = []
     for name, values in series:
         points = " ".join(xy(i, v) for i, v in enumerate(values))
@@ -266,26 +316,40 @@ def _trend_svg(trend: list[MonthPoint]) -> str:
         ends.append(y)
         parts.append(f'<text x="{left + plot_w + 8}" y="{y:.1f}">{name} {values[-1]}</text>')
     last = trend[-1]
-    aria = (f"Trend over {len(trend)} month ends, {trend[0].month} to {last.month}; at {last.month}: "
-            + ", ".join(f"{last.stages.get(st, 0)} at {st}" for st in STAGES) + f", {last.purgatory} in purgatory")
-    return (f'<svg role="img" aria-label="{_attr(aria)}" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}">{"".join(parts)}</svg>')
+    aria = (
+        f"Trend over {len(trend)} month ends, {trend[0].month} to {last.month}; at {last.month}: "
+        + ", ".join(f"{last.stages.get(st, 0)} at {st}" for st in STAGES)
+        + f", {last.purgatory} in purgatory"
+    )
+    return (
+        f'<svg role="img" aria-label="{_attr(aria)}" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}">{"".join(parts)}</svg>'
+    )
 
 
 def _trend(inv: Inventory) -> str:
     head = '<section aria-labelledby="h-trend"><h2 id="h-trend">Trend: the last 12 month ends</h2>'
     if inv.trend is None:
-        return head + ('<p id="no-trend">No git history: the trend replays the manifests’ git history at each '
-                       'month end, and there is none here.</p></section>')
+        return head + (
+            '<p id="no-trend">No git history: the trend replays the manifests’ git history at each '
+            "month end, and there is none here.</p></section>"
+        )
     if not inv.trend:
         return head + '<p id="no-trend">No month ends to show.</p></section>'
-    rows = "".join(f"<tr><th scope=row>{_t(p.month)}"
-                   + "".join(f"<td class=n0>{p.stages.get(st, 0)}" for st in STAGES)
-                   + f"<td class=n0>{p.purgatory}<td class=n0>{p.stuck}</tr>" for p in inv.trend)
-    return (head + _trend_svg(inv.trend)
-            + '<table id="trend"><caption class="muted">The trend’s numbers (the current month ends today)</caption>'
-            + "<thead><tr><th scope=col>month" + "".join(f"<th scope=col>{st}" for st in STAGES)
-            + f"<th scope=col>purgatory<th scope=col>stuck</tr></thead><tbody>{rows}</tbody></table></section>")
+    rows = "".join(
+        f"<tr><th scope=row>{_t(p.month)}"
+        + "".join(f"<td class=n0>{p.stages.get(st, 0)}" for st in STAGES)
+        + f"<td class=n0>{p.purgatory}<td class=n0>{p.stuck}</tr>"
+        for p in inv.trend
+    )
+    return (
+        head
+        + _trend_svg(inv.trend)
+        + '<table id="trend"><caption class="muted">The trend’s numbers (the current month ends today)</caption>'
+        + "<thead><tr><th scope=col>month"
+        + "".join(f"<th scope=col>{st}" for st in STAGES)
+        + f"<th scope=col>purgatory<th scope=col>stuck</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _systems(inv: Inventory) -> str:
@@ -295,33 +359,47 @@ def _systems(inv: Inventory) -> str:
     rows = []
     for s in inv.systems:
         since = s.stage_since
-        cells = "".join("<td class={}>{}".format(*SYMBOL[None if s.questions is None else s.questions.get(q)])
-                        for q in qids)
+        cells = "".join(
+            "<td class={}>{}".format(*SYMBOL[None if s.questions is None else s.questions.get(q)]) for q in qids
+        )
         f = s.findings
-        rows.append(f"<tr><td>{_system_cell(s)}<td>{_where(s)}<td>{_t(s.stage)}"
-                    f"<td>{since.isoformat() if since else '—'}<td>{_t(s.risk_tier)}<td>{_t(s.decision_role)}"
-                    f"<td>{_owners(s)}{cells}<td class=n0>{f.get('error', 0)}/{f.get('warning', 0)}/{f.get('note', 0)}</tr>")
-    return ('<section aria-labelledby="h-systems"><h2 id="h-systems">Systems and questions</h2>'
-            '<p>The inventory, with a heatmap of the questions: ✓ answered, ✗ unanswered, – not judged '
-            '(judged as at production, whatever the stage).</p>'
-            + (f'<dl class="q">{keys}</dl>' if qids else "")
-            + '<table id="systems"><thead><tr><th scope=col>system<th scope=col>where<th scope=col>stage'
-            '<th scope=col>since<th scope=col>risk tier<th scope=col>decision role<th scope=col>technical owner'
-            f'<th scope=col>business owner{qhead}<th scope=col>errors/ warnings/ notes</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></section>')
+        rows.append(
+            f"<tr><td>{_system_cell(s)}<td>{_where(s)}<td>{_t(s.stage)}"
+            f"<td>{since.isoformat() if since else '—'}<td>{_t(s.risk_tier)}<td>{_t(s.decision_role)}"
+            f"<td>{_owners(s)}{cells}<td class=n0>{f.get('error', 0)}/{f.get('warning', 0)}/{f.get('note', 0)}</tr>"
+        )
+    return (
+        '<section aria-labelledby="h-systems"><h2 id="h-systems">Systems and questions</h2>'
+        "<p>The inventory, with a heatmap of the questions: ✓ answered, ✗ unanswered, – not judged "
+        "(judged as at production, whatever the stage).</p>"
+        + (f'<dl class="q">{keys}</dl>' if qids else "")
+        + '<table id="systems"><thead><tr><th scope=col>system<th scope=col>where<th scope=col>stage'
+        "<th scope=col>since<th scope=col>risk tier<th scope=col>decision role<th scope=col>technical owner"
+        f"<th scope=col>business owner{qhead}<th scope=col>errors/ warnings/ notes</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def render(inv: Inventory) -> str:
     title = f"AI portfolio, {inv.generated.isoformat()}"
-    return "".join([
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        '<meta name="referrer" content="no-referrer"><meta name="color-scheme" content="light">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title><style>{CSS}</style></head><body>",
-        f"<header><h1>{title}</h1><p class=meta>{_plural(len(inv.systems), 'AI system')} as of "
-        f"{inv.generated.isoformat()}; a pilot is stuck after {_plural(inv.stuck_after, 'month')} at pilot. "
-        f"Written by aipolicy {_t(inv.tool_version)}.</p></header><main>",
-        _counts(inv), _funnel(inv), _stuck(inv), _purgatory(inv), _deadlines(inv), _owner_load(inv), _trend(inv), _systems(inv),
-        "</main></body></html>\n",
-    ])
+    return "".join(
+        [
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<meta name="referrer" content="no-referrer"><meta name="color-scheme" content="light">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{title}</title><style>{CSS}</style></head><body>",
+            f"<header><h1>{title}</h1><p class=meta>{_plural(len(inv.systems), 'AI system')} as of "
+            f"{inv.generated.isoformat()}; a pilot is stuck after {_plural(inv.stuck_after, 'month')} at pilot. "
+            f"Written by aipolicy {_t(inv.tool_version)}.</p></header><main>",
+            _counts(inv),
+            _funnel(inv),
+            _stuck(inv),
+            _purgatory(inv),
+            _deadlines(inv),
+            _owner_load(inv),
+            _trend(inv),
+            _systems(inv),
+            "</main></body></html>\n",
+        ]
+    )

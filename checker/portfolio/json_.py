@@ -14,7 +14,7 @@ import datetime
 import json
 import math
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, Inventory, MonthPoint, StageChange, System
@@ -35,9 +35,18 @@ def to_dict(inventory: Inventory) -> dict[str, Any]:
         "counts": inventory.counts(),
         "questions": dict(inventory.questions),
         "systems": [_system(s, today, after) for s in inventory.systems],
-        "trend": None if inventory.trend is None else [
-            {"month": p.month, "end": p.end.isoformat(), "stages": dict(p.stages), "purgatory": p.purgatory,
-             "stuck": p.stuck} for p in inventory.trend],
+        "trend": None
+        if inventory.trend is None
+        else [
+            {
+                "month": p.month,
+                "end": p.end.isoformat(),
+                "stages": dict(p.stages),
+                "purgatory": p.purgatory,
+                "stuck": p.stuck,
+            }
+            for p in inventory.trend
+        ],
     }
 
 
@@ -53,7 +62,9 @@ def _system(s: System, today: datetime.date, after: int) -> dict[str, Any]:
         "risk_tier": s.risk_tier,
         "decision_role": s.decision_role,
         "owners": {"technical": s.owners.get("technical"), "business": s.owners.get("business")},
-        "questions": None if s.questions is None else {
+        "questions": None
+        if s.questions is None
+        else {
             "answered": s.answered,
             "total": len(s.questions),
             "asked": list(s.questions),
@@ -63,8 +74,9 @@ def _system(s: System, today: datetime.date, after: int) -> dict[str, Any]:
         "stuck": s.stuck(today, after),
         "findings": {k: s.findings.get(k, 0) for k in ("error", "warning", "note", "suppressed")},
         "deadlines": [{k: d.get(k) for k in ("date", "rule", "json_path", "what")} for d in s.deadlines],
-        "history": None if s.history is None else [
-            {"stage": h.stage, "since": h.since.isoformat(), "commit": h.commit} for h in s.history],
+        "history": None
+        if s.history is None
+        else [{"stage": h.stage, "since": h.since.isoformat(), "commit": h.commit} for h in s.history],
     }
 
 
@@ -82,14 +94,14 @@ _INVISIBLE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
 # -- reading ---------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema() -> dict[str, Any]:
     from checker import resources
 
     return json.loads((resources.schemas_dir() / SCHEMA_FILE).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator() -> Any:
     from checker.schema import build_validator
 
@@ -127,7 +139,7 @@ def _oddity(value: Any) -> str | None:
         elif isinstance(item, (int, float)) and abs(item) > MAX_INT:
             return f"a number is too large (more than {MAX_INT})"
         elif isinstance(item, dict):
-            stack.extend((k, depth + 1) for k in item.keys())
+            stack.extend((k, depth + 1) for k in item)
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)
@@ -137,17 +149,21 @@ def _oddity(value: Any) -> str | None:
 def validate(data: Any) -> None:
     """ValueError with a one-line reason unless `data` is an inventory of this version."""
     if not isinstance(data, dict) or data.get("format") != INVENTORY_FORMAT:
-        raise ValueError(f"not an aipolicy inventory (no \"format\": \"{INVENTORY_FORMAT}\")")
+        raise ValueError(f'not an aipolicy inventory (no "format": "{INVENTORY_FORMAT}")')
     if data.get("version") != INVENTORY_VERSION:
-        raise ValueError(f"unsupported inventory version {printable(json.dumps(data.get('version')))[:40]}"
-                         f" (this aipolicy reads version {INVENTORY_VERSION})")
+        raise ValueError(
+            f"unsupported inventory version {printable(json.dumps(data.get('version')))[:40]}"
+            f" (this aipolicy reads version {INVENTORY_VERSION})"
+        )
     oddity = _oddity(data)
     if oddity is not None:
         raise ValueError(oddity)
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(data))
-    while error is not None and error.context:  # `oneOf: [null, …]`: say what is wrong inside, not "not valid under any"
+    while (
+        error is not None and error.context
+    ):  # `oneOf: [null, …]`: say what is wrong inside, not "not valid under any"
         deeper = [e for e in error.context if e.validator != "type" or e.schema.get("type") != "null"]
         error = best_match(deeper or error.context)
     if error is not None:
@@ -163,15 +179,21 @@ def validate(data: Any) -> None:
         raise ValueError(f"$.systems: {len(ids)} different question ids (at most {MAX_QUESTIONS})")
     for index, point in enumerate(data["trend"] or ()):  # the schema's `$` also matches before a final newline
         if not re.fullmatch(r"[0-9]{4}-(?:0[1-9]|1[0-2])", point["month"]):
-            raise ValueError(f"$.trend[{index}].month: {printable(json.dumps(point['month']))[:40]} is not a month (YYYY-MM)")
+            raise ValueError(
+                f"$.trend[{index}].month: {printable(json.dumps(point['month']))[:40]} is not a month (YYYY-MM)"
+            )
 
 
 def _questions(judged: dict[str, Any], known: list[str], index: int) -> dict[str, bool]:
     """question id -> answered, from `asked` (or, without it, the inventory's questions)."""
     asked = judged.get("asked", known)
     missing = set(judged["unanswered"])
-    if (len(set(asked)) != len(asked) or not missing <= set(asked) or len(asked) != judged["total"]
-            or judged["answered"] != len(asked) - len(missing)):
+    if (
+        len(set(asked)) != len(asked)
+        or not missing <= set(asked)
+        or len(asked) != judged["total"]
+        or judged["answered"] != len(asked) - len(missing)
+    ):
         raise ValueError(f"$.systems[{index}].questions: answered, total, asked and unanswered disagree")
     return {q: q not in missing for q in asked}
 
@@ -198,23 +220,36 @@ def from_dict(data: Any) -> Inventory:
         questions = None
         if item["questions"] is not None:
             questions = _questions(item["questions"], list(data["questions"]), len(systems))
-        systems.append(System(
-            path=item["path"],
-            repository=item["repository"],
-            id=item["id"],
-            name=item["name"],
-            stage=item["stage"],
-            risk_tier=item["risk_tier"],
-            decision_role=item["decision_role"],
-            owners={"technical": item["owners"]["technical"], "business": item["owners"]["business"]},
-            questions=questions,
-            findings={k: item["findings"][k] for k in ("error", "warning", "note", "suppressed")},
-            deadlines=[dict(d) for d in item["deadlines"]],
-            history=None if item["history"] is None else [
-                StageChange(h["stage"], day(h["since"]), h["commit"]) for h in item["history"]],
-        ))
-    trend = None if data["trend"] is None else [
-        MonthPoint(p["month"], day(p["end"]), dict(p["stages"]), p["purgatory"], p["stuck"]) for p in data["trend"]]
-    return Inventory(generated=day(data["generated"]), tool_version=data["tool_version"],
-                     stuck_after=data["stuck_after"], systems=systems, trend=trend,
-                     questions=dict(data["questions"]))
+        systems.append(
+            System(
+                path=item["path"],
+                repository=item["repository"],
+                id=item["id"],
+                name=item["name"],
+                stage=item["stage"],
+                risk_tier=item["risk_tier"],
+                decision_role=item["decision_role"],
+                owners={"technical": item["owners"]["technical"], "business": item["owners"]["business"]},
+                questions=questions,
+                findings={k: item["findings"][k] for k in ("error", "warning", "note", "suppressed")},
+                deadlines=[dict(d) for d in item["deadlines"]],
+                history=None
+                if item["history"] is None
+                else [StageChange(h["stage"], day(h["since"]), h["commit"]) for h in item["history"]],
+            )
+        )
+    trend = (
+        None
+        if data["trend"] is None
+        else [
+            MonthPoint(p["month"], day(p["end"]), dict(p["stages"]), p["purgatory"], p["stuck"]) for p in data["trend"]
+        ]
+    )
+    return Inventory(
+        generated=day(data["generated"]),
+        tool_version=data["tool_version"],
+        stuck_after=data["stuck_after"],
+        systems=systems,
+        trend=trend,
+        questions=dict(data["questions"]),
+    )

@@ -23,11 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import UsageError
-from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, SEVERITIES, STAGES, Inventory, MonthPoint, StageChange, System
+from checker.portfolio import (
+    INVENTORY_FORMAT,
+    INVENTORY_VERSION,
+    SEVERITIES,
+    STAGES,
+    Inventory,
+    MonthPoint,
+    StageChange,
+    System,
+)
 
 MAX_JSON_BYTES = 256 * 1024 * 1024  # a check JSON of 10,000 manifests is a few tens of MiB
 MAX_TEXT = 4096  # characters in one field: ids, names, owners, messages
-MAX_COUNT = 10 ** 9
+MAX_COUNT = 10**9
 MAX_NUMBER_DIGITS = 20
 
 
@@ -57,8 +66,7 @@ def parse(raw: bytes, fallback_questions: dict[str, str]) -> Inventory:
     if not text.strip():
         raise Invalid("empty; not JSON")
     try:
-        data = json.loads(text, object_pairs_hook=_object, parse_constant=_constant,
-                          parse_int=_int, parse_float=_float)
+        data = json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_int=_int, parse_float=_float)
     except json.JSONDecodeError as exc:
         raise Invalid(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except _Stop as exc:
@@ -72,13 +80,16 @@ def parse(raw: bytes, fallback_questions: dict[str, str]) -> Inventory:
     elif "manifests" in data or "findings" in data:
         inventory, items = _check_json(data, fallback_questions), "manifests"
     else:
-        raise Invalid("neither `aipolicy check --format json` output (manifests, findings) "
-                      f"nor an inventory (format {INVENTORY_FORMAT})")
+        raise Invalid(
+            "neither `aipolicy check --format json` output (manifests, findings) "
+            f"nor an inventory (format {INVENTORY_FORMAT})"
+        )
     validate(inventory, items)
     return inventory
 
 
 # -- JSON itself -------------------------------------------------------------------------
+
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -116,18 +127,28 @@ def _show(value: Any) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 # -- the two shapes ----------------------------------------------------------------------
+
 
 def _inventory(data: dict[str, Any]) -> Inventory:
     if data.get("format") != INVENTORY_FORMAT:
         raise Invalid(f"format {_show(data.get('format'))} is not {INVENTORY_FORMAT!r}")
     version = data.get("version")
     if type(version) is not int or version != INVENTORY_VERSION:
-        raise Invalid(f"inventory version {_show(version)} is not supported (this aipolicy reads version {INVENTORY_VERSION})")
+        raise Invalid(
+            f"inventory version {_show(version)} is not supported (this aipolicy reads version {INVENTORY_VERSION})"
+        )
     import importlib
 
     try:
@@ -160,7 +181,9 @@ def _check_json(data: dict[str, Any], fallback_questions: dict[str, str]) -> Inv
         if valid_repository(repository) is None:
             raise Invalid(f"repository: {_show(repository)} is not an owner/name")
     questions = data.get("questions", {})
-    if not isinstance(questions, dict) or not all(isinstance(t, str) and len(t) <= MAX_TEXT for t in questions.values()):
+    if not isinstance(questions, dict) or not all(
+        isinstance(t, str) and len(t) <= MAX_TEXT for t in questions.values()
+    ):
         raise Invalid("questions: expected an object of question id -> text")
     known = list(questions) or list(fallback_questions)
     counts: dict[str, dict[str, int]] = {}
@@ -170,7 +193,9 @@ def _check_json(data: dict[str, Any], fallback_questions: dict[str, str]) -> Inv
             raise Invalid(f"{where}: expected an object, got {_kind(finding)}")
         path, severity, suppressed = finding.get("path"), finding.get("severity"), finding.get("suppressed", False)
         if not isinstance(path, str) or severity not in SEVERITIES or not isinstance(suppressed, bool):
-            raise Invalid(f"{where}: expected a path (string), a severity ({', '.join(SEVERITIES)}) and suppressed (boolean)")
+            raise Invalid(
+                f"{where}: expected a path (string), a severity ({', '.join(SEVERITIES)}) and suppressed (boolean)"
+            )
         per = counts.setdefault(_path(path, where), {"error": 0, "warning": 0, "note": 0, "suppressed": 0})
         per["suppressed" if suppressed else severity] += 1
     systems = []
@@ -186,17 +211,28 @@ def _check_json(data: dict[str, Any], fallback_questions: dict[str, str]) -> Inv
         if not isinstance(deadlines, list) or not all(isinstance(d, dict) for d in deadlines):
             raise Invalid(f"{where}.deadlines: expected a list of objects")
         history = _stage_history(entry.get("stage_history"), f"{where}.stage_history")
-        systems.append(System(
-            history=history,
-            path=path, repository=repository, id=entry.get("system_id"), name=entry.get("name"),
-            stage=entry.get("stage"), risk_tier=entry.get("risk_tier"), decision_role=entry.get("decision_role"),
-            owners={"technical": owners.get("technical"), "business": owners.get("business")},
-            questions=_questions(entry.get("questions"), known, f"{where}.questions"),
-            findings=counts.get(path, {"error": 0, "warning": 0, "note": 0, "suppressed": 0}),
-            deadlines=[{key: d.get(key) for key in ("date", "rule", "json_path", "what")} for d in deadlines],
-        ))
-    return Inventory(generated=datetime.date.today(), tool_version=version, systems=systems,
-                     questions={q: t for q, t in questions.items() if isinstance(q, str)})
+        systems.append(
+            System(
+                history=history,
+                path=path,
+                repository=repository,
+                id=entry.get("system_id"),
+                name=entry.get("name"),
+                stage=entry.get("stage"),
+                risk_tier=entry.get("risk_tier"),
+                decision_role=entry.get("decision_role"),
+                owners={"technical": owners.get("technical"), "business": owners.get("business")},
+                questions=_questions(entry.get("questions"), known, f"{where}.questions"),
+                findings=counts.get(path, {"error": 0, "warning": 0, "note": 0, "suppressed": 0}),
+                deadlines=[{key: d.get(key) for key in ("date", "rule", "json_path", "what")} for d in deadlines],
+            )
+        )
+    return Inventory(
+        generated=datetime.date.today(),
+        tool_version=version,
+        systems=systems,
+        questions={q: t for q, t in questions.items() if isinstance(q, str)},
+    )
 
 
 def _stage_history(value: Any, where: str) -> list[StageChange] | None:
@@ -242,7 +278,9 @@ def _questions(value: Any, known: list[str], where: str) -> dict[str, bool] | No
             raise Invalid(f"{where}.by_id: expected an object of question id -> true/false")
         return dict(by_id)
     unanswered, total = value.get("unanswered"), value.get("total")
-    if not isinstance(unanswered, list) or not all(isinstance(u, dict) and isinstance(u.get("id"), str) for u in unanswered):
+    if not isinstance(unanswered, list) or not all(
+        isinstance(u, dict) and isinstance(u.get("id"), str) for u in unanswered
+    ):
         raise Invalid(f"{where}.unanswered: expected a list of {{id, text}}")
     if type(total) is not int or not 0 <= total <= MAX_COUNT:
         raise Invalid(f"{where}.total: expected a count")
@@ -253,6 +291,7 @@ def _questions(value: Any, known: list[str], where: str) -> dict[str, bool] | No
 
 
 # -- every field's type, whichever shape it came from ------------------------------------
+
 
 def validate(inventory: Inventory, items: str = "systems") -> None:
     if not isinstance(inventory.systems, list):
@@ -267,8 +306,9 @@ def validate(inventory: Inventory, items: str = "systems") -> None:
         for i, point in enumerate(inventory.trend):
             _check_point(point, f"trend[{i}]")
     if not isinstance(inventory.questions, dict) or not all(
-            isinstance(q, str) and isinstance(t, str) and len(q) <= MAX_TEXT and len(t) <= MAX_TEXT
-            for q, t in inventory.questions.items()):
+        isinstance(q, str) and isinstance(t, str) and len(q) <= MAX_TEXT and len(t) <= MAX_TEXT
+        for q, t in inventory.questions.items()
+    ):
         raise Invalid("questions: expected an object of question id -> text")
 
 
@@ -276,8 +316,10 @@ def _text(value: Any, where: str, optional: bool = True) -> None:
     if value is None and optional:
         return
     if not isinstance(value, str) or len(value) > MAX_TEXT:
-        raise Invalid(f"{where}: expected a string{' or null' if optional else ''} of at most {MAX_TEXT} characters, "
-                      f"got {_kind(value) if not isinstance(value, str) else 'a longer one'}")
+        raise Invalid(
+            f"{where}: expected a string{' or null' if optional else ''} of at most {MAX_TEXT} characters, "
+            f"got {_kind(value) if not isinstance(value, str) else 'a longer one'}"
+        )
 
 
 def _count(value: Any, where: str) -> None:
@@ -306,8 +348,10 @@ def _check_system(s: System, where: str) -> None:
         raise Invalid(f"{where}.owners: expected an object")
     for role in ("technical", "business"):
         _text(s.owners.get(role), f"{where}.owners.{role}")
-    if s.questions is not None and (not isinstance(s.questions, dict) or not all(
-            isinstance(q, str) and len(q) <= MAX_TEXT and type(ok) is bool for q, ok in s.questions.items())):
+    if s.questions is not None and (
+        not isinstance(s.questions, dict)
+        or not all(isinstance(q, str) and len(q) <= MAX_TEXT and type(ok) is bool for q, ok in s.questions.items())
+    ):
         raise Invalid(f"{where}.questions: expected question id -> true/false")
     if not isinstance(s.findings, dict):
         raise Invalid(f"{where}.findings: expected an object of counts")
@@ -326,15 +370,25 @@ def _check_system(s: System, where: str) -> None:
         if not isinstance(s.history, list):
             raise Invalid(f"{where}.history: expected a list")
         for j, change in enumerate(s.history):
-            if not (isinstance(change, StageChange) and isinstance(change.stage, str) and len(change.stage) <= MAX_TEXT
-                    and isinstance(change.since, datetime.date) and isinstance(change.commit, str)
-                    and len(change.commit) <= MAX_TEXT):
+            if not (
+                isinstance(change, StageChange)
+                and isinstance(change.stage, str)
+                and len(change.stage) <= MAX_TEXT
+                and isinstance(change.since, datetime.date)
+                and isinstance(change.commit, str)
+                and len(change.commit) <= MAX_TEXT
+            ):
                 raise Invalid(f"{where}.history[{j}]: expected a stage, a date and a commit")
 
 
 def _check_point(point: Any, where: str) -> None:
-    if not (isinstance(point, MonthPoint) and isinstance(point.month, str) and len(point.month) == 7
-            and isinstance(point.end, datetime.date) and isinstance(point.stages, dict)):
+    if not (
+        isinstance(point, MonthPoint)
+        and isinstance(point.month, str)
+        and len(point.month) == 7
+        and isinstance(point.end, datetime.date)
+        and isinstance(point.stages, dict)
+    ):
         raise Invalid(f"{where}: expected a month (YYYY-MM), its end date and stage counts")
     for stage, count in point.stages.items():
         _text(stage, f"{where}.stages")

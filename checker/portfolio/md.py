@@ -48,7 +48,7 @@ def _c(value: object, table: bool = True) -> str:
         return "—"
     text = str(value)
     if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT - 1] + "…"
+        text = text[: MAX_TEXT - 1] + "…"
     return code(text, table=table)
 
 
@@ -56,15 +56,16 @@ def _what(text: str) -> str:
     """What falls due, as the job summary shows messages: its code spans stay code, the rest inert text."""
     from checker.report.github import message_markdown
 
-    return message_markdown(text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…", table=True)
+    return message_markdown(text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…", table=True)
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
-def _table(page: _Page, head: list[str], rows: list[list[str]],
-           more: str = "; the html, json and csv reports list every one") -> None:
+def _table(
+    page: _Page, head: list[str], rows: list[list[str]], more: str = "; the html, json and csv reports list every one"
+) -> None:
     if not page.add("| " + " | ".join(head) + " |", "|" + "---|" * len(head)):
         return
     for row in rows[:MAX_ROWS]:
@@ -87,34 +88,53 @@ def headline(inv: Inventory) -> str:
     c = inv.counts()
     stages = ", ".join(f"{c['stages'][st]} {st}" for st in STAGES)
     unknown = f", {c['unknown_stage']} of unknown stage" if c["unknown_stage"] else ""
-    return (f"**{_plural(c['systems'], 'system')}**: {stages}{unknown}. "
-            f"**{c['stuck']} stuck** {'pilot' if c['stuck'] == 1 else 'pilots'}, "
-            f"**{c['purgatory']} in purgatory**, {c['failing']} failing. "
-            f"**{_plural(c['due_30'], 'deadline')}** in the next 30 days, {c['due_90']} in 90.")
+    return (
+        f"**{_plural(c['systems'], 'system')}**: {stages}{unknown}. "
+        f"**{c['stuck']} stuck** {'pilot' if c['stuck'] == 1 else 'pilots'}, "
+        f"**{c['purgatory']} in purgatory**, {c['failing']} failing. "
+        f"**{_plural(c['due_30'], 'deadline')}** in the next 30 days, {c['due_90']} in 90."
+    )
 
 
 def render(inv: Inventory) -> str:
     page = _Page()
     today = inv.generated
-    page.add("## AI portfolio", "",
-             f"As of {today.isoformat()} (aipolicy {_c(inv.tool_version, False)}); "
-             f"a pilot is stuck after {_plural(inv.stuck_after, 'month')} at pilot.", "",
-             headline(inv), "")
+    page.add(
+        "## AI portfolio",
+        "",
+        f"As of {today.isoformat()} (aipolicy {_c(inv.tool_version, False)}); "
+        f"a pilot is stuck after {_plural(inv.stuck_after, 'month')} at pilot.",
+        "",
+        headline(inv),
+        "",
+    )
     counts = inv.counts()
     total = sum(counts["stages"].values()) or 1  # shares of the systems at a known stage, as in the HTML
 
     page.add("### Funnel", "")
-    _table(page, ["stage", "systems", "share"],
-           [[st, str(counts["stages"][st]), f"{100 * counts['stages'][st] / total:.0f}%"] for st in STAGES])
+    _table(
+        page,
+        ["stage", "systems", "share"],
+        [[st, str(counts["stages"][st]), f"{100 * counts['stages'][st] / total:.0f}%"] for st in STAGES],
+    )
 
     qids = question_ids(inv)
     judged = [s for s in inv.systems if s.questions is not None]
     if qids and judged:
         page.add("### Unanswered questions", "", f"Of {_plural(len(judged), 'system')} judged:", "")
-        _table(page, ["question", "text", "unanswered", "pilots among them"],
-               [[_c(q), _c(inv.questions.get(q)), str(sum(1 for s in judged if s.questions.get(q) is False)),
-                 str(sum(1 for s in judged if s.questions.get(q) is False and s.stage == "pilot"))]
-                for q in qids])
+        _table(
+            page,
+            ["question", "text", "unanswered", "pilots among them"],
+            [
+                [
+                    _c(q),
+                    _c(inv.questions.get(q)),
+                    str(sum(1 for s in judged if s.questions.get(q) is False)),
+                    str(sum(1 for s in judged if s.questions.get(q) is False and s.stage == "pilot")),
+                ]
+                for q in qids
+            ],
+        )
 
     stuck = inv.stuck_pilots()
     page.add(f"### Stuck pilots (at pilot for more than {_plural(inv.stuck_after, 'month')})", "")
@@ -122,25 +142,45 @@ def render(inv: Inventory) -> str:
         rows = []
         for s in sorted(stuck, key=lambda s: (s.stage_since, s.key)):
             since = s.stage_since
-            rows.append([_system(s), _where(s), since.isoformat(), str(months_between(since, today)),
-                         _c(s.owners.get("technical")), _c(s.owners.get("business"))])
+            rows.append(
+                [
+                    _system(s),
+                    _where(s),
+                    since.isoformat(),
+                    str(months_between(since, today)),
+                    _c(s.owners.get("technical")),
+                    _c(s.owners.get("business")),
+                ]
+            )
         _table(page, ["system", "where", "at pilot since", "months", "technical owner", "business owner"], rows)
     else:
         page.add("None.", "")
 
-    pilots = sorted((s for s in inv.systems if s.purgatory), key=lambda s: (-(len(s.questions or {}) - s.answered), s.key))
+    pilots = sorted(
+        (s for s in inv.systems if s.purgatory), key=lambda s: (-(len(s.questions or {}) - s.answered), s.key)
+    )
     page.add("### Pilots in purgatory (a question unanswered: not ready for production)", "")
     if pilots:
-        _table(page, ["system", "where", "answered", "unanswered", "technical owner"],
-               [[_system(s), _where(s), f"{s.answered}/{len(s.questions or {})}",
-                 _c(", ".join(q for q, ok in (s.questions or {}).items() if not ok)), _c(s.owners.get("technical"))]
-                for s in pilots])
+        _table(
+            page,
+            ["system", "where", "answered", "unanswered", "technical owner"],
+            [
+                [
+                    _system(s),
+                    _where(s),
+                    f"{s.answered}/{len(s.questions or {})}",
+                    _c(", ".join(q for q, ok in (s.questions or {}).items() if not ok)),
+                    _c(s.owners.get("technical")),
+                ]
+                for s in pilots
+            ],
+        )
     else:
         page.add("None.", "")
 
     due_90 = inv.due_within(90)
     due_30 = inv.due_within(30)
-    for title, pairs in (("in the next 30 days", due_30), ("in 31 to 90 days", due_90[len(due_30):])):
+    for title, pairs in (("in the next 30 days", due_30), ("in 31 to 90 days", due_90[len(due_30) :])):
         page.add(f"### Deadlines {title}", "")
         if not pairs:
             page.add("None.", "")
@@ -155,9 +195,14 @@ def render(inv: Inventory) -> str:
     busy = inv.owner_load()
     if busy:
         page.add("People owning more than three systems:", "")
-        _table(page, ["person", "systems", "which"],
-               [[_c(p), str(len(owned)), ", ".join(_system(s) for s in owned[:5]) + (" …" if len(owned) > 5 else "")]
-                for p, owned in busy.items()])
+        _table(
+            page,
+            ["person", "systems", "which"],
+            [
+                [_c(p), str(len(owned)), ", ".join(_system(s) for s in owned[:5]) + (" …" if len(owned) > 5 else "")]
+                for p, owned in busy.items()
+            ],
+        )
     else:
         page.add("Nobody owns more than three systems.", "")
     single = inv.one_person_owned()
@@ -171,12 +216,20 @@ def render(inv: Inventory) -> str:
     if inv.trend is None:
         page.add("No git history: there is no trend to show.", "")
     else:
-        _table(page, ["month", *STAGES, "purgatory", "stuck"],
-               [[p.month, *(str(p.stages.get(st, 0)) for st in STAGES), str(p.purgatory), str(p.stuck)]
-                for p in inv.trend])
+        _table(
+            page,
+            ["month", *STAGES, "purgatory", "stuck"],
+            [
+                [p.month, *(str(p.stages.get(st, 0)) for st in STAGES), str(p.purgatory), str(p.stuck)]
+                for p in inv.trend
+            ],
+        )
 
     out = page.lines
     if page.full:
-        out = out + ["", "_Report cut to stay under GitHub's 1 MiB summary limit; "
-                         "`aipolicy report --format html`, `json` or `csv` has every system._"]
+        out = out + [
+            "",
+            "_Report cut to stay under GitHub's 1 MiB summary limit; "
+            "`aipolicy report --format html`, `json` or `csv` has every system._",
+        ]
     return "\n".join(out).rstrip("\n") + "\n"

@@ -69,7 +69,9 @@ def render(report: Report, ctx: RenderContext) -> str:
         lines.append(note_line(f, ctx.root) if f.severity is Severity.NOTE else logissue(f, ctx.root))
     if not ctx.quiet:
         counts = report.counts()
-        lines.append(f"aipolicy: {plural(counts['files'], 'manifest')}: {plural(counts['errors'], 'error')}, "
-                     f"{plural(counts['warnings'], 'warning')}, {plural(counts['notes'], 'note')}, "
-                     f"{counts['suppressed']} suppressed")
+        lines.append(
+            f"aipolicy: {plural(counts['files'], 'manifest')}: {plural(counts['errors'], 'error')}, "
+            f"{plural(counts['warnings'], 'warning')}, {plural(counts['notes'], 'note')}, "
+            f"{counts['suppressed']} suppressed"
+        )
     return "".join(line + "\n" for line in lines)

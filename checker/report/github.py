@@ -58,7 +58,7 @@ def render(report: Report, ctx: RenderContext) -> str:
     active = [f for f in report.findings if not f.suppressed]
     active.sort(key=lambda f: (-f.severity, f.sort_key()))
     lines: list[str] = []
-    shown = {severity: 0 for severity in Severity}
+    shown = dict.fromkeys(Severity, 0)
     hidden = 0
     for f in active:
         budget = ANNOTATIONS_PER_LEVEL
@@ -70,8 +70,10 @@ def render(report: Report, ctx: RenderContext) -> str:
         else:
             hidden += 1
     if hidden:
-        lines.append(f"::notice title=aipolicy::{hidden} more findings are not shown as annotations "
-                     "(GitHub shows 10 per level per step); see the full list in the log and the job summary")
+        lines.append(
+            f"::notice title=aipolicy::{hidden} more findings are not shown as annotations "
+            "(GitHub shows 10 per level per step); see the full list in the log and the job summary"
+        )
     from checker.report import text as text_report
 
     listing = text_report.render(report, ctx)
@@ -108,8 +110,10 @@ def summary_markdown(report: Report, ctx: RenderContext) -> str:
 def _totals(report: Report) -> str:
     """`2 manifests: 1 error, 0 warnings, 1 note; 3 findings suppressed (2 by waivers, 1 by the baseline).`"""
     counts = report.counts()
-    line = (f"{plural(counts['files'], 'manifest')}: {plural(counts['errors'], 'error')}, "
-            f"{plural(counts['warnings'], 'warning')}, {plural(counts['notes'], 'note')}")
+    line = (
+        f"{plural(counts['files'], 'manifest')}: {plural(counts['errors'], 'error')}, "
+        f"{plural(counts['warnings'], 'warning')}, {plural(counts['notes'], 'note')}"
+    )
     suppressed = _suppressed(report.findings)
     return line + (f"; {suppressed}" if suppressed else "") + "."
 
@@ -138,14 +142,19 @@ def _manifest_block(result, ctx: RenderContext) -> list[str]:
     if result.questions is not None:
         answered = sum(result.questions.values())
         missing = [f"{q} {ctx.policy.questions.get(q, '')}" for q, ok in result.questions.items() if not ok]
-        meta.append(f"**{answered}/{len(result.questions)}** questions answered"
-                    + (f" (unanswered: {', '.join(code(q) for q in missing)})" if missing else ""))
+        meta.append(
+            f"**{answered}/{len(result.questions)}** questions answered"
+            + (f" (unanswered: {', '.join(code(q) for q in missing)})" if missing else "")
+        )
     block += [", ".join(meta), ""]
     active = [f for f in result.findings if not f.suppressed]
     if active:
         block += ["| severity | rule | line | message |", "|---|---|---|---|"]
-        block += [f"| {f.severity.label} | {code(f'{f.rule} {f.slug}', table=True)} | {f.span.line} | "
-                  f"{message_markdown(f.message)} |" for f in active]
+        block += [
+            f"| {f.severity.label} | {code(f'{f.rule} {f.slug}', table=True)} | {f.span.line} | "
+            f"{message_markdown(f.message)} |"
+            for f in active
+        ]
     else:
         block.append("No findings.")
     suppressed = _suppressed(result.findings)
@@ -174,7 +183,7 @@ def message_markdown(message: str, table: bool = True) -> str:
     out: list[str] = []
     pos = 0
     for match in _CODE_SPAN.finditer(message):
-        out.append(_inert_text(message[pos:match.start()], table))
+        out.append(_inert_text(message[pos : match.start()], table))
         out.append(code(_code_span_content(match.group(2)), table=table))
         pos = match.end()
     out.append(_inert_text(message[pos:], table))
@@ -192,8 +201,10 @@ def _code_span_content(text: str) -> str:
 def _inert_text(text: str, table: bool) -> str:
     words = re.split(r"(\s+)", printable(text))
     return "".join(
-        (" " if word else "") if word.isspace() or not word
-        else code(word, table=table) if _LINKISH.search(word)
+        (" " if word else "")
+        if word.isspace() or not word
+        else code(word, table=table)
+        if _LINKISH.search(word)
         else _MARKUP.sub(r"\\\1", word)
         for word in words
     )
@@ -205,8 +216,10 @@ def _deadlines(report: Report, ctx: RenderContext) -> list[str]:
     if not due:
         return []
     lines = [f"### Deadlines within {plural(ctx.warn_within, 'day')}", ""]
-    lines += [f"- {code(repo_relative(f.path, ctx.root))} line {f.span.line}: {message_markdown(f.message, table=False)}"
-              for f in due[:200]]
+    lines += [
+        f"- {code(repo_relative(f.path, ctx.root))} line {f.span.line}: {message_markdown(f.message, table=False)}"
+        for f in due[:200]
+    ]
     if len(due) > 200:
         lines.append(f"- … and {len(due) - 200} more (see the job log)")
     return lines + [""]

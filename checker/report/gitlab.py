@@ -33,22 +33,26 @@ def as_list(report: Report, ctx: RenderContext) -> list[dict[str, Any]]:
     for f, fingerprint in zip(findings, fingerprints(findings, ctx.root)):
         if f.suppressed:
             continue
-        entries.append({
-            "type": "issue",
-            "check_name": f.rule,
-            # One line of text (Code Climate); the rule's slug says what kind of problem it is.
-            "description": printable(f"{f.rule} {f.slug}: {f.message}"),
-            "categories": ["Compliance"],
-            "severity": SEVERITY[f.severity],
-            "fingerprint": fingerprint,
-            "location": {
-                "path": repo_relative(f.path, ctx.root),
-                "lines": {"begin": max(f.span.line, 1), "end": max(f.span.end_line, f.span.line, 1)},
-            },
-            "engine_name": "aipolicy",
-        })
+        entries.append(
+            {
+                "type": "issue",
+                "check_name": f.rule,
+                # One line of text (Code Climate); the rule's slug says what kind of problem it is.
+                "description": printable(f"{f.rule} {f.slug}: {f.message}"),
+                "categories": ["Compliance"],
+                "severity": SEVERITY[f.severity],
+                "fingerprint": fingerprint,
+                "location": {
+                    "path": repo_relative(f.path, ctx.root),
+                    "lines": {"begin": max(f.span.line, 1), "end": max(f.span.end_line, f.span.line, 1)},
+                },
+                "engine_name": "aipolicy",
+            }
+        )
     return entries
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json_text(json.dumps(as_list(report, ctx), indent=2)) + "\n"  # ASCII: no raw bidi or control character reaches a viewer
+    return (
+        json_text(json.dumps(as_list(report, ctx), indent=2)) + "\n"
+    )  # ASCII: no raw bidi or control character reaches a viewer

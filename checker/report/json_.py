@@ -36,20 +36,31 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
             entry["questions"] = None
         facts = r.facts or {}
         owners = facts.get("owners") or {}
-        entry.update({
-            "name": facts.get("name"),
-            "risk_tier": facts.get("risk_tier"),
-            "decision_role": facts.get("decision_role"),
-            "owners": {"technical": owners.get("technical"), "business": owners.get("business")},
-            "deadlines": [{"date": d.day.isoformat(), "rule": d.rule, "json_path": d.json_path, "what": d.what}
-                          for d in r.deadlines],
-            # Known when the git rules read it (a pilot's AIP-GIT-005): what `aipolicy report
-            # --from-json` needs to tell a stuck pilot.
-            "stage_history": None if r.stage_history is None else [
-                {"stage": c.stage, "since": c.since.isoformat(), "commit": c.commit,
-                 **({"at_or_before": True} if getattr(c, "at_or_before", False) else {})}
-                for c in r.stage_history],
-        })
+        entry.update(
+            {
+                "name": facts.get("name"),
+                "risk_tier": facts.get("risk_tier"),
+                "decision_role": facts.get("decision_role"),
+                "owners": {"technical": owners.get("technical"), "business": owners.get("business")},
+                "deadlines": [
+                    {"date": d.day.isoformat(), "rule": d.rule, "json_path": d.json_path, "what": d.what}
+                    for d in r.deadlines
+                ],
+                # Known when the git rules read it (a pilot's AIP-GIT-005): what `aipolicy report
+                # --from-json` needs to tell a stuck pilot.
+                "stage_history": None
+                if r.stage_history is None
+                else [
+                    {
+                        "stage": c.stage,
+                        "since": c.since.isoformat(),
+                        "commit": c.commit,
+                        **({"at_or_before": True} if getattr(c, "at_or_before", False) else {}),
+                    }
+                    for c in r.stage_history
+                ],
+            }
+        )
         manifests.append(entry)
     findings = [
         {
@@ -70,8 +81,14 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
         }
         for f in report.findings
     ]
-    return {"version": ctx.version, "repository": _repository(ctx.root), "questions": dict(ctx.policy.questions),
-            "manifests": manifests, "findings": findings, "summary": report.counts()}
+    return {
+        "version": ctx.version,
+        "repository": _repository(ctx.root),
+        "questions": dict(ctx.policy.questions),
+        "manifests": manifests,
+        "findings": findings,
+        "summary": report.counts(),
+    }
 
 
 def _repository(root: str) -> str | None:

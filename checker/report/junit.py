@@ -44,8 +44,14 @@ def render(report: Report, ctx: RenderContext) -> str:
         for rule_id in order:
             rule = ctx.policy.rules.get(rule_id)
             name = f"{rule_id} {rule.slug}" if rule else rule_id
-            case = ET.SubElement(suite, "testcase", classname=_clean(f"aipolicy.{result.system_id or result.path}"),
-                                 name=name, file=_clean(result.path), time="0")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=_clean(f"aipolicy.{result.system_id or result.path}"),
+                name=name,
+                file=_clean(result.path),
+                time="0",
+            )
             counts["tests"] += 1
             found = by_rule.get(rule_id, [])
             failing = [f for f in found if not f.suppressed and f.severity >= Severity.WARNING]
@@ -54,7 +60,9 @@ def render(report: Report, ctx: RenderContext) -> str:
             if failing:
                 counts["failures"] += 1
                 worst = max(f.severity for f in failing)
-                body = "\n".join(f"{f.path}:{f.span.line}:{f.span.column}: {f.severity.label} {f.message}" for f in failing)
+                body = "\n".join(
+                    f"{f.path}:{f.span.line}:{f.span.column}: {f.severity.label} {f.message}" for f in failing
+                )
                 failure = ET.SubElement(case, "failure", message=_clean(failing[0].message), type=worst.label)
                 failure.text = _clean(body)
             elif waived and not notes:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from checker import HOMEPAGE
 from checker.findings import Finding, Report, Severity
@@ -67,7 +68,7 @@ def _byte_column(lines: list[str] | None, line: int, column: int) -> int | None:
     text = lines[line - 1]
     if column - 1 > len(text):
         return None
-    return len(text[:column - 1].encode("utf-8", "surrogatepass")) + 1
+    return len(text[: column - 1].encode("utf-8", "surrogatepass")) + 1
 
 
 def _range(f: Finding, lines: list[str] | None) -> dict[str, Any]:
@@ -86,14 +87,18 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
     for f in report.findings:
         if f.suppressed:
             continue
-        diagnostics.append({
-            "message": printable(f.message),
-            "location": {"path": repo_relative(f.path, os.getcwd()), "range": _range(f, lines.get(f.path))},
-            "severity": SEVERITY[f.severity],
-            "code": {"value": f.rule, "url": help_uri(f.rule)},
-        })
+        diagnostics.append(
+            {
+                "message": printable(f.message),
+                "location": {"path": repo_relative(f.path, os.getcwd()), "range": _range(f, lines.get(f.path))},
+                "severity": SEVERITY[f.severity],
+                "code": {"value": f.rule, "url": help_uri(f.rule)},
+            }
+        )
     return {"source": {"name": "aipolicy", "url": HOMEPAGE}, "diagnostics": diagnostics}
 
 
 def render(report: Report, ctx: RenderContext) -> str:
-    return json_text(json.dumps(as_dict(report, ctx), indent=2)) + "\n"  # ASCII: no raw bidi or control character reaches a viewer
+    return (
+        json_text(json.dumps(as_dict(report, ctx), indent=2)) + "\n"
+    )  # ASCII: no raw bidi or control character reaches a viewer

@@ -13,8 +13,8 @@ counts what was left out.
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from checker import HOMEPAGE
 from checker.findings import Finding, Report, Severity
@@ -74,18 +74,22 @@ def _result(f: Finding, fingerprint: str, index: dict[str, int], ctx: RenderCont
         "ruleIndex": index.get(f.rule, -1),
         "level": _LEVEL[f.severity],
         "message": {"text": f.message},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                "region": {
-                    "startLine": f.span.line,
-                    "startColumn": f.span.column,
-                    "endLine": max(f.span.end_line, f.span.line),
-                    "endColumn": f.span.end_column if f.span.end_line > f.span.line else max(f.span.end_column, f.span.column),
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                    "region": {
+                        "startLine": f.span.line,
+                        "startColumn": f.span.column,
+                        "endLine": max(f.span.end_line, f.span.line),
+                        "endColumn": f.span.end_column
+                        if f.span.end_line > f.span.line
+                        else max(f.span.end_column, f.span.column),
+                    },
                 },
-            },
-            "logicalLocations": [{"fullyQualifiedName": f.json_path, "kind": "member"}],
-        }],
+                "logicalLocations": [{"fullyQualifiedName": f.json_path, "kind": "member"}],
+            }
+        ],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
     if result["ruleIndex"] < 0:
@@ -109,33 +113,47 @@ def as_dict(report: Report, ctx: RenderContext) -> dict[str, Any]:
         omitted = sum(1 for f, _ in pairs if f.suppressed)
         pairs = [(f, fp) for f, fp in pairs if not f.suppressed]
         if omitted:
-            notes.append(("note", f"{plural(omitted, 'suppressed finding')} (waived or in the baseline) left out "
-                                  "(--sarif-waived omit)"))
+            notes.append(
+                (
+                    "note",
+                    f"{plural(omitted, 'suppressed finding')} (waived or in the baseline) left out "
+                    "(--sarif-waived omit)",
+                )
+            )
     if len(pairs) > MAX_RESULTS:
         # Keep the findings that matter most: active before suppressed, then the most severe.
         order = sorted(range(len(pairs)), key=lambda i: (pairs[i][0].suppressed, -pairs[i][0].severity, i))
         kept = sorted(order[:MAX_RESULTS])
-        notes.append(("warning", f"{plural(len(pairs) - MAX_RESULTS, 'more result')} not included: GitHub code "
-                                 f"scanning accepts at most {MAX_RESULTS} per run (the most severe are kept; the other "
-                                 "formats list all)"))
+        notes.append(
+            (
+                "warning",
+                f"{plural(len(pairs) - MAX_RESULTS, 'more result')} not included: GitHub code "
+                f"scanning accepts at most {MAX_RESULTS} per run (the most severe are kept; the other "
+                "formats list all)",
+            )
+        )
         pairs = [pairs[i] for i in kept]
     run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": "aipolicy",
-            "version": ctx.version,
-            "semanticVersion": ctx.version,
-            "informationUri": HOMEPAGE,
-            "rules": [_rule(rule, ctx) for rule in rules],
-        }},
+        "tool": {
+            "driver": {
+                "name": "aipolicy",
+                "version": ctx.version,
+                "semanticVersion": ctx.version,
+                "informationUri": HOMEPAGE,
+                "rules": [_rule(rule, ctx) for rule in rules],
+            }
+        },
         "automationDetails": {"id": AUTOMATION_ID},
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, fp, index, ctx) for f, fp in pairs],
     }
     if notes:
-        run["invocations"] = [{
-            "executionSuccessful": True,
-            "toolExecutionNotifications": [{"level": level, "message": {"text": text}} for level, text in notes],
-        }]
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": level, "message": {"text": text}} for level, text in notes],
+            }
+        ]
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

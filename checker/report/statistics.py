@@ -29,8 +29,14 @@ def rows(report: Report) -> list[tuple[int, str, str]]:
 def render(report: Report, fmt: str, ctx: RenderContext) -> str:
     table = rows(report)
     if fmt == "json":
-        return json_text(json.dumps([{"rule": rule, "slug": slug, "count": n} for n, rule, slug in table],
-                                    indent=2, ensure_ascii=False)) + "\n"
+        return (
+            json_text(
+                json.dumps(
+                    [{"rule": rule, "slug": slug, "count": n} for n, rule, slug in table], indent=2, ensure_ascii=False
+                )
+            )
+            + "\n"
+        )
     if not table:
         return ""
     count_width = max(len(str(n)) for n, _, _ in table)

@@ -62,4 +62,3 @@ def render(report: Report, ctx: RenderContext) -> str:
         total += f" ({c['suppressed']} suppressed: {waived} by waivers, {c['baselined']} by the baseline)"
     lines.append(total)
     return "\n".join(lines) + "\n"
-
