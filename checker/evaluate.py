@@ -11,11 +11,12 @@ from checker.checks import persons, values
 from checker.findings import Due, Finding, ManifestResult, Severity
 from checker.gitrules import skipped as git_skipped
 from checker.manifest import Manifest, PathT, json_path
-from checker.policy import ENGINE_RULES, UNWAIVABLE, Deadline, Policy, Problem, Rule, RuleContext
+from checker.policy import ENGINE_RULES, UNWAIVABLE, Policy, Rule
+from checker.ruleapi import Deadline, Problem, RuleContext
 from checker.schema import echo
 
 if TYPE_CHECKING:
-    from checker.engine import Options
+    from checker.options import Options
 
 PURGATORY_LIMIT = 3  # more than three unanswered questions is "pilot purgatory"
 

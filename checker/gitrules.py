@@ -50,7 +50,7 @@ from checker.manifest import Manifest, PathT, json_path
 from checker.policy import Problem
 
 if TYPE_CHECKING:
-    from checker.engine import Options
+    from checker.options import Options
     from checker.policy import Rule
 
 NEEDS_GIT, NEEDS_BASE = "git", "git-base"

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from checker.engine import Options
+    from checker.options import Options
     from checker.findings import ManifestResult
 
 MIN_FILES = 200  # below this, forking workers costs more than it saves

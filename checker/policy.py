@@ -9,22 +9,18 @@ The engine stamps id and severity; assertions only say where and what.
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from checker import expr, resources
 from checker.checks import persons, values
 from checker.findings import Severity
-from checker.manifest import Manifest, PathT, json_path
-
-if TYPE_CHECKING:
-    from checker.engine import Options
-    from checker.findings import ManifestResult
+from checker.manifest import PathT, json_path
+from checker.ruleapi import Problem, RuleContext
 
 STAGES = ("exploration", "pilot", "production", "retired")
 PACK_API_VERSION = "aipolicy/policy-v1"
@@ -57,55 +53,6 @@ def _located(node: PathT) -> Iterator[None]:
         raise
     except (expr.ExprError, PolicyError) as exc:
         raise PackError(str(exc), node) from None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What an assertion found: where (a manifest path) and what."""
-
-    path: PathT
-    message: str
-    missing: bool = False  # a missing node is reported at its parent's key
-    severity: Severity | None = None  # only for engine rules that vary it (stale waiver)
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A date rule's declaration: from `fails_from` on, the rule fails at `path`."""
-
-    path: PathT
-    fails_from: datetime.date
-    what: str  # completed by " on DATE" in AIP-DUE-001's message: "`governance.next_review` is due"
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    manifest: Manifest
-    today: Any
-    root: Path
-    high_risk: bool
-    stage: str
-    item_path: PathT = ()
-    item: Any = None
-    git: Any = None  # checker.gitrules.GitFacts of this manifest; None outside a git repository
-    # Person fields that a rule active at this stage judges; AIP-OWN-004 leaves them to it.
-    required_persons: frozenset[PathT] = frozenset()
-    deadlines: list[Deadline] | None = None  # collects what `fails_from` declares (AIP-DUE-001)
-    # The manifest's placeholder answers, (path, value), walked once per manifest; None: not yet.
-    placeholders: tuple[tuple[PathT, Any], ...] | None = None
-
-    def fails_from(self, path: PathT, day: datetime.date, what: str) -> bool:
-        """The one place a date rule compares a date with today: the rule fails at `path`
-        from `day` on. Returns whether it fails today; a day still ahead is recorded as a
-        deadline for AIP-DUE-001 (`what` says what happens, completed by " on DAY")."""
-        if self.today >= day:
-            return True
-        if self.deadlines is not None:
-            self.deadlines.append(Deadline(tuple(path), day, what))
-        return False
-
-    def expr_context(self) -> expr.Context:
-        return expr.Context(self.manifest.data, self.today, self.item)
 
 
 Assertion = Callable[[RuleContext], Iterator[Problem]]
@@ -417,11 +364,6 @@ class Policy:
         return frozenset(
             p for r in self.rules.values() if r.severity_at(stage, high_risk) is not None for p in r.persons
         )
-
-    def evaluate(self, m: Manifest, stage: str, options: Options, result: ManifestResult) -> None:
-        from checker import evaluate as evaluate_mod
-
-        evaluate_mod.evaluate(self, m, stage, options, result)
 
 
 def _fields_of(checks: list[Any]) -> tuple[PathT, ...]:

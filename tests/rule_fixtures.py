@@ -31,6 +31,7 @@ from pathlib import Path
 
 from checker import engine, policytest
 from checker.findings import Finding, ManifestResult
+from checker.options import Options
 
 ADVISORY = "AIP-DUE-001"  # deadline notes: strict only where a fixture names the rule
 
@@ -69,8 +70,8 @@ class RuleFixture:
         """Rules this fixture expects to stay silent."""
         return frozenset(self.expect_not)
 
-    def options(self, root: Path) -> engine.Options:
-        return engine.Options(stage=self.stage, today=self.today, root=root)
+    def options(self, root: Path) -> Options:
+        return Options(stage=self.stage, today=self.today, root=root)
 
     def run(self, root: Path) -> ManifestResult:
         """Check the fixture through the engine, with *_ref paths relative to `root`."""

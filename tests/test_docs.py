@@ -16,6 +16,7 @@ import yaml
 from checker import engine, expr
 from checker import manifest as manifest_mod
 from checker.docs import REGENERATE, main, render_rules_markdown
+from checker.options import Options
 from checker.policy import Policy, Rule, add_pack, load_builtin
 
 REPO = Path(__file__).resolve().parents[1]
@@ -192,7 +193,7 @@ def test_builtin_rule_example_passes_its_rule_at_production(rule: Rule, tmp_path
     path = tmp_path / "ai-production.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
-    result = engine.check_file(path, "ai-production.yaml", engine.Options(today=TODAY, root=tmp_path))
+    result = engine.check_file(path, "ai-production.yaml", Options(today=TODAY, root=tmp_path))
 
     # The engine lists AIP-SCH-002 only when a file fails to load; loading the example above is its check.
     assert rule.id in result.rules_evaluated or rule.id == "AIP-SCH-002"

@@ -17,6 +17,7 @@ import pytest
 from checker import __version__, engine
 from checker.evaluate import PURGATORY_LIMIT, Waiver
 from checker.findings import Finding, ManifestResult, Report, Severity
+from checker.options import Options
 from checker.policy import load_builtin
 from checker.report import RenderContext, render
 from checker.starter import starter
@@ -181,7 +182,7 @@ def check(text: str, *, today: datetime.date = TODAY, stage: str | None = None, 
     # off here unless a test asks for them (its own tests are below and in the fixtures).
     options.setdefault("warn_within", 0)
     return engine.check_bytes(
-        text.encode("utf-8"), "ai-production.yaml", engine.Options(stage=stage, today=today, root=REPO, **options)
+        text.encode("utf-8"), "ai-production.yaml", Options(stage=stage, today=today, root=REPO, **options)
     )
 
 

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from checker import expr
 from checker.checks import rules as named
 from checker.manifest import Manifest
-from checker.policy import Policy, PolicyError, RuleContext, add_pack
+from checker.policy import Policy, PolicyError, add_pack
+from checker.ruleapi import RuleContext
 
 TODAY = "2026-11-26"
 MANIFEST = """\

@@ -24,6 +24,7 @@ import pytest
 from checker import engine, parallel, progress
 from checker.cli import main
 from checker.findings import ManifestResult
+from checker.options import Options
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 11, 26)
@@ -290,7 +291,7 @@ def test_a_run_over_many_files_on_a_terminal_reports_progress_on_stderr(
     for i in range(4):
         files.append(tmp_path / f"s{i}.ai-production.yaml")
         files[-1].write_text(f"apiVersion: aipolicy/v1\nsystem: {{id: s{i}}}\nstage: exploration\n", encoding="utf-8")
-    report = engine.run(files, engine.Options(today=TODAY), jobs=1)
+    report = engine.run(files, Options(today=TODAY), jobs=1)
     assert len(report.results) == 4
     assert "checked 4/4 manifests" in terminal.getvalue()
     assert terminal.getvalue().endswith("\r")  # cleared

@@ -9,6 +9,7 @@ import pytest
 from test_git_repo import env  # noqa: F401 - fixture
 
 from checker import engine, safeio
+from checker.options import Options
 
 MANIFEST = b"schema_version: 1\n"
 
@@ -24,7 +25,7 @@ def test_a_manifest_below_a_folder_symlink_leading_outside_the_repository_is_not
     outside.mkdir()
     (outside / "ai-production.yaml").write_bytes(MANIFEST)
     (repo / "models").symlink_to(outside)
-    got = engine.read_bytes(repo / "models" / "ai-production.yaml", engine.Options())
+    got = engine.read_bytes(repo / "models" / "ai-production.yaml", Options())
     assert isinstance(got, engine.LoadProblem) and "outside the repository" in got.message
 
 
@@ -32,7 +33,7 @@ def test_a_link_on_the_way_to_the_repository_is_the_operators(tmp_path: Path) ->
     repo = _repo(tmp_path)
     (repo / "ai-production.yaml").write_bytes(MANIFEST)
     (tmp_path / "via").symlink_to(repo)
-    assert engine.read_bytes(tmp_path / "via" / "ai-production.yaml", engine.Options()) == MANIFEST
+    assert engine.read_bytes(tmp_path / "via" / "ai-production.yaml", Options()) == MANIFEST
 
 
 def test_a_nested_repository_reached_through_a_link_does_not_vouch_for_itself(tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_a_fifo_is_refused_by_the_descriptor_without_blocking(tmp_path: Path, mo
     flags = []
     real_open = os.open
     monkeypatch.setattr(os, "open", lambda p, f, *a: flags.append(f) or real_open(p, f, *a))
-    got = engine.read_bytes(fifo, engine.Options())
+    got = engine.read_bytes(fifo, Options())
     assert isinstance(got, engine.LoadProblem) and "not a regular file" in got.message
     assert flags and flags[0] & os.O_NONBLOCK
 

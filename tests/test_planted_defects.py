@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from checker import engine
+from checker.options import Options
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 12, 1)
@@ -114,7 +115,7 @@ DEFECTS = _defects()
 
 def check(text: str, warn_within: int = 0) -> engine.ManifestResult:
     # Deadline notes (AIP-DUE-001) only where a defect is about one: the examples' dates draw near.
-    options = engine.Options(today=TODAY, root=REPO, warn_within=warn_within)
+    options = Options(today=TODAY, root=REPO, warn_within=warn_within)
     return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", options)
 
 

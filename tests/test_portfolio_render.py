@@ -22,6 +22,7 @@ import pytest
 from conftest import REPO, subprocess_env
 from portfolio_inventory import DUE_30, DUE_31_90, GENERATED, KNOWN, QUESTIONS, STUCK_NAMES, fixture_inventory
 
+from checker.options import Options
 from checker.portfolio import Inventory, StageChange, System, csv_, json_, md
 from checker.portfolio import html as html_
 from checker.portfolio.render import FORMATS, render
@@ -664,7 +665,7 @@ def test_an_inventory_built_from_checking_the_examples_renders_in_every_format()
     from checker.portfolio.build import from_results
 
     today = datetime.date(2026, 11, 26)
-    options = engine.Options(today=today, root=REPO)
+    options = Options(today=today, root=REPO)
     files = sorted((REPO / "examples").glob("*/ai-production.yaml")) + sorted(
         (REPO / "examples" / "failing").glob("*.yaml")
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from checker import engine
+from checker.options import Options
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 11, 26)
@@ -15,7 +16,7 @@ PRODUCTION = (REPO / "examples" / "production" / "ai-production.yaml").read_text
 
 
 def check(text: str):
-    return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", engine.Options(today=TODAY, root=REPO))
+    return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", Options(today=TODAY, root=REPO))
 
 
 def waiver(rule: str) -> str:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from checker.cli import cli, main
 from checker.findings import Report
+from checker.options import Options
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -301,7 +302,7 @@ def test_job_summary_lists_the_deadlines_within_the_window() -> None:
 
     fixture = Path(__file__).parent / "fixtures" / "rules" / "AIP-DUE-001" / "fail-accuracy-due-soon.yaml"
     result = engine.check_file(
-        fixture, "svc/ai-production.yaml", engine.Options(today=datetime.date(2026, 11, 26), root=fixture.parent)
+        fixture, "svc/ai-production.yaml", Options(today=datetime.date(2026, 11, 26), root=fixture.parent)
     )
     text = summary_markdown(Report([result]), RenderContext(policy=load_builtin(), version="t", warn_within=14))
     assert "### Deadlines within 14 days" in text

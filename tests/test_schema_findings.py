@@ -17,6 +17,7 @@ import pytest
 
 from checker import engine, manifest, schema
 from checker.findings import Report, Span
+from checker.options import Options
 from checker.report import RenderContext, render
 
 REPO = Path(__file__).resolve().parents[1]
@@ -179,7 +180,7 @@ def test_every_schema_finding_has_an_ordered_one_based_span() -> None:
 
 def test_schema_findings_reach_json_output_with_positions_and_paths() -> None:
     fixture = FIXTURES / "wrong-values.ai-production.yaml"
-    options = engine.Options(today=TODAY, root=FIXTURES)
+    options = Options(today=TODAY, root=FIXTURES)
     result = engine.check_bytes(fixture.read_bytes(), "wrong-values.ai-production.yaml", options)
     out = json.loads(render("json", Report([result]), RenderContext(policy=options.effective_policy(), version="test")))
     schema_findings = [f for f in out["findings"] if f["rule"] == "AIP-SCH-001"]
@@ -192,7 +193,7 @@ def test_schema_findings_reach_json_output_with_positions_and_paths() -> None:
 def test_a_schema_invalid_value_is_not_reported_again_by_a_policy_rule() -> None:
     text = (REPO / "examples" / "production" / "ai-production.yaml").read_text(encoding="utf-8")
     text = text.replace("authority_to_change_workflow: true", "authority_to_change_workflow: yes")
-    options = engine.Options(today=TODAY, root=REPO)
+    options = Options(today=TODAY, root=REPO)
     result = engine.check_bytes(text.encode(), "ai-production.yaml", options)
     at_node = [
         f.rule

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from checker import engine, fastschema, schema
 from checker import manifest as manifest_mod
 from checker.cli import main
+from checker.options import Options
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 11, 26)
@@ -256,7 +257,7 @@ ALIASED = [
 
 
 def _check(raw: bytes, root: Path) -> None:
-    result = engine.check_bytes(raw, "m.ai-production.yaml", engine.Options(today=TODAY, root=root))
+    result = engine.check_bytes(raw, "m.ai-production.yaml", Options(today=TODAY, root=root))
     assert result.path == "m.ai-production.yaml"
     for finding in result.findings:
         assert finding.span.line >= 1 and finding.span.column >= 1

@@ -16,6 +16,7 @@ from checker.checks import values
 from checker.cli import main
 from checker.findings import Report
 from checker.manifest import json_path, load
+from checker.options import Options
 from checker.policy import load_builtin
 from checker.report import RenderContext, render
 from checker.starter import starter
@@ -26,7 +27,7 @@ STAGES = ("exploration", "pilot", "production", "retired")
 
 
 def check(text: str, **options) -> engine.ManifestResult:
-    opts = engine.Options(today=TODAY, root=REPO, **options)
+    opts = Options(today=TODAY, root=REPO, **options)
     return engine.check_bytes(text.encode("utf-8"), "ai-production.yaml", opts)
 
 
@@ -222,7 +223,7 @@ def test_ref_relative_to_the_manifest_folder_gets_the_repository_path_as_a_hint(
     (tmp_path / "svc" / "ai-production.yaml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     result = engine.check_file(
-        Path("svc/ai-production.yaml"), "svc/ai-production.yaml", engine.Options(today=TODAY, root=tmp_path)
+        Path("svc/ai-production.yaml"), "svc/ai-production.yaml", Options(today=TODAY, root=tmp_path)
     )
     [ref] = [f for f in result.findings if f.json_path == "$.governance.model_card_ref"]
     assert ref.message.endswith("refs are relative to the repository root: did you mean `svc/docs/model-card.md`?")

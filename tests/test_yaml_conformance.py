@@ -17,6 +17,7 @@ import pytest
 
 from checker import __version__, engine, manifest
 from checker.findings import Report
+from checker.options import Options
 from checker.report import RenderContext, render
 
 SUITE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "yaml-test-suite"
@@ -53,8 +54,8 @@ def suite(shared_path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def options() -> engine.Options:
-    return engine.Options(today=TODAY, root=SUITE if SUITE.is_dir() else Path.cwd())
+def options() -> Options:
+    return Options(today=TODAY, root=SUITE if SUITE.is_dir() else Path.cwd())
 
 
 @pytest.mark.parametrize("case", _cases())
@@ -74,7 +75,7 @@ def test_loader_accepts_or_rejects_with_a_position(case: Path | None, suite: Pat
 
 @pytest.mark.parametrize("case", _cases())
 def test_full_check_never_raises_and_rejections_are_sch002(
-    case: Path | None, suite: Path, options: engine.Options
+    case: Path | None, suite: Path, options: Options
 ) -> None:
     assert case is not None
     display = f"{case.parent.name}/{case.name}"

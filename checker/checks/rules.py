@@ -19,7 +19,7 @@ from typing import Any
 from checker.checks import persons, values
 from checker.findings import Severity
 from checker.manifest import PathT, json_path
-from checker.policy import Problem, RuleContext
+from checker.ruleapi import Problem, RuleContext
 
 REGISTRY: dict[str, Callable[..., Iterator[Problem]]] = {}
 
