@@ -226,7 +226,7 @@ def _stale(report: Report, baseline: Baseline, left: dict[Key, int], root: str, 
 def _note_stale(stale: list[tuple], name: str) -> None:
     if not stale:
         return
-    from checker.gitrules import note
+    from checker.notes import note
 
     for rule, path, json_path, left, total in stale[:STALE_SHOWN]:
         what = (

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.checks import persons, values
 from checker.findings import Due, Finding, ManifestResult, Severity
-from checker.gitrules import skipped as git_skipped
+from checker.git.rules import skipped as git_skipped
 from checker.manifest import Manifest, PathT, json_path
 from checker.policy import ENGINE_RULES, UNWAIVABLE, Policy, Rule
 from checker.ruleapi import Deadline, Problem, RuleContext
@@ -225,7 +225,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     for rule in policy.rules.values():
         if rule.id in ENGINE_RULES:
             continue
-        if rule.tags and git_skipped(rule, git):
+        if rule.tags and git_skipped(rule.tags, git):
             continue  # a git rule outside a repository, or AIP-GIT-001 without a base ref
         severity = rule.severity_at(stage, high)
         problems = None

@@ -34,7 +34,7 @@ class Options:
     forbidden_waivers: set[str] = field(default_factory=set)  # rule ids that may never be waived
     config: Config | None = None  # for per-path overrides
     max_severity: Severity | None = None  # cap set by a per-path override
-    git: Any = None  # checker.gitrules.GitRun inside a git repository; None skips the git rules
+    git: Any = None  # checker.git.run.GitRun inside a git repository; None skips the git rules
     warn_within: int = 14  # AIP-DUE-001: days ahead to warn of a date rule's deadline; 0 turns it off
     # Content already read for a file (stdin, a pipe): its bytes, or why it could not be read.
     given: dict[Path, bytes | str] = field(default_factory=dict)

@@ -92,7 +92,7 @@ class _Loader:
 def build_policy(specs: list[tuple[str, Path, str, Path | None]]) -> Policy:
     """The built-in catalogue plus `specs` ((spec, folder it is relative to, where it was named,
     folder it must resolve inside or None for the operator's)). The configuration's own
-    `severity` is applied by commands.load_settings, which checks its rule names at their keys first."""
+    `severity` is applied by session.load_settings, which checks its rule names at their keys first."""
     base = load_builtin()
     if not specs:
         return base

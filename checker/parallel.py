@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from checker.options import Options
     from checker.findings import ManifestResult
+    from checker.options import Options
 
 MIN_FILES = 200  # below this, forking workers costs more than it saves
 MAX_CHUNK = 64  # files per task: large enough to amortise a round trip, small enough to balance load

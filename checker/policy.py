@@ -228,6 +228,7 @@ def _each(spec: dict[str, Any], source: str, node: PathT, trusted: bool) -> Asse
 
 def _call(spec: dict[str, Any], node: PathT) -> Assertion:
     from checker.checks import rules as named
+    from checker.git import rules as _git_rules  # noqa: F401  (registers the git-aware named checks)
 
     name = spec["call"]
     if name not in named.REGISTRY:

@@ -45,7 +45,7 @@ class RuleContext:
     stage: str
     item_path: PathT = ()
     item: Any = None
-    git: Any = None  # checker.gitrules.GitFacts of this manifest; None outside a git repository
+    git: Any = None  # checker.git.facts.GitFacts of this manifest; None outside a git repository
     # Person fields that a rule active at this stage judges; AIP-OWN-004 leaves them to it.
     required_persons: frozenset[PathT] = frozenset()
     deadlines: list[Deadline] | None = None  # collects what `fails_from` declares (AIP-DUE-001)

@@ -1,4 +1,4 @@
-"""The git-aware rules as plain functions (checker/gitrules.py): no git, no repository.
+"""The git-aware rules as plain functions (checker/git/rules.py): no git, no repository.
 
 AIP-GIT-001 compares two parsed manifests; AIP-GIT-003 matches CODEOWNERS
 patterns; AIP-GIT-002 and AIP-GIT-004 read facts handed to them. The same
@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from checker import gitrules, manifest
-from checker.gitrules import Changed, CodeOwners, GitFacts
+from checker import manifest
+from checker.git import rules as gitrules
+from checker.git.codeowners import CodeOwners
+from checker.git.facts import Changed, GitFacts
 from checker.manifest import Manifest
+from checker.ruleapi import Problem
 
 TODAY = datetime.date(2026, 11, 26)
 
@@ -74,7 +77,7 @@ def _load(text: str, name: str = "ai-production.yaml") -> Manifest:
     return loaded
 
 
-def _weakened(new_text: str, base_text: str = BASE) -> list[gitrules.Problem]:
+def _weakened(new_text: str, base_text: str = BASE) -> list[Problem]:
     new, base = _load(new_text), _load(base_text, "origin/main:ai-production.yaml")
     stage = new.data.get("stage")
     facts = GitFacts(Path("."), "ai-production.yaml", stage, base, "origin/main")

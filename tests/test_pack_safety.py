@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from checker import expr
 from checker.checks import rules as named
+from checker.git import rules as _git_rules  # noqa: F401  (registers the git-aware named checks in named.REGISTRY)
 from checker.manifest import Manifest
 from checker.policy import Policy, PolicyError, add_pack
 from checker.ruleapi import RuleContext

@@ -144,10 +144,10 @@ def test_max_file_size_out_of_range_is_exit_2_with_one_line(value: str, tmp_path
 
 
 def _settings(repo: Path, monkeypatch, config: Path | None = None):
-    from checker import commands
+    from checker import session
 
     monkeypatch.chdir(repo)
-    return commands.load_settings(config, [])
+    return session.load_settings(config, [])
 
 
 def test_a_symlinked_config_outside_the_repository_is_not_read(tmp_path: Path, monkeypatch) -> None:
@@ -231,7 +231,7 @@ def test_a_pack_named_by_the_repository_config_through_a_symlink_outside_is_not_
 
 
 def test_a_pack_extends_inside_the_repository_leading_outside_is_not_read(tmp_path: Path, monkeypatch) -> None:
-    from checker import commands
+    from checker import session
     from checker.errors import UsageError
 
     repo, outside = _repo(tmp_path), tmp_path / "outside"
@@ -242,11 +242,11 @@ def test_a_pack_extends_inside_the_repository_leading_outside_is_not_read(tmp_pa
     monkeypatch.chdir(repo)
     # --policy is the operator's word for pack.yaml, not for what the repository file extends.
     with pytest.raises(UsageError, match="outside the repository"):
-        commands.load_settings(None, [repo / "pack.yaml"])
+        session.load_settings(None, [repo / "pack.yaml"])
 
 
 def test_a_pack_named_with_dash_dash_policy_is_read_as_given(tmp_path: Path, monkeypatch) -> None:
-    from checker import commands
+    from checker import session
 
     repo, org = _repo(tmp_path), tmp_path / "org"
     (org / "real").mkdir(parents=True)
@@ -254,7 +254,7 @@ def test_a_pack_named_with_dash_dash_policy_is_read_as_given(tmp_path: Path, mon
     (org / "pack.yaml").symlink_to(org / "real" / "pack.yaml")
     (repo / "pack.yaml").symlink_to(org / "pack.yaml")
     monkeypatch.chdir(repo)
-    _, policy = commands.load_settings(None, [org / "pack.yaml"])
+    _, policy = session.load_settings(None, [org / "pack.yaml"])
     assert "AIP-HR-001" in policy.rules
 
 
@@ -338,7 +338,8 @@ def _returns_within(seconds: float, fn):
 def test_rename_pairing_never_blocks_on_a_working_tree_fifo(tmp_path: Path, monkeypatch) -> None:
     from types import SimpleNamespace
 
-    from checker import gitrepo, gitrules
+    from checker import gitrepo
+    from checker.git.run import GitRun
 
     repo = _repo(tmp_path)
     os.mkfifo(tmp_path / "fifo")
@@ -346,12 +347,12 @@ def test_rename_pairing_never_blocks_on_a_working_tree_fifo(tmp_path: Path, monk
     monkeypatch.setattr(gitrepo, "blob", lambda *a: b"schema_version: 1\nsystem: {id: a}\n")
     run = SimpleNamespace(root=repo, base="HEAD", max_bytes=1024)
     # Unreadable on this side: git's pairing stands.
-    assert _returns_within(10, lambda: gitrules.GitRun._same_system(run, "old.yaml", "ai-production.yaml")) is True
+    assert _returns_within(10, lambda: GitRun._same_system(run, "old.yaml", "ai-production.yaml")) is True
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_codeowners_is_never_read_through_a_fifo_swapped_in(tmp_path: Path, monkeypatch) -> None:
-    from checker import gitrules
+    from checker.git.codeowners import CodeOwners
 
     repo = _repo(tmp_path)
     owners = repo / "CODEOWNERS"
@@ -367,7 +368,7 @@ def test_codeowners_is_never_read_through_a_fifo_swapped_in(tmp_path: Path, monk
         return answer
 
     monkeypatch.setattr(Path, "is_file", swap)
-    assert _returns_within(10, lambda: gitrules.CodeOwners.find(repo)) is None
+    assert _returns_within(10, lambda: CodeOwners.find(repo)) is None
 
 
 def test_a_ref_with_a_name_too_long_for_the_file_system_is_does_not_exist_at_its_line_in_a_git_repository(

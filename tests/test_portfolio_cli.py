@@ -342,9 +342,10 @@ def test_history_and_trend_come_from_the_history_module_inside_git(aip, tmp_path
         )
         return [MonthPoint("2026-12", today, {"pilot": 1}, 1, 0)]
 
+    from checker.git import history as git_history
     from checker.portfolio import history
 
-    monkeypatch.setattr(history, "stage_histories", histories, raising=False)
+    monkeypatch.setattr(git_history, "stage_histories", histories, raising=False)
     monkeypatch.setattr(history, "trend", trend, raising=False)
     code, out, err = aip(root, "report", "--today", "2026-04-01", "--format", "json", "--stuck-after", "14")
     assert code == 0, err
@@ -379,9 +380,10 @@ def test_the_trend_is_replayed_only_where_the_report_looks(aip, tmp_path, monkey
         seen.update(scopes=scopes, patterns=patterns)
         return []
 
+    from checker.git import history as git_history
     from checker.portfolio import history
 
-    monkeypatch.setattr(history, "stage_histories", lambda where, paths, *_, **__: {}, raising=False)
+    monkeypatch.setattr(git_history, "stage_histories", lambda where, paths, *_, **__: {}, raising=False)
     monkeypatch.setattr(history, "trend", trend, raising=False)
     code, _, err = aip(
         (root / cwd).resolve(),
@@ -399,10 +401,11 @@ def test_the_trend_is_replayed_only_where_the_report_looks(aip, tmp_path, monkey
 @needs_git
 def test_a_pilot_entered_long_ago_is_stuck_in_the_inventory(aip, tmp_path, monkeypatch):
     root = _repo(tmp_path / "r", None, **{"ai-production.yaml": _example("pilot")})
+    from checker.git import history as git_history
     from checker.portfolio import history
 
     monkeypatch.setattr(
-        history,
+        git_history,
         "stage_histories",
         lambda where, paths, *_, **__: {p: [StageChange("pilot", datetime.date(2025, 1, 15), "c" * 40)] for p in paths},
         raising=False,
@@ -418,12 +421,12 @@ def test_a_pilot_entered_long_ago_is_stuck_in_the_inventory(aip, tmp_path, monke
 
 @needs_git
 def test_a_git_error_in_the_history_is_a_note_not_a_failure(aip, tmp_path, monkeypatch):
-    from checker.portfolio import history
+    from checker.git import history as git_history
 
     def broken(*_, **__):
         raise gitrepo.GitError("cannot read the history: planted")
 
-    monkeypatch.setattr(history, "stage_histories", broken, raising=False)
+    monkeypatch.setattr(git_history, "stage_histories", broken, raising=False)
     root = _repo(
         tmp_path / "r", None, **{"ai-production.yaml": _example("production")}
     )  # no pilot: AIP-GIT-005 stays out

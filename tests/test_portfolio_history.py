@@ -1,4 +1,4 @@
-"""The portfolio's git history (checker.portfolio.history) and AIP-GIT-005 stuck-in-pilot,
+"""The portfolio's git history (checker.git.history, checker.portfolio.history) and AIP-GIT-005 stuck-in-pilot,
 proven against the dated fixture repository of tests/portfolio_repo.py: stage-entry dates,
 stuck pilots and the 12-month trend, shallow clones and hostile history."""
 
@@ -16,6 +16,7 @@ from test_git_repo import Repo
 
 from checker import engine, gitrepo
 from checker.cli import main
+from checker.git import history as git_history
 from checker.portfolio import history
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -70,7 +71,7 @@ def _stuck_findings(report: dict) -> dict[str, str]:
 
 
 def test_stage_histories_give_each_stage_change_with_its_author_date_and_commit(portfolio):
-    found = history.stage_histories(portfolio.path, pr.ALL_MANIFESTS)
+    found = git_history.stage_histories(portfolio.path, pr.ALL_MANIFESTS)
     assert set(found) == set(pr.ALL_MANIFESTS)
     for path in pr.ALL_MANIFESTS:
         assert [(c.stage, c.since) for c in found[path]] == pr.expected_history(path), path
@@ -89,14 +90,14 @@ def test_stage_histories_outside_git_are_empty_and_the_trend_is_none(tmp_path, e
     plain = tmp_path / "plain"
     (plain / "svc").mkdir(parents=True)
     (plain / "svc/ai-production.yaml").write_text(pr.bare("svc", "pilot"), encoding="utf-8")
-    assert history.stage_histories(plain, ["svc/ai-production.yaml"]) == {}
-    assert history.stage_histories(None, ["svc/ai-production.yaml"]) == {}
+    assert git_history.stage_histories(plain, ["svc/ai-production.yaml"]) == {}
+    assert git_history.stage_histories(None, ["svc/ai-production.yaml"]) == {}
     assert history.trend(plain, ["svc/ai-production.yaml"], pr.TODAY) is None
 
 
 def test_a_path_git_never_committed_has_an_empty_history(portfolio):
     portfolio.write("new/ai-production.yaml", pr.bare("new", "pilot"))
-    found = history.stage_histories(portfolio.path, ["new/ai-production.yaml", STUCK])
+    found = git_history.stage_histories(portfolio.path, ["new/ai-production.yaml", STUCK])
     assert found["new/ai-production.yaml"] == [] and found[STUCK][0].stage == "pilot"
 
 
@@ -108,7 +109,7 @@ def test_a_deleted_and_re_added_manifest_starts_its_history_afresh(tmp_path, env
     r.commit("gone", date=pr.commit_date("2025-05-10"))
     r.write("a/ai-production.yaml", pr.bare("a", "pilot"))
     r.commit("back", date=pr.commit_date("2026-02-10"))
-    [first, again] = history.stage_histories(r.path, ["a/ai-production.yaml"])["a/ai-production.yaml"]
+    [first, again] = git_history.stage_histories(r.path, ["a/ai-production.yaml"])["a/ai-production.yaml"]
     assert (first.since, again.since) == (datetime.date(2025, 1, 10), datetime.date(2026, 2, 10))
 
 
@@ -294,7 +295,7 @@ def test_a_shallow_clone_marks_dates_at_its_first_commit_and_reports_only_when_e
     assert clone.git("rev-parse", "--is-shallow-repository").strip() == "true"
     boundary = clone.git("log", "--format=%H %as", "--reverse").split("\n")[0].split()
     assert boundary[1] == "2026-07-01"  # journey's move to production is the clone's first commit
-    found = history.stage_histories(clone.path, [STUCK, RECENT])
+    found = git_history.stage_histories(clone.path, [STUCK, RECENT])
     [cut] = found[STUCK]
     assert (cut.stage, cut.since, cut.commit, cut.at_or_before) == (
         "pilot",
@@ -340,7 +341,7 @@ def test_hostile_history_is_skipped_without_a_crash(tmp_path, env, hostile, monk
     r.commit("hostile", date=pr.commit_date("2025-06-10"))
     r.write(path, pr.bare("svc", "pilot"))
     r.commit("fixed", date=pr.commit_date("2025-07-10"))
-    found = history.stage_histories(r.path, [path])
+    found = git_history.stage_histories(r.path, [path])
     assert [(c.stage, c.since) for c in found[path]] == [("pilot", datetime.date(2025, 1, 10))]
     points = history.trend(r.path, [path], datetime.date(2025, 8, 15))
     june = next(p for p in points if p.end == datetime.date(2025, 6, 30))
@@ -356,7 +357,7 @@ def test_a_manifest_path_with_odd_characters_is_read_literally(tmp_path, env):
     r.write(odd, pr.bare("odd", "pilot"))
     r.write("a b/ai-production.yaml", pr.bare("other", "exploration"))
     r.commit("odd", date=pr.commit_date("2025-01-10"))
-    found = history.stage_histories(r.path, [odd, "a [b]*/*"])
+    found = git_history.stage_histories(r.path, [odd, "a [b]*/*"])
     assert [(c.stage, c.since) for c in found[odd]] == [("pilot", datetime.date(2025, 1, 10))]
     assert found["a [b]*/*"] == []  # a glob matches nothing: pathspecs are literal
 
@@ -374,7 +375,7 @@ def test_only_the_versions_that_touch_the_stage_line_are_read(portfolio, monkeyp
     path = "journey/ai-production.yaml"
     every = portfolio.git("log", "--format=%H", "--", path).split()
     assert len(every) == 4  # three stage changes and one edit of the description
-    history.stage_histories(portfolio.path, [path])
+    git_history.stage_histories(portfolio.path, [path])
     assert len(read) == 3
 
 
@@ -384,7 +385,7 @@ def test_a_renamed_manifest_starts_its_history_at_its_new_path(tmp_path, env):
     r.commit("pilot", date=pr.commit_date("2025-01-10"))
     r.git("mv", "old", "new")
     r.commit("moved", date=pr.commit_date("2025-09-10"))
-    found = history.stage_histories(r.path, ["new/ai-production.yaml"])
+    found = git_history.stage_histories(r.path, ["new/ai-production.yaml"])
     assert [(c.stage, c.since) for c in found["new/ai-production.yaml"]] == [("pilot", datetime.date(2025, 9, 10))]
 
 
@@ -401,7 +402,7 @@ def test_a_stage_change_merged_from_a_branch_is_dated_by_the_commit_that_made_it
     r.write("other.txt", "x\n")
     r.commit("other work", date=pr.commit_date("2025-03-20"))
     r.git("merge", "-q", "--no-ff", "-m", "merge promote", "promote", date=pr.commit_date("2025-04-02"))
-    found = history.stage_histories(r.path, [path])[path]
+    found = git_history.stage_histories(r.path, [path])[path]
     assert [(c.stage, c.since, c.commit) for c in found][-1] == ("production", datetime.date(2025, 3, 3), made)
     # The trend replays the branch as it stood: production only from the merge on.
     points = {p.end: p for p in history.trend(r.path, [path], datetime.date(2025, 4, 15))}
@@ -428,5 +429,5 @@ def test_a_repository_whose_config_aipolicy_refuses_has_no_history(portfolio):
     with open(portfolio.path / ".git" / "config", "a", encoding="utf-8") as config:
         config.write("[include]\n\tpath = /dev/null\n")
     gitrepo.forget()
-    assert history.stage_histories(portfolio.path, [STUCK]) == {}
+    assert git_history.stage_histories(portfolio.path, [STUCK]) == {}
     assert history.trend(portfolio.path, pr.SYSTEMS, pr.TODAY) is None

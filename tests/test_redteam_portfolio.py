@@ -18,6 +18,7 @@ from test_git_repo import Repo
 from test_portfolio_history import env  # noqa: F401 - fixture
 
 from checker.cli import main
+from checker.git import history as git_history
 from checker.portfolio import Inventory, StageChange, System, add_months, history, json_
 from checker.portfolio.render import FORMATS, render
 
@@ -59,7 +60,7 @@ def test_a_commit_dated_beyond_the_calendar_neither_crashes_check_nor_the_histor
     r.write(PATH, pr.bare("svc", "pilot"))
     r.write("evidence.json", "{}\n")
     _hostile_commit(r, stamp, stamp)
-    found = history.stage_histories(r.path, [PATH])[PATH]
+    found = git_history.stage_histories(r.path, [PATH])[PATH]
     assert [c.stage for c in found] == ["exploration", "pilot"]
     assert found[-1].since == datetime.date.max  # as far as the calendar goes: never stuck
     points = history.trend(r.path, [PATH], datetime.date(2026, 11, 26))
@@ -239,7 +240,7 @@ def test_a_manifest_replaced_by_a_link_in_history_is_gone_there_not_read_through
     (r.path / PATH).unlink()
     r.write(PATH, pr.bare("svc", "pilot"))
     r.commit("file again", date=pr.commit_date("2024-05-10"))
-    found = history.stage_histories(r.path, [PATH])[PATH]
+    found = git_history.stage_histories(r.path, [PATH])[PATH]
     assert "production" not in [c.stage for c in found]
     assert [(c.stage, c.since) for c in found] == [
         ("pilot", datetime.date(2024, 1, 10)),

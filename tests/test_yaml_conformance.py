@@ -74,9 +74,7 @@ def test_loader_accepts_or_rejects_with_a_position(case: Path | None, suite: Pat
 
 
 @pytest.mark.parametrize("case", _cases())
-def test_full_check_never_raises_and_rejections_are_sch002(
-    case: Path | None, suite: Path, options: Options
-) -> None:
+def test_full_check_never_raises_and_rejections_are_sch002(case: Path | None, suite: Path, options: Options) -> None:
     assert case is not None
     display = f"{case.parent.name}/{case.name}"
     result = engine.check_file(case, display, options)

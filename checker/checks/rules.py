@@ -432,28 +432,3 @@ def _exists(target: Path) -> bool:
         return target.exists()
     except (OSError, ValueError):  # a name too long for the file system names no file
         return False
-
-
-# -- git-aware checks: the logic is in checker/gitrules.py; `ctx.git` holds the facts --------
-# (None outside a git repository: the engine then skips rules tagged `git`).
-
-
-def _git_check(name: str, needs_today: bool = False) -> None:
-    """Register `name` as a thin hand-over to the function of that name in gitrules."""
-
-    def check(ctx: RuleContext) -> Iterator[Problem]:
-        if ctx.git is None:
-            return
-        from checker import gitrules
-
-        args = (ctx.manifest, ctx.git.base, ctx.git) + ((ctx.today, ctx.fails_from) if needs_today else ())
-        yield from getattr(gitrules, name)(*args)
-
-    register(name)(check)
-
-
-_git_check("weakened_commitment")
-_git_check("stale_evidence", needs_today=True)
-_git_check("codeowners")
-_git_check("untracked_refs")
-_git_check("stuck_in_pilot", needs_today=True)

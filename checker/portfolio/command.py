@@ -2,7 +2,8 @@
 
 The manifests under PATHs are checked as `aipolicy check` checks them (same
 configuration, packs, git rules and baseline); inside a git repository each
-system's stage history and the 12-month trend come from checker.portfolio.history.
+system's stage history comes from checker.git.history, the 12-month trend from
+checker.portfolio.history.
 `--from-json` adds runs made elsewhere: `aipolicy check --format json` output or
 `aipolicy report --format json` inventories. Their content comes from other
 repositories' CI, so every field is type-checked (checker.portfolio.load) before
@@ -50,10 +51,10 @@ def report(
     policies: list[Path],
     max_bytes: int,
 ) -> int:
-    from checker import commands, discover, notes, safeio
+    from checker import discover, notes, safeio, session
 
     notes.set_quiet(False)
-    config, policy = commands.load_settings(config_path, list(policies), {"stuck-after": stuck_after})
+    config, policy = session.load_settings(config_path, list(policies), {"stuck-after": stuck_after})
     stuck = config.stuck_after or DEFAULT_STUCK_AFTER
     day = today or datetime.date.today()
     if fmt is None:
@@ -80,14 +81,14 @@ def report(
     unlisted: list[tuple[Path, str]] = []
     files = discover.discover(paths, patterns, unlisted) if paths else []
     read = {
-        **commands._settings_files(config, policy),
+        **session._settings_files(config, policy),
         **{os.path.realpath(f): "a manifest" for f in files},
         **{os.path.realpath(f): "a --from-json input" for f in from_json},
     }
-    known = commands._baseline_for(config, None, read, patterns) if paths else None
+    known = session._baseline_for(config, None, read, patterns) if paths else None
     if output is not None and discover.is_manifest_name(output.name, patterns):
         read.setdefault(os.path.realpath(output), "a manifest")
-    commands._refuse_overwrite(output, read)
+    session._refuse_overwrite(output, read)
     render = _renderer()
     from checker.portfolio import load
 
@@ -106,7 +107,7 @@ def report(
         local = _check(paths, files, unlisted, config, policy, day, stuck, max_bytes, known)
         sources.append(Source(", ".join(str(p) for p in paths), local))
     inventory = merge(sources, today=day, stuck_after=stuck, questions=policy.questions)
-    commands.write_report(render(fmt, inventory), output)
+    session.write_report(render(fmt, inventory), output)
     return 0
 
 
@@ -120,12 +121,12 @@ def _renderer():
 def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, known) -> Inventory:
     """Check the manifests as `aipolicy check` does, then build their inventory, one
     repository at a time (a PATH may lie in another repository than the current folder)."""
-    from checker import commands, discover, gitrepo, safeio
+    from checker import discover, gitrepo, safeio, session
     from checker.portfolio import build
 
-    rules = commands.rule_sets(policy, config)
-    git_run, unreadable = commands._open_git(paths, None, False, max_bytes)
-    checked = commands.run_checks(
+    rules = session.rule_sets(policy, config)
+    git_run, unreadable = session._open_git(paths, None, False, max_bytes)
+    checked = session.run_checks(
         files,
         unlisted,
         config=config,
@@ -175,7 +176,7 @@ def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, know
 def _history(root: Path, rel_paths: list[str]):
     """{path: [StageChange, …]} from the repository's history, or None when git cannot
     answer (a note says so)."""
-    from checker.portfolio import history
+    from checker.git import history
 
     return _ask_git(lambda: history.stage_histories(root, rel_paths), "stage history")
 
@@ -214,12 +215,13 @@ def _scopes(paths: list[Path], root: Path) -> list[str]:
 
 
 def _ask_git(question, what: str):
-    from checker import gitrepo, gitrules
+    from checker import gitrepo
+    from checker.notes import note
 
     try:
         return question()
     except gitrepo.GitError as exc:
-        gitrules.note(f"aipolicy: no {what} from git: {exc}")
+        note(f"aipolicy: no {what} from git: {exc}")
         return None
 
 
