@@ -14,6 +14,7 @@ from checker.findings import Report, Severity
 from checker.session import (
     _baseline_for,
     _changed_files,
+    _changed_paths,
     _open_git,
     _refuse_overwrite,
     _settings_files,
@@ -113,7 +114,28 @@ def check(
             raise UsageError(f"{path}: no such file or folder")
     patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
     unlisted: list[tuple[Path, str]] = []
-    files = discover.discover(paths, patterns, unlisted)
+    git_run, unreadable, changed, deferred = None, None, None, None
+    if changed_since is not None or changed_only:
+        # Git says what changed first; then only those files are found, resolved and read.
+        try:
+            git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
+            if git_run is not None and git_run.base is not None:
+                changed = _changed_paths(git_run, patterns)
+        except UsageError as exc:
+            deferred = exc  # raised where it always was: after the outputs are checked, with every file found
+    if changed is None:
+        files = every = discover.discover(paths, patterns, unlisted)
+    else:
+        files, every = discover.among(paths, patterns, git_run.root, changed), None
+
+    def all_files() -> list[Path]:
+        """Every manifest under the paths, as a run without --changed-since finds them (and the
+        folders it cannot list): only asked for when none of them changed, for the notes."""
+        nonlocal every
+        if every is None:
+            every = discover.discover(paths, patterns, unlisted)
+        return every
+
     read = {**_settings_files(config, policy), **{os.path.realpath(f): "a manifest" for f in files}}
     known = _baseline_for(config, write_baseline, read, patterns)
     for _, out in pairs:
@@ -121,7 +143,7 @@ def check(
         if out is not None and discover.is_manifest_name(out.name, patterns):
             read.setdefault(os.path.realpath(out), "a manifest")
         _refuse_overwrite(out, read)
-    if not files and not unlisted:
+    if not files and (changed is None or not all_files()) and not unlisted:
         print(
             printable(
                 f"aipolicy: no manifests found under {', '.join(str(p) for p in paths)} "
@@ -129,10 +151,19 @@ def check(
             ),
             file=sys.stderr,
         )
-    git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
+    if deferred is not None:
+        raise deferred
+    if changed_since is None and not changed_only:
+        git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
     if git_run is not None and git_run.base is not None:
         # Content from stdin or a pipe is what the editor holds now: always checked.
-        picked = _changed_files(git_run, [f for f in files if f not in given], patterns, paths)
+        picked = _changed_files(
+            git_run,
+            [f for f in files if f not in given],
+            patterns,
+            paths,
+            lambda: len([f for f in all_files() if f not in given]),
+        )
         files = [f for f in files if f in given or f in picked]
     report = run_checks(
         files,

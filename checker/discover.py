@@ -68,11 +68,63 @@ def discover(
             found.extend(_walk(path, patterns, unreadable))
         else:
             explicit.append(path)
+    return _unique(explicit, _not_ignored(found))
+
+
+def among(paths: Iterable[Path], patterns: tuple[str, ...], root: Path, candidates: Iterable[str]) -> list[Path]:
+    """What discover(paths, patterns) finds, in the same order and spelling, among
+    `candidates` only (repository-relative `/` paths below `root`, a resolved folder:
+    the files git says changed), without listing any folder: --changed-since reads
+    only what changed. Files named in `paths` are kept whatever they are, as discover keeps them."""
+    explicit: list[Path] = []
+    found: list[Path] = []
+    wanted = sorted({c for c in candidates if is_manifest_name(c.rpartition("/")[2], patterns)})
+    for path in paths:
+        if path.is_dir():
+            found.extend(_walk_among(path, root, wanted))
+        else:
+            explicit.append(path)
+    return _unique(explicit, _not_ignored(found))
+
+
+def _walk_among(folder: Path, root: Path, wanted: list[str]) -> list[Path]:
+    """The files of `wanted` that _walk(folder) would yield, in its order: below `folder`,
+    through no skipped folder or virtualenv, and no folder it would not enter."""
+    try:
+        base = os.path.realpath(folder)
+    except (OSError, ValueError):
+        return []
+    keyed = []
+    for rel in wanted:
+        target = os.path.join(str(root), *rel.split("/"))
+        try:
+            if os.path.commonpath([base, target]) != base or target == base:
+                continue
+        except ValueError:  # another drive on Windows
+            continue
+        parts = os.path.relpath(target, base).split(os.sep)
+        inside = base
+        for name in parts[:-1]:  # the walk's filter on each folder it descends into
+            inside = os.path.join(inside, name)
+            if name in SKIP_DIRS or _is_virtualenv(inside) or os.path.islink(inside):
+                break
+        else:
+            walked = os.path.join(str(folder), *parts)
+            if os.path.lexists(walked) and not os.path.isdir(walked):  # listed as a file by os.walk
+                keyed.append(((tuple(parts[:-1]), parts[-1]), Path(walked)))
+    return [path for _, path in sorted(keyed, key=lambda item: item[0])]
+
+
+def _not_ignored(found: list[Path]) -> list[Path]:
     if found:
         from checker import gitrepo
 
         ignored = gitrepo.ignored(found)
         found = [p for p in found if p not in ignored]
+    return found
+
+
+def _unique(explicit: list[Path], found: list[Path]) -> list[Path]:
     seen: set[Path] = set()
     out: list[Path] = []
     for path in explicit + found:

@@ -584,11 +584,10 @@ def resolve(root: Path, ref: str) -> str:
     """The commit `ref` names (branch, remote branch, tag, sha, HEAD~2…); GitError if none."""
     if not ref or ref.startswith("-") or any(ch in ref for ch in "\0\n\r"):
         raise GitError(f"{ref!r} is not a git ref")
-    repo = _repo(root)
-    try:
-        return repo.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}").strip()
-    except _command_error():
-        raise GitError(f"{ref}: no such branch, tag or commit in this repository") from None
+    proc = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if proc is None or proc.returncode != 0:
+        raise GitError(f"{ref}: no such branch, tag or commit in this repository")
+    return proc.stdout.decode("ascii", "replace").strip()
 
 
 def head(root: Path) -> str | None:
@@ -607,11 +606,10 @@ def head(root: Path) -> str | None:
 
 def merge_base(root: Path, one: str, other: str) -> str | None:
     """Where the two histories met; None when unrelated or cut off by a shallow clone."""
-    repo = _repo(root)
-    try:
-        return repo.merge_base(one, other).strip() or None
-    except _command_error():
+    proc = _git(root, "merge-base", one, other)
+    if proc is None or proc.returncode != 0:
         return None
+    return proc.stdout.decode("ascii", "replace").strip() or None
 
 
 @dataclass(frozen=True)
@@ -624,9 +622,10 @@ class Change:
 def changes(root: Path, base: str) -> list[Change]:
     """Files that differ between commit `base` and the working tree (staged or not),
     renames detected, plus untracked files that .gitignore does not ignore (added)."""
-    repo = _repo(root)
-    try:
-        raw = repo.diff(
+    listed = []
+    for args in (
+        (
+            "diff",
             "--name-status",
             "-z",
             "-M",
@@ -636,14 +635,16 @@ def changes(root: Path, base: str) -> list[Change]:
             "--ignore-submodules=all",
             base,
             "--",
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-        )
-        untracked = repo.ls_files(
-            "-z", "--others", "--exclude-standard", stdout_as_string=False, strip_newline_in_stdout=False
-        )
-    except _command_error() as exc:
-        raise GitError(f"cannot compare the working tree with {base[:12]}: {_first_line(exc)}") from None
+        ),
+        ("ls-files", "-z", "--others", "--exclude-standard"),
+    ):
+        # Filters emptied: comparing the working tree runs no driver the repository configures.
+        proc = _git(root, *args, filters=True)
+        if proc is None or proc.returncode != 0:
+            said = _first_line(proc) if proc is not None else "git could not be started"
+            raise GitError(f"cannot compare the working tree with {base[:12]}: {said}")
+        listed.append(proc.stdout)
+    raw, untracked = listed
     out: list[Change] = []
     items = _split_z(raw)
     i = 0
@@ -664,14 +665,21 @@ def changes(root: Path, base: str) -> list[Change]:
 
 def blob(root: Path, commit: str, path: str, max_bytes: int) -> bytes | None:
     """The content of `path` at `commit`; None when it is not a file there or is too big."""
-    repo = _repo(root)
-    try:
-        sha, kind, size = repo.get_object_header(f"{commit}:{path}")  # `rev:path` is a literal path
-        if kind not in ("blob", b"blob") or size > max_bytes:
+    spec = f"{commit}:{path}"  # `rev:path` is a literal path
+    if "\n" in spec or "\r" in spec:  # not expressible on --batch-check's lines: asked one by one
+        kind, size = _git(root, "cat-file", "-t", spec), _git(root, "cat-file", "-s", spec)
+        if kind is None or size is None or kind.returncode or size.returncode:
             return None
-        return repo.get_object_data(sha)[3]
-    except (ValueError, OSError, _command_error()):  # not there; or git could not read it
-        return None
+        header = [spec, kind.stdout.decode("ascii", "replace").strip(), size.stdout.decode("ascii", "replace").strip()]
+    else:
+        check = _git(root, "cat-file", "--batch-check", stdin=(spec + "\n").encode("utf-8", "surrogateescape"))
+        if check is None or check.returncode != 0:
+            return None  # git could not read it
+        header = check.stdout.decode("utf-8", "replace").split()
+    if len(header) != 3 or header[1] != "blob" or not header[2].isdigit() or int(header[2]) > max_bytes:
+        return None  # not there, not a file, or too big to read
+    read = _git(root, "cat-file", "blob", spec if header[0] == spec else header[0])
+    return read.stdout if read is not None and read.returncode == 0 else None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from checker.errors import UsageError
@@ -210,8 +211,21 @@ def _open_git(paths: list[Path], changed_since: str | None, changed_only: bool, 
         raise UsageError(str(exc)) from None
 
 
-def _changed_files(git_run, files: list[Path], patterns: tuple[str, ...], paths: list[Path]) -> list[Path]:
-    """The manifests that changed since the base ref; a note for each one deleted."""
+def _changed_paths(git_run, patterns: tuple[str, ...]) -> set[str]:
+    """What git says changed since the base ref (repository-relative); a usage error when it cannot say."""
+    from checker import gitrepo
+
+    try:
+        return git_run.changed_paths(patterns)
+    except gitrepo.GitError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _changed_files(
+    git_run, files: list[Path], patterns: tuple[str, ...], paths: list[Path], count: Callable[[], int] | None = None
+) -> list[Path]:
+    """The manifests that changed since the base ref; a note for each one deleted, and one
+    when none changed of the `count()` manifests under `paths` (default: of `files`)."""
     from checker import engine, gitrepo
     from checker.notes import note
 
@@ -223,6 +237,6 @@ def _changed_files(git_run, files: list[Path], patterns: tuple[str, ...], paths:
         note(
             f"note: {engine.display_path(git_run.root / rel)} was deleted since {git_run.base_label}; nothing to check"
         )
-    if files and not picked:
-        note(f"none of the {len(files)} manifests changed since {git_run.base_label}")
+    if not picked and (total := count() if count is not None else len(files)):
+        note(f"none of the {total} manifests changed since {git_run.base_label}")
     return picked

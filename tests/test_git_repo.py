@@ -209,6 +209,47 @@ def test_a_repository_with_200_manifests_and_3_changed_checks_exactly_those_3(tm
     assert run.json["summary"]["files"] == 3
 
 
+def test_changed_since_asks_git_first_and_touches_only_the_changed_manifests(tmp_path, env, monkeypatch, aip):
+    # No folder is listed, and only the changed manifests are asked about (.gitignore) and read:
+    # 40 unchanged manifests cost nothing, however many there are.
+    from checker import discover, gitrepo, safeio
+
+    r = Repo(tmp_path / "wide", env)
+    refs(r, "shared")
+    for i in range(40):
+        r.write(f"systems/s{i:02}/ai-production.yaml", manifest("shared", f"sys-{i:02}"))
+    r.commit("40 systems")
+    r.write("systems/s07/ai-production.yaml", manifest("shared", "sys-07", threshold=0.1))
+    r.write("systems/new/ai-production.yaml", manifest("shared", "sys-new"))  # untracked: added
+
+    walked: list[Path] = []
+    asked: list[Path] = []
+    read: list[str] = []
+    walk, ignored, safe_read = discover._walk, gitrepo.ignored, safeio.read
+
+    def recording_walk(root, *args, **kwargs):
+        walked.append(root)
+        return walk(root, *args, **kwargs)
+
+    def recording_ignored(paths):
+        paths = list(paths)
+        asked.extend(paths)
+        return ignored(paths)
+
+    def recording_read(path, *args, **kwargs):
+        read.append(os.path.relpath(Path(path).resolve(), r.path.resolve()).replace(os.sep, "/"))
+        return safe_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(discover, "_walk", recording_walk)
+    monkeypatch.setattr(gitrepo, "ignored", recording_ignored)
+    monkeypatch.setattr(safeio, "read", recording_read)
+    run = aip(r.path, "--changed-since", "HEAD")
+    assert run.paths == ["systems/new/ai-production.yaml", "systems/s07/ai-production.yaml"]
+    assert walked == []
+    assert sorted(p.as_posix() for p in asked) == run.paths
+    assert sorted(p for p in read if p.endswith("ai-production.yaml")) == run.paths
+
+
 def test_git_work_is_batched_one_history_walk_for_all_manifests(tmp_path, env, monkeypatch, aip):
     import git as gitpython
 
@@ -253,7 +294,10 @@ def test_git_work_is_batched_one_history_walk_for_all_manifests(tmp_path, env, m
     run = aip(r.path, "--changed-since", "HEAD~1")
     assert run.paths == ["systems/s01/ai-production.yaml"]
     assert commands.count("diff") == 1 and commands.count("log") <= 1
-    assert len(commands) <= 17, commands  # +1 since the JSON report names its repository (git config remote.origin.url)
+    # +1 since the JSON report names its repository (git config remote.origin.url); +2 since git is
+    # asked what changed before anything else (the run then asks afresh where the repository is
+    # and which filters it defines: `rev-parse`, `config`), so only the changed files are read.
+    assert len(commands) <= 19, commands
 
 
 def test_changed_since_works_from_a_subdirectory(repo, aip):
@@ -662,3 +706,35 @@ def test_gitpython_is_not_imported_for_codeowners_and_untracked_refs(tmp_path, e
 def test_gitpython_is_imported_when_history_is_needed(repo, env):
     # The control for the two tests above: a production manifest's evidence needs history.
     assert _modules_after_check(repo.path, env).startswith("GITPYTHON")
+
+
+def test_finding_among_changed_files_gives_what_discovery_gives_in_its_order(tmp_path):
+    # --changed-since finds its manifests among git's answer without listing folders; it must
+    # find what the walk would, spelt and ordered as the walk does: skipped and virtualenv
+    # folders left out, a symlinked folder entered only when named, names matched.
+    from checker import discover
+
+    root = tmp_path.resolve()
+    files = [
+        "ai-production.yaml",
+        "b/ai-production.yaml",
+        "b/a.ai-production.yaml",
+        "b/c/ai-production.yaml",
+        "b-c/ai-production.yaml",
+        "node_modules/x/ai-production.yaml",
+        "venv1/lib/ai-production.yaml",
+        "sp ace/ai-production.yml",
+        "b/notes.yaml",
+    ]
+    for rel in files:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("stage: pilot\n", encoding="utf-8")
+    (root / "venv1" / "pyvenv.cfg").write_text("", encoding="utf-8")
+    (root / "link").symlink_to(root / "b", target_is_directory=True)
+    rels = files + ["gone/ai-production.yaml"]  # one git names that is no longer there
+    for paths in ([Path(".")], [Path("b"), Path(".")], [Path("link")], [root / "b"], [Path("venv1"), Path("x.yaml")]):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.chdir(root)
+            expected = discover.discover(paths, discover.DEFAULT_NAMES)
+            assert discover.among(paths, discover.DEFAULT_NAMES, root, rels) == expected, paths
+            assert expected  # each case finds something

@@ -46,16 +46,22 @@ class GitRun:
         self._facts: dict[str, GitFacts | None] = {}
         self._codeowners: CodeOwners | bool | None = False  # False: not read yet
         self.failure: str | None = None  # what git said when it could not answer: git rules skipped since
+        self._changed: tuple[set[str], list[str]] | None = None  # since the base: (changed, deleted)
 
     # -- selection (--changed-since) --
 
-    def select(self, files: list[Path], patterns: Iterable[str], paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
-        """The files that changed since the base, and the manifests deleted since then
-        (repository-relative) that lie under `paths`."""
+    def changed_paths(self, patterns: Iterable[str]) -> set[str]:
+        """The repository-relative paths that changed since the base (added, modified or
+        renamed; not deleted), asked of git once per run: what --changed-since checks."""
+        return self._changes(tuple(patterns))[0]
+
+    def _changes(self, patterns: tuple[str, ...]) -> tuple[set[str], list[str]]:
+        """(changed paths, deleted paths) since the base; renames recorded on the way."""
         from checker.discover import is_manifest_name
 
         assert self.base is not None
-        patterns = tuple(patterns)
+        if self._changed is not None:
+            return self._changed
         changed: set[str] = set()
         deleted: list[str] = []
         for change in gitrepo.changes(self.root, self.base):
@@ -73,6 +79,16 @@ class GitRun:
                     self.added.add(change.path)
             elif change.status == "A":
                 self.added.add(change.path)
+        self._changed = (changed, deleted)
+        return self._changed
+
+    def select(self, files: list[Path], patterns: Iterable[str], paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+        """The files that changed since the base, and the manifests deleted since then
+        (repository-relative) that lie under `paths`."""
+        from checker.discover import is_manifest_name
+
+        patterns = tuple(patterns)
+        changed, deleted = self._changes(patterns)
         picked = [f for f in files if self.relative(f) in changed]
         scopes = [Path(p).resolve() for p in paths]
         gone = [
