@@ -114,8 +114,11 @@ def check(
             raise UsageError(f"{path}: no such file or folder")
     patterns = discover.DEFAULT_NAMES + tuple(config.manifest_names)
     unlisted: list[tuple[Path, str]] = []
+    from checker.git.run import pull_request_base
+
     git_run, unreadable, changed, deferred = None, None, None, None
-    if changed_since is not None or changed_only:
+    git_first = changed_since is not None or (changed_only and pull_request_base(os.environ) is not None)
+    if git_first:
         # Git says what changed first; then only those files are found, resolved and read.
         try:
             git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
@@ -153,7 +156,7 @@ def check(
         )
     if deferred is not None:
         raise deferred
-    if changed_since is None and not changed_only:
+    if not git_first:
         git_run, unreadable = _open_git(paths, changed_since, changed_only, max_bytes)
     if git_run is not None and git_run.base is not None:
         # Content from stdin or a pipe is what the editor holds now: always checked.
