@@ -133,6 +133,11 @@ class Inventory:
     def stuck_pilots(self) -> list[System]:
         return [s for s in self.systems if s.stuck(self.generated, self.stuck_after)]
 
+    def stuck_since(self) -> list[tuple[System, datetime.date]]:
+        """(system, the day it reached pilot) for each stuck pilot, longest stuck first."""
+        stuck = [(s, since) for s in self.stuck_pilots() if (since := s.stage_since) is not None]
+        return sorted(stuck, key=lambda pair: (pair[1], pair[0].key))
+
     def due_within(self, days: int) -> list[tuple[System, dict[str, str]]]:
         """(system, deadline) for each deadline from tomorrow to `days` days ahead, soonest first."""
         horizon = self.generated + datetime.timedelta(days=min(days, (datetime.date.max - self.generated).days))

@@ -15,10 +15,13 @@ import json
 import math
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, Inventory, MonthPoint, StageChange, System
 from checker.textsafe import json_text, printable
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 SCHEMA_FILE = "inventory.v1.schema.json"
 MAX_REASON = 200  # characters of a validation message in from_dict's one-line reason
@@ -98,14 +101,16 @@ _INVISIBLE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
 def schema() -> dict[str, Any]:
     from checker import resources
 
-    return json.loads((resources.schemas_dir() / SCHEMA_FILE).read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads((resources.schemas_dir() / SCHEMA_FILE).read_text(encoding="utf-8"))
+    return loaded
 
 
 @cache
-def _validator() -> Any:
+def _validator() -> Validator:
     from checker.schema import build_validator
 
-    return build_validator(schema())
+    validator: Validator = build_validator(schema())
+    return validator
 
 
 def _where(path: Any) -> str:
@@ -215,7 +220,7 @@ def from_dict(data: Any) -> Inventory:
     validate(data)
     data = _integers(data)
     day = datetime.date.fromisoformat
-    systems = []
+    systems: list[System] = []
     for item in data["systems"]:
         questions = None
         if item["questions"] is not None:
