@@ -17,7 +17,15 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, Inventory, MonthPoint, StageChange, System
+from checker.portfolio import (
+    INVENTORY_FORMAT,
+    INVENTORY_VERSION,
+    Deadline,
+    Inventory,
+    MonthPoint,
+    StageChange,
+    System,
+)
 from checker.textsafe import json_text, printable
 
 if TYPE_CHECKING:
@@ -237,7 +245,10 @@ def from_dict(data: Any) -> Inventory:
                 owners={"technical": item["owners"]["technical"], "business": item["owners"]["business"]},
                 questions=questions,
                 findings={k: item["findings"][k] for k in ("error", "warning", "note", "suppressed")},
-                deadlines=[dict(d) for d in item["deadlines"]],
+                deadlines=[
+                    Deadline(date=d["date"], rule=d["rule"], json_path=d["json_path"], what=d["what"])
+                    for d in item["deadlines"]  # the schema allows these four keys and no other
+                ],
                 history=None
                 if item["history"] is None
                 else [StageChange(h["stage"], day(h["since"]), h["commit"]) for h in item["history"]],
