@@ -9,7 +9,9 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,6 +19,11 @@ from checker import __version__
 from checker.errors import UsageError
 from checker.report import FORMATS
 from checker.textsafe import printable
+
+if TYPE_CHECKING:
+    import datetime
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 STAGE_NAMES = ("exploration", "pilot", "production", "retired")
@@ -31,14 +38,16 @@ class _Path(click.Path):
     """click.Path that says a name the OS cannot take (an embedded NUL byte) is a bad
     parameter, exit 2, instead of letting os.stat's ValueError out as a traceback."""
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: str | os.PathLike[str], param: click.Parameter | None, ctx: click.Context | None
+    ) -> str | bytes | os.PathLike[str]:
         try:
             return super().convert(value, param, ctx)
         except ValueError as exc:
             self.fail(f"{value!r}: not a usable path ({exc})", param, ctx)
 
 
-def _date(ctx: click.Context, param: click.Parameter, value: str | None):
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
     if value is None:
         return None
     import datetime
@@ -53,7 +62,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _config_options(fn):
+def _config_options(fn: _Command) -> _Command:
     fn = click.option(
         "--policy",
         "policies",
@@ -208,29 +217,29 @@ def cli() -> None:
     "(or $GITHUB_BASE_REF). Outside a pull request every manifest is checked.",
 )
 def check(
-    paths,
-    formats,
-    outputs,
-    stage,
-    select,
-    ignore,
-    fail_on,
-    today,
-    warn_within,
-    max_file_size,
-    quiet,
-    exit_zero,
-    statistics,
-    stdin_filename,
-    baseline,
-    write_baseline,
-    sarif_waived,
-    no_color,
-    config_path,
-    policies,
-    show_config,
-    changed_since,
-    changed_only,
+    paths: tuple[Path, ...],
+    formats: tuple[str, ...],
+    outputs: tuple[Path, ...],
+    stage: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    today: datetime.date | None,
+    warn_within: int | None,
+    max_file_size: int,
+    quiet: bool,
+    exit_zero: bool,
+    statistics: bool,
+    stdin_filename: Path | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    sarif_waived: str | None,
+    no_color: bool,
+    config_path: Path | None,
+    policies: tuple[Path, ...],
+    show_config: bool,
+    changed_since: str | None,
+    changed_only: bool,
 ) -> None:
     """Find and check manifests under PATHS (files or folders; default: the current folder).
 
@@ -311,7 +320,17 @@ def check(
     help="Larger manifests are reported, not read.",
 )
 @_config_options
-def report(paths, from_json, fmt, output, today, stuck_after, max_file_size, config_path, policies) -> None:
+def report(
+    paths: tuple[Path, ...],
+    from_json: tuple[Path, ...],
+    fmt: str | None,
+    output: Path | None,
+    today: datetime.date | None,
+    stuck_after: int | None,
+    max_file_size: int,
+    config_path: Path | None,
+    policies: tuple[Path, ...],
+) -> None:
     """The portfolio: every AI system under PATHS (default: the current folder) and in
     --from-json files, where each stands, which pilots are stuck, what falls due next.
 
@@ -450,6 +469,9 @@ class _ClosedStream:
     def isatty(self) -> bool:
         return False
 
+    def fileno(self) -> int:
+        return 1  # the descriptor it stands for, closed (or pointed at /dev/null once a write failed)
+
 
 def _unwritable_stdout(exc: OSError) -> int:
     # Nothing more can go to stdout; point it at /dev/null so the exit-time flush is quiet too.
@@ -458,7 +480,7 @@ def _unwritable_stdout(exc: OSError) -> int:
         os.dup2(devnull, 1)
     except OSError:
         pass
-    sys.stdout = _ClosedStream()  # type: ignore[assignment]
+    sys.stdout = _ClosedStream()
     click.echo(f"aipolicy: error: cannot write to standard output: {exc.strerror or exc}", err=True)
     return EXIT_USAGE
 
@@ -466,7 +488,7 @@ def _unwritable_stdout(exc: OSError) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every failure becomes an exit code and one line, never a traceback."""
     if sys.stdout is None:
-        sys.stdout = _ClosedStream()  # type: ignore[assignment]
+        sys.stdout = _ClosedStream()
     try:
         cli.main(args=argv, prog_name="aipolicy", standalone_mode=False)
     except SystemExit as exc:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from checker.checks import persons, values
 from checker.schema import load_schema
@@ -106,13 +106,18 @@ def _age(value: Any, ctx: Context) -> int | None:
     return None if day is None else (ctx.today - day).days
 
 
+def _until(value: Any, ctx: Context) -> int | None:
+    age = _age(value, ctx)
+    return None if age is None else -age
+
+
 FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     # name: (arity, function(ctx, *args))
     "present": (1, lambda ctx, v: values.answered(v)),
     "len": (1, lambda ctx, v: len(v) if isinstance(v, (list, dict, str)) else 0),
     "days": (1, lambda ctx, v: _days(v)),
     "age": (1, lambda ctx, v: _age(v, ctx)),
-    "until": (1, lambda ctx, v: None if _age(v, ctx) is None else -_age(v, ctx)),
+    "until": (1, lambda ctx, v: _until(v, ctx)),
     "lower": (1, lambda ctx, v: v.lower() if isinstance(v, str) else v),
     "matches": (2, lambda ctx, v, pattern: _matches(v, pattern)),
     "valid_schedule": (1, lambda ctx, v: values.schedule_problem(v) is None),
@@ -123,8 +128,14 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
 }
 
 
+class _Pattern(Protocol):
+    """What matches() uses of a compiled RE2 pattern (re2 ships no type information)."""
+
+    def search(self, text: str) -> object: ...
+
+
 @lru_cache(maxsize=256)
-def _regex(pattern: str) -> Any:
+def _regex(pattern: str) -> _Pattern:
     """The pattern compiled by RE2, which runs in linear time whatever the pattern and the text.
 
     re2 is imported here, not at the top: a run whose packs never call matches() does not load it."""
@@ -134,12 +145,13 @@ def _regex(pattern: str) -> Any:
     options.log_errors = False  # RE2 would print its own copy of the error on stderr
     options.never_capture = True  # matches() only asks whether there is a match
     try:
-        return re2.compile(pattern, options)
+        compiled: _Pattern = re2.compile(pattern, options)
     except re2.error as exc:
         reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise ExprError(
             f"bad regular expression {_excerpt(repr(pattern))}: {reason} (RE2 syntax: no backreferences or lookaround)"
         ) from None
+    return compiled
 
 
 def _matches(value: Any, pattern: str) -> bool:
@@ -323,7 +335,7 @@ class _Parser:
         if kind == "str":
             literal = text[1:-1]
             node = lambda ctx: literal  # noqa: E731
-            node.literal = literal  # type: ignore[attr-defined]
+            node.literal = literal  # type: ignore[attr-defined]  # a function attribute: matches() reads its pattern at load time
             return node
         if kind == "op" and text == "(":
             self.enter(col)

@@ -58,7 +58,7 @@ class Finding:
     def suppress(self, reason: str) -> Finding:
         return replace(self, suppressed_by=reason)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.column, self.rule, self.message)
 
 

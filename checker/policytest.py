@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checker.findings import Finding
 from checker.policy import Policy
 
 _DIRECTIVE = re.compile(r"#\s*(expect|expect-not|stage|today)\s*:\s*(.*?)\s*$")
@@ -51,18 +53,19 @@ class Outcome:
         return not self.failures
 
 
-def _misspelt_directive(line: str) -> str | None:
-    """The directive a comment line almost is (`# Expect:`, `# expect-nto:`, `# expect_not:`),
-    so that an expectation cannot be lost as prose and the case pass without it."""
+def _misspelt_directive(line: str) -> tuple[str, str] | None:
+    """(the word written, the directive it almost is) for a comment line such as `# Expect:`,
+    `# expect-nto:` or `# expect_not:`, so that an expectation cannot be lost as prose and the
+    case pass without it."""
     m = _NEAR_DIRECTIVE.match(line)
     if m is None:
         return None
     word = m.group(1).casefold().replace("_", "-")
     directives = ("expect", "expect-not", "stage", "today")
     if word in directives:
-        return word
+        return m.group(1), word
     if word.startswith("expect"):
-        return "expect-not" if "not" in word or word.startswith("expect-") else "expect"
+        return m.group(1), "expect-not" if "not" in word or word.startswith("expect-") else "expect"
     return None
 
 
@@ -79,11 +82,9 @@ def parse_case(path: Path, text: str) -> Case:
             break  # expectations live in the leading comment block only
         m = _DIRECTIVE.fullmatch(stripped)
         if m is None:
-            if meant := _misspelt_directive(stripped):
-                case.problems.append(
-                    f"line {number}: `{_NEAR_DIRECTIVE.match(stripped).group(1)}:` is not a directive; "
-                    f"did you mean `{meant}:`?"
-                )
+            if near := _misspelt_directive(stripped):
+                written, meant = near
+                case.problems.append(f"line {number}: `{written}:` is not a directive; did you mean `{meant}:`?")
             continue  # prose
         key, value = m.groups()
         where = f"line {number}"
@@ -134,13 +135,13 @@ def discover_cases(directory: Path, unreadable: list[tuple[Path, str]] | None = 
         if unreadable is not None:
             unreadable.append((Path(exc.filename or directory), f"cannot read folder: {exc.strerror or exc}"))
 
-    found = []
+    found: list[Path] = []
     for dirpath, _, filenames in os.walk(directory, onerror=failed, followlinks=False):
         found.extend(Path(dirpath) / name for name in filenames if Path(name).suffix in (".yaml", ".yml"))
     return sorted(found)
 
 
-def reported(findings) -> list[tuple[str, object]]:
+def reported(findings: Iterable[Finding]) -> list[tuple[str, Finding]]:
     """(rule id, that rule's finding) for every active finding, the ones folded into
     another at the same node (`also`) included, each with its own severity."""
     return [(g.rule, g) for f in findings if not f.suppressed for g in (f, *f.folded)]
@@ -180,12 +181,12 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
             failures.append(f"expected {rule_id}{where} as {severity}; reported as {', '.join(got)}")
     # With lines, the lines are exact: a missing finding and an extra one both fail.
     for rule_id, lines in sorted(wanted.items()):
-        got = {f.span.line for rid, f in active if rid == rule_id}
-        if missing := sorted(lines - got):
+        at = {f.span.line for rid, f in active if rid == rule_id}
+        if missing := sorted(lines - at):
             failures.append(
-                f"expected {rule_id} at line(s) {', '.join(map(str, missing))}; reported at: {', '.join(map(str, sorted(got))) or 'none'}"
+                f"expected {rule_id} at line(s) {', '.join(map(str, missing))}; reported at: {', '.join(map(str, sorted(at))) or 'none'}"
             )
-        if extra := sorted(got - lines):
+        if extra := sorted(at - lines):
             failures.append(f"{rule_id} also reported at unexpected line(s) {', '.join(map(str, extra))}")
     for key in case.expect_not:
         rule = policy.find(key)
@@ -199,10 +200,11 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
 
 
 def run_directory(directory: Path, policy: Policy, root: Path) -> list[Outcome]:
-    from checker.engine import LoadProblem, Options, display_path, read_bytes
+    from checker.engine import Options, display_path, read_bytes
+    from checker.manifest import LoadProblem
 
     unreadable: list[tuple[Path, str]] = []
-    outcomes = []
+    outcomes: list[Outcome] = []
     for path in discover_cases(directory, unreadable):
         # The manifest reader: non-blocking, capped, never through a link out of the repository.
         raw = read_bytes(path, Options())

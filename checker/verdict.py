@@ -21,11 +21,14 @@ from dataclasses import replace
 
 from checker.findings import Finding
 
+# A manifest node: its json path and where it starts (line, column).
+_Node = tuple[str, int, int]
+
 CAP = 100  # findings per rule per file; the rest are counted in one more finding
 PLACEHOLDER_RULE = "AIP-SCH-003"
 
 
-def _rank(f: Finding) -> tuple:
+def _rank(f: Finding) -> tuple[int, bool, tuple[str, int, int, str, str]]:
     # Most severe first; then the field's own rule before the generic placeholder rule.
     return (-f.severity, f.rule == PLACEHOLDER_RULE, f.sort_key())
 
@@ -33,13 +36,13 @@ def _rank(f: Finding) -> tuple:
 def fold(findings: list[Finding]) -> list[Finding]:
     """One active finding per node (its json path, at one position); suppressed findings
     and findings about the file as a whole (`$`: YAML errors) stay as they are."""
-    groups: dict[tuple, list[Finding]] = {}
-    order: list[Finding | tuple] = []
+    groups: dict[_Node, list[Finding]] = {}
+    order: list[Finding | _Node] = []
     for f in findings:
         if f.suppressed or f.json_path == "$":
             order.append(f)
             continue
-        node = (f.json_path, f.span.line, f.span.column)
+        node: _Node = (f.json_path, f.span.line, f.span.column)
         if node not in groups:
             groups[node] = []
             order.append(node)

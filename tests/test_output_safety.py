@@ -170,3 +170,24 @@ def test_json_report_keeps_the_manifest_text_exactly(repo: Path, capsys) -> None
     _, out, _ = run(capsys, "check", "--today", TODAY, "--format", "json", "ai-production.yaml")
     report = json.loads(out)
     assert report["manifests"][0]["system_id"] == "tr\x1b[2J\n::add-mask::x\u202eevil"
+
+
+def test_broken_pipe_when_started_with_stdout_closed_is_exit_0_not_a_traceback(monkeypatch) -> None:
+    # Started with stdout closed (`>&-`), sys.stdout is the _ClosedStream stand-in; a reader that
+    # leaves (BrokenPipeError) still ends in exit 0 with descriptor 1 pointed at /dev/null.
+    import types
+
+    from checker import cli
+
+    def leaves(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError
+
+    dup2: list[tuple[int, int]] = []
+    fake_os = types.SimpleNamespace(
+        open=lambda *args: 99, O_WRONLY=os.O_WRONLY, devnull=os.devnull, dup2=lambda a, b: dup2.append((a, b))
+    )
+    monkeypatch.setattr(cli, "os", fake_os)
+    monkeypatch.setattr(cli.cli, "main", leaves)
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["check"]) == 0
+    assert dup2 == [(99, 1)]

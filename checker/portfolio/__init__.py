@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 STAGES = ("exploration", "pilot", "production", "retired")
 SEVERITIES = ("error", "warning", "note")
@@ -66,6 +66,22 @@ class StageChange:
     at_or_before: bool = False  # `commit` is a shallow clone's first: the real date may be earlier
 
 
+class Owners(TypedDict):
+    """A system's two owners (names as the manifest gives them; None when not named)."""
+
+    technical: str | None
+    business: str | None
+
+
+class Deadline(TypedDict):
+    """A day from which a rule will fail (checker.findings.Due), as the inventory keeps it."""
+
+    date: str  # YYYY-MM-DD
+    rule: str
+    json_path: str
+    what: str  # "review due", ...
+
+
 @dataclass
 class System:
     """One AI system of the inventory: one manifest."""
@@ -77,12 +93,10 @@ class System:
     stage: str | None = None
     risk_tier: str | None = None
     decision_role: str | None = None
-    owners: dict[str, str | None] = field(default_factory=lambda: {"technical": None, "business": None})
+    owners: Owners = field(default_factory=lambda: Owners(technical=None, business=None))
     questions: dict[str, bool] | None = None  # question id -> answered; None when not judged
     findings: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "note": 0, "suppressed": 0})
-    deadlines: list[dict[str, str]] = field(
-        default_factory=list
-    )  # {"date", "rule", "json_path", "what"}, soonest first
+    deadlines: list[Deadline] = field(default_factory=list)  # soonest first
     history: list[StageChange] | None = None  # oldest first; None: no git history known
 
     @property
@@ -133,7 +147,12 @@ class Inventory:
     def stuck_pilots(self) -> list[System]:
         return [s for s in self.systems if s.stuck(self.generated, self.stuck_after)]
 
-    def due_within(self, days: int) -> list[tuple[System, dict[str, str]]]:
+    def stuck_since(self) -> list[tuple[System, datetime.date]]:
+        """(system, the day it reached pilot) for each stuck pilot, longest stuck first."""
+        stuck = [(s, since) for s in self.stuck_pilots() if (since := s.stage_since) is not None]
+        return sorted(stuck, key=lambda pair: (pair[1], pair[0].key))
+
+    def due_within(self, days: int) -> list[tuple[System, Deadline]]:
         """(system, deadline) for each deadline from tomorrow to `days` days ahead, soonest first."""
         horizon = self.generated + datetime.timedelta(days=min(days, (datetime.date.max - self.generated).days))
         out = [
@@ -148,7 +167,7 @@ class Inventory:
         """People owning more than `limit` systems (technical or business), most loaded first."""
         owned: dict[str, list[System]] = {}
         for s in self.systems:
-            for person in dict.fromkeys(p for p in s.owners.values() if p):
+            for person in dict.fromkeys(p for p in (s.owners["technical"], s.owners["business"]) if p):
                 owned.setdefault(person, []).append(s)
         busy = {p: systems for p, systems in owned.items() if len(systems) > limit}
         return dict(sorted(busy.items(), key=lambda item: (-len(item[1]), item[0])))

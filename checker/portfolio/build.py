@@ -53,5 +53,22 @@ def from_results(
     )
 
 
-def from_report(report: Report, **kwargs) -> Inventory:
-    return from_results(report.results, **kwargs)
+def from_report(
+    report: Report,
+    *,
+    root: str,
+    today: datetime.date,
+    version: str,
+    questions: dict[str, str],
+    repository: str | None = None,
+    stuck_after: int = DEFAULT_STUCK_AFTER,
+) -> Inventory:
+    return from_results(
+        report.results,
+        root=root,
+        today=today,
+        version=version,
+        questions=questions,
+        repository=repository,
+        stuck_after=stuck_after,
+    )

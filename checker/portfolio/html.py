@@ -198,7 +198,7 @@ def _funnel(inv: Inventory) -> str:
 
 
 def _stuck(inv: Inventory) -> str:
-    stuck = sorted(inv.stuck_pilots(), key=lambda s: (s.stage_since, s.key))
+    stuck = inv.stuck_since()
     head = (
         f'<section aria-labelledby="h-stuck"><h2 id="h-stuck">Stuck pilots</h2>'
         f"<p>At <code>pilot</code> for more than {_plural(inv.stuck_after, 'month')} by git history "
@@ -207,9 +207,9 @@ def _stuck(inv: Inventory) -> str:
     if not stuck:
         return head + '<p id="no-stuck">None.</p></section>'
     rows = "".join(
-        f"<tr data-stuck><td>{_system_cell(s)}<td>{_where(s)}<td>{s.stage_since.isoformat()}"
-        f"<td class=n0>{months_between(s.stage_since, inv.generated)}<td>{_owners(s)}</tr>"
-        for s in stuck
+        f"<tr data-stuck><td>{_system_cell(s)}<td>{_where(s)}<td>{since.isoformat()}"
+        f"<td class=n0>{months_between(since, inv.generated)}<td>{_owners(s)}</tr>"
+        for s, since in stuck
     )
     return (
         head + '<table id="stuck"><thead><tr><th scope=col>system<th scope=col>where'

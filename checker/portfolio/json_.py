@@ -15,10 +15,21 @@ import json
 import math
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checker.portfolio import INVENTORY_FORMAT, INVENTORY_VERSION, Inventory, MonthPoint, StageChange, System
+from checker.portfolio import (
+    INVENTORY_FORMAT,
+    INVENTORY_VERSION,
+    Deadline,
+    Inventory,
+    MonthPoint,
+    StageChange,
+    System,
+)
 from checker.textsafe import json_text, printable
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 SCHEMA_FILE = "inventory.v1.schema.json"
 MAX_REASON = 200  # characters of a validation message in from_dict's one-line reason
@@ -98,14 +109,16 @@ _INVISIBLE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
 def schema() -> dict[str, Any]:
     from checker import resources
 
-    return json.loads((resources.schemas_dir() / SCHEMA_FILE).read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads((resources.schemas_dir() / SCHEMA_FILE).read_text(encoding="utf-8"))
+    return loaded
 
 
 @cache
-def _validator() -> Any:
+def _validator() -> Validator:
     from checker.schema import build_validator
 
-    return build_validator(schema())
+    validator: Validator = build_validator(schema())
+    return validator
 
 
 def _where(path: Any) -> str:
@@ -215,7 +228,7 @@ def from_dict(data: Any) -> Inventory:
     validate(data)
     data = _integers(data)
     day = datetime.date.fromisoformat
-    systems = []
+    systems: list[System] = []
     for item in data["systems"]:
         questions = None
         if item["questions"] is not None:
@@ -232,7 +245,10 @@ def from_dict(data: Any) -> Inventory:
                 owners={"technical": item["owners"]["technical"], "business": item["owners"]["business"]},
                 questions=questions,
                 findings={k: item["findings"][k] for k in ("error", "warning", "note", "suppressed")},
-                deadlines=[dict(d) for d in item["deadlines"]],
+                deadlines=[
+                    Deadline(date=d["date"], rule=d["rule"], json_path=d["json_path"], what=d["what"])
+                    for d in item["deadlines"]  # the schema allows these four keys and no other
+                ],
                 history=None
                 if item["history"] is None
                 else [StageChange(h["stage"], day(h["since"]), h["commit"]) for h in item["history"]],

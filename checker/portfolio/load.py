@@ -224,7 +224,15 @@ def _check_json(data: dict[str, Any], fallback_questions: dict[str, str]) -> Inv
                 owners={"technical": owners.get("technical"), "business": owners.get("business")},
                 questions=_questions(entry.get("questions"), known, f"{where}.questions"),
                 findings=counts.get(path, {"error": 0, "warning": 0, "note": 0, "suppressed": 0}),
-                deadlines=[{key: d.get(key) for key in ("date", "rule", "json_path", "what")} for d in deadlines],
+                deadlines=[  # checked below (_check_system)
+                    {
+                        "date": d.get("date"),
+                        "rule": d.get("rule"),
+                        "json_path": d.get("json_path"),
+                        "what": d.get("what"),
+                    }
+                    for d in deadlines
+                ],
             )
         )
     return Inventory(

@@ -119,7 +119,7 @@ def render(inv: Inventory) -> str:
     )
 
     qids = question_ids(inv)
-    judged = [s for s in inv.systems if s.questions is not None]
+    judged = [(s.stage, s.questions) for s in inv.systems if s.questions is not None]  # (stage, answers)
     if qids and judged:
         page.add("### Unanswered questions", "", f"Of {_plural(len(judged), 'system')} judged:", "")
         _table(
@@ -129,19 +129,18 @@ def render(inv: Inventory) -> str:
                 [
                     _c(q),
                     _c(inv.questions.get(q)),
-                    str(sum(1 for s in judged if s.questions.get(q) is False)),
-                    str(sum(1 for s in judged if s.questions.get(q) is False and s.stage == "pilot")),
+                    str(sum(1 for _, answers in judged if answers.get(q) is False)),
+                    str(sum(1 for stage, answers in judged if answers.get(q) is False and stage == "pilot")),
                 ]
                 for q in qids
             ],
         )
 
-    stuck = inv.stuck_pilots()
+    stuck = inv.stuck_since()
     page.add(f"### Stuck pilots (at pilot for more than {_plural(inv.stuck_after, 'month')})", "")
     if stuck:
         rows = []
-        for s in sorted(stuck, key=lambda s: (s.stage_since, s.key)):
-            since = s.stage_since
+        for s, since in stuck:
             rows.append(
                 [
                     _system(s),

@@ -13,6 +13,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from checker.portfolio import Inventory, System
 
 FORMATS = {
@@ -25,10 +27,11 @@ FORMATS = {
 
 def render(fmt: str, inventory: Inventory) -> str:
     module = importlib.import_module(FORMATS[fmt])
-    return module.render(inventory)
+    renderer: Callable[[Inventory], str] = module.render  # each format module's render()
+    return renderer(inventory)
 
 
-def _natural(qid: str) -> tuple:
+def _natural(qid: str) -> tuple[int | str, ...]:
     # The split's odd parts are the digit runs (`\d`); str.isdigit would also take `²`, which int() refuses.
     return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", qid)))
 

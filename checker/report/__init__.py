@@ -7,7 +7,7 @@ imported only when their format is asked for).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,4 +42,5 @@ class RenderContext:
 
 def render(fmt: str, report: Report, ctx: RenderContext) -> str:
     module = importlib.import_module(FORMATS[fmt])
-    return module.render(report, ctx)
+    renderer: Callable[[Report, RenderContext], str] = module.render  # each format module's render()
+    return renderer(report, ctx)

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from checker.findings import Finding, Report, Severity
+from checker.findings import Finding, ManifestResult, Report, Severity
 from checker.report.paths import repo_relative
 from checker.report.text import plural
 from checker.textsafe import code, printable
@@ -134,7 +134,7 @@ def _suppressed(findings: list[Finding]) -> str | None:
     return f"{head} ({', '.join(f'{n} {by}' for n, by in words)})"
 
 
-def _manifest_block(result, ctx: RenderContext) -> list[str]:
+def _manifest_block(result: ManifestResult, ctx: RenderContext) -> list[str]:
     block = [f"### {code(repo_relative(result.path, ctx.root))}", ""]
     meta = [f"stage {code(result.stage or 'unknown')}"]
     if result.system_id:

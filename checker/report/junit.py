@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from checker.findings import Report, Severity
+from checker.findings import Finding, Report, Severity
 
 if TYPE_CHECKING:
     from checker.report import RenderContext
@@ -35,7 +35,7 @@ def render(report: Report, ctx: RenderContext) -> str:
         suite_name = result.path + (f" ({result.system_id})" if result.system_id else "")
         suite = ET.SubElement(root, "testsuite", name=_clean(suite_name), errors="0", time="0")
         counts = {"tests": 0, "failures": 0, "skipped": 0}
-        by_rule: dict[str, list] = {}
+        by_rule: dict[str, list[Finding]] = {}
         for f in result.findings:
             # A finding folded from several rules fails each of their testcases.
             for rule_id in (f.rule, *f.also):

@@ -24,6 +24,7 @@ from checker.report.text import plural
 from checker.textsafe import json_text
 
 if TYPE_CHECKING:
+    from checker.policy import Rule
     from checker.report import RenderContext
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -33,12 +34,12 @@ FINGERPRINT_KEY = "aipolicyFinding/v2"  # v1 hashed the message; v2 never does
 AUTOMATION_ID = "aipolicy/"  # the category is what comes before the last `/`
 
 
-def _default_level(rule: Any) -> str:
+def _default_level(rule: Rule) -> str:
     worst = max(rule.severity.values(), default=Severity.WARNING)
     return _LEVEL[worst]
 
 
-def _rule(rule: Any, ctx: RenderContext) -> dict[str, Any]:
+def _rule(rule: Rule, ctx: RenderContext) -> dict[str, Any]:
     question = ctx.policy.questions.get(rule.question) if rule.question else None
     full = rule.summary + (f" (answers {rule.question}: {question})" if question else "")
     text = [full]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from checker.findings import Report, Severity
+from checker.findings import ManifestResult, Report, Severity
 from checker.textsafe import printable
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def diagnostic_line(result, questions_text: dict[str, str]) -> str | None:
+def diagnostic_line(result: ManifestResult, questions_text: dict[str, str]) -> str | None:
     # The file first, so the line is found like a finding line; then the system it describes.
     name = printable(f"{result.path}: {result.system_id}" if result.system_id else result.path)
     if result.questions is None:
