@@ -49,6 +49,13 @@ class Manifest:
     data: dict[str, Any]
     spans: dict[PathT, Span] = field(default_factory=dict)  # value node of each path
     key_spans: dict[PathT, Span] = field(default_factory=dict)  # key node of each mapping entry
+    # Collected while loading, so that no rule walks the tree again (None: not collected,
+    # e.g. a document with aliases, whose shared nodes appear at several paths; walk then):
+    # every `*_ref` as (path, value), in document order, not looking inside a `*_ref`;
+    refs: list[tuple[PathT, Any]] | None = None
+    # every text or empty answer as (path, value), the placeholder candidates (values.py says
+    # which are placeholders), outside `x-` fields and top-level `waivers`.
+    answers: list[tuple[PathT, Any]] | None = None
 
     def span(self, path: PathT) -> Span:
         """The node at `path`, or its nearest ancestor present in the file."""
@@ -99,9 +106,12 @@ def json_path(path: PathT) -> str:
     return out
 
 
+_new = tuple.__new__  # Span(...) runs NamedTuple's Python __new__; the loader makes one per node
+
+
 def _span(start: Any, end: Any) -> Span:
     # libyaml marks are 0-based; findings are 1-based, as editors count.
-    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+    return _new(Span, (start.line + 1, start.column + 1, end.line + 1, end.column + 1))
 
 
 def _point(mark: Any) -> Span:
@@ -140,7 +150,7 @@ class _Abort(Exception):
     """A problem after which the rest of the stream cannot be trusted."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     path: PathT
     container: Any
@@ -151,6 +161,9 @@ class _Frame:
     size: int = 1
     end: Any = None
     skip: bool = False  # a complex key's subtree: consumed but not stored
+    is_list: bool = False
+    quiet: bool = False  # inside an `x-` field or top-level `waivers`: no placeholders collected
+    in_ref: bool = False  # inside a `*_ref` value: no refs collected
 
 
 _NO_KEY = object()
@@ -167,6 +180,10 @@ class _Builder:
         self.nodes = 0
         self.root: Any = _NO_KEY
         self.root_span: Span | None = None
+        self.spans = self.manifest.spans
+        self.refs: list[tuple[PathT, Any]] = []
+        self.answers: list[tuple[PathT, Any]] = []
+        self.aliased = False  # an alias shares a node between paths: collected lists are dropped
 
     # -- helpers --------------------------------------------------------
     def problem(self, span: Span, message: str) -> None:
@@ -190,7 +207,7 @@ class _Builder:
         )
 
     def child_path(self, frame: _Frame) -> PathT | None:
-        if isinstance(frame.container, list):
+        if frame.is_list:
             return frame.path + (len(frame.container),)
         return frame.path + (frame.key,)
 
@@ -204,17 +221,20 @@ class _Builder:
         frame.end = end_mark
         if frame.skip:
             return
-        if isinstance(frame.container, list):
-            self.manifest.spans[frame.path + (len(frame.container),)] = span
+        if frame.is_list:
+            self.spans[frame.path + (len(frame.container),)] = span
             frame.container.append(value)
             return
-        if frame.key is _NO_KEY:
+        key = frame.key
+        if key is _NO_KEY:
             self.take_key(value, span)
             return
-        if frame.key is not None:
-            path = frame.path + (frame.key,)
-            self.manifest.spans[path] = span
-            frame.container[frame.key] = value
+        if key is not None:
+            path = frame.path + (key,)
+            self.spans[path] = span
+            frame.container[key] = value
+            if key.endswith("_ref") and not frame.in_ref:
+                self.refs.append((path, value))
         frame.key = _NO_KEY
 
     def take_key(self, value: Any, span: Span) -> None:
@@ -238,7 +258,7 @@ class _Builder:
         frame.key = value
 
     def expecting_key(self) -> bool:
-        return bool(self.stack) and isinstance(self.stack[-1].container, dict) and self.stack[-1].key is _NO_KEY
+        return bool(self.stack) and not self.stack[-1].is_list and self.stack[-1].key is _NO_KEY
 
     # -- events ------------------------------------------------------------
     def scalar(self, ev: Any) -> None:
@@ -252,10 +272,40 @@ class _Builder:
         plain = not ev.style and tag is None  # libyaml reports plain style as "", PyYAML as None
         value = resolve_plain(ev.value) if plain else ev.value
         start, end = ev.start_mark, ev.end_mark
-        span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        span = _new(Span, (start.line + 1, start.column + 1, end.line + 1, end.column + 1))
         if ev.anchor:
             self.anchors[ev.anchor] = (value, 1)
-        self.place(value, span, 1, ev.end_mark)
+        # place(value, span, 1, end), inlined, collecting refs and placeholders on the way.
+        stack = self.stack
+        if not stack:
+            self.root, self.root_span = value, span
+            return
+        frame = stack[-1]
+        frame.size += 1
+        frame.end = end
+        if frame.skip:
+            return
+        if frame.is_list:
+            path = frame.path + (len(frame.container),)
+            self.spans[path] = span
+            frame.container.append(value)
+            quiet = frame.quiet
+        else:
+            key = frame.key
+            if key is _NO_KEY:
+                self.take_key(value, span)
+                return
+            frame.key = _NO_KEY
+            if key is None:
+                return
+            path = frame.path + (key,)
+            self.spans[path] = span
+            frame.container[key] = value
+            if key.endswith("_ref") and not frame.in_ref:
+                self.refs.append((path, value))
+            quiet = frame.quiet or key.startswith("x-") or (key == "waivers" and len(stack) == 1)
+        if not quiet and (value is None or value.__class__ is str):
+            self.answers.append((path, value))
 
     def alias(self, ev: Any) -> None:
         span = _span(ev.start_mark, ev.end_mark)
@@ -268,6 +318,7 @@ class _Builder:
             raise _Abort
         value, size = entry
         self.count(size, ev.start_mark)
+        self.aliased = True
         if self.expecting_key() and not isinstance(value, str):
             self.problem(span, "mapping keys must be strings; an alias to a collection cannot be a key")
             self.stack[-1].key = None
@@ -284,7 +335,7 @@ class _Builder:
                 _point(ev.start_mark), f"nesting deeper than {self.max_depth} levels; refusing to read further"
             )
             raise _Abort
-        skip = False
+        skip = quiet = in_ref = False
         path: PathT = ()
         if self.stack:
             parent = self.stack[-1]
@@ -294,10 +345,27 @@ class _Builder:
                 skip = True
             elif not skip:
                 path = self.child_path(parent) if parent.key is not None else ()
-                skip = parent.key is None and isinstance(parent.container, dict)
+                skip = parent.key is None and not parent.is_list
+                quiet, in_ref = parent.quiet, parent.in_ref
+                if not parent.is_list and isinstance(parent.key, str):
+                    key = parent.key
+                    quiet = quiet or key.startswith("x-") or (key == "waivers" and len(self.stack) == 1)
+                    in_ref = in_ref or key.endswith("_ref")
         if ev.anchor:
             self.anchors[ev.anchor] = None
-        self.stack.append(_Frame(path, container, ev.start_mark, ev.anchor, key=_NO_KEY, skip=skip))
+        self.stack.append(
+            _Frame(
+                path,
+                container,
+                ev.start_mark,
+                ev.anchor,
+                key=_NO_KEY,
+                skip=skip,
+                is_list=tag == "seq",
+                quiet=quiet,
+                in_ref=in_ref,
+            )
+        )
 
     def end(self, ev: Any) -> None:
         frame = self.stack.pop()
@@ -456,4 +524,7 @@ def load(
         ]
     manifest = builder.manifest
     manifest.data = builder.root
+    if not builder.aliased:
+        manifest.refs = builder.refs
+        manifest.answers = builder.answers
     return manifest
