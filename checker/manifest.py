@@ -31,6 +31,7 @@ _NUMBER_START = frozenset("0123456789+-.")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
+_WORDS = _NULLS | _TRUE | _FALSE  # the plain scalars that are not text, numbers aside
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")  # no leading zeros: `0755` stays a string
 _FLOAT = re.compile(
     r"[-+]?(?:0|[1-9][0-9]*)?(?:\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]{1,3}|[-+]?(?:0|[1-9][0-9]*)\.[0-9]*"
@@ -157,6 +158,7 @@ class _Frame:
     start: Any
     anchor: str | None
     key: Any = None  # pending key (mappings); _NO_KEY when expecting a key
+    key_path: PathT = ()  # path + (key,) of the pending key
     key_span: Span | None = None
     size: int = 1
     end: Any = None
@@ -181,6 +183,7 @@ class _Builder:
         self.root: Any = _NO_KEY
         self.root_span: Span | None = None
         self.spans = self.manifest.spans
+        self.key_spans = self.manifest.key_spans
         self.refs: list[tuple[PathT, Any]] = []
         self.answers: list[tuple[PathT, Any]] = []
         self.aliased = False  # an alias shares a node between paths: collected lists are dropped
@@ -209,7 +212,7 @@ class _Builder:
     def child_path(self, frame: _Frame) -> PathT | None:
         if frame.is_list:
             return frame.path + (len(frame.container),)
-        return frame.path + (frame.key,)
+        return frame.key_path
 
     # -- placing a finished value ---------------------------------------
     def place(self, value: Any, span: Span, size: int, end_mark: Any) -> None:
@@ -230,7 +233,7 @@ class _Builder:
             self.take_key(value, span)
             return
         if key is not None:
-            path = frame.path + (key,)
+            path = frame.key_path
             self.spans[path] = span
             frame.container[key] = value
             if key.endswith("_ref") and not frame.in_ref:
@@ -255,7 +258,7 @@ class _Builder:
             frame.key = None
             return
         self.manifest.key_spans[path] = span
-        frame.key = value
+        frame.key, frame.key_path = value, path
 
     def expecting_key(self) -> bool:
         return bool(self.stack) and not self.stack[-1].is_list and self.stack[-1].key is _NO_KEY
@@ -269,8 +272,10 @@ class _Builder:
         tag = ev.tag
         if tag is not None:
             self.check_tag(tag, "str", ev.start_mark)
-        plain = not ev.style and tag is None  # libyaml reports plain style as "", PyYAML as None
-        value = resolve_plain(ev.value) if plain else ev.value
+        value = ev.value
+        # Plain (libyaml reports the style as "", PyYAML as None) and not the usual word: resolve it.
+        if not ev.style and tag is None and (not value or value[0] in _NUMBER_START or value in _WORDS):
+            value = resolve_plain(value)
         start, end = ev.start_mark, ev.end_mark
         span = _new(Span, (start.line + 1, start.column + 1, end.line + 1, end.column + 1))
         if ev.anchor:
@@ -293,12 +298,16 @@ class _Builder:
         else:
             key = frame.key
             if key is _NO_KEY:
-                self.take_key(value, span)
+                if value.__class__ is str and value not in frame.container:  # take_key(), inlined
+                    frame.key, frame.key_path = value, frame.path + (value,)
+                    self.key_spans[frame.key_path] = span
+                else:
+                    self.take_key(value, span)
                 return
             frame.key = _NO_KEY
             if key is None:
                 return
-            path = frame.path + (key,)
+            path = frame.key_path
             self.spans[path] = span
             frame.container[key] = value
             if key.endswith("_ref") and not frame.in_ref:
@@ -328,42 +337,43 @@ class _Builder:
         self.place(value, span, size, ev.end_mark)
 
     def start(self, ev: Any, container: Any, tag: str) -> None:
-        self.count(1, ev.start_mark)
-        self.check_tag(ev.tag, tag, ev.start_mark)
-        if len(self.stack) >= self.max_depth:
+        # One call per mapping or sequence: count(), check_tag(), expecting_key() and child_path() inlined.
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            self.count(0, ev.start_mark)
+        if ev.tag is not None:
+            self.check_tag(ev.tag, tag, ev.start_mark)
+        stack = self.stack
+        if len(stack) >= self.max_depth:
             self.problem(
                 _point(ev.start_mark), f"nesting deeper than {self.max_depth} levels; refusing to read further"
             )
             raise _Abort
         skip = quiet = in_ref = False
         path: PathT = ()
-        if self.stack:
-            parent = self.stack[-1]
+        if stack:
+            parent = stack[-1]
             skip = parent.skip
-            if self.expecting_key():
+            key = parent.key
+            if not parent.is_list and key is _NO_KEY:
                 self.problem(_point(ev.start_mark), "mapping keys must be strings; a collection cannot be a key")
                 skip = True
             elif not skip:
-                path = self.child_path(parent) if parent.key is not None else ()
-                skip = parent.key is None and not parent.is_list
-                quiet, in_ref = parent.quiet, parent.in_ref
-                if not parent.is_list and isinstance(parent.key, str):
-                    key = parent.key
-                    quiet = quiet or key.startswith("x-") or (key == "waivers" and len(self.stack) == 1)
-                    in_ref = in_ref or key.endswith("_ref")
+                if parent.is_list:
+                    path = parent.path + (len(parent.container),)
+                    quiet, in_ref = parent.quiet, parent.in_ref
+                elif key is None:  # the value of a rejected key: consumed, not stored
+                    skip = True
+                else:
+                    path = parent.key_path
+                    quiet = parent.quiet or key.startswith("x-") or (key == "waivers" and len(stack) == 1)
+                    in_ref = parent.in_ref or key.endswith("_ref")
         if ev.anchor:
             self.anchors[ev.anchor] = None
-        self.stack.append(
+        # _Frame(path, container, start, anchor, key, key_path, key_span, size, end, skip, is_list, quiet, in_ref)
+        stack.append(
             _Frame(
-                path,
-                container,
-                ev.start_mark,
-                ev.anchor,
-                key=_NO_KEY,
-                skip=skip,
-                is_list=tag == "seq",
-                quiet=quiet,
-                in_ref=in_ref,
+                path, container, ev.start_mark, ev.anchor, _NO_KEY, (), None, 1, None, skip, tag == "seq", quiet, in_ref
             )
         )
 

@@ -51,8 +51,9 @@ def placeholders_of(m: Any) -> tuple[tuple[tuple, Any], ...]:
     """(path, value) of every placeholder answer of a manifest outside `x-` extensions and the
     top-level `waivers`, in document order: from the candidates its loader collected, or
     (when it did not: a document with aliases, or a manifest built in code) by a walk."""
-    if m.answers is not None:
-        return tuple(item for item in m.answers if is_placeholder(item[1]))
+    if m.answers is not None:  # each value is None or a str
+        text_is_placeholder = _text_is_placeholder
+        return tuple([item for item in m.answers if item[1] is None or text_is_placeholder(item[1])])
     return tuple(placeholder_paths({k: v for k, v in m.data.items() if k != "waivers"}))
 
 
@@ -85,6 +86,11 @@ def duration(value: Any) -> datetime.timedelta | None:
     """ISO-8601 (P7D, PT1H, P3M), compact (30m, 12h, 7d, 2w) or a cadence keyword."""
     if not isinstance(value, str):
         return None
+    return _duration(value)
+
+
+@lru_cache(maxsize=1024)  # a handful of cadences recur in every manifest
+def _duration(value: str) -> datetime.timedelta | None:
     text = value.strip()
     if text in CADENCES:  # lowercase only, as the schema spells them
         return datetime.timedelta(days=CADENCES[text])
