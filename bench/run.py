@@ -19,8 +19,13 @@ e.g. a worker pool; peak RSS is that of the largest single process):
   check-jsonschema  check-jsonschema --schemafile schemas/ai-production.v1.schema.json FILES
   floor             python: read each file and yaml.compose it with libyaml's CSafeLoader
 
+With 1,000 manifests or more, a last scenario modifies 3 of the first 1,000 in a new
+commit and times `aipolicy check --changed-since HEAD~1` over them against checking
+the 3 by name (bench.run.changed_since).
+
 Results: bench/results/latest.md and latest.json (medians over the repeats,
-ratios, and the budgets of issue 7). Needs the bench extra: pip install -e '.[bench]'.
+ratios, the machine's load before and after, and the budgets of issue 15, each
+measured in this one run). Needs the bench extra: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
@@ -63,14 +68,16 @@ for name in sys.argv[1:]:
             pass
 """
 
-# The budgets of issue 7, as (label, size, metric, limit).
+# The budgets of issue 15, as (label, size, metric, limit); "changed" is the --changed-since scenario.
 BUDGETS = (
-    ("N=1: aipolicy wall <= 0.75 x check-jsonschema", 1, "vs_cj", 0.75),
-    ("N=1000: aipolicy wall <= 0.15 x check-jsonschema", 1000, "vs_cj", 0.15),
-    ("N=1000: aipolicy wall <= 4 x floor", 1000, "vs_floor", 4.0),
+    ("N=1: aipolicy wall <= 0.35 x check-jsonschema", 1, "vs_cj", 0.35),
+    ("N=1: aipolicy CPU <= 150 ms", 1, "cpu_ms", 150.0),
+    ("N=1000: aipolicy wall <= 2.5 x floor", 1000, "vs_floor", 2.5),
     ("N=10000: aipolicy wall <= 11 x its N=1000 wall", 10000, "growth", 11.0),
     ("N=10000: aipolicy peak RSS < 80 MiB", 10000, "peak_mib", 80.0),
+    ("--changed-since, 3 of 1,000 changed: wall <= 1.5 x checking the 3 by name", "changed", "vs_named", 1.5),
 )
+CHANGED = (1, 500, 999)  # the files the --changed-since scenario modifies, of the first 1,000
 
 
 def _script(name: str) -> str | None:
@@ -196,16 +203,57 @@ def run(sizes: list[int], repeats: dict[int, int], log) -> dict:
                 + ", ".join(f"{t} {entry[t]['median']['wall']:.2f} s" for t in TOOLS)
                 + f" (x{repeats[size]})"
             )
-    return {"corpus": {"files": len(files), "mean_lines": round(statistics.mean(lines), 1)}, "sizes": sizes_out}
+        changed = changed_since(root, files, env, max(repeats.values()), log) if len(files) >= 1000 else None
+    out = {"corpus": {"files": len(files), "mean_lines": round(statistics.mean(lines), 1)}, "sizes": sizes_out}
+    if changed is not None:
+        out["changed_since"] = changed
+    return out
 
 
-def budgets(sizes: dict[str, dict]) -> list[dict]:
+def changed_since(root: Path, files: list[str], env: dict[str, str], repeats: int, log) -> dict:
+    """3 of the first 1,000 manifests modified in a new commit: `aipolicy check --changed-since
+    HEAD~1 <folder of the 1,000>` against `aipolicy check` of the 3 named. Run last: it commits."""
+    chosen = [files[i] for i in CHANGED]
+    for name in chosen:
+        path = root / name
+        path.write_text(path.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    git_env = {**os.environ, **corpus.GIT_ENV}
+    for args in (["add", "-A"], ["commit", "-q", "-m", "bench: 3 manifests changed"]):
+        subprocess.run(["git", *args], cwd=root, env=git_env, check=True, stdout=subprocess.DEVNULL)
+    # A corpus of exactly 1,000 is the folder `systems`; of a larger one, the folders of its first 1,000.
+    scope = ["systems"] if len(files) == 1000 else sorted({Path(f).parent.as_posix() for f in files[:1000]})
+    aipolicy = commands([])["aipolicy"]
+    argvs = {
+        "changed-since": [*aipolicy, "--changed-since", "HEAD~1", *scope],
+        "named": [*aipolicy, *chosen],
+    }
+    runs: dict[str, list[dict]] = {name: [] for name in argvs}
+    for _ in range(repeats):
+        for name, argv in argvs.items():
+            runs[name].append(measure(argv, root, env))
+    medians = {name: statistics.median(r["wall"] for r in found) for name, found in runs.items()}
+    log(f"--changed-since: {medians['changed-since']:.2f} s, the 3 by name {medians['named']:.2f} s (x{repeats})")
+    return {
+        "changed": chosen,
+        "runs": runs,
+        "median": {
+            name: {"wall": medians[name], "cpu": statistics.median(r["cpu"] for r in runs[name])} for name in runs
+        },
+        "ratio": medians["changed-since"] / medians["named"],
+    }
+
+
+def budgets(sizes: dict[str, dict], changed: dict | None = None) -> list[dict]:
     out = []
     for label, size, metric, limit in BUDGETS:
-        entry = sizes.get(str(size))
+        entry = changed if size == "changed" else sizes.get(str(size))
         if entry is None:
             continue
-        if metric == "vs_cj":
+        if metric == "vs_named":
+            value = entry["ratio"]
+        elif metric == "cpu_ms":
+            value = entry["aipolicy"]["median"]["cpu"] * 1000
+        elif metric == "vs_cj":
             value = entry["ratios"]["aipolicy/check-jsonschema"]
         elif metric == "vs_floor":
             value = entry["ratios"]["aipolicy/floor"]
@@ -243,10 +291,20 @@ def markdown(result: dict) -> str:
                 f"| {int(size):,} | {tool} | {len(entry[tool]['runs'])} | {med['wall']:.2f} s | {med['cpu']:.2f} s "
                 f"| {med['peak_mib']:.0f} MiB | {vs_cj} | {vs_floor} |"
             )
+    changed = result.get("changed_since")
+    if changed:
+        med = changed["median"]
+        out += [
+            "",
+            f"--changed-since HEAD~1 over the first 1,000 with 3 changed ({len(changed['runs']['named'])} runs): "
+            f"{med['changed-since']['wall']:.2f} s wall, {med['changed-since']['cpu']:.2f} s CPU; "
+            f"the 3 by name {med['named']['wall']:.2f} s wall, {med['named']['cpu']:.2f} s CPU "
+            f"({changed['ratio']:.2f}x).",
+        ]
     if result["budgets"]:
         out += ["", "| budget | measured | holds |", "|---|---:|:---:|"]
         for b in result["budgets"]:
-            unit = " MiB" if "MiB" in b["budget"] else "x"
+            unit = " MiB" if "MiB" in b["budget"] else " ms" if " ms" in b["budget"] else "x"
             out.append(f"| {b['budget']} | {b['value']:.2f}{unit} | {'yes' if b['holds'] else '**no**'} |")
     return "\n".join(out) + "\n"
 
@@ -313,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     result.update(run(sizes, repeats, lambda text: print(text, file=sys.stderr, flush=True)))
-    result["budgets"] = budgets(result["sizes"])
+    result["budgets"] = budgets(result["sizes"], result.get("changed_since"))
     finish(result, started, args.out, "latest", markdown)
     return 0
 

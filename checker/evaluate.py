@@ -81,7 +81,10 @@ def _effective_data(m: Manifest, stage: str) -> Manifest:
     # `--stage` must be visible to conditions that read `stage`.
     if m.data.get("stage") == stage:
         return m
-    return Manifest(m.path, {**m.data, "stage": stage}, m.spans, m.key_spans)
+    # What the loader collected, less the old `stage` (a string now: no ref, no placeholder).
+    refs = None if m.refs is None else [ref for ref in m.refs if ref[0][0] != "stage"]
+    answers = None if m.answers is None else [answer for answer in m.answers if answer[0][0] != "stage"]
+    return Manifest(m.path, {**m.data, "stage": stage}, m.spans, m.key_spans, refs, answers)
 
 
 def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, emit, ctx: RuleContext) -> list[Waiver]:
@@ -192,7 +195,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     # Date rules declare when they will start failing (RuleContext.fails_from): AIP-DUE-001.
     deadlines: list[Deadline] | None = []
     # One walk for the placeholders: AIP-SCH-003 reports them, the diagnostic counts them.
-    holes = tuple(values.placeholder_paths({k: v for k, v in m.data.items() if k != "waivers"}))
+    holes = values.placeholders_of(m)
     ctx = RuleContext(
         view,
         options.today,

@@ -31,6 +31,7 @@ _NUMBER_START = frozenset("0123456789+-.")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
+_WORDS = _NULLS | _TRUE | _FALSE  # the plain scalars that are not text, numbers aside
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")  # no leading zeros: `0755` stays a string
 _FLOAT = re.compile(
     r"[-+]?(?:0|[1-9][0-9]*)?(?:\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]{1,3}|[-+]?(?:0|[1-9][0-9]*)\.[0-9]*"
@@ -49,6 +50,13 @@ class Manifest:
     data: dict[str, Any]
     spans: dict[PathT, Span] = field(default_factory=dict)  # value node of each path
     key_spans: dict[PathT, Span] = field(default_factory=dict)  # key node of each mapping entry
+    # Collected while loading, so that no rule walks the tree again (None: not collected,
+    # e.g. a document with aliases, whose shared nodes appear at several paths; walk then):
+    # every `*_ref` as (path, value), in document order, not looking inside a `*_ref`;
+    refs: list[tuple[PathT, Any]] | None = None
+    # every text or empty answer as (path, value), the placeholder candidates (values.py says
+    # which are placeholders), outside `x-` fields and top-level `waivers`.
+    answers: list[tuple[PathT, Any]] | None = None
 
     def span(self, path: PathT) -> Span:
         """The node at `path`, or its nearest ancestor present in the file."""
@@ -99,9 +107,12 @@ def json_path(path: PathT) -> str:
     return out
 
 
+_new = tuple.__new__  # Span(...) runs NamedTuple's Python __new__; the loader makes one per node
+
+
 def _span(start: Any, end: Any) -> Span:
     # libyaml marks are 0-based; findings are 1-based, as editors count.
-    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+    return _new(Span, (start.line + 1, start.column + 1, end.line + 1, end.column + 1))
 
 
 def _point(mark: Any) -> Span:
@@ -140,17 +151,21 @@ class _Abort(Exception):
     """A problem after which the rest of the stream cannot be trusted."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     path: PathT
     container: Any
     start: Any
     anchor: str | None
     key: Any = None  # pending key (mappings); _NO_KEY when expecting a key
+    key_path: PathT = ()  # path + (key,) of the pending key
     key_span: Span | None = None
     size: int = 1
     end: Any = None
     skip: bool = False  # a complex key's subtree: consumed but not stored
+    is_list: bool = False
+    quiet: bool = False  # inside an `x-` field or top-level `waivers`: no placeholders collected
+    in_ref: bool = False  # inside a `*_ref` value: no refs collected
 
 
 _NO_KEY = object()
@@ -167,6 +182,11 @@ class _Builder:
         self.nodes = 0
         self.root: Any = _NO_KEY
         self.root_span: Span | None = None
+        self.spans = self.manifest.spans
+        self.key_spans = self.manifest.key_spans
+        self.refs: list[tuple[PathT, Any]] = []
+        self.answers: list[tuple[PathT, Any]] = []
+        self.aliased = False  # an alias shares a node between paths: collected lists are dropped
 
     # -- helpers --------------------------------------------------------
     def problem(self, span: Span, message: str) -> None:
@@ -190,9 +210,9 @@ class _Builder:
         )
 
     def child_path(self, frame: _Frame) -> PathT | None:
-        if isinstance(frame.container, list):
+        if frame.is_list:
             return frame.path + (len(frame.container),)
-        return frame.path + (frame.key,)
+        return frame.key_path
 
     # -- placing a finished value ---------------------------------------
     def place(self, value: Any, span: Span, size: int, end_mark: Any) -> None:
@@ -204,17 +224,20 @@ class _Builder:
         frame.end = end_mark
         if frame.skip:
             return
-        if isinstance(frame.container, list):
-            self.manifest.spans[frame.path + (len(frame.container),)] = span
+        if frame.is_list:
+            self.spans[frame.path + (len(frame.container),)] = span
             frame.container.append(value)
             return
-        if frame.key is _NO_KEY:
+        key = frame.key
+        if key is _NO_KEY:
             self.take_key(value, span)
             return
-        if frame.key is not None:
-            path = frame.path + (frame.key,)
-            self.manifest.spans[path] = span
-            frame.container[frame.key] = value
+        if key is not None:
+            path = frame.key_path
+            self.spans[path] = span
+            frame.container[key] = value
+            if key.endswith("_ref") and not frame.in_ref:
+                self.refs.append((path, value))
         frame.key = _NO_KEY
 
     def take_key(self, value: Any, span: Span) -> None:
@@ -235,10 +258,10 @@ class _Builder:
             frame.key = None
             return
         self.manifest.key_spans[path] = span
-        frame.key = value
+        frame.key, frame.key_path = value, path
 
     def expecting_key(self) -> bool:
-        return bool(self.stack) and isinstance(self.stack[-1].container, dict) and self.stack[-1].key is _NO_KEY
+        return bool(self.stack) and not self.stack[-1].is_list and self.stack[-1].key is _NO_KEY
 
     # -- events ------------------------------------------------------------
     def scalar(self, ev: Any) -> None:
@@ -249,13 +272,49 @@ class _Builder:
         tag = ev.tag
         if tag is not None:
             self.check_tag(tag, "str", ev.start_mark)
-        plain = not ev.style and tag is None  # libyaml reports plain style as "", PyYAML as None
-        value = resolve_plain(ev.value) if plain else ev.value
+        value = ev.value
+        # Plain (libyaml reports the style as "", PyYAML as None) and not the usual word: resolve it.
+        if not ev.style and tag is None and (not value or value[0] in _NUMBER_START or value in _WORDS):
+            value = resolve_plain(value)
         start, end = ev.start_mark, ev.end_mark
-        span = Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        span = _new(Span, (start.line + 1, start.column + 1, end.line + 1, end.column + 1))
         if ev.anchor:
             self.anchors[ev.anchor] = (value, 1)
-        self.place(value, span, 1, ev.end_mark)
+        # place(value, span, 1, end), inlined, collecting refs and placeholders on the way.
+        stack = self.stack
+        if not stack:
+            self.root, self.root_span = value, span
+            return
+        frame = stack[-1]
+        frame.size += 1
+        frame.end = end
+        if frame.skip:
+            return
+        if frame.is_list:
+            path = frame.path + (len(frame.container),)
+            self.spans[path] = span
+            frame.container.append(value)
+            quiet = frame.quiet
+        else:
+            key = frame.key
+            if key is _NO_KEY:
+                if value.__class__ is str and value not in frame.container:  # take_key(), inlined
+                    frame.key, frame.key_path = value, frame.path + (value,)
+                    self.key_spans[frame.key_path] = span
+                else:
+                    self.take_key(value, span)
+                return
+            frame.key = _NO_KEY
+            if key is None:
+                return
+            path = frame.key_path
+            self.spans[path] = span
+            frame.container[key] = value
+            if key.endswith("_ref") and not frame.in_ref:
+                self.refs.append((path, value))
+            quiet = frame.quiet or key.startswith("x-") or (key == "waivers" and len(stack) == 1)
+        if not quiet and (value is None or value.__class__ is str):
+            self.answers.append((path, value))
 
     def alias(self, ev: Any) -> None:
         span = _span(ev.start_mark, ev.end_mark)
@@ -268,6 +327,7 @@ class _Builder:
             raise _Abort
         value, size = entry
         self.count(size, ev.start_mark)
+        self.aliased = True
         if self.expecting_key() and not isinstance(value, str):
             self.problem(span, "mapping keys must be strings; an alias to a collection cannot be a key")
             self.stack[-1].key = None
@@ -277,27 +337,45 @@ class _Builder:
         self.place(value, span, size, ev.end_mark)
 
     def start(self, ev: Any, container: Any, tag: str) -> None:
-        self.count(1, ev.start_mark)
-        self.check_tag(ev.tag, tag, ev.start_mark)
-        if len(self.stack) >= self.max_depth:
+        # One call per mapping or sequence: count(), check_tag(), expecting_key() and child_path() inlined.
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            self.count(0, ev.start_mark)
+        if ev.tag is not None:
+            self.check_tag(ev.tag, tag, ev.start_mark)
+        stack = self.stack
+        if len(stack) >= self.max_depth:
             self.problem(
                 _point(ev.start_mark), f"nesting deeper than {self.max_depth} levels; refusing to read further"
             )
             raise _Abort
-        skip = False
+        skip = quiet = in_ref = False
         path: PathT = ()
-        if self.stack:
-            parent = self.stack[-1]
+        if stack:
+            parent = stack[-1]
             skip = parent.skip
-            if self.expecting_key():
+            key = parent.key
+            if not parent.is_list and key is _NO_KEY:
                 self.problem(_point(ev.start_mark), "mapping keys must be strings; a collection cannot be a key")
                 skip = True
             elif not skip:
-                path = self.child_path(parent) if parent.key is not None else ()
-                skip = parent.key is None and isinstance(parent.container, dict)
+                if parent.is_list:
+                    path = parent.path + (len(parent.container),)
+                    quiet, in_ref = parent.quiet, parent.in_ref
+                elif key is None:  # the value of a rejected key: consumed, not stored
+                    skip = True
+                else:
+                    path = parent.key_path
+                    quiet = parent.quiet or key.startswith("x-") or (key == "waivers" and len(stack) == 1)
+                    in_ref = parent.in_ref or key.endswith("_ref")
         if ev.anchor:
             self.anchors[ev.anchor] = None
-        self.stack.append(_Frame(path, container, ev.start_mark, ev.anchor, key=_NO_KEY, skip=skip))
+        # _Frame(path, container, start, anchor, key, key_path, key_span, size, end, skip, is_list, quiet, in_ref)
+        stack.append(
+            _Frame(
+                path, container, ev.start_mark, ev.anchor, _NO_KEY, (), None, 1, None, skip, tag == "seq", quiet, in_ref
+            )
+        )
 
     def end(self, ev: Any) -> None:
         frame = self.stack.pop()
@@ -456,4 +534,7 @@ def load(
         ]
     manifest = builder.manifest
     manifest.data = builder.root
+    if not builder.aliased:
+        manifest.refs = builder.refs
+        manifest.answers = builder.answers
     return manifest

@@ -21,6 +21,7 @@ bench/persons_sweep.py runs it over Faker's names in every locale.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from checker.checks import values
@@ -358,7 +359,14 @@ def _kind(text: str) -> str | None:
 def person_problem(name: Any) -> str | None:
     """Why `name` is not one person, or None when it is (or is no name at all:
     a missing or placeholder name is `values.answered`'s business)."""
-    if not isinstance(name, str) or values.is_placeholder(name):
+    if not isinstance(name, str):
+        return None
+    return _name_problem(name)
+
+
+@lru_cache(maxsize=4096)  # a monorepo names the same people again and again
+def _name_problem(name: str) -> str | None:
+    if values.is_placeholder(name):
         return None
     # A stray comma or semicolon at either end separates nothing.
     text = " ".join(name.split()).strip(",;， ")

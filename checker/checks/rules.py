@@ -44,7 +44,7 @@ def _number(value: Any) -> float | None:
 def placeholders(ctx: RuleContext) -> Iterator[Problem]:
     holes = ctx.placeholders
     if holes is None:
-        holes = tuple(values.placeholder_paths({k: v for k, v in ctx.manifest.data.items() if k != "waivers"}))
+        holes = values.placeholders_of(ctx.manifest)
     for path, value in holes:
         shown = "empty" if value is None or not str(value).strip() else repr(value)
         yield Problem(path, f"`{_dotted(path)}` is a placeholder ({shown}): write the real answer")
@@ -353,11 +353,11 @@ def _refs(node: Any, path: PathT = ()) -> Iterator[tuple[PathT, Any]]:
 
 
 def refs_of(m: Any) -> list[tuple[PathT, Any]]:
-    """Every `*_ref` of a manifest, walked once per manifest (several rules ask)."""
-    cached = m.__dict__.get("_refs")
-    if cached is None:
-        cached = m.__dict__["_refs"] = list(_refs(m.data))
-    return cached
+    """Every `*_ref` of a manifest: as its loader collected them, or walked once per manifest
+    when it did not (a document with aliases, a manifest built in code; several rules ask)."""
+    if m.refs is None:
+        m.refs = list(_refs(m.data))
+    return m.refs
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

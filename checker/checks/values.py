@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 _PLACEHOLDER = re.compile(
@@ -26,19 +27,34 @@ def is_placeholder(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return (
-            not value.strip()
-            or bool(_PLACEHOLDER.match(value))
-            or bool(_PLACEHOLDER_PREFIX.match(value))
-            or ("xample" in value.lower() and bool(_EXAMPLE_DOMAIN.search(value)))
-        )
+        return _text_is_placeholder(value)
     if isinstance(value, (dict, list)):
         return len(value) == 0
     return False
 
 
+@lru_cache(maxsize=4096)  # the same answers recur across manifests (names, enum words, dates)
+def _text_is_placeholder(value: str) -> bool:
+    return (
+        not value.strip()
+        or bool(_PLACEHOLDER.match(value))
+        or bool(_PLACEHOLDER_PREFIX.match(value))
+        or ("xample" in value.lower() and bool(_EXAMPLE_DOMAIN.search(value)))
+    )
+
+
 def answered(value: Any) -> bool:
     return not is_placeholder(value)
+
+
+def placeholders_of(m: Any) -> tuple[tuple[tuple, Any], ...]:
+    """(path, value) of every placeholder answer of a manifest outside `x-` extensions and the
+    top-level `waivers`, in document order: from the candidates its loader collected, or
+    (when it did not: a document with aliases, or a manifest built in code) by a walk."""
+    if m.answers is not None:  # each value is None or a str
+        text_is_placeholder = _text_is_placeholder
+        return tuple([item for item in m.answers if item[1] is None or text_is_placeholder(item[1])])
+    return tuple(placeholder_paths({k: v for k, v in m.data.items() if k != "waivers"}))
 
 
 def placeholder_paths(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
@@ -70,6 +86,11 @@ def duration(value: Any) -> datetime.timedelta | None:
     """ISO-8601 (P7D, PT1H, P3M), compact (30m, 12h, 7d, 2w) or a cadence keyword."""
     if not isinstance(value, str):
         return None
+    return _duration(value)
+
+
+@lru_cache(maxsize=1024)  # a handful of cadences recur in every manifest
+def _duration(value: str) -> datetime.timedelta | None:
     text = value.strip()
     if text in CADENCES:  # lowercase only, as the schema spells them
         return datetime.timedelta(days=CADENCES[text])
