@@ -381,9 +381,9 @@ def explain(rule: str, fmt: str, config_path: Path | None, policies: tuple[Path,
 @_config_options
 def config_command(fmt: str, config_path: Path | None, policies: tuple[Path, ...]) -> None:
     """Print the effective configuration and where each value came from."""
-    from checker import commands
+    from checker import commands, session
 
-    config, _ = commands.load_settings(config_path, list(policies))
+    config, _ = session.load_settings(config_path, list(policies))
     raise SystemExit(commands.print_config(config, fmt))
 
 

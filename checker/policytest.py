@@ -149,11 +149,12 @@ def reported(findings: Iterable[Finding]) -> list[tuple[str, Finding]]:
 
 def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -> Outcome:
     from checker import engine
+    from checker.options import Options
 
     failures = list(case.problems)
     if failures:
         return Outcome(case, failures)
-    options = engine.Options(stage=case.stage, today=case.today, policy=policy, root=root)
+    options = Options(stage=case.stage, today=case.today, policy=policy, root=root)
     result = engine.check_bytes(raw, display, options)
     active = reported(result.findings)
     wanted: dict[str, set[int]] = {}
@@ -200,8 +201,9 @@ def run_case(case: Case, raw: bytes, policy: Policy, root: Path, display: str) -
 
 
 def run_directory(directory: Path, policy: Policy, root: Path) -> list[Outcome]:
-    from checker.engine import Options, display_path, read_bytes
+    from checker.engine import display_path, read_bytes
     from checker.manifest import LoadProblem
+    from checker.options import Options
 
     unreadable: list[tuple[Path, str]] = []
     outcomes: list[Outcome] = []
