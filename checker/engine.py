@@ -233,19 +233,30 @@ def check_batch(items: Sequence[tuple[Path, str]], options: Options) -> list[Man
     return [check_file(file, display, options, loaded.get(file)) for file, display in items]
 
 
-def run(files: Iterable[Path], options: Options, *, jobs: int | None = None, min_files: int | None = None) -> Report:
+def run(
+    files: Iterable[Path],
+    options: Options,
+    *,
+    jobs: int | None = None,
+    min_files: int | None = None,
+    fresh: bool = True,
+) -> Report:
     """Check every file, results in input order. Many files are checked on every core
     (checker/parallel.py: `jobs` workers from `min_files` files up), with the same
-    output as a serial run; on a terminal a progress line shows meanwhile."""
+    output as a serial run; on a terminal a progress line shows meanwhile. `fresh`
+    drops what an earlier run in this process cached; a command that has just started
+    (checker/session.py, which forgets at its start) passes False, so the repository's
+    git files are not inspected twice."""
     from checker import gitrepo, parallel, safeio
     from checker.checks.rules import resolve_ref
     from checker.progress import Progress
 
     # Each *_ref is resolved by several rules (REF-001, GIT-004, git facts); once per run
     # is enough, and a new run must see files created since the last one.
-    resolve_ref.cache_clear()
-    gitrepo.forget()
-    safeio.forget()
+    if fresh:
+        resolve_ref.cache_clear()
+        gitrepo.forget()
+        safeio.forget()
     base = Path.cwd()
     items = [(file, display_path(file, base)) for file in files]
     report = Report()

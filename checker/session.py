@@ -21,12 +21,17 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
     from `start`, default the current folder), then command-line values, which win.
     Any problem is a UsageError (exit 2)."""
     from checker import config as config_mod
-    from checker import gitrepo
+    from checker import gitrepo, safeio
+    from checker.checks.rules import resolve_ref
     from checker.packs import build_policy
     from checker.policy import PolicyError
 
     cwd = Path.cwd()
-    gitrepo.forget(timeouts=True)  # a new command
+    # A new command: nothing an earlier command in this process cached is trusted
+    # (engine.run, called with fresh=False below, relies on this).
+    gitrepo.forget(timeouts=True)
+    safeio.forget()
+    resolve_ref.cache_clear()
     here = start or cwd
     root = gitrepo.find_root(here) or here
     if config_path is not None and not config_path.is_file():
@@ -125,7 +130,7 @@ def run_checks(
         given=given or {},
     )
     try:
-        report = engine.run(files, options)
+        report = engine.run(files, options, fresh=False)
     except GitError as exc:
         raise UsageError(str(exc)) from None
     finally:

@@ -228,3 +228,24 @@ def test_a_plain_config_and_a_worktree_keep_the_git_rules(repo, aip, tmp_path):
     repo.git("worktree", "add", "-q", str(worktree))
     run = aip(worktree)
     assert run.json["summary"]["files"] == 1 and run.stderr == "", run.stderr
+
+
+# -- the repository's git files are inspected once per command -------------------------------------
+
+
+@pytest.mark.parametrize("args", [(), ("--changed-since", "HEAD")], ids=["plain", "changed-since"])
+def test_one_check_inspects_the_repositorys_git_files_once(repo, aip, monkeypatch, args) -> None:
+    from checker import gitrepo
+
+    inspected: list[Path] = []
+    real = gitrepo._config_refusal
+
+    def counting(root: Path) -> str | None:
+        inspected.append(root)
+        return real(root)
+
+    monkeypatch.setattr(gitrepo, "_config_refusal", counting)
+    repo.write("services/router/ai-production.yaml", manifest("services/router", threshold=0.3))
+    run = aip(repo.path, *args, "services/router/ai-production.yaml")
+    assert run.code in (0, 1), run.stderr
+    assert inspected == [repo.path.resolve()] or inspected == [repo.path], inspected
