@@ -93,6 +93,7 @@ class RuleContext:
     deadlines: list[Deadline] | None = None  # collects what `fails_from` declares (AIP-DUE-001)
     # The manifest's placeholder answers, (path, value), walked once per manifest; None: not yet.
     placeholders: tuple[tuple[PathT, Any], ...] | None = None
+    settings: Any = None  # the effective policy's pack settings, read as `settings.NAME`
 
     def fails_from(self, path: PathT, day: datetime.date, what: str) -> bool:
         """The one place a date rule compares a date with today: the rule fails at `path`
@@ -105,7 +106,7 @@ class RuleContext:
         return False
 
     def expr_context(self) -> expr.Context:
-        return expr.Context(self.manifest.data, self.today, self.item)
+        return expr.Context(self.manifest.data, self.today, self.item, self.settings)
 
 
 Assertion = Callable[[RuleContext], Iterator[Problem]]
@@ -356,6 +357,8 @@ class Policy:
     rules: dict[str, Rule] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    # Pack settings (`settings:`), e.g. an obligation's application date: a later pack overrides.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def find(self, key: str) -> Rule | None:
         """A rule by id or slug, case-insensitively."""
@@ -373,7 +376,7 @@ class Policy:
         return close[0] if close else None
 
     def copy(self) -> Policy:
-        return Policy(dict(self.rules), dict(self.questions), list(self.sources))
+        return Policy(dict(self.rules), dict(self.questions), list(self.sources), dict(self.settings))
 
     def resolve(self, selectors: list[str], label: str) -> set[str]:
         """Rule ids named by ids, slugs or prefixes (AIP-MON); an unknown name is a PolicyError."""
@@ -542,8 +545,11 @@ def add_pack(
     pack = data.get("name", Path(source).stem)
     for qid, text in (data.get("questions") or {}).items():
         policy.questions.setdefault(qid, text)
+    # A pack's settings override those of the packs loaded before it (what it extends).
+    policy.settings.update(data.get("settings") or {})
     for index, spec in enumerate(data.get("rules", [])):
         at = where(("rules", index)) if where else source
+        _check_settings(spec, policy.settings, lambda node, i=index: where(("rules", i) + node) if where else source)
         try:
             rule = _rule_from(spec, source, pack, trusted)
         except PolicyError as exc:
@@ -559,6 +565,28 @@ def add_pack(
             raise PolicyError(f"{at}: rule {rule.id} names unknown question {rule.question}")
         policy.rules[rule.id] = rule
     policy.sources.append(source)
+
+
+def _check_settings(spec: Any, settings: dict[str, Any], at: Callable[[PathT], str]) -> None:
+    """Every `settings.NAME` a rule's expressions read is set by this pack or one loaded before it:
+    a misspelt name would read as null and quietly switch the rule off."""
+
+    def walk(node: Any, where: PathT) -> Iterator[tuple[PathT, str]]:
+        if isinstance(node, dict):
+            for key in ("when", "expect"):
+                if isinstance(node.get(key), str):
+                    yield where + (key,), node[key]
+            for i, inner in enumerate(node.get("check") or []):
+                yield from walk(inner, where + ("check", i))
+
+    for node, text in walk(spec, ()):
+        for name in expr.referenced_settings(text):
+            if name not in settings:
+                known = ", ".join(sorted(settings)) or "none"
+                raise PolicyError(
+                    f"{at(node)}: rule {spec.get('id')}: unknown setting `settings.{name}` "
+                    f"(set it under the pack's `settings:`; known: {known})"
+                )
 
 
 _BUILTIN: Policy | None = None
