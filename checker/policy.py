@@ -549,7 +549,7 @@ def add_pack(
     policy.settings.update(data.get("settings") or {})
     for index, spec in enumerate(data.get("rules", [])):
         at = where(("rules", index)) if where else source
-        _check_settings(spec, policy.settings, lambda node, i=index: where(("rules", i) + node) if where else source)
+        _check_settings(spec, policy.settings, ("rules", index), where, source)
         try:
             rule = _rule_from(spec, source, pack, trusted)
         except PolicyError as exc:
@@ -567,7 +567,7 @@ def add_pack(
     policy.sources.append(source)
 
 
-def _check_settings(spec: Any, settings: dict[str, Any], at: Callable[[PathT], str]) -> None:
+def _check_settings(spec: Any, settings: dict[str, Any], base: PathT, where: Locator | None, source: str) -> None:
     """Every `settings.NAME` a rule's expressions read is set by this pack or one loaded before it:
     a misspelt name would read as null and quietly switch the rule off."""
 
@@ -583,8 +583,9 @@ def _check_settings(spec: Any, settings: dict[str, Any], at: Callable[[PathT], s
         for name in expr.referenced_settings(text):
             if name not in settings:
                 known = ", ".join(sorted(settings)) or "none"
+                at = where(tuple(base) + node) if where else source
                 raise PolicyError(
-                    f"{at(node)}: rule {spec.get('id')}: unknown setting `settings.{name}` "
+                    f"{at}: rule {spec.get('id')}: unknown setting `settings.{name}` "
                     f"(set it under the pack's `settings:`; known: {known})"
                 )
 
