@@ -140,6 +140,17 @@ def test_explain_prints_each_pack_rule_with_its_article(rule_id: str, capsys, mo
     assert out.startswith(rule_id + " ") and f"EU AI Act {ARTICLES[rule_id]}" in out
 
 
+@pytest.mark.parametrize("rule_id", PACK_RULE_IDS)
+def test_explain_documents_a_pack_rule_the_run_does_not_load_and_says_how_to_load_it(
+    rule_id: str, capsys, monkeypatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    assert main(["explain", rule_id]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(rule_id + " ") and f"EU AI Act {ARTICLES[rule_id]}" in out
+    assert "Pack: builtin:eu-ai-act, not loaded here; check it with `--policy builtin:eu-ai-act`" in out
+
+
 def test_rules_lists_every_pack_rule(capsys, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     assert main(["rules", "--policy", "builtin:eu-ai-act"]) == 0
