@@ -131,6 +131,41 @@ def test_the_pack_has_a_rule_for_each_article_and_each_cites_it() -> None:
         assert rule.get("why") and rule.get("fix") and rule.get("example"), rule["id"]
 
 
+def _merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+@pytest.mark.parametrize("rule", PACK_RULES, ids=lambda r: r["id"])
+def test_pack_rule_example_applies_and_passes_its_rule_at_production(rule: dict, tmp_path: Path) -> None:
+    from checker import manifest as manifest_mod
+
+    loaded = manifest_mod.load(rule["example"].encode("utf-8"), f"{rule['id']} example")
+    assert not isinstance(loaded, list), loaded
+    kind = "llm_app" if "llm" in loaded.data else "classifier"
+    base = {
+        "apiVersion": "aipolicy/v1",
+        "system": {"id": "example-case", "name": "Example", "description": "A rule's example.", "type": kind},
+        "stage": "production",
+        "risk_tier": "high",
+    }
+    data = _merge(base, loaded.data)
+    path = tmp_path / "ai-production.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    result = _check(path)
+    assert rule["id"] in result.rules_evaluated
+    assert not [f.message for f in result.findings if f.rule in ("AIP-SCH-001", "AIP-SCH-002")]
+    from checker import expr
+
+    policy_rule = EU.rules[rule["id"]]
+    assert policy_rule.when is None or policy_rule.when(
+        expr.Context(data, rule_fixtures.DEFAULT_TODAY, settings=EU.settings)
+    )
+    assert [f.message for f in _pack_findings(result.findings) if f.rule == rule["id"]] == []
+
+
 @pytest.mark.parametrize("rule_id", PACK_RULE_IDS)
 def test_explain_prints_each_pack_rule_with_its_article(rule_id: str, capsys, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
