@@ -363,6 +363,9 @@ def rules(fmt: str, config_path: Path | None = None, policies: list[Path] = ()) 
 def explain(key: str, fmt: str, config_path: Path | None = None, policies: list[Path] = ()) -> int:
     _, policy = load_settings(config_path, list(policies))
     rule = policy.find(key)
+    unloaded = None  # the built-in pack the rule comes from, when this run does not load it
+    if rule is None:
+        rule, policy, unloaded = _builtin_pack_rule(key, policy)
     if rule is None:
         hint = policy.suggest(key)
         raise UsageError(f"unknown rule {key!r}" + (f"; did you mean {hint}?" if hint else " (see 'aipolicy rules')"))
@@ -375,6 +378,10 @@ def explain(key: str, fmt: str, config_path: Path | None = None, policies: list[
     out = [
         title,
         f"Severity: {_severity_words(rule)}  [{rule.severity_text()}]",
+    ]
+    if unloaded:
+        out.append(f"Pack: {unloaded}, not loaded here; check it with `--policy {unloaded}`")
+    out += [
         "",
         "What it checks",
         _indent(rule.summary),
@@ -389,6 +396,25 @@ def explain(key: str, fmt: str, config_path: Path | None = None, policies: list[
             out += ["", heading, _indent(body.rstrip())]
     print(lines("\n".join(out)))  # a pack's docs are untrusted text too
     return EXIT_OK
+
+
+def _builtin_pack_rule(key: str, policy):
+    """(rule, the policy that holds it, `builtin:NAME`) for a rule of a built-in pack the
+    effective policy does not load, so `aipolicy explain AIP-EU-026` documents it anyway;
+    (None, policy, None) when no built-in pack has it."""
+    from checker import packs, resources
+    from checker.policy import PolicyError
+
+    for name in packs.builtin_packs():
+        spec = packs.BUILTIN_PREFIX + name
+        try:
+            loaded = packs.build_policy([(spec, resources.policies_dir(), spec, None)])
+        except PolicyError:  # a shipped pack always loads (tests/test_org_policy.py); never fail explain on it
+            continue
+        rule = loaded.find(key)
+        if rule is not None and rule.pack == name:  # its own pack, not one that extends it
+            return rule, loaded, spec
+    return None, policy, None
 
 
 def _indent(text: str) -> str:

@@ -1,4 +1,5 @@
-"""The rule reference (docs/rules.md), generated from the policy pack.
+"""The rule reference (docs/rules.md), generated from the policy packs: the built-in
+catalogue (policies/core.yaml), then each built-in pack (`builtin:NAME`).
 
 Each rule's text lives once, in policies/; this module renders it so the
 reference cannot drift from the rules. tests/test_docs.py fails when the
@@ -105,9 +106,57 @@ def render_rules_markdown(policy: Policy) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def render_pack_sections(pack_names: list[str] | None = None) -> str:
+    """The built-in packs (`builtin:NAME`): for each, what it is, its settings, an index of the
+    rules it adds and one section per rule. Each pack is loaded the way `--policy` loads it."""
+    from checker import packs, resources
+    from checker.policy import load_pack_data
+
+    names = packs.builtin_packs() if pack_names is None else pack_names
+    out = [
+        "## Built-in packs",
+        "",
+        "Packs shipped with aipolicy, loaded with `--policy builtin:NAME` or `policies: [builtin:NAME]` in",
+        "`.aipolicy.yaml`. Their rules are listed here; `aipolicy rules --policy builtin:NAME` lists them",
+        "with the catalogue, and `aipolicy explain --policy builtin:NAME RULE` prints one.",
+        "",
+    ]
+    sections: list[str] = []
+    for name in names:
+        data = load_pack_data(resources.policies_dir() / f"{name}.yaml")
+        policy = packs.build_policy([(f"{packs.BUILTIN_PREFIX}{name}", resources.policies_dir(), name, None)])
+        own = [r for r in policy.rules.values() if r.pack == data.get("name", name)]
+        out += [f"### builtin:{name}", "", str(data.get("description", "")).strip(), ""]
+        if data.get("extends"):
+            out += ["Extends " + ", ".join(f"`{e}`" for e in data["extends"]) + ".", ""]
+        if data.get("settings"):
+            out += [
+                "Settings (read by its rules as `settings.NAME`; a pack that extends it may set them again):",
+                "",
+                "| setting | value |",
+                "|---|---|",
+            ]
+            out += [f"| `{key}` | {value} |" for key, value in data["settings"].items()]
+            out.append("")
+        if own:
+            out += ["| id | slug | exploration | pilot | production | retired |", "|---|---|---|---|---|---|"]
+            for rule in own:
+                cells = [f"[{rule.id}](#{_anchor(rule)})", rule.slug] + [_index_cell(rule, s) for s in STAGES]
+                out.append("| " + " | ".join(cells) + " |")
+            out.append("")
+        for rule in own:
+            sections += _rule_section(rule, policy)
+    return "\n".join(out + sections).rstrip("\n") + "\n"
+
+
+def render_reference() -> str:
+    """docs/rules.md: the built-in catalogue, then the built-in packs."""
+    return render_rules_markdown(load_builtin()) + "\n" + render_pack_sections()
+
+
 def main(argv: list[str] | None = None) -> int:
     del argv  # no options: the output is the whole reference
-    text = render_rules_markdown(load_builtin())
+    text = render_reference()
     # Bytes, so the file is UTF-8 with \n line ends whatever the platform's defaults.
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()

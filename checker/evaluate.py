@@ -206,6 +206,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
         deadlines=deadlines,
         required_persons=policy.required_persons(stage, high),
         placeholders=holes,
+        settings=policy.settings,
     )
     # The diagnostic judges question-tagged rules as at production, whatever the stage.
     prod_ctx = (
@@ -220,6 +221,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
             git=git,
             required_persons=policy.required_persons("production", high),
             placeholders=holes,
+            settings=policy.settings,
         )
     )
     findings: list[Finding] = []

@@ -38,6 +38,9 @@ _TOKEN = re.compile(
 )
 
 
+# `settings.NAME` reads a pack setting (a pack's `settings:` mapping; a later pack overrides).
+SETTINGS = "settings"
+
 # Brackets, parentheses and calls nest at most this deep: parsing and evaluation recurse once per level.
 MAX_NESTING = 32
 # No manifest list is longer than the loader's node limit, so a bigger index can never match.
@@ -77,6 +80,7 @@ class Context:
     data: Any
     today: datetime.date
     item: Any = None  # the current element inside an `each:` block
+    settings: Any = None  # the packs' `settings` (a mapping): `settings.NAME` in an expression
 
 
 Node = Callable[[Context], Any]
@@ -363,6 +367,9 @@ class _Parser:
             if head == "item":
                 rest = self.path(text[len("item") :].lstrip("."), col)
                 return lambda ctx: _lookup(ctx.item, rest)
+            if head == SETTINGS and text != SETTINGS:
+                key = self.path(text[len(SETTINGS) :].lstrip("."), col)
+                return lambda ctx: _lookup(ctx.settings, key)
             if head in TOP_LEVEL:
                 parts = self.path(text, col)
                 return lambda ctx: _lookup(ctx.data, parts)
@@ -407,6 +414,16 @@ def compile_expr(text: str, *, check_patterns: bool = True) -> Node:
         raise ExprError("an expression must be a non-empty string")
     node = _Parser(text, check_patterns).parse()
     return lambda ctx: bool(node(ctx))
+
+
+def referenced_settings(text: str) -> list[str]:
+    """Names of the pack settings an expression reads (`settings.NAME` gives NAME)."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        word = m.group("word")
+        if word and word.startswith(SETTINGS + "."):
+            out.append(re.split(r"[.\[]", word[len(SETTINGS) + 1 :], maxsplit=1)[0])
+    return out
 
 
 def referenced_paths(text: str) -> list[str]:

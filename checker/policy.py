@@ -304,6 +304,8 @@ class Policy:
     rules: dict[str, Rule] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    # Pack settings (`settings:`), e.g. an obligation's application date: a later pack overrides.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def find(self, key: str) -> Rule | None:
         """A rule by id or slug, case-insensitively."""
@@ -321,7 +323,7 @@ class Policy:
         return close[0] if close else None
 
     def copy(self) -> Policy:
-        return Policy(dict(self.rules), dict(self.questions), list(self.sources))
+        return Policy(dict(self.rules), dict(self.questions), list(self.sources), dict(self.settings))
 
     def resolve(self, selectors: list[str], label: str) -> set[str]:
         """Rule ids named by ids, slugs or prefixes (AIP-MON); an unknown name is a PolicyError."""
@@ -485,8 +487,11 @@ def add_pack(
     pack = data.get("name", Path(source).stem)
     for qid, text in (data.get("questions") or {}).items():
         policy.questions.setdefault(qid, text)
+    # A pack's settings override those of the packs loaded before it (what it extends).
+    policy.settings.update(data.get("settings") or {})
     for index, spec in enumerate(data.get("rules", [])):
         at = where(("rules", index)) if where else source
+        _check_settings(spec, policy.settings, ("rules", index), where, source)
         try:
             rule = _rule_from(spec, source, pack, trusted)
         except PolicyError as exc:
@@ -502,6 +507,29 @@ def add_pack(
             raise PolicyError(f"{at}: rule {rule.id} names unknown question {rule.question}")
         policy.rules[rule.id] = rule
     policy.sources.append(source)
+
+
+def _check_settings(spec: Any, settings: dict[str, Any], base: PathT, where: Locator | None, source: str) -> None:
+    """Every `settings.NAME` a rule's expressions read is set by this pack or one loaded before it:
+    a misspelt name would read as null and quietly switch the rule off."""
+
+    def walk(node: Any, where: PathT) -> Iterator[tuple[PathT, str]]:
+        if isinstance(node, dict):
+            for key in ("when", "expect"):
+                if isinstance(node.get(key), str):
+                    yield where + (key,), node[key]
+            for i, inner in enumerate(node.get("check") or []):
+                yield from walk(inner, where + ("check", i))
+
+    for node, text in walk(spec, ()):
+        for name in expr.referenced_settings(text):
+            if name not in settings:
+                known = ", ".join(sorted(settings)) or "none"
+                at = where(tuple(base) + node) if where else source
+                raise PolicyError(
+                    f"{at}: rule {spec.get('id')}: unknown setting `settings.{name}` "
+                    f"(set it under the pack's `settings:`; known: {known})"
+                )
 
 
 _BUILTIN: Policy | None = None

@@ -51,6 +51,7 @@ class RuleContext:
     deadlines: list[Deadline] | None = None  # collects what `fails_from` declares (AIP-DUE-001)
     # The manifest's placeholder answers, (path, value), walked once per manifest; None: not yet.
     placeholders: tuple[tuple[PathT, Any], ...] | None = None
+    settings: Any = None  # the effective policy's pack settings, read as `settings.NAME`
 
     def fails_from(self, path: PathT, day: datetime.date, what: str) -> bool:
         """The one place a date rule compares a date with today: the rule fails at `path`
@@ -63,4 +64,4 @@ class RuleContext:
         return False
 
     def expr_context(self) -> expr.Context:
-        return expr.Context(self.manifest.data, self.today, self.item)
+        return expr.Context(self.manifest.data, self.today, self.item, self.settings)

@@ -101,7 +101,13 @@ def build_portfolio_repo(path: Path, env: dict[str, str]) -> Repo:
     repo.write(".github/CODEOWNERS", "* @platform-team\n")
     for step in PLAN:
         if step.path == READY:  # the production example's *_ref files, where its refs point
-            shutil.copytree(REPO_ROOT / "examples" / "production", path / "examples" / "production", dirs_exist_ok=True)
+            # READY and the files its refs name; the folder's other manifests are not part of the plan.
+            shutil.copytree(
+                REPO_ROOT / "examples" / "production",
+                path / "examples" / "production",
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("*.ai-production.yaml"),
+            )
         target = path / step.path
         if step.stage is None:
             repo.git("rm", "-q", step.path)

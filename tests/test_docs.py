@@ -15,7 +15,7 @@ import yaml
 
 from checker import engine, expr
 from checker import manifest as manifest_mod
-from checker.docs import REGENERATE, main, render_rules_markdown
+from checker.docs import REGENERATE, main, render_reference, render_rules_markdown
 from checker.options import Options
 from checker.policy import Policy, Rule, add_pack, load_builtin
 
@@ -39,7 +39,7 @@ def _github_anchor(heading: str) -> str:
 
 
 def test_docs_rules_md_is_up_to_date_with_the_policy_pack() -> None:
-    expected = render_rules_markdown(load_builtin())
+    expected = render_reference()
     actual = RULES_MD.read_text(encoding="utf-8") if RULES_MD.is_file() else ""
     if actual != expected:
         diff = "\n".join(
@@ -64,7 +64,7 @@ def test_docs_rules_md_has_a_section_with_why_and_fix_for_each_rule(rule: Rule) 
 
 def test_main_writes_the_rendered_reference_to_stdout(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert main([]) == 0
-    assert capsysbinary.readouterr().out.decode("utf-8") == render_rules_markdown(load_builtin())
+    assert capsysbinary.readouterr().out.decode("utf-8") == render_reference()
 
 
 # -- the renderer, on a pack of its own ---------------------------------------------------

@@ -356,7 +356,7 @@ def test_azure_notes_are_plain_lines_and_errors_and_warnings_are_issues(monkeypa
     assert code == 1 and commands
     notes = [line for line in out.splitlines() if re.match(r"aipolicy: \S+:\d+:\d+: note AIP-", line)]
     assert notes, "the examples carry deadline notes"
-    assert out.splitlines()[-1].startswith("aipolicy: 9 manifests: ")
+    assert out.splitlines()[-1].startswith("aipolicy: 11 manifests: ")
     _, text = _check(REPO / "examples", monkeypatch, "text")
     errors = len(re.findall(r"^\S+:\d+:\d+: error ", text, re.M))
     assert sum(1 for c in commands if c[1]["type"] == "error") == errors

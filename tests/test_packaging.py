@@ -123,7 +123,10 @@ def test_installed_aipolicy_passes_the_production_example(installed: dict[str, P
         cwd=installed["work"],
     )
     report = json.loads(as_json.stdout)
-    assert [m["path"] for m in report["manifests"]] == ["examples/production/ai-production.yaml"]
+    assert [m["path"] for m in report["manifests"]] == [
+        "examples/production/ai-production.yaml",
+        "examples/production/recruiting-screener.ai-production.yaml",
+    ]
     assert report["summary"]["errors"] == 0
 
 
