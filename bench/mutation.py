@@ -69,7 +69,58 @@ STATUS |= {152: "timeout", 255: "timeout", 0: "survived", 5: "no tests", 33: "no
 STATUS |= {37: "killed", None: "not checked"}
 
 # (function as mutmut names it, the mutated line as ast.unparse prints it): why no test can tell it apart.
-EQUIVALENT: dict[tuple[str, str], str] = {}
+_FIRST = "re.split's first part is the same whatever maxsplit (1, 2 or unlimited)"
+_EMPTY = "split_path skips empty names, so a leading or trailing `.` left on an item path changes nothing"
+EQUIVALENT: dict[tuple[str, str], str] = {
+    # checker/expr.py
+    ("x__matches", "text = value.encode('UTF-8', 'replace').decode('utf-8')"): "codec names ignore case",
+    ("x__matches", "text = value.encode('utf-8', 'replace').decode('UTF-8')"): "codec names ignore case",
+    ("xǁ_Parserǁcall", "self.take(None)"): (
+        "call() runs only when the next token is `(` (atom checks peek_is), and the argument loop ends only at"
+        " `)` (at the end of the text or_() raises first): the token taken is the expected one either way"
+    ),
+    (
+        "xǁ_Parserǁatom",
+        "self.take(None)",
+    ): "the list loop ends only at `]` (at the end of the text atom() raises first)",
+    ("x_referenced_paths", "if word and re.split('[.\\\\[]', word)[0] in TOP_LEVEL | {'item'}:"): _FIRST,
+    ("x_referenced_paths", "if word and re.split('[.\\\\[]', word, maxsplit=2)[0] in TOP_LEVEL | {'item'}:"): _FIRST,
+    ("xǁ_Parserǁatom", "head = re.split('[.\\\\[]', text)[0]"): _FIRST,
+    ("xǁ_Parserǁatom", "head = re.split('[.\\\\[]', text, maxsplit=2)[0]"): _FIRST,
+    ("xǁ_Parserǁatom", "rest = self.path(text[len('item'):].lstrip(None), col)"): _EMPTY,
+    ("xǁ_Parserǁatom", "rest = self.path(text[len('item'):].rstrip('.'), col)"): _EMPTY,
+    ("xǁ_Parserǁ__init__", "def xǁ_Parserǁ__init__(self, text: str, check_patterns: bool=False) -> None:"): (
+        "the only caller (compile_expr) always passes check_patterns"
+    ),
+    ("xǁ_Parserǁ__init__", "self.text = None"): "_Parser.text is never read (messages use self.shown)",
+    ("xǁ_Parserǁ__init__", "kind = m.lastgroup or 'XXXX'"): (
+        "every alternative of _TOKEN is a non-empty named group, so a match that advances always has a lastgroup"
+    ),
+    (
+        "xǁ_Parserǁnot_",
+        "count -= 1",
+    ): "only count's parity and count == 0 are read: -n has n's parity and is 0 only when n is",
+}
+for _width in ("None", "21"):
+    EQUIVALENT[
+        (
+            "xǁ_Parserǁatom",
+            f"raise ExprError(f'unexpected `{{_excerpt(text, {_width})}}` at column {{col}} in `{{self.shown}}`')",
+        )
+    ] = "the last raise in atom() sees only operator tokens, at most 2 characters: any cut width of 3 or more is the same"
+EQUIVALENT[
+    ("xǁ_Parserǁatom", "raise ExprError(f'unexpected `{_excerpt(text)}` at column {col} in `{self.shown}`')")
+] = EQUIVALENT[
+    ("xǁ_Parserǁatom", "raise ExprError(f'unexpected `{_excerpt(text, 21)}` at column {col} in `{self.shown}`')")
+]
+EQUIVALENT |= {
+    # checker/report/github.py
+    (
+        "x_escape_data",
+        "return printable(text, keep='XX\\r\\nXX', commands=True).replace('%', '%25').replace('\\r', '%0D').replace('\\n', '%0A')",
+    ): ("keep is tested per character and only against control characters: adding `X` to it changes nothing"),
+    ("x_summary_markdown", "truncated = None"): "`truncated` is only tested for truth: None and False are both false",
+}
 
 _SITECUSTOMIZE = """\
 # Written by bench/mutation.py. During mutmut's instrumented first run ("stats") a test's child
