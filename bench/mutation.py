@@ -69,6 +69,10 @@ STATUS |= {152: "timeout", 255: "timeout", 0: "survived", 5: "no tests", 33: "no
 STATUS |= {37: "killed", None: "not checked"}
 
 # (function as mutmut names it, the mutated line as ast.unparse prints it): why no test can tell it apart.
+_PRINTABLE = (
+    "the listing is the text report, which shows every lone surrogate as an escape (textsafe.printable):"
+    " it always encodes as UTF-8, so the error handler is never called"
+)
 _FIRST = "re.split's first part is the same whatever maxsplit (1, 2 or unlimited)"
 _EMPTY = "split_path skips empty names, so a leading or trailing `.` left on an item path changes nothing"
 EQUIVALENT: dict[tuple[str, str], str] = {
@@ -119,6 +123,16 @@ EQUIVALENT |= {
         "x_escape_data",
         "return printable(text, keep='XX\\r\\nXX', commands=True).replace('%', '%25').replace('\\r', '%0D').replace('\\n', '%0A')",
     ): ("keep is tested per character and only against control characters: adding `X` to it changes nothing"),
+    ("x_render", "token = hashlib.sha256(listing.encode('utf-8')).hexdigest()[:32]"): _PRINTABLE,
+    (
+        "x_render",
+        "token = hashlib.sha256(listing.encode('UTF-8', 'replace')).hexdigest()[:32]",
+    ): "codec names ignore case",
+    ("x_render", "token = hashlib.sha256(listing.encode('utf-8', 'XXreplaceXX')).hexdigest()[:32]"): _PRINTABLE,
+    ("x_render", "token = hashlib.sha256(listing.encode('utf-8', 'REPLACE')).hexdigest()[:32]"): _PRINTABLE,
+    ("x_render", r"lines.extend(listing.rstrip('\n').split('XX\nXX'))"): (
+        "the lines are joined again with `\\n`: one unsplit line joins to the same text"
+    ),
     ("x_summary_markdown", "truncated = None"): "`truncated` is only tested for truth: None and False are both false",
 }
 

@@ -57,7 +57,7 @@ def test_a_truncated_summary_keeps_its_heading_totals_and_the_manifests_that_fit
     whole = github.summary_markdown(report, ctx)
     monkeypatch.setattr(github, "SUMMARY_LIMIT", len(whole.encode("utf-8")) - 1)
     cut = github.summary_markdown(report, ctx)
-    assert cut.startswith("## aipolicy\n\n3 manifests: 3 errors, 0 warnings, 0 notes.\n")
+    assert cut.startswith("## aipolicy\n\n3 manifests: 3 errors, 0 warnings, 0 notes.\n\n### `m0/ai-production.yaml`\n")
     assert "sys-0" in cut and "sys-1" in cut and "sys-2" not in cut
     assert cut.count("truncated") == 1
 
@@ -234,3 +234,58 @@ def test_annotation_text_keeps_an_azure_command_exact_as_aipolicy_writes_its_own
     # the file name and message must reach GitHub unchanged.
     assert github.escape_data("see ##vso[task.complete]") == "see ##vso[task.complete]"
     assert github.escape_property("##vso[x]:1") == "##vso[x]%3A1"
+
+
+@pytest.mark.parametrize("ending", ["X", " ", "\t"])
+def test_the_listing_inside_stop_commands_keeps_the_last_line_whole(ending: str) -> None:
+    quiet = RenderContext(policy=load_builtin(), version="t", quiet=True)
+    report = _one(Span(7, 2, 7, 9), message="ends with" + ending)
+    from checker.report import text
+
+    listing = text.render(report, quiet)
+    assert listing.endswith("ends with" + ("\\t" if ending == "\t" else ending) + "\n")
+    out = github.render(report, quiet)
+    assert listing in out
+
+
+def test_suppressions_of_other_kinds_are_named_after_waivers_and_the_baseline(ctx) -> None:
+    result = ManifestResult(path="a/ai-production.yaml")
+    kinds = ["policy-exception", "baseline", "waiver", "baseline", "audit"]
+    result.findings = [
+        Finding(
+            "AIP-SCH-001",
+            "schema",
+            Severity.ERROR,
+            result.path,
+            Span(i + 1, 1, i + 1, 2),
+            "m",
+            suppressed_by="r",
+            suppression=k,
+        )
+        for i, k in enumerate(kinds)
+    ]
+    totals = github.summary_markdown(Report([result]), ctx).split("\n")[2]
+    assert totals == (
+        "1 manifest: 0 errors, 0 warnings, 0 notes; 5 findings suppressed "
+        "(1 by a waiver, 2 by the baseline, 1 by audit, 1 by policy-exception)."
+    )
+    result.findings = result.findings[:1]
+    assert (
+        github.summary_markdown(Report([result]), ctx)
+        .split("\n")[2]
+        .endswith("1 finding suppressed by policy-exception.")
+    )
+
+
+def test_a_question_the_policy_does_not_know_is_listed_by_its_id_alone(ctx) -> None:
+    report = _one(Span(3, 2, 3, 4))
+    report.results[0].questions = {"Q99": False}
+    assert "**0/1** questions answered (unanswered: `Q99 `)" in github.summary_markdown(report, ctx)
+
+
+def test_a_manifest_heading_names_its_file_relative_to_the_repository_root(tmp_path) -> None:
+    result = ManifestResult(path=str(tmp_path / "a" / "ai-production.yaml"))
+    text = github.summary_markdown(
+        Report([result]), RenderContext(policy=load_builtin(), version="t", root=str(tmp_path))
+    )
+    assert "\n### `a/ai-production.yaml`\n" in text
