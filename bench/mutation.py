@@ -77,6 +77,9 @@ _FIRST = "re.split's first part is the same whatever maxsplit (1, 2 or unlimited
 _EMPTY = "split_path skips empty names, so a leading or trailing `.` left on an item path changes nothing"
 EQUIVALENT: dict[tuple[str, str], str] = {
     # checker/expr.py
+    ("x__compare", "if a is None and b is None or isinstance(a, bool) or isinstance(b, bool):"): (
+        "an order comparison with one None then reaches operator.lt and friends, whose TypeError returns False too"
+    ),
     ("x__matches", "text = value.encode('UTF-8', 'replace').decode('utf-8')"): "codec names ignore case",
     ("x__matches", "text = value.encode('utf-8', 'replace').decode('UTF-8')"): "codec names ignore case",
     ("xǁ_Parserǁcall", "self.take(None)"): (
@@ -133,6 +136,14 @@ EQUIVALENT |= {
     ("x_render", r"lines.extend(listing.rstrip('\n').split('XX\nXX'))"): (
         "the lines are joined again with `\\n`: one unsplit line joins to the same text"
     ),
+    (
+        "x__deadlines",
+        "lines += [f'- {code(repo_relative(f.path, ctx.root))} line {f.span.line}: {message_markdown(f.message, table=None)}' for f in due[:200]]",
+    ): ("table is only tested for truth: None is False"),
+    ("x__manifest_block", "block += ['', suppressed[0].lower() + suppressed[1:] + '.']"): (
+        "the sentence starts with a count (`1 finding suppressed…`): a digit has no case"
+    ),
+    ("x_message_markdown", "pos = None"): "message[None:i] is message[0:i]",
     ("x_summary_markdown", "truncated = None"): "`truncated` is only tested for truth: None and False are both false",
 }
 

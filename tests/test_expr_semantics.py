@@ -504,3 +504,16 @@ def test_a_list_past_the_nesting_limit_names_the_column_of_that_bracket() -> Non
     text = "x in " + "[" * (expr.MAX_NESTING + 1) + "]" * (expr.MAX_NESTING + 1)
     with pytest.raises(expr.ExprError, match=f"at column {5 + expr.MAX_NESTING + 1} in"):
         expr.compile_expr(text)
+
+
+def test_not_equal_is_false_for_equal_values_and_true_for_different_ones() -> None:
+    assert ev("risk_tier != high") is False
+    assert ev("risk_tier != low") is True
+
+
+def test_values_python_cannot_finish_comparing_are_unequal() -> None:
+    deep: list = []
+    other: list = []
+    for _ in range(100_000):  # deeper than the interpreter's recursion limit
+        deep, other = [deep], [other]
+    assert expr._equal(deep, other) is False

@@ -41,7 +41,7 @@ def test_a_summary_exactly_at_the_limit_is_whole_and_one_byte_over_drops_the_las
     cut = github.summary_markdown(report, ctx)
     assert "sys-0" in cut and "sys-1" not in cut
     assert cut.rstrip("\n").endswith(
-        "_Summary truncated to stay under GitHub's 1 MiB limit; the job log has every finding._"
+        "\n\n_Summary truncated to stay under GitHub's 1 MiB limit; the job log has every finding._"
     )
 
 
@@ -199,6 +199,7 @@ def test_the_deadline_list_shows_two_hundred_and_counts_the_rest(ctx, n, shown, 
     assert items[0] == "- `a/ai-production.yaml` line 1: due 0"
     tail = [line for line in deadlines.split("\n") if line.startswith("- … and ")]
     assert tail == ([] if more is None else [f"- … and {more} more (see the job log)"])
+    assert text.endswith((f"- … and {more} more (see the job log)" if more else items[-1]) + "\n\n")
 
 
 def test_a_suppressed_deadline_is_not_listed(ctx) -> None:
@@ -289,3 +290,29 @@ def test_a_manifest_heading_names_its_file_relative_to_the_repository_root(tmp_p
         Report([result]), RenderContext(policy=load_builtin(), version="t", root=str(tmp_path))
     )
     assert "\n### `a/ai-production.yaml`\n" in text
+
+
+def test_deadlines_name_files_relative_to_the_root_and_keep_pipes_in_code_spans(tmp_path) -> None:
+    result = ManifestResult(path=str(tmp_path / "a" / "ai-production.yaml"))
+    result.findings = [Finding("AIP-DUE-001", "due", Severity.NOTE, result.path, Span(4, 1, 4, 2), "see `a|b` soon")]
+    text = github.summary_markdown(
+        Report([result]), RenderContext(policy=load_builtin(), version="t", root=str(tmp_path))
+    )
+    assert "- `a/ai-production.yaml` line 4: see `a|b` soon\n" in text
+
+
+def test_linkish_words_in_a_table_cell_escape_their_pipe_before_and_after_a_code_span() -> None:
+    assert github.message_markdown("x a@b|c `y` a@b|c") == "x `a@b\\|c` `y` `a@b\\|c`"
+    assert github.message_markdown("x a@b|c", table=False) == "x `a@b|c`"
+
+
+def test_several_unanswered_questions_are_listed_comma_separated(ctx) -> None:
+    report = _one(Span(3, 2, 3, 4))
+    report.results[0].questions = {"Q98": False, "Q99": False}
+    assert "(unanswered: `Q98 `, `Q99 `)" in github.summary_markdown(report, ctx)
+
+
+def test_a_rule_id_with_a_pipe_cannot_break_the_findings_table(ctx) -> None:
+    result = ManifestResult(path="a/ai-production.yaml")
+    result.findings = [Finding("X|Y", "s", Severity.ERROR, result.path, Span(1, 1, 1, 2), "m")]
+    assert "| error | `X\\|Y s` | 1 | m |" in github.summary_markdown(Report([result]), ctx)
