@@ -3,6 +3,7 @@
     python bench/mutation.py expr report/github      # mutate these modules, run the tests, print the scores
     python bench/mutation.py --report-only expr      # print the scores of the last run again
     python bench/mutation.py -v expr                 # also list the string-only and equivalent survivors
+    python bench/mutation.py --rerun-survivors expr  # after adding tests: re-run only what was not killed
 
 A module is named as under checker/ (`expr`, `report/github`, `checker/expr.py` also works) and must be
 listed in `[tool.mutmut] only_mutate` in pyproject.toml, which also holds the test files mutmut runs.
@@ -34,8 +35,10 @@ expr.FUNCTIONS), decorated functions (expr._regex is wrapped by lru_cache), and 
 a subprocess the tests start (those run mutants too, but only in-process calls tie a test to a function).
 
 The project layout needs a few things, all handled in the config or here. mutmut's default source guess
-does not find `checker/` (source_paths). The tests read schemas/, policies/, examples/, docs/, ci/ and
-README.md relative to the repository root, which inside the copy is mutants/ (also_copy). A test that
+does not find `checker/` (source_paths). The tests read schemas/, policies/, examples/, docs/, ci/,
+.github/ (CODEOWNERS) and README.md relative to the repository root, which inside the copy is mutants/
+(also_copy). The test selection is the unit-level files: a CLI test calls nearly every expr function
+(the built-in pack), and mutmut runs every test that called a function on each of its surviving mutants. A test that
 starts `python -m checker` from a temporary folder would, during mutmut's instrumented first run, make
 mutmut look for pyproject.toml in that folder and fail: this script writes mutants/sitecustomize.py,
 which clears mutmut's "stats" mode in such child processes (the tests put mutants/ first on PYTHONPATH).
