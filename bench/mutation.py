@@ -1,0 +1,328 @@
+"""Mutation testing of aipolicy's core modules with mutmut 3 (bench-like: slow, not run in CI).
+
+    python bench/mutation.py expr report/github      # mutate these modules, run the tests, print the scores
+    python bench/mutation.py --report-only expr      # print the scores of the last run again
+    python bench/mutation.py -v expr                 # also list the string-only and equivalent survivors
+    python bench/mutation.py --rerun-survivors expr  # after adding tests: re-run only what was not killed
+
+A module is named as under checker/ (`expr`, `report/github`, `checker/expr.py` also works) and must be
+listed in `[tool.mutmut] only_mutate` in pyproject.toml, which also holds the test files mutmut runs.
+mutmut copies checker/ (and the data files the tests read) into ./mutants/ (git-ignored), puts a
+trampoline in front of every function and, for each mutant, runs only the selected tests that called
+the mutated function (found by one instrumented run of the tests first). The run is `nice -n 15`
+and takes minutes per module; results are kept in mutants/*.meta, so `--report-only` costs nothing.
+
+How the score is counted, per module:
+
+- killed: a test failed (or the process crashed) with the mutant in place; timeout: the tests ran past
+  mutmut's limit (an endless loop) and count as killed, as mutmut counts them.
+- string-only (excluded): a survivor that differs from the original function only in the contents of
+  string literals that are prose. Its AST, with every `str` constant (f-string parts included)
+  blanked, equals the original's, and every string that differs holds two words of letters
+  (_PROSE): a message (ExprError texts, the notice that more findings exist), not a token, an
+  operator name, an escape, a separator or a Markdown fragment. mutmut turns `"text"` into
+  `"XXtextXX"` or changes its case; a survivor of that kind only shows that no test pins a message's
+  wording. A mutated `' '`, `'=='`, `'%25'` or `'## aipolicy'` that survives counts as survived.
+  `-v` lists the excluded ones, so the rule can be checked by reading them.
+- equivalent (excluded): survivors that no test can kill because the mutant behaves exactly like the
+  original. Each is listed in EQUIVALENT below with the reason, matched by function and mutated line
+  (stable when mutmut renumbers mutants after an edit).
+- survived: everything else that no test caught, "no tests" (no selected test calls the function)
+  included. Score = (killed + timeout) / (all - string-only - equivalent).
+
+What mutmut 3 does not mutate, and so is not in any score: module-level code (constants, the lambdas in
+expr.FUNCTIONS), decorated functions (expr._regex is wrapped by lru_cache), and functions called only in
+a subprocess the tests start (those run mutants too, but only in-process calls tie a test to a function).
+
+The project layout needs a few things, all handled in the config or here. mutmut's default source guess
+does not find `checker/` (source_paths). The tests read schemas/, policies/, examples/, docs/, ci/,
+.github/ (CODEOWNERS) and README.md relative to the repository root, which inside the copy is mutants/
+(also_copy). The test selection is the unit-level files: a CLI test calls nearly every expr function
+(the built-in pack), and mutmut runs every test that called a function on each of its surviving mutants. A test that
+starts `python -m checker` from a temporary folder would, during mutmut's instrumented first run, make
+mutmut look for pyproject.toml in that folder and fail: this script writes mutants/sitecustomize.py,
+which clears mutmut's "stats" mode in such child processes (the tests put mutants/ first on PYTHONPATH).
+aipolicy skips files that .gitignore ignores, and the repository's .gitignore ignores mutants/, so the
+script makes mutants/ a git repository of its own (`git init`, no commits) and the tests' manifests are
+found. So run mutmut through this script, not `mutmut run` directly. ../shared is not copied: conftest
+looks for it beside mutants/ and skips the few tests that need it (SARIF and GitLab schemas).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MUTANTS = REPO / "mutants"
+
+# mutmut's exit codes (mutmut/stats.py) folded into the classes counted here.
+STATUS = {1: "killed", 3: "killed", -11: "killed", -9: "killed", 36: "timeout", -24: "timeout", 24: "timeout"}
+STATUS |= {152: "timeout", 255: "timeout", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
+STATUS |= {37: "killed", None: "not checked"}
+
+# (function as mutmut names it, the mutated line as ast.unparse prints it): why no test can tell it apart.
+_PRINTABLE = (
+    "the listing is the text report, which shows every lone surrogate as an escape (textsafe.printable):"
+    " it always encodes as UTF-8, so the error handler is never called"
+)
+_FIRST = "re.split's first part is the same whatever maxsplit (1, 2 or unlimited)"
+_EMPTY = "split_path skips empty names, so a leading or trailing `.` left on an item path changes nothing"
+EQUIVALENT: dict[tuple[str, str], str] = {
+    # checker/expr.py
+    ("x__compare", "if a is None and b is None or isinstance(a, bool) or isinstance(b, bool):"): (
+        "an order comparison with one None then reaches operator.lt and friends, whose TypeError returns False too"
+    ),
+    ("x__matches", "text = value.encode('UTF-8', 'replace').decode('utf-8')"): "codec names ignore case",
+    ("x__matches", "text = value.encode('utf-8', 'replace').decode('UTF-8')"): "codec names ignore case",
+    ("xǁ_Parserǁcall", "self.take(None)"): (
+        "call() runs only when the next token is `(` (atom checks peek_is), and the argument loop ends only at"
+        " `)` (at the end of the text or_() raises first): the token taken is the expected one either way"
+    ),
+    (
+        "xǁ_Parserǁatom",
+        "self.take(None)",
+    ): "the list loop ends only at `]` (at the end of the text atom() raises first)",
+    ("x_referenced_paths", "if word and re.split('[.\\\\[]', word)[0] in TOP_LEVEL | {'item'}:"): _FIRST,
+    ("x_referenced_paths", "if word and re.split('[.\\\\[]', word, maxsplit=2)[0] in TOP_LEVEL | {'item'}:"): _FIRST,
+    ("xǁ_Parserǁatom", "head = re.split('[.\\\\[]', text)[0]"): _FIRST,
+    ("xǁ_Parserǁatom", "head = re.split('[.\\\\[]', text, maxsplit=2)[0]"): _FIRST,
+    ("xǁ_Parserǁatom", "rest = self.path(text[len('item'):].lstrip(None), col)"): _EMPTY,
+    ("xǁ_Parserǁatom", "rest = self.path(text[len('item'):].rstrip('.'), col)"): _EMPTY,
+    ("xǁ_Parserǁ__init__", "def xǁ_Parserǁ__init__(self, text: str, check_patterns: bool=False) -> None:"): (
+        "the only caller (compile_expr) always passes check_patterns"
+    ),
+    ("xǁ_Parserǁ__init__", "self.text = None"): "_Parser.text is never read (messages use self.shown)",
+    ("xǁ_Parserǁ__init__", "kind = m.lastgroup or 'XXXX'"): (
+        "every alternative of _TOKEN is a non-empty named group, so a match that advances always has a lastgroup"
+    ),
+    (
+        "xǁ_Parserǁnot_",
+        "count -= 1",
+    ): "only count's parity and count == 0 are read: -n has n's parity and is 0 only when n is",
+}
+for _width in ("None", "21"):
+    EQUIVALENT[
+        (
+            "xǁ_Parserǁatom",
+            f"raise ExprError(f'unexpected `{{_excerpt(text, {_width})}}` at column {{col}} in `{{self.shown}}`')",
+        )
+    ] = "the last raise in atom() sees only operator tokens, at most 2 characters: any cut width of 3 or more is the same"
+EQUIVALENT[
+    ("xǁ_Parserǁatom", "raise ExprError(f'unexpected `{_excerpt(text)}` at column {col} in `{self.shown}`')")
+] = EQUIVALENT[
+    ("xǁ_Parserǁatom", "raise ExprError(f'unexpected `{_excerpt(text, 21)}` at column {col} in `{self.shown}`')")
+]
+EQUIVALENT |= {
+    # checker/report/github.py
+    (
+        "x_escape_data",
+        "return printable(text, keep='XX\\r\\nXX', commands=True).replace('%', '%25').replace('\\r', '%0D').replace('\\n', '%0A')",
+    ): ("keep is tested per character and only against control characters: adding `X` to it changes nothing"),
+    ("x_render", "token = hashlib.sha256(listing.encode('utf-8')).hexdigest()[:32]"): _PRINTABLE,
+    (
+        "x_render",
+        "token = hashlib.sha256(listing.encode('UTF-8', 'replace')).hexdigest()[:32]",
+    ): "codec names ignore case",
+    ("x_render", "token = hashlib.sha256(listing.encode('utf-8', 'XXreplaceXX')).hexdigest()[:32]"): _PRINTABLE,
+    ("x_render", "token = hashlib.sha256(listing.encode('utf-8', 'REPLACE')).hexdigest()[:32]"): _PRINTABLE,
+    ("x_render", r"lines.extend(listing.rstrip('\n').split('XX\nXX'))"): (
+        "the lines are joined again with `\\n`: one unsplit line joins to the same text"
+    ),
+    (
+        "x__deadlines",
+        "lines += [f'- {code(repo_relative(f.path, ctx.root))} line {f.span.line}: {message_markdown(f.message, table=None)}' for f in due[:200]]",
+    ): ("table is only tested for truth: None is False"),
+    ("x__manifest_block", "block += ['', suppressed[0].lower() + suppressed[1:] + '.']"): (
+        "the sentence starts with a count (`1 finding suppressed…`): a digit has no case"
+    ),
+    ("x_message_markdown", "pos = None"): "message[None:i] is message[0:i]",
+    ("x_summary_markdown", "truncated = None"): "`truncated` is only tested for truth: None and False are both false",
+}
+
+_SITECUSTOMIZE = """\
+# Written by bench/mutation.py. During mutmut's instrumented first run ("stats") a test's child
+# process started from another folder would look for mutmut's config there and fail; the child's
+# calls are not recorded anyway, so it runs the original code.
+import os
+import re
+
+if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+    os.environ["MUTANT_UNDER_TEST"] = ""
+"""
+
+
+def module_path(name: str) -> str:
+    name = name.removeprefix("checker/").removeprefix("checker.").removesuffix(".py").replace(".", "/")
+    return f"checker/{name}.py"
+
+
+def configured() -> list[str]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]["only_mutate"]
+
+
+def run_mutmut(paths: list[str], names: list[str] | None = None) -> None:
+    MUTANTS.mkdir(exist_ok=True)
+    (MUTANTS / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    if not (MUTANTS / ".git").exists():
+        # The copy is its own (empty) repository: aipolicy skips what .gitignore ignores, and
+        # the repository's .gitignore ignores mutants/, so without this every manifest the
+        # tests check inside the copy would be skipped.
+        subprocess.run(["git", "init", "-q", str(MUTANTS)], check=True)
+    globs = names or [p.removesuffix(".py").replace("/", ".") + ".*" for p in paths]
+    mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
+    log = MUTANTS / "mutation-run.log"
+    shown = " ".join(globs) if not names else f"<{len(names)} mutants>"
+    print(f"nice -n 15 mutmut run {shown}  (log: {log.relative_to(REPO)})", flush=True)
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.run(
+            ["nice", "-n", "15", mutmut, "run", *globs], check=False, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
+        )
+    if proc.returncode != 0:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        print(text[-4000:], file=sys.stderr)
+        sys.exit(f"mutmut run failed ({proc.returncode}); see {log}")
+
+
+def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    found: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    for node in tree.body:
+        bodies = node.body if isinstance(node, ast.ClassDef) else [node]
+        for item in bodies:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in item.name:
+                found[item.name] = item
+    return found
+
+
+def _blank_strings(node: ast.AST) -> ast.AST:
+    node = copy.deepcopy(node)
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            sub.value = ""
+    return node
+
+
+# Prose: two words of letters (`index {} is not a number`, `more findings are not shown`).
+_PROSE = re.compile(r"[A-Za-z]{2,}[^A-Za-z]+[A-Za-z]{2,}")
+
+
+def _strings(node: ast.AST) -> list[str]:
+    return [sub.value for sub in ast.walk(node) if isinstance(sub, ast.Constant) and isinstance(sub.value, str)]
+
+
+def _string_only(orig: ast.AST, mutant: ast.AST) -> bool:
+    """Only the contents of strings differ, and every string that differs is prose."""
+    if not _same(_blank_strings(orig), _blank_strings(mutant)):
+        return False
+    changed = [a for a, b in zip(_strings(orig), _strings(mutant)) if a != b]
+    return bool(changed) and all(_PROSE.search(a) for a in changed)
+
+
+def _same(a: ast.AST, b: ast.AST) -> bool:
+    return ast.dump(a, include_attributes=False) == ast.dump(b, include_attributes=False)
+
+
+def classify(path: str) -> tuple[Counter, list[tuple[str, str, str]]]:
+    """Counts per class, and (class, mutant, changed lines) for every mutant that was not killed."""
+    meta = json.loads((MUTANTS / (path + ".meta")).read_text(encoding="utf-8"))
+    functions = _functions(ast.parse((MUTANTS / path).read_text(encoding="utf-8")))
+    module = path.removesuffix(".py").replace("/", ".")
+    counts: Counter = Counter()
+    kept: list[tuple[str, str, str]] = []
+    for key, code in sorted(meta["exit_code_by_key"].items()):
+        status = STATUS.get(code, "suspicious")
+        if status in ("killed", "timeout"):
+            counts[status] += 1
+            continue
+        name = key.removeprefix(module + ".")
+        base = name.rsplit("__mutmut_", 1)[0]
+        orig, mutant = copy.deepcopy(functions[base + "__mutmut_orig"]), copy.deepcopy(functions[name])
+        orig.name = mutant.name = base
+        before, after = ast.unparse(orig).splitlines(), ast.unparse(mutant).splitlines()
+        diff = [
+            ln for ln in difflib.unified_diff(before, after, lineterm="", n=0) if ln[:3] not in ("---", "+++", "@@ ")
+        ]
+        added = [ln[1:].strip() for ln in diff if ln.startswith("+")]
+        line = added[0] if added else ""
+        if status == "survived" and (base, line) in EQUIVALENT:
+            status = "equivalent"
+        elif status == "survived" and _string_only(orig, mutant):
+            status = "string-only"
+        counts[status] += 1
+        kept.append((status, key, "  ".join(ln[0] + ln[1:].strip() for ln in diff)))
+    return counts, kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="+", help="modules under checker/, e.g. expr report/github")
+    parser.add_argument("--report-only", action="store_true", help="do not run mutmut; score the last run")
+    parser.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="run only the mutants the last run did not kill (after adding tests; the module must be unchanged)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="also list string-only and equivalent survivors")
+    args = parser.parse_args(argv)
+    paths = [module_path(m) for m in args.modules]
+    unknown = [p for p in paths if p not in configured()]
+    if unknown:
+        sys.exit(f"not in [tool.mutmut] only_mutate in pyproject.toml: {', '.join(unknown)}")
+    os.chdir(REPO)
+    if args.rerun_survivors:
+        names = [key for path in paths for status, key, _ in classify(path)[1] if status != "equivalent"]
+        if names:
+            run_mutmut(paths, names)
+    elif not args.report_only:
+        run_mutmut(paths)
+    rows = []
+    for path in paths:
+        if not (MUTANTS / (path + ".meta")).is_file():
+            sys.exit(f"no mutmut results for {path}: run without --report-only first")
+        counts, kept = classify(path)
+        for status, key, change in kept:
+            if status not in ("string-only", "equivalent") or args.verbose:
+                print(f"{status:12} {key}: {change}")
+        total = sum(counts.values())
+        scored = total - counts["string-only"] - counts["equivalent"]
+        caught = counts["killed"] + counts["timeout"]
+        score = 100 * caught / scored if scored else 100.0
+        rows.append((path, total, counts, score))
+    print()
+    print(
+        f"{'module':28} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'no tests':>8} "
+        f"{'string-only':>11} {'equivalent':>10} {'score':>6}"
+    )
+    for path, total, c, score in rows:
+        print(
+            f"{path:28} {total:7} {c['killed']:6} {c['timeout']:7} {c['survived']:8} {c['no tests']:8} "
+            f"{c['string-only']:11} {c['equivalent']:10} {score:5.1f}%"
+        )
+    other = {
+        k: v
+        for _, _, c, _ in rows
+        for k, v in c.items()
+        if k not in {"killed", "timeout", "survived", "no tests", "string-only", "equivalent"}
+    }
+    if other:
+        print(f"also: {other} (counted as survived)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
