@@ -142,7 +142,13 @@ class GitError(Exception):
 
 def find_root(start: Path) -> Path | None:
     """The nearest folder at or above `start` holding `.git` (a folder or a worktree file)."""
-    current = start.resolve()
+    return _found_root(os.fspath(start))
+
+
+@lru_cache(maxsize=4096)
+def _found_root(start: str) -> Path | None:
+    # Asked for each manifest by the rules and by the git side: resolved once per run.
+    current = Path(start).resolve()
     if not current.is_dir():
         current = current.parent
     return _root_of(current)
@@ -152,6 +158,7 @@ def forget(timeouts: bool = False) -> None:
     """Drop cached answers: a new run must see repositories created since the last. A
     repository git did not answer for stays refused until a new command (`timeouts`)."""
     _root_of.cache_clear()
+    _found_root.cache_clear()
     _LOCATIONS.clear()
     _FILTERS.clear()
     _REFUSALS.clear()

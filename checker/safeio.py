@@ -46,6 +46,13 @@ def repository_of(path: Path | str) -> Path | None:
 def forget() -> None:
     """Drop cached answers: a new run must see repositories created since the last."""
     _repository_of.cache_clear()
+    _real_root.cache_clear()
+
+
+@lru_cache(maxsize=64)
+def _real_root(root: str) -> str:
+    # A run reads every file against the same few repository roots: resolved once each.
+    return os.path.realpath(root)
 
 
 @lru_cache(maxsize=1024)
@@ -91,7 +98,7 @@ def read(path: Path, max_bytes: int, root: Path | None) -> bytes:
     flags = _FLAGS
     if root is not None:
         target = os.path.realpath(path)
-        if not _below(target, os.path.realpath(root)):
+        if not _below(target, _real_root(os.fspath(root))):
             raise ReadError(f"resolves outside the repository ({root}) through a symlink; not read")
         # The resolved name holds no link: one swapped in since is refused, not followed.
         flags |= getattr(os, "O_NOFOLLOW", 0)
