@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,9 +211,9 @@ def _contents(path: Path, root: Path | None) -> bytes:
 
 
 def _pyproject_section(path: Path, root: Path | None = None) -> dict[str, Any] | None:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10: the backport, installed with aipolicy there
+    try:
+        import tomllib  # type: ignore[import-not-found]  # mypy checks as Python 3.10, whose stdlib has none
+    except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
     try:
         data = tomllib.loads(_contents(path, root).decode("utf-8"))
