@@ -34,7 +34,7 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from checker.errors import UsageError
 from checker.report.paths import repo_relative
@@ -54,7 +54,18 @@ ABOUT = (
     "configuration) they do not fail the run; new ones do. Entries are matched on rule, path and json_path."
 )
 
-Key = tuple  # (rule, repository-relative path, json path)
+Key = tuple[str, str, str]  # (rule, repository-relative path, json path)
+Stale = tuple[str, str, str, int, int]  # a key's rule, path and json path; entries left unmatched, entries recorded
+
+
+class Entry(TypedDict):
+    """One entry of a baseline file's `findings`, as written."""
+
+    rule: str
+    path: str
+    json_path: str
+    count: int
+    message: str
 
 
 @dataclass
@@ -157,7 +168,7 @@ def parse(raw: bytes, where: str) -> dict[Key, int]:
         at = f"{where}: findings[{index}]"
         if not isinstance(entry, dict):
             raise UsageError(f"{at}: must be an object with rule, path, json_path and count")
-        values = []
+        values: list[str] = []
         for name in ("rule", "path", "json_path"):
             value = entry.get(name)
             if not isinstance(value, str) or not value:
@@ -173,7 +184,7 @@ def parse(raw: bytes, where: str) -> dict[Key, int]:
                 f"{at}: {printable(values[0])} findings are never baselined "
                 "(schema, YAML and waiver errors must be fixed); remove the entry"
             )
-        key = tuple(values)
+        key: Key = (values[0], values[1], values[2])
         counts[key] = counts.get(key, 0) + count
     return counts
 
@@ -209,9 +220,9 @@ def apply(report: Report, baseline: Baseline, root: str, policy: Policy, quiet: 
         _note_stale(_stale(report, baseline, left, root, policy), baseline.name)
 
 
-def _stale(report: Report, baseline: Baseline, left: dict[Key, int], root: str, policy: Policy) -> list[tuple]:
+def _stale(report: Report, baseline: Baseline, left: dict[Key, int], root: str, policy: Policy) -> list[Stale]:
     checked = {repo_relative(r.path, root): r for r in report.results}
-    stale = []
+    stale: list[Stale] = []
     for key in sorted(k for k, n in left.items() if n > 0):
         rule, path, _ = key
         result = checked.get(path)
@@ -223,7 +234,7 @@ def _stale(report: Report, baseline: Baseline, left: dict[Key, int], root: str, 
     return stale
 
 
-def _note_stale(stale: list[tuple], name: str) -> None:
+def _note_stale(stale: list[Stale], name: str) -> None:
     if not stale:
         return
     from checker.notes import note
@@ -257,7 +268,7 @@ def write(report: Report, target: Path, root: str, quiet: bool = False) -> int:
         for g in (f, *f.folded):
             if g.rule not in never:
                 messages.setdefault(_key(g, root), []).append(g.message)
-    entries = [
+    entries: list[Entry] = [
         {"rule": rule, "path": path, "json_path": json_path, "count": len(found), "message": printable(found[0])}
         for (rule, path, json_path), found in messages.items()
     ]
@@ -294,7 +305,7 @@ def write(report: Report, target: Path, root: str, quiet: bool = False) -> int:
     return 0
 
 
-def _entries_of_unchecked_files(target: Path, checked: set[str], root: str) -> list[dict]:
+def _entries_of_unchecked_files(target: Path, checked: set[str], root: str) -> list[Entry]:
     """The entries an existing baseline at `target` holds for files not in `checked` that
     still exist (a deleted manifest's entries go); none when there is no such file or it
     is not a baseline (it is then replaced)."""

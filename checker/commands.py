@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from checker import __version__
 from checker.errors import UsageError
@@ -24,6 +25,13 @@ from checker.session import (
     write_report,
 )
 from checker.textsafe import lines, printable
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from checker.config import Config
+    from checker.policy import Policy, Rule
+    from checker.report import RenderContext
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -68,7 +76,7 @@ def check(
     max_bytes: int,
     color: bool,
     config_path: Path | None = None,
-    policies: list[Path] = (),
+    policies: Sequence[Path] = (),
     show_config: bool = False,
     changed_since: str | None = None,
     changed_only: bool = False,
@@ -126,7 +134,7 @@ def check(
                 changed = _changed_paths(git_run, patterns)
         except UsageError as exc:
             deferred = exc  # raised where it always was: after the outputs are checked, with every file found
-    if changed is None:
+    if changed is None or git_run is None:  # (changed is None without a git run; said for mypy)
         files = every = discover.discover(paths, patterns, unlisted)
     else:
         files, every = discover.among(paths, patterns, git_run.root, changed), None
@@ -212,7 +220,7 @@ def check(
     return EXIT_OK if exit_zero else exit_code(report, config.fail_on)
 
 
-def report(**options) -> int:
+def report(**options: Any) -> int:
     """`aipolicy report`: checker/portfolio/command.py."""
     from checker.portfolio import command
 
@@ -279,7 +287,7 @@ def _streams(
     return out, given
 
 
-def print_config(config, fmt: str) -> int:
+def print_config(config: Config, fmt: str) -> int:
     """The effective configuration, and where each value came from."""
     values = config.effective()
     origin = {k.replace("_", "-"): v for k, v in config.origin.items()}
@@ -298,7 +306,7 @@ def print_config(config, fmt: str) -> int:
     return EXIT_OK
 
 
-def _append_step_summary(target: str, report: Report, ctx) -> None:
+def _append_step_summary(target: str, report: Report, ctx: RenderContext) -> None:
     from checker.report.github import summary_markdown
 
     try:
@@ -309,7 +317,7 @@ def _append_step_summary(target: str, report: Report, ctx) -> None:
         print(f"aipolicy: could not write the step summary to {target}: {exc.strerror or exc}", file=sys.stderr)
 
 
-def _severity_words(rule) -> str:
+def _severity_words(rule: Rule) -> str:
     parts = [f"{stage} {sev.label}" for stage, sev in rule.severity.items()]
     text = ", ".join(parts) or "engine rule"
     if rule.high_risk_escalates:
@@ -317,7 +325,7 @@ def _severity_words(rule) -> str:
     return text
 
 
-def rule_dict(rule, policy) -> dict:
+def rule_dict(rule: Rule, policy: Policy) -> dict[str, Any]:
     return {
         "id": rule.id,
         "slug": rule.slug,
@@ -337,7 +345,7 @@ def rule_dict(rule, policy) -> dict:
     }
 
 
-def rules(fmt: str, config_path: Path | None = None, policies: list[Path] = ()) -> int:
+def rules(fmt: str, config_path: Path | None = None, policies: Sequence[Path] = ()) -> int:
     _, policy = load_settings(config_path, list(policies))
     if fmt == "json":
         print(
@@ -360,7 +368,7 @@ def rules(fmt: str, config_path: Path | None = None, policies: list[Path] = ()) 
     return EXIT_OK
 
 
-def explain(key: str, fmt: str, config_path: Path | None = None, policies: list[Path] = ()) -> int:
+def explain(key: str, fmt: str, config_path: Path | None = None, policies: Sequence[Path] = ()) -> int:
     _, policy = load_settings(config_path, list(policies))
     rule = policy.find(key)
     unloaded = None  # the built-in pack the rule comes from, when this run does not load it

@@ -70,7 +70,10 @@ class Override:
         if self.resolved:
             return
         self.globs()
-        where = lambda sub: lambda i, name: self.locations.get((sub, name if sub == "severity" else i), self.source)  # noqa: E731
+
+        def where(sub: str) -> Callable[[int, str], str]:
+            return lambda i, name: self.locations.get((sub, name if sub == "severity" else i), self.source)
+
         if self.select is not None:
             self.select_ids = frozenset(rule_ids(policy, self.select, f"{self.key}.select", where("select")))
         self.ignore_ids = frozenset(rule_ids(policy, self.ignore, f"{self.key}.ignore", where("ignore")))
@@ -209,9 +212,9 @@ def _contents(path: Path, root: Path | None) -> bytes:
 
 def _pyproject_section(path: Path, root: Path | None = None) -> dict[str, Any] | None:
     try:
-        import tomllib  # type: ignore[import-not-found]
+        import tomllib  # type: ignore[import-not-found]  # mypy checks as Python 3.10, whose stdlib has none
     except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+        import tomli as tomllib
     try:
         data = tomllib.loads(_contents(path, root).decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -241,7 +244,7 @@ def _line_in_toml(text: str, key: str) -> int:
     return start + 1
 
 
-def _read(path: Path, root: Path | None) -> tuple[dict[str, Any], Any]:
+def _read(path: Path, root: Path | None) -> tuple[dict[str, Any], Callable[[PathT], str]]:
     """Data plus a span lookup (`path -> "file:line:col"`) for messages; `root` as for _contents."""
     from checker import manifest as manifest_mod
     from checker import schema
@@ -249,7 +252,10 @@ def _read(path: Path, root: Path | None) -> tuple[dict[str, Any], Any]:
     if path.name == "pyproject.toml":
         data = _pyproject_section(path, root) or {}
         text = _contents(path, root).decode("utf-8")
-        spans = lambda p: f"{path}:{_line_in_toml(text, str(p[0])) if p else 1}:1"  # noqa: E731
+
+        def spans(p: PathT) -> str:
+            return f"{path}:{_line_in_toml(text, str(p[0])) if p else 1}:1"
+
         fake = manifest_mod.Manifest(str(path), data)
     else:
         raw = _contents(path, root)
@@ -260,7 +266,7 @@ def _read(path: Path, root: Path | None) -> tuple[dict[str, Any], Any]:
             raise UsageError(f"{path}:{p.span.line}:{p.span.column}: {what}")
         data, fake = loaded.data, loaded
 
-        def spans(p: tuple) -> str:
+        def spans(p: PathT) -> str:
             span: Span = loaded.key_span(p) if p in loaded.key_spans else loaded.span(p)
             return f"{path}:{span.line}:{span.column}"
 
@@ -330,13 +336,13 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
     if "forbidden-rules" in waivers:
         config.set("forbidden_waivers", waivers["forbidden-rules"], where(("waivers", "forbidden-rules")))
     for index, item in enumerate(data.get("overrides", [])):
-        at = ("overrides", index)
-        locations = {
-            (key, i): where((*at, key, i))
+        at_item: PathT = ("overrides", index)
+        locations: dict[PathT, str] = {
+            (key, i): where((*at_item, key, i))
             for key in ("paths", "select", "ignore")
             for i in range(len(item.get(key) or []))
         }
-        locations.update({("severity", name): where((*at, "severity", name)) for name in item.get("severity", {})})
+        locations.update({("severity", name): where((*at_item, "severity", name)) for name in item.get("severity", {})})
         config.overrides.append(
             Override(
                 paths=item["paths"],
@@ -344,7 +350,7 @@ def _merge_file(config: Config, path: Path, chain: tuple[Path, ...], within: Pat
                 ignore=item.get("ignore", []),
                 severity=item.get("severity", {}),
                 max_severity=item.get("max-severity"),
-                source=where(at),
+                source=where(at_item),
                 key=f"overrides[{index}]",
                 locations=locations,
             )

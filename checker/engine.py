@@ -21,7 +21,10 @@ STAGES = ("exploration", "pilot", "production", "retired")
 
 def _filter(result: ManifestResult, options: Options) -> ManifestResult:
     """Apply select/ignore and a per-path severity cap to a finished result."""
-    keep = lambda rule_id: (options.select is None or rule_id in options.select) and rule_id not in options.ignore  # noqa: E731
+
+    def keep(rule_id: str) -> bool:
+        return (options.select is None or rule_id in options.select) and rule_id not in options.ignore
+
     if options.select is not None or options.ignore:
         result.findings = [f for f in result.findings if keep(f.rule)]
         result.rules_evaluated = [r for r in result.rules_evaluated if keep(r)]
@@ -146,7 +149,7 @@ def check_manifest(m: Manifest, options: Options, result: ManifestResult) -> Man
     return result
 
 
-def _facts(data: dict) -> dict[str, Any]:
+def _facts(data: dict[str, Any]) -> dict[str, Any]:
     """What an inventory lists about the system, as far as the manifest says it in the
     right shape (a value of another type is the schema's finding, and None here)."""
 

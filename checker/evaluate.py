@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker.checks import persons, values
-from checker.findings import Due, Finding, ManifestResult, Severity
+from checker.findings import Due, Finding, ManifestResult, Severity, Span
 from checker.git.rules import skipped as git_skipped
 from checker.manifest import Manifest, PathT, json_path
 from checker.policy import ENGINE_RULES, UNWAIVABLE, Policy, Rule
@@ -46,7 +47,7 @@ def _normalise_waiver_path(path: Any) -> str:
     return text.lstrip(".")
 
 
-def _span(m: Manifest, problem: Problem):
+def _span(m: Manifest, problem: Problem) -> Span:
     if problem.missing:
         return m.key_span(problem.path)
     path = tuple(problem.path)
@@ -87,7 +88,9 @@ def _effective_data(m: Manifest, stage: str) -> Manifest:
     return Manifest(m.path, {**m.data, "stage": stage}, m.spans, m.key_spans, refs, answers)
 
 
-def _parse_waivers(policy: Policy, m: Manifest, options: Options, stage: str, emit, ctx: RuleContext) -> list[Waiver]:
+def _parse_waivers(
+    policy: Policy, m: Manifest, options: Options, stage: str, emit: Callable[[Problem], None], ctx: RuleContext
+) -> list[Waiver]:
     raw = m.data.get("waivers")
     out: list[Waiver] = []
     if not isinstance(raw, list):
@@ -266,9 +269,9 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
 
     if stage != "retired":
         result.questions = {}
-        failing = {policy.rules[rid].question for rid, found in for_questions.items() if found}
+        failing_questions = {policy.rules[rid].question for rid, found in for_questions.items() if found}
         for qid in sorted(policy.questions, key=_question_order):
-            result.questions[qid] = qid not in failing
+            result.questions[qid] = qid not in failing_questions
         unanswered = [q for q, ok in result.questions.items() if not ok]
         diag = policy.rules.get("AIP-DIAG-001")
         diag_severity = diag.severity_at(stage, high) if diag else None
@@ -331,13 +334,13 @@ def _collapse_missing(m: Manifest, problems: list[Problem]) -> list[Problem]:
         return problems
     out: list[Problem] = []
     for p in problems:
-        top = _first_missing(m, tuple(p.path)) if p.missing else None
-        if top not in merged:
+        gap = _first_missing(m, tuple(p.path)) if p.missing else None
+        if gap is None or gap not in merged:
             out.append(p)
-        elif merged[top][0] is p:
-            wanted = [f"`{json_path(q.path[len(top) :])[2:]}`" for q in merged[top]]
+        elif merged[gap][0] is p:
+            wanted = [f"`{json_path(q.path[len(gap) :])[2:]}`" for q in merged[gap]]
             listed = ", ".join(wanted[:-1]) + f" and {wanted[-1]}"
-            out.append(Problem(top, f"`{json_path(top)[2:]}` is missing: add it with {listed}", missing=True))
+            out.append(Problem(gap, f"`{json_path(gap)[2:]}` is missing: add it with {listed}", missing=True))
     return out
 
 
@@ -349,12 +352,17 @@ def _first_missing(m: Manifest, path: PathT) -> PathT:
     return path
 
 
+def _reported(options: Options) -> Callable[[str], bool]:
+    """Whether a rule's findings are reported (--select, --ignore)."""
+    return lambda rule_id: (options.select is None or rule_id in options.select) and rule_id not in options.ignore
+
+
 def _upcoming(
     declared: dict[str, list[Deadline]], failing: set[str], waivers: list[Waiver], options: Options
 ) -> list[Due]:
     """Every deadline of a reported rule that passes today, soonest first, whatever the window
     (the portfolio lists them; AIP-DUE-001 notes those within --warn-within)."""
-    reported = lambda rule_id: (options.select is None or rule_id in options.select) and rule_id not in options.ignore  # noqa: E731
+    reported = _reported(options)
     out = [
         Due(deadline.fails_from, rule_id, json_path(deadline.path), deadline.what)
         for rule_id, found in declared.items()
@@ -372,7 +380,7 @@ def _deadline_notes(
     evaluated declare deadlines (active at the stage, not switched off); none is given for
     a rule that is not reported (--select/--ignore), that already reports a finding (fix
     that first), or whose finding at that node a waiver would silence anyway."""
-    reported = lambda rule_id: (options.select is None or rule_id in options.select) and rule_id not in options.ignore  # noqa: E731
+    reported = _reported(options)
     notes = []
     for rule_id, found in declared.items():
         if rule_id in failing or not reported(rule_id):

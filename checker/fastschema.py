@@ -82,7 +82,7 @@ def _equal(one: Any, two: Any) -> bool:
     if one is two:
         return True
     if isinstance(one, str) or isinstance(two, str):
-        return one == two
+        return bool(one == two)
     if isinstance(one, list) and isinstance(two, list):
         return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two))
     if isinstance(one, dict) and isinstance(two, dict):
@@ -135,7 +135,8 @@ class _Compiler:
         if found is not None:
             return found
         refs = self.refs
-        return lambda x: refs[pointer](x)  # type: ignore[misc]  # noqa: PLW0108 - late bound: refs[pointer] is None until compiled
+        # refs[pointer] is None until compiled: the lambda looks it up when called, after.
+        return lambda x: refs[pointer](x)  # type: ignore[misc]  # noqa: PLW0108 - late bound, not None by then
 
     def resolve(self, pointer: str) -> Any:
         if pointer == "#":
@@ -186,12 +187,12 @@ class _Compiler:
         return every
 
     # -- keywords ---------------------------------------------------------------------
-    def k_ref(self, value: Any, schema: dict) -> Check:
+    def k_ref(self, value: Any, schema: dict[str, Any]) -> Check:
         if not isinstance(value, str):
             raise Unsupported("$ref must be a string")
         return self.ref(value)
 
-    def k_type(self, value: Any, schema: dict) -> Check:
+    def k_type(self, value: Any, schema: dict[str, Any]) -> Check:
         names = [value] if isinstance(value, str) else value
         if not isinstance(names, list) or any(n not in _TYPES for n in names):
             raise Unsupported(f"type {value!r}")
@@ -200,7 +201,7 @@ class _Compiler:
             return tests[0]
         return lambda x: any(t(x) for t in tests)
 
-    def k_enum(self, value: Any, schema: dict) -> Check:
+    def k_enum(self, value: Any, schema: dict[str, Any]) -> Check:
         if not isinstance(value, list):
             raise Unsupported("enum must be a list")
         if all(isinstance(v, str) for v in value):
@@ -208,19 +209,19 @@ class _Compiler:
             return lambda x: isinstance(x, str) and x in strings
         return lambda x: any(_equal(v, x) for v in value)
 
-    def k_const(self, value: Any, schema: dict) -> Check:
+    def k_const(self, value: Any, schema: dict[str, Any]) -> Check:
         return lambda x: _equal(x, value)
 
-    def k_pattern(self, value: Any, schema: dict) -> Check:
+    def k_pattern(self, value: Any, schema: dict[str, Any]) -> Check:
         search = re.compile(value).search
         return lambda x: not isinstance(x, str) or search(x) is not None
 
-    def k_format(self, value: Any, schema: dict) -> Check:
+    def k_format(self, value: Any, schema: dict[str, Any]) -> Check:
         if value not in _FORMATS:
             raise Unsupported(f"format {value!r}")
         return _FORMATS[value]
 
-    def k_properties(self, value: Any, schema: dict) -> Check:
+    def k_properties(self, value: Any, schema: dict[str, Any]) -> Check:
         props = [(name, self.compile(sub)) for name, sub in value.items()]
 
         def check(x: Any) -> bool:
@@ -233,7 +234,7 @@ class _Compiler:
 
         return check
 
-    def k_patternProperties(self, value: Any, schema: dict) -> Check:
+    def k_patternProperties(self, value: Any, schema: dict[str, Any]) -> Check:
         pats = [(re.compile(p).search, self.compile(sub)) for p, sub in value.items()]
         matching: dict[Any, tuple[Check, ...]] = {}  # key -> the checks of the patterns it matches
 
@@ -253,26 +254,26 @@ class _Compiler:
 
         return check
 
-    def k_additionalProperties(self, value: Any, schema: dict) -> Check:
+    def k_additionalProperties(self, value: Any, schema: dict[str, Any]) -> Check | None:
         known = frozenset(schema.get("properties", {}))
         joined = "|".join(schema.get("patternProperties", {}))  # as jsonschema joins them
         search = re.compile(joined).search if joined else None
 
-        def extras(x: dict) -> list:
+        def extras(x: dict[Any, Any]) -> list[Any]:
             return [k for k in x if k not in known and not (search is not None and search(k))]
 
         if value is False:
             return lambda x: not isinstance(x, dict) or not extras(x)
         if value is True or value == {}:
-            return None  # type: ignore[return-value]
+            return None  # nothing to check: compile() leaves it out
         check = self.compile(value)
         return lambda x: not isinstance(x, dict) or all(check(x[k]) for k in extras(x))
 
-    def k_required(self, value: Any, schema: dict) -> Check:
+    def k_required(self, value: Any, schema: dict[str, Any]) -> Check:
         names = list(value)
         return lambda x: not isinstance(x, dict) or all(n in x for n in names)
 
-    def k_items(self, value: Any, schema: dict) -> Check:
+    def k_items(self, value: Any, schema: dict[str, Any]) -> Check:
         if "prefixItems" in schema:
             raise Unsupported("prefixItems")
         check = self.compile(value)
@@ -287,31 +288,31 @@ class _Compiler:
 
         return items
 
-    def k_propertyNames(self, value: Any, schema: dict) -> Check:
+    def k_propertyNames(self, value: Any, schema: dict[str, Any]) -> Check:
         check = self.compile(value)
         return lambda x: not isinstance(x, dict) or all(check(k) for k in x)
 
-    def k_dependentRequired(self, value: Any, schema: dict) -> Check:
+    def k_dependentRequired(self, value: Any, schema: dict[str, Any]) -> Check:
         deps = list(value.items())
         return lambda x: not isinstance(x, dict) or all(all(d in x for d in need) for key, need in deps if key in x)
 
-    def k_allOf(self, value: Any, schema: dict) -> Check:
+    def k_allOf(self, value: Any, schema: dict[str, Any]) -> Check:
         subs = [self.compile(s) for s in value]
         return lambda x: all(s(x) for s in subs)
 
-    def k_anyOf(self, value: Any, schema: dict) -> Check:
+    def k_anyOf(self, value: Any, schema: dict[str, Any]) -> Check:
         subs = [self.compile(s) for s in value]
         return lambda x: any(s(x) for s in subs)
 
-    def k_oneOf(self, value: Any, schema: dict) -> Check:
+    def k_oneOf(self, value: Any, schema: dict[str, Any]) -> Check:
         subs = [self.compile(s) for s in value]
         return lambda x: sum(1 for s in subs if s(x)) == 1
 
-    def k_not(self, value: Any, schema: dict) -> Check:
+    def k_not(self, value: Any, schema: dict[str, Any]) -> Check:
         sub = self.compile(value)
         return lambda x: not sub(x)
 
-    def k_if(self, value: Any, schema: dict) -> Check:
+    def k_if(self, value: Any, schema: dict[str, Any]) -> Check:
         cond = self.compile(value)
         then = self.compile(schema["then"]) if "then" in schema else None
         other = self.compile(schema["else"]) if "else" in schema else None
@@ -324,34 +325,34 @@ class _Compiler:
             raise Unsupported("a bound must be a number")
         return lambda x: not kind(x) or test(size(x), value)
 
-    def k_minLength(self, value: Any, schema: dict) -> Check:
+    def k_minLength(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a >= b, _TYPES["string"], len)
 
-    def k_maxLength(self, value: Any, schema: dict) -> Check:
+    def k_maxLength(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a <= b, _TYPES["string"], len)
 
-    def k_minItems(self, value: Any, schema: dict) -> Check:
+    def k_minItems(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a >= b, _TYPES["array"], len)
 
-    def k_maxItems(self, value: Any, schema: dict) -> Check:
+    def k_maxItems(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a <= b, _TYPES["array"], len)
 
-    def k_minProperties(self, value: Any, schema: dict) -> Check:
+    def k_minProperties(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a >= b, _TYPES["object"], len)
 
-    def k_maxProperties(self, value: Any, schema: dict) -> Check:
+    def k_maxProperties(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a <= b, _TYPES["object"], len)
 
-    def k_minimum(self, value: Any, schema: dict) -> Check:
+    def k_minimum(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a >= b, _is_number, lambda x: x)
 
-    def k_maximum(self, value: Any, schema: dict) -> Check:
+    def k_maximum(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a <= b, _is_number, lambda x: x)
 
-    def k_exclusiveMinimum(self, value: Any, schema: dict) -> Check:
+    def k_exclusiveMinimum(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a > b, _is_number, lambda x: x)
 
-    def k_exclusiveMaximum(self, value: Any, schema: dict) -> Check:
+    def k_exclusiveMaximum(self, value: Any, schema: dict[str, Any]) -> Check:
         return self._bound(value, lambda a, b: a < b, _is_number, lambda x: x)
 
 

@@ -53,7 +53,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     import git as gitpython
@@ -207,7 +207,7 @@ def config_options(root: Path | None = None) -> list[str]:
 
 def _git(
     root: Path, *args: str, stdin: bytes | None = None, filters: bool = False
-) -> subprocess.CompletedProcess | None:
+) -> subprocess.CompletedProcess[bytes] | None:
     """Run git in `root` (with `filters`, every filter driver emptied); None when it cannot
     be started, or must not be (`refusal`)."""
     exe = shutil.which("git")
@@ -581,7 +581,7 @@ def close(root: Path | None = None) -> None:
             repo.clear_cache()
 
 
-def _command_error():
+def _command_error() -> type[gitpython.GitCommandError]:
     from git.exc import GitCommandError
 
     return GitCommandError
@@ -728,7 +728,7 @@ def last_changes(root: Path, paths: Iterable[str]) -> dict[str, LastChange]:
     return found
 
 
-def _scan_log(stream, todo: set[str], found: dict[str, LastChange]) -> None:
+def _scan_log(stream: IO[bytes], todo: set[str], found: dict[str, LastChange]) -> None:
     # Output: "\x01<sha> <ct>\0\n<file>\0<file>\0\x01<sha> <ct>\0\n…", newest commit first.
     current: LastChange | None = None
     pending = b""
@@ -751,7 +751,7 @@ def _scan_log(stream, todo: set[str], found: dict[str, LastChange]) -> None:
                 todo.discard(path)
 
 
-def _stop(proc, early: bool = True) -> tuple[int | None, bytes]:
+def _stop(proc: gitpython.Git.AutoInterrupt, early: bool = True) -> tuple[int | None, bytes]:
     """End a `git log`: stopped when we read it `early` (before its end), else waited
     for. (exit code, what it said on stderr); the code is None when we stopped it."""
     popen = proc.proc
@@ -1000,7 +1000,7 @@ def dirty(root: Path, paths: Iterable[str]) -> set[str]:
     return out
 
 
-def _first_line(failure: Exception | subprocess.CompletedProcess | bytes) -> str:
+def _first_line(failure: Exception | subprocess.CompletedProcess[bytes] | bytes) -> str:
     """The first line git wrote on stderr (a GitCommandError, a finished process or its bytes)."""
     text = failure if isinstance(failure, bytes) else getattr(failure, "stderr", "") or str(failure)
     if isinstance(text, bytes):

@@ -18,7 +18,7 @@ from checker.findings import Severity
 from checker.policy import Policy, load_builtin
 
 if TYPE_CHECKING:
-    from checker.config import Config
+    from checker.config import Config, Override
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Options:
     warn_within: int = 14  # AIP-DUE-001: days ahead to warn of a date rule's deadline; 0 turns it off
     # Content already read for a file (stdin, a pipe): its bytes, or why it could not be read.
     given: dict[Path, bytes | str] = field(default_factory=dict)
-    _variants: dict = field(default_factory=dict, repr=False)
+    _variants: dict[tuple[int, ...], Options] = field(default_factory=dict, repr=False)
 
     def effective_policy(self) -> Policy:
         if self.policy is None:
@@ -60,7 +60,7 @@ class Options:
             self._variants[matched] = self._with_overrides([self.config.overrides[i] for i in matched])
         return self._variants[matched]
 
-    def _with_overrides(self, overrides: list) -> Options:
+    def _with_overrides(self, overrides: list[Override]) -> Options:
         policy, select, ignore, cap = self.effective_policy(), self.select, set(self.ignore), None
         for override in overrides:  # later entries win
             override.resolve(policy)  # done up front by `check`; here only for library callers

@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from checker.findings import ManifestResult
     from checker.options import Options
 
@@ -144,7 +146,7 @@ def _pooled(check: BatchFn, items: Sequence[Item], options: Options, workers: in
         for chunk in chunks:
             yield from check(chunk, options)
         return
-    pending: deque = deque()
+    pending: deque[tuple[Future[list[ManifestResult]], list[Item]]] = deque()
     broken = False
     try:
         while chunks or pending:

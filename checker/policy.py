@@ -558,7 +558,7 @@ def _builtin_data(path: Path) -> dict[str, Any]:
     try:
         from checker import _catalogue
     except ImportError:
-        _catalogue = None  # type: ignore[assignment]
+        _catalogue = None  # type: ignore[assignment]  # no generated module: a module name set to None
     if _catalogue is not None and raw == _catalogue.SOURCE:
         return _catalogue.DATA
     return load_pack_data(path, trusted=True)

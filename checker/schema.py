@@ -38,7 +38,8 @@ _TYPE_NAMES = {
 
 @cache
 def load_schema(version: str = "v1") -> dict[str, Any]:
-    return json.loads(resources.schema_path(version).read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(resources.schema_path(version).read_text(encoding="utf-8"))
+    return schema
 
 
 def schema_text(version: str = "v1") -> str:
@@ -49,7 +50,7 @@ def _refuse_remote(uri: str) -> Any:
     from referencing.exceptions import NoSuchResource
 
     # By default jsonschema would fetch unknown $refs over the network; we never do.
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # referencing's stub spells dataclass_transform pre-PEP 681
 
 
 def build_validator(schema: dict[str, Any], extra_dir: Path | None = None) -> Any:
@@ -62,7 +63,9 @@ def build_validator(schema: dict[str, Any], extra_dir: Path | None = None) -> An
         contents = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(contents, dict) and "$id" in contents:
             resources_.append((contents["$id"], Resource.from_contents(contents)))
-    registry = Registry(retrieve=_refuse_remote).with_resources(resources_)
+    # The ignore below: referencing's _attrs.pyi spells dataclass_transform the pre-PEP 681 way,
+    # so mypy sees no attrs __init__ (nor its `retrieve` alias)
+    registry = Registry(retrieve=_refuse_remote).with_resources(resources_)  # type: ignore[call-arg]  # as above
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     return cls(schema, registry=registry, format_checker=_format_checker())
 
@@ -202,7 +205,7 @@ class _Budget:
         return self.left >= 0
 
 
-def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str, str]) -> Iterator[Issue]:
+def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[PathT, PathT]) -> Iterator[Issue]:
     path: PathT = tuple(error.absolute_path)
     keyword = error.validator
     instance = error.instance
@@ -284,7 +287,9 @@ def _explain(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str
     yield span, f"`{name}`: {error.message.replace(repr(instance), _shown(instance))}", path
 
 
-def _explain_alternatives(error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[str, str]) -> Iterator[Issue]:
+def _explain_alternatives(
+    error: Any, manifest: Manifest, budget: _Budget, misspelt: dict[PathT, PathT]
+) -> Iterator[Issue]:
     """An `anyOf`/`oneOf` the value fails. When exactly one alternative fits the value's
     shape (a mapping where a mapping may go) and only something inside it is wrong, that
     inner problem is the finding, at its own node. Otherwise the finding says what the

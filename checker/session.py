@@ -11,12 +11,21 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from checker.errors import UsageError
 from checker.findings import Report
 
+if TYPE_CHECKING:
+    from checker.baseline import Baseline
+    from checker.config import Config
+    from checker.git.run import GitRun
+    from checker.policy import Policy
 
-def load_settings(config_path: Path | None, policies: list[Path], cli: dict | None = None, start: Path | None = None):
+
+def load_settings(
+    config_path: Path | None, policies: list[Path], cli: dict[str, Any] | None = None, start: Path | None = None
+) -> tuple[Config, Policy]:
     """The effective configuration and policy: config file (found or given, searched
     from `start`, default the current folder), then command-line values, which win.
     Any problem is a UsageError (exit 2)."""
@@ -64,7 +73,7 @@ def load_settings(config_path: Path | None, policies: list[Path], cli: dict | No
     return config, policy
 
 
-def resolve_selectors(policy, selectors: list[str], option: str) -> set[str]:
+def resolve_selectors(policy: Policy, selectors: list[str], option: str) -> set[str]:
     """Rule ids named by ids, slugs or prefixes (AIP-MON); unknown names are a usage error."""
     from checker.policy import PolicyError
 
@@ -74,17 +83,17 @@ def resolve_selectors(policy, selectors: list[str], option: str) -> set[str]:
         raise UsageError(str(exc)) from None
 
 
-def _rule_ids(policy, config, attr: str, key: str, flag: str) -> set[str]:
+def _rule_ids(policy: Policy, config: Config, attr: str, key: str, flag: str) -> set[str]:
     """Rule ids of a setting: from the command line as --select NAME, from a file at the item's line:col."""
     from checker.config import rule_ids
 
-    names = getattr(config, attr) or []
+    names: list[str] = getattr(config, attr) or []
     if config.origin.get(attr) == "command line":
         return resolve_selectors(policy, names, flag)
     return rule_ids(policy, names, key, lambda i, _: config.locations.get((attr, i), config.origin.get(attr, "config")))
 
 
-def rule_sets(policy, config) -> tuple[set[str] | None, set[str], set[str]]:
+def rule_sets(policy: Policy, config: Config) -> tuple[set[str] | None, set[str], set[str]]:
     """The rule ids the run reports (None: all), ignores, and may never see waived; an
     unknown name is a UsageError at its option or configuration item."""
     selected = _rule_ids(policy, config, "select", "select", "--select") if config.select is not None else None
@@ -97,14 +106,14 @@ def run_checks(
     files: list[Path],
     unlisted: list[tuple[Path, str]],
     *,
-    config,
-    policy,
-    rules,
-    git_run,
-    unreadable,
+    config: Config,
+    policy: Policy,
+    rules: tuple[set[str] | None, set[str], set[str]],
+    git_run: GitRun | None,
+    unreadable: str | None,
     today: datetime.date,
     max_bytes: int,
-    given: dict | None = None,
+    given: dict[Path, bytes | str] | None = None,
 ) -> Report:
     """Check `files` as `aipolicy check` does (and `aipolicy report` after it): the engine's
     results, a finding for each folder that could not be listed, and one note when the git
@@ -113,9 +122,10 @@ def run_checks(
     from checker.git import run as gitrun
     from checker.gitrepo import GitError
     from checker.notes import note
+    from checker.options import Options
 
     selected, ignored, forbidden = rules
-    options = engine.Options(
+    options = Options(
         stage=config.stage,
         today=today,
         max_bytes=max_bytes,
@@ -160,7 +170,9 @@ def write_report(text: str, out: Path | None) -> None:
         raise UsageError(f"--output {out}: {exc.strerror or exc}") from None
 
 
-def _baseline_for(config, write_baseline: Path | None, read: dict[str, str], patterns: tuple[str, ...]):
+def _baseline_for(
+    config: Config, write_baseline: Path | None, read: dict[str, str], patterns: tuple[str, ...]
+) -> Baseline | None:
     """The baseline this run applies (checker/baseline.py), read before any checking; or,
     with --write-baseline, None after checking the file may be written (never over one aipolicy reads)."""
     from checker import baseline as baselines
@@ -178,7 +190,7 @@ def _baseline_for(config, write_baseline: Path | None, read: dict[str, str], pat
     return None
 
 
-def _settings_files(config, policy) -> dict[str, str]:
+def _settings_files(config: Config, policy: Policy) -> dict[str, str]:
     """The files this run reads besides manifests (realpath -> what it is): no report goes there."""
     out = {os.path.realpath(f): "the configuration" for f in config.files}
     out.update({os.path.realpath(source): "a policy pack" for source in policy.sources if os.path.isfile(source)})
@@ -191,7 +203,9 @@ def _refuse_overwrite(out: Path | None, read: dict[str, str], option: str = "--o
         raise UsageError(f"{option} {out}: refusing to write {what} over {read[os.path.realpath(out)]} aipolicy reads")
 
 
-def _open_git(paths: list[Path], changed_since: str | None, changed_only: bool, max_bytes: int):
+def _open_git(
+    paths: list[Path], changed_since: str | None, changed_only: bool, max_bytes: int
+) -> tuple[GitRun | None, str | None]:
     """The git side of the run (None outside a repository), and what git said when it
     cannot read the repository (the git rules are skipped then); a base ref that cannot
     be used is a usage error (exit 2) whose message says how to fix it."""
@@ -216,7 +230,7 @@ def _open_git(paths: list[Path], changed_since: str | None, changed_only: bool, 
         raise UsageError(str(exc)) from None
 
 
-def _changed_paths(git_run, patterns: tuple[str, ...]) -> set[str]:
+def _changed_paths(git_run: GitRun, patterns: tuple[str, ...]) -> set[str]:
     """What git says changed since the base ref (repository-relative); a usage error when it cannot say."""
     from checker import gitrepo
 
@@ -227,7 +241,11 @@ def _changed_paths(git_run, patterns: tuple[str, ...]) -> set[str]:
 
 
 def _changed_files(
-    git_run, files: list[Path], patterns: tuple[str, ...], paths: list[Path], count: Callable[[], int] | None = None
+    git_run: GitRun,
+    files: list[Path],
+    patterns: tuple[str, ...],
+    paths: list[Path],
+    count: Callable[[], int] | None = None,
 ) -> list[Path]:
     """The manifests that changed since the base ref; a note for each one deleted, and one
     when none changed of the `count()` manifests under `paths` (default: of `files`)."""

@@ -180,7 +180,7 @@ def accuracy_measured(ctx: RuleContext) -> Iterator[Problem]:
         return
     measured = accuracy.get("last_measured")
     when = values.date(measured.get("date")) if isinstance(measured, dict) else None
-    if when is None:
+    if when is None or not isinstance(measured, dict):  # (not a dict: when is None; said for mypy)
         yield Problem(
             base + ("last_measured",),
             "`last_measured.date` is missing: record when outcome accuracy was last measured",
@@ -201,7 +201,7 @@ def accuracy_measured(ctx: RuleContext) -> Iterator[Problem]:
             date_path,
             f"outcome accuracy last measured {when}, {(ctx.today - when).days} days ago: more than twice the {values.show_duration(cadence)} cadence",
         )
-    value, threshold = _number(measured.get("value")), _number(accuracy.get("threshold"))  # type: ignore[union-attr]
+    value, threshold = _number(measured.get("value")), _number(accuracy.get("threshold"))
     if value is not None and threshold is not None:
         metric = accuracy.get("metric")
         if lower_is_better(metric) and value > threshold:
@@ -222,8 +222,8 @@ def business_target(ctx: RuleContext, max_baseline_age_days: int = 365) -> Itera
     metric = ctx.manifest.get(base)
     if not isinstance(metric, dict):
         return
-    baseline = metric.get("baseline") if isinstance(metric.get("baseline"), dict) else {}
-    target = metric.get("target") if isinstance(metric.get("target"), dict) else {}
+    baseline = found if isinstance(found := metric.get("baseline"), dict) else {}
+    target = found if isinstance(found := metric.get("target"), dict) else {}
     start, goal = _number(baseline.get("value")), _number(target.get("value"))
     direction = metric.get("direction")
     if (
@@ -357,7 +357,8 @@ def refs_of(m: Any) -> list[tuple[PathT, Any]]:
     when it did not (a document with aliases, a manifest built in code; several rules ask)."""
     if m.refs is None:
         m.refs = list(_refs(m.data))
-    return m.refs
+    refs: list[tuple[PathT, Any]] = m.refs
+    return refs
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -47,7 +47,7 @@ def answered(value: Any) -> bool:
     return not is_placeholder(value)
 
 
-def placeholders_of(m: Any) -> tuple[tuple[tuple, Any], ...]:
+def placeholders_of(m: Any) -> tuple[tuple[tuple[str | int, ...], Any], ...]:
     """(path, value) of every placeholder answer of a manifest outside `x-` extensions and the
     top-level `waivers`, in document order: from the candidates its loader collected, or
     (when it did not: a document with aliases, or a manifest built in code) by a walk."""
@@ -57,7 +57,7 @@ def placeholders_of(m: Any) -> tuple[tuple[tuple, Any], ...]:
     return tuple(placeholder_paths({k: v for k, v in m.data.items() if k != "waivers"}))
 
 
-def placeholder_paths(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+def placeholder_paths(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """(path, value) of every scalar answer that is a placeholder, outside `x-` extensions."""
     if isinstance(node, dict):
         for key, value in node.items():
@@ -120,7 +120,7 @@ def show_duration(delta: datetime.timedelta) -> str:
 # -- schedules (cron) ----------------------------------------------------------------
 
 CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
-_CRON_FIELDS = (
+_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),

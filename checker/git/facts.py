@@ -87,7 +87,7 @@ def _evidence(m: Manifest) -> Iterator[tuple[PathT, Any, datetime.timedelta, str
             continue
         if "evidence_ref" not in source["validation"]:
             continue
-        refresh = source.get("refresh") if isinstance(source.get("refresh"), dict) else {}
+        refresh = found if isinstance(found := source.get("refresh"), dict) else {}
         schedule = values.duration(refresh.get("schedule"))
         path: PathT = ("data", "sources", index, "validation", "evidence_ref")
         if schedule is not None:

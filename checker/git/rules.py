@@ -89,7 +89,8 @@ def _get(data: Any, path: PathT) -> Any:
 
 def _person_name(value: Any) -> str | None:
     if isinstance(value, dict) and values.answered(value.get("name")) and isinstance(value.get("name"), str):
-        return value["name"].strip()
+        name: str = value["name"]
+        return name.strip()
     return None
 
 
@@ -141,14 +142,14 @@ def _stage(out: _Report, new: Any, old: Any) -> None:
         out.add(("stage",), f"stage moved back from {old} to {new}")
 
 
-def _people(out: _Report, new: dict, old: dict) -> None:
+def _people(out: _Report, new: dict[str, Any], old: dict[str, Any]) -> None:
     for path in PEOPLE:
         name = _person_name(_get(old, path))
         if name is not None and _person_name(_get(new, path)) is None:
             out.removed(path, f"owner `{_dotted(path)}` ({name})")
 
 
-def _sections(out: _Report, new: dict, old: dict) -> None:
+def _sections(out: _Report, new: dict[str, Any], old: dict[str, Any]) -> None:
     """Top-level sections and the sections inside them (`monitoring.outcome_accuracy`)."""
     for key, value in old.items():
         if not isinstance(key, str) or key in NOT_SECTIONS or key.startswith("x-"):
@@ -169,26 +170,26 @@ def _sections(out: _Report, new: dict, old: dict) -> None:
                 out.removed((key, sub), f"section `{key}.{sub}`")
 
 
-def _items(data: dict, path: PathT) -> list[tuple[int, dict]]:
+def _items(data: dict[str, Any], path: PathT) -> list[tuple[int, dict[str, Any]]]:
     found = _get(data, path)
     return [(i, item) for i, item in enumerate(found) if isinstance(item, dict)] if isinstance(found, list) else []
 
 
-def _drift_label(monitor: dict) -> str:
+def _drift_label(monitor: dict[str, Any]) -> str:
     features = monitor.get("features")
     names = f" [{', '.join(map(str, features))}]" if isinstance(features, list) and features else ""
     return f"`{monitor.get('target')}`{names}"
 
 
-def _drift(out: _Report, new: dict, old: dict) -> None:
+def _drift(out: _Report, new: dict[str, Any], old: dict[str, Any]) -> None:
     base: PathT = ("monitoring", "drift")
     olds, news = _items(old, base), _items(new, base)
 
-    def feats(monitor: dict) -> tuple[str, ...]:
+    def feats(monitor: dict[str, Any]) -> tuple[str, ...]:
         features = monitor.get("features")
         return tuple(sorted(map(str, features))) if isinstance(features, list) else ()
 
-    pairs: list[tuple[dict, int, dict]] = []
+    pairs: list[tuple[dict[str, Any], int, dict[str, Any]]] = []
     free = list(news)
     # Identity: target + method (+ features); then target + method alone, so a
     # monitor that lost features is compared rather than called removed.
@@ -244,7 +245,9 @@ def _drift(out: _Report, new: dict, old: dict) -> None:
                 )
 
 
-def _named(out: _Report, new: dict, old: dict, base: PathT, noun: str) -> list[tuple[dict, int, dict]]:
+def _named(
+    out: _Report, new: dict[str, Any], old: dict[str, Any], base: PathT, noun: str
+) -> list[tuple[dict[str, Any], int, dict[str, Any]]]:
     """Items matched by `name`; unmatched old ones are reported removed at the list's key."""
     news = {item.get("name"): (i, item) for i, item in reversed(_items(new, base)) if isinstance(item.get("name"), str)}
     pairs = []
@@ -259,7 +262,7 @@ def _named(out: _Report, new: dict, old: dict, base: PathT, noun: str) -> list[t
     return pairs
 
 
-def _sources(out: _Report, new: dict, old: dict) -> None:
+def _sources(out: _Report, new: dict[str, Any], old: dict[str, Any]) -> None:
     base: PathT = ("data", "sources")
     for before, index, after in _named(out, new, old, base, "data source"):
         name = _person_name(before.get("owner"))
@@ -269,7 +272,7 @@ def _sources(out: _Report, new: dict, old: dict) -> None:
             out.add(base + (index,), f"validation of data source `{after.get('name')}` removed")
 
 
-def _triggers(out: _Report, new: dict, old: dict) -> None:
+def _triggers(out: _Report, new: dict[str, Any], old: dict[str, Any]) -> None:
     path: PathT = ("retraining", "triggers")
     before, after = _get(old, path), _get(new, path)
     if not isinstance(before, list) or not isinstance(after, list) or not after:
@@ -279,7 +282,7 @@ def _triggers(out: _Report, new: dict, old: dict) -> None:
         out.add(path, f"retraining trigger{'s' if len(lost) > 1 else ''} {', '.join(f'`{t}`' for t in lost)} removed")
 
 
-def _accuracy(out: _Report, new: dict, old: dict) -> None:
+def _accuracy(out: _Report, new: dict[str, Any], old: dict[str, Any]) -> None:
     base: PathT = ("monitoring", "outcome_accuracy")
     before, after = _get(old, base), _get(new, base)
     if not isinstance(before, dict) or not isinstance(after, dict):
@@ -301,7 +304,7 @@ def _accuracy(out: _Report, new: dict, old: dict) -> None:
             out.add(base + ("threshold",), f"accuracy threshold for {shown} lowered from {t_old:g} to {t_new:g}")
 
 
-def _durations(out: _Report, new: dict, old: dict) -> None:
+def _durations(out: _Report, new: dict[str, Any], old: dict[str, Any]) -> None:
     for path in DURATIONS:
         before, after = _get(old, path), _get(new, path)
         d_old, d_new = values.duration(before), values.duration(after)
@@ -320,13 +323,13 @@ def _waiver_key(item: Any) -> tuple[str, str] | None:
     return item["rule"].strip().lower(), path
 
 
-def _waivers(out: _Report, new: dict, old: dict) -> None:
+def _waivers(out: _Report, new: dict[str, Any], old: dict[str, Any]) -> None:
     before = {}
-    for item in old.get("waivers") if isinstance(old.get("waivers"), list) else []:
+    for item in found if isinstance(found := old.get("waivers"), list) else []:
         key = _waiver_key(item)
         if key is not None:
             before[key] = values.date(item.get("expires"))
-    for index, item in enumerate(new.get("waivers") if isinstance(new.get("waivers"), list) else []):
+    for index, item in enumerate(found if isinstance(found := new.get("waivers"), list) else []):
         key = _waiver_key(item)
         if key is None or key[0] in SELF:  # a waiver of this rule is how a weakening is accepted
             continue

@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from checker import gitrepo
 from checker.git.codeowners import CodeOwners
@@ -44,7 +44,7 @@ class GitRun:
         self.renamed_from: dict[str, str] = {}  # new path -> old path, since the base
         self.added: set[str] = set()
         self._facts: dict[str, GitFacts | None] = {}
-        self._codeowners: CodeOwners | bool | None = False  # False: not read yet
+        self._codeowners: CodeOwners | Literal[False] | None = False  # False: not read yet
         self.failure: str | None = None  # what git said when it could not answer: git rules skipped since
         self._changed: tuple[set[str], list[str]] | None = None  # since the base: (changed, deleted)
 
@@ -215,7 +215,7 @@ class GitRun:
     def codeowners(self) -> CodeOwners | None:
         if self._codeowners is False:
             self._codeowners = CodeOwners.find(self.root)
-        return self._codeowners  # type: ignore[return-value]
+        return self._codeowners
 
     def close(self) -> None:
         gitrepo.close(self.root)

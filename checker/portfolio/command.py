@@ -18,12 +18,22 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from checker import __version__
 from checker.errors import UsageError
-from checker.portfolio import DEFAULT_STUCK_AFTER, STAGES, Inventory, MonthPoint, System
+from checker.portfolio import DEFAULT_STUCK_AFTER, STAGES, Inventory, MonthPoint, StageChange, System
+
+if TYPE_CHECKING:
+    from checker.baseline import Baseline
+    from checker.config import Config
+    from checker.findings import ManifestResult
+    from checker.policy import Policy
+
+T = TypeVar("T")
 
 FORMATS = ("html", "md", "json", "csv")
 # --format's default follows --output's suffix; Markdown otherwise (a terminal, $GITHUB_STEP_SUMMARY).
@@ -111,14 +121,24 @@ def report(
     return 0
 
 
-def _renderer():
+def _renderer() -> Callable[[str, Inventory], str]:
     """checker.portfolio.render.render(fmt, inventory) -> str, imported only now."""
     from checker.portfolio.render import render
 
     return render
 
 
-def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, known) -> Inventory:
+def _check(
+    paths: list[Path],
+    files: list[Path],
+    unlisted: list[tuple[Path, str]],
+    config: Config,
+    policy: Policy,
+    today: datetime.date,
+    stuck: int,
+    max_bytes: int,
+    known: Baseline | None,
+) -> Inventory:
     """Check the manifests as `aipolicy check` does, then build their inventory, one
     repository at a time (a PATH may lie in another repository than the current folder)."""
     from checker import discover, gitrepo, safeio, session
@@ -139,7 +159,7 @@ def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, know
     )
     if known is not None:
         known.apply(checked, str(config.root), policy, True)
-    groups: dict[Path, list] = {}
+    groups: dict[Path, list[ManifestResult]] = {}
     for result in checked.results:
         root = safeio.repository_of(result.path) or Path(config.root)
         groups.setdefault(root, []).append(result)
@@ -173,7 +193,7 @@ def _check(paths, files, unlisted, config, policy, today, stuck, max_bytes, know
     return merge(parts, today=today, stuck_after=stuck, questions=policy.questions)
 
 
-def _history(root: Path, rel_paths: list[str]):
+def _history(root: Path, rel_paths: list[str]) -> dict[str, list[StageChange]] | None:
     """{path: [StageChange, …]} from the repository's history, or None when git cannot
     answer (a note says so)."""
     from checker.git import history
@@ -185,12 +205,12 @@ def _trend(
     root: Path,
     systems: list[System],
     today: datetime.date,
-    policy,
+    policy: Policy,
     stuck: int,
     *,
     scopes: list[str] | None = None,
     patterns: tuple[str, ...] | None = None,
-):
+) -> list[MonthPoint] | None:
     """The 12-month trend, or None: `scopes` (the PATHs, repository-relative) limit the
     replay to the folders reported on; `patterns` are the manifest names to count."""
     from checker.portfolio import history
@@ -214,7 +234,7 @@ def _scopes(paths: list[Path], root: Path) -> list[str]:
     return out
 
 
-def _ask_git(question, what: str):
+def _ask_git(question: Callable[[], T], what: str) -> T | None:
     from checker import gitrepo
     from checker.notes import note
 
@@ -242,7 +262,7 @@ def merge(sources: list[Source], *, today: datetime.date, stuck_after: int, ques
     for source in sources:
         for qid, text in source.inventory.questions.items():
             all_questions.setdefault(qid, text)
-    trends = [sources[i].inventory.trend for i in contributing if sources[i].inventory.trend is not None]
+    trends = [trend for i in contributing if (trend := sources[i].inventory.trend) is not None]
     labels = [source.label for source in sources]
     return Inventory(
         generated=today,

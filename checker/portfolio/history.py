@@ -35,6 +35,10 @@ from checker.manifest import DEFAULT_MAX_BYTES
 from checker.portfolio import DEFAULT_STUCK_AFTER, STAGES, MonthPoint, StageChange, add_months, month_ends
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from checker.findings import ManifestResult
+    from checker.parallel import Item
     from checker.policy import Policy
     from checker.portfolio import System
 
@@ -106,10 +110,10 @@ def trend(
         return None
     present: dict[datetime.date, list[tuple[str, str, str]]] = {}  # month end -> (path, blob, stage)
     for end in ends:
-        commit = placed.get(_end_of(end))
-        if commit is None and shallow:
+        at_end = placed.get(_end_of(end))
+        if at_end is None and shallow:
             continue  # before the clone's first commit: unknown, not empty
-        tree = trees.get(commit, {}) if commit else {}
+        tree = trees.get(at_end, {}) if at_end else {}
         present[end] = [(path, sha, stage) for path, sha in sorted(tree.items()) if (stage := stages.of(sha))]
     judged = _purgatory(
         {(sha, end): path for end, rows in present.items() for path, sha, stage in rows if stage == "pilot"},
@@ -140,16 +144,22 @@ def _purgatory(
     (checker.engine.check_bytes, today = the month end), on every core when there are
     many (checker.parallel, as `check` does)."""
     from checker import engine, parallel
+    from checker.options import Options
 
     keys = list(todo)
     items = [(key, todo[key]) for key in keys if raw.get(key[0]) is not None]
-    base = engine.Options(policy=policy, root=root, warn_within=0)
+    base = Options(policy=policy, root=root, warn_within=0)
     base.effective_policy()  # loaded once, before any worker forks
 
-    def judge(batch, options):
+    def judge(batch: Sequence[Item], options: Options) -> list[ManifestResult]:
         from dataclasses import replace
 
-        return [engine.check_bytes(raw[sha], path, replace(options, today=end)) for (sha, end), path in batch]
+        results = []
+        for (sha, end), path in batch:
+            data = raw[sha]
+            assert data is not None  # items holds only the blobs that were read
+            results.append(engine.check_bytes(data, path, replace(options, today=end)))
+        return results
 
     out: dict[tuple[str, datetime.date], bool] = {}
     for (key, _), result in zip(items, parallel.check_all(judge, items, base)):
