@@ -406,7 +406,7 @@ def explain(key: str, fmt: str, config_path: Path | None = None, policies: Seque
     return EXIT_OK
 
 
-def _builtin_pack_rule(key: str, policy):
+def _builtin_pack_rule(key: str, policy: Policy) -> tuple[Rule | None, Policy, str | None]:
     """(rule, the policy that holds it, `builtin:NAME`) for a rule of a built-in pack the
     effective policy does not load, so `aipolicy explain AIP-EU-026` documents it anyway;
     (None, policy, None) when no built-in pack has it."""
