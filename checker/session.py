@@ -163,12 +163,12 @@ def write_report(text: str, out: Path | None) -> None:
 def _baseline_for(config, write_baseline: Path | None, read: dict[str, str], patterns: tuple[str, ...]):
     """The baseline this run applies (checker/baseline.py), read before any checking; or,
     with --write-baseline, None after checking the file may be written (never over one aipolicy reads)."""
+    if write_baseline is None and config.baseline is None:
+        return None  # the common case: no baseline module imported
     from checker import baseline as baselines
     from checker import discover
 
     if write_baseline is None:
-        if config.baseline is None:
-            return None
         read[os.path.realpath(config.baseline)] = "the baseline"
         return baselines.load(config)
     if discover.is_manifest_name(write_baseline.name, patterns):
