@@ -250,7 +250,7 @@ def run(
     drops what an earlier run in this process cached; a command that has just started
     (checker/session.py, which forgets at its start) passes False, so the repository's
     git files are not inspected twice."""
-    from checker import gitrepo, parallel, safeio
+    from checker import gitrepo, safeio
     from checker.checks.rules import resolve_ref
     from checker.progress import Progress
 
@@ -265,7 +265,13 @@ def run(
     report = Report()
     progress = Progress.start(len(items))
     try:
-        for result in parallel.check_all(check_batch, items, options, jobs=jobs, min_files=min_files):
+        if len(items) < 2:  # one file is never pooled: the pool's module stays unimported
+            batches: Iterable[ManifestResult] = check_batch(items, options) if items else []
+        else:
+            from checker import parallel
+
+            batches = parallel.check_all(check_batch, items, options, jobs=jobs, min_files=min_files)
+        for result in batches:
             report.results.append(result)
             if progress is not None:
                 progress.update(len(report.results))

@@ -355,25 +355,30 @@ def _blocking_file(gitdirs: list[Path]) -> Path | None:
 
 def _odd_entry(folder: Path, budget: list[int]) -> Path | None:
     """A file below `folder` that is not a regular file, links followed; cheap: the
-    directory entry's type decides, a stat only for links."""
-    stack = [folder]
+    directory entry's type decides (one pass in C for a folder of regular files), a stat
+    only for links."""
+    stack = [os.fspath(folder)]
     while stack and budget[0] > 0:
+        entries = []
         try:
-            with os.scandir(stack.pop()) as entries:
-                for entry in entries:
-                    budget[0] -= 1
-                    if budget[0] <= 0:
-                        return None
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(Path(entry.path))
-                    elif not entry.is_file(follow_symlinks=False):
-                        try:
-                            if not stat.S_ISREG(os.stat(entry.path).st_mode):
-                                return Path(entry.path)
-                        except OSError:
-                            continue
+            with os.scandir(stack.pop()) as listing:
+                entries.extend(listing)
         except OSError:
-            continue
+            pass  # what was listed before the error is still looked at
+        if len(entries) >= budget[0]:
+            del entries[budget[0] - 1 :]  # the entry that uses up the budget is not looked at
+            budget[0] = 0
+        else:
+            budget[0] -= len(entries)
+        for entry in [entry for entry in entries if not entry.is_file(follow_symlinks=False)]:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+                continue
+            try:
+                if not stat.S_ISREG(os.stat(entry.path).st_mode):
+                    return Path(entry.path)
+            except OSError:
+                continue
     return None
 
 
@@ -867,7 +872,7 @@ def _scan_versions(raw: bytes, todo: set[str], found: dict[str, list[Version]]) 
         found.setdefault(path, []).append(Version(current[0], int(current[1]), blob))
 
 
-_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_SHA = r"[0-9a-f]{40}(?:[0-9a-f]{24})?"  # compiled on first use (re caches it): off start-up
 
 
 def blobs(root: Path, shas: Iterable[str], max_bytes: int) -> dict[str, bytes | None]:
@@ -876,7 +881,7 @@ def blobs(root: Path, shas: Iterable[str], max_bytes: int) -> dict[str, bytes | 
     is never read). None for one that is not a blob, is missing (a partial clone: never
     fetched) or is too big. GitError when git cannot be asked."""
     out: dict[str, bytes | None] = dict.fromkeys(dict.fromkeys(shas))
-    asked = [sha for sha in out if _SHA.fullmatch(sha)]
+    asked = [sha for sha in out if re.fullmatch(_SHA, sha)]
     for chunk in _chunks(asked, 10 * CHUNK):
         check = _git(root, "cat-file", "--batch-check", stdin="".join(f"{sha}\n" for sha in chunk).encode("ascii"))
         if check is None or check.returncode != 0:
@@ -1014,9 +1019,10 @@ def _first_line(failure: Exception | subprocess.CompletedProcess[bytes] | bytes)
 # An `owner/name` (GitHub) or `group/sub/name` (GitLab): path segments of the characters
 # code hosts allow, never `.` or `..`; anything else in a remote URL is not a name.
 _SEGMENT = r"[A-Za-z0-9_.-]{1,100}"
-_REPOSITORY = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT}){{1,9}}")
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?[^/?#@]+/(?P<path>[^?#]*)")
-_SCP = re.compile(r"(?:[^@/:]+@)?[A-Za-z0-9.-]+:(?P<path>[^/\\].*)")
+# Compiled on first use (re caches them): a run that never asks pays nothing at start-up.
+_REPOSITORY = rf"{_SEGMENT}(?:/{_SEGMENT}){{1,9}}"
+_URL = r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?[^/?#@]+/(?P<path>[^?#]*)"
+_SCP = r"(?:[^@/:]+@)?[A-Za-z0-9.-]+:(?P<path>[^/\\].*)"
 
 
 def repository_from_url(url: str) -> str | None:
@@ -1024,7 +1030,7 @@ def repository_from_url(url: str) -> str | None:
     read as text and never contacted; None for a local path or anything else. Credentials in
     the URL (`https://user:token@host/…`) are never part of the answer."""
     url = url.strip()
-    match = _URL.fullmatch(url) or _SCP.fullmatch(url)
+    match = re.fullmatch(_URL, url) or re.fullmatch(_SCP, url)
     if match is None:
         return None
     path = match.group("path").strip("/").removesuffix(".git").strip("/")
@@ -1033,7 +1039,7 @@ def repository_from_url(url: str) -> str | None:
 
 def valid_repository(name: object) -> str | None:
     """`name` when it is an `owner/name` path (2 to 10 segments of letters, digits, `._-`), else None."""
-    if isinstance(name, str) and _REPOSITORY.fullmatch(name) and not {".", ".."} & set(name.split("/")):
+    if isinstance(name, str) and re.fullmatch(_REPOSITORY, name) and not {".", ".."} & set(name.split("/")):
         return name
     return None
 

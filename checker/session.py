@@ -175,12 +175,12 @@ def _baseline_for(
 ) -> Baseline | None:
     """The baseline this run applies (checker/baseline.py), read before any checking; or,
     with --write-baseline, None after checking the file may be written (never over one aipolicy reads)."""
+    if write_baseline is None and config.baseline is None:
+        return None  # the common case: no baseline module imported
     from checker import baseline as baselines
     from checker import discover
 
     if write_baseline is None:
-        if config.baseline is None:
-            return None
         read[os.path.realpath(config.baseline)] = "the baseline"
         return baselines.load(config)
     if discover.is_manifest_name(write_baseline.name, patterns):
