@@ -359,7 +359,7 @@ def _odd_entry(folder: Path, budget: list[int]) -> Path | None:
     only for links."""
     stack = [os.fspath(folder)]
     while stack and budget[0] > 0:
-        entries = []
+        entries: list[os.DirEntry[str]] = []
         try:
             with os.scandir(stack.pop()) as listing:
                 entries.extend(listing)

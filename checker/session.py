@@ -181,6 +181,7 @@ def _baseline_for(
     from checker import discover
 
     if write_baseline is None:
+        assert config.baseline is not None  # the early return above
         read[os.path.realpath(config.baseline)] = "the baseline"
         return baselines.load(config)
     if discover.is_manifest_name(write_baseline.name, patterns):
