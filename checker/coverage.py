@@ -151,7 +151,18 @@ def coverage(
         max_bytes=max_bytes,
     )
     data = _manifest_data(files, max_bytes)
-    result = build(framework, _pack_data(framework).get("description", ""), requirements, report, policy, data, day)
+    selected, ignored, _ = rules
+    description = _pack_data(framework).get("description", "")
+    result = build(
+        framework,
+        description,
+        requirements,
+        report,
+        policy,
+        data,
+        day,
+        lambda rule_id: (selected is not None and rule_id not in selected) or rule_id in ignored,
+    )
     session.write_report(render(fmt, result), output)
     return 0
 
@@ -179,8 +190,10 @@ def build(
     policy: Any,
     data: dict[str, Any],
     today: datetime.date,
+    left_out: Any = lambda rule_id: False,
 ) -> Coverage:
-    """The coverage table of `report`'s results (checker.findings.Report) under `policy`."""
+    """The coverage table of `report`'s results (checker.findings.Report) under `policy`;
+    `left_out(rule_id)`: whether select or ignore leaves the rule out of the run."""
     results = sorted(report.results, key=lambda r: r.path)
     manifests = [Manifest(f"M{i}", r.path, r.system_id, r.stage) for i, r in enumerate(results, 1)]
     ordered = list(dict.fromkeys(rule for req in requirements for rule in req.rules))
@@ -191,11 +204,11 @@ def build(
     cov = Coverage(framework, description, today, requirements, manifests, rules)
     for rid in ordered:
         rule = policy.rules.get(rid)
-        cov.statuses[rid] = [_status(rule, rid, r, data.get(r.path), policy, today) for r in results]
+        cov.statuses[rid] = [_status(rule, rid, r, data.get(r.path), policy, today, left_out(rid)) for r in results]
     return cov
 
 
-def _status(rule: Any, rid: str, result: Any, data: Any, policy: Any, today: datetime.date) -> Status:
+def _status(rule: Any, rid: str, result: Any, data: Any, policy: Any, today: datetime.date, left_out: bool) -> Status:
     from checker import expr
 
     if rule is None:
@@ -208,12 +221,14 @@ def _status(rule: Any, rid: str, result: Any, data: Any, policy: Any, today: dat
             return Status(status, hit[0].message)
     if mine:
         return Status("waived", mine[0].suppressed_by or "")
-    if "AIP-SCH-001" not in result.rules_evaluated or data is None:
+    if data is None:
         return Status("not checked", "the manifest could not be read")
+    if left_out:
+        return Status("not checked", "left out by select or ignore")
     if result.stage is not None and rule.severity_at(result.stage) is None:
         return Status("n/a", f"off at stage {result.stage}")
     if rid not in result.rules_evaluated:
-        return Status("not checked", "left out by select or ignore")
+        return Status("not checked", "the manifest could not be checked (see `aipolicy check`)")
     if rule.when is not None:
         try:
             applies = bool(rule.when(expr.Context(data, today, settings=policy.settings)))

@@ -176,6 +176,21 @@ def test_the_framework_pack_is_loaded_in_addition_to_the_configured_policy(iso_c
     assert code == 0 and json.loads(out)["framework"] == "eu-ai-act"
 
 
+def test_a_rule_left_out_by_select_is_not_checked_not_passed(iso_cases: Path, capsys) -> None:
+    (iso_cases / ".aipolicy.yaml").write_text("select: [AIP-ISO-006]\n", encoding="utf-8")
+    doc = _json(capsys, "a-fail", "b-pass")
+    rules = {r["id"]: r["status"] for r in doc["rules"]}
+    assert [rules["AIP-ISO-006"][m]["status"] for m in ("M1", "M2")] == ["fail", "pass"]
+    assert rules["AIP-ISO-010"]["M2"] == {"status": "not checked", "reason": "left out by select or ignore"}
+
+
+def test_a_manifest_that_does_not_parse_is_not_checked(tmp_path: Path, capsys, monkeypatch) -> None:
+    (tmp_path / "ai-production.yaml").write_text("system: [unclosed\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    doc = _json(capsys, ".")
+    assert {r["status"]["M1"]["status"] for r in doc["rules"]} == {"not checked"}
+
+
 # -- usage errors ---------------------------------------------------------------------------------------
 
 
