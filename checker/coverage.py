@@ -264,7 +264,7 @@ def _text(cov: Coverage) -> str:
     width = max([len(s) for s in PRECEDENCE] + [len(x) for x in labels])
     head = max([len(f"{r.id}  {r.title}") for r in cov.requirements] + [len(f"  {x}") for x in cov.rules] + [11])
     head = min(head, 72)
-    out += ["", "Requirement".ljust(head) + "  " + "  ".join(x.ljust(width) for x in labels)]
+    out += ["", ("Requirement".ljust(head) + "  " + "  ".join(x.ljust(width) for x in labels)).rstrip()]
     for req in cov.requirements:
         name = printable(f"{req.id}  {req.title}")
         if len(name) > head:

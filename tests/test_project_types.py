@@ -23,6 +23,7 @@ TYPED = [
     "checker/__init__.py",
     "checker/__main__.py",
     "checker/cli.py",
+    "checker/coverage.py",
     "checker/docs.py",
     "checker/errors.py",
     "checker/expr.py",
