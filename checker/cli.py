@@ -356,6 +356,72 @@ def report(
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
+@click.option(
+    "--framework",
+    required=True,
+    metavar="NAME",
+    help="The framework: eu-ai-act, nist-ai-600-1 or iso-42001 (a built-in pack with a requirement list).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "md", "json")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    help="Write the table here instead of stdout.",
+)
+@click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today.")
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(1, MAX_FILE_SIZE),
+    default=1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="Larger manifests are reported, not read.",
+)
+@_config_options
+def coverage(
+    paths: tuple[Path, ...],
+    framework: str,
+    fmt: str,
+    output: Path | None,
+    today: datetime.date | None,
+    max_file_size: int,
+    config_path: Path | None,
+    policies: tuple[Path, ...],
+) -> None:
+    """A framework's requirements (articles, controls, risks), the rules that check each, and per
+    manifest under PATHS (default: the current folder) pass, fail, warn, waived or n/a. The
+    framework's pack is loaded in addition to the configured ones; requirements no rule can
+    check from a manifest are listed as such, with why.
+
+    \b
+    Exit codes: 0 the table was written (findings do not fail it: see 'aipolicy check');
+    2 usage error (an unknown framework: one line listing the known ones).
+    """
+    from checker import coverage as coverage_mod
+
+    raise SystemExit(
+        coverage_mod.coverage(
+            framework=framework,
+            paths=list(paths),
+            fmt=fmt,
+            output=output,
+            today=today,
+            config_path=config_path,
+            policies=list(policies),
+            max_bytes=max_file_size,
+        )
+    )
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @_config_options
 def rules(fmt: str, config_path: Path | None, policies: tuple[Path, ...]) -> None:
