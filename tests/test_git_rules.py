@@ -16,7 +16,7 @@ from checker import manifest
 from checker.git import rules as gitrules
 from checker.git.codeowners import CodeOwners
 from checker.git.facts import Changed, GitFacts
-from checker.manifest import Manifest
+from checker.manifest import Manifest, json_path
 from checker.ruleapi import Problem
 
 TODAY = datetime.date(2026, 11, 26)
@@ -508,3 +508,84 @@ def test_a_deleted_accuracy_threshold_is_reported_as_removed():
     assert (
         problem.message.startswith("accuracy threshold for ") and "(0.85) removed since origin/main" in problem.message
     )
+
+
+# -- checker/git/facts.py: which refs the git rules look at ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "TODO",  # a placeholder names no file
+        7,  # not text
+        "https://example.com/evidence.md",  # a URL
+        "/etc/passwd",  # absolute: refused
+        "../outside.md",  # leaves the repository
+        ".",  # the repository itself, not a file in it
+        "docs/..",
+    ],
+)
+def test_a_ref_that_names_no_file_in_the_repository_has_no_repository_path(tmp_path, ref):
+    from checker.git.facts import repo_path
+
+    assert repo_path(tmp_path, ref) is None
+
+
+def test_a_ref_is_a_normalised_slash_separated_repository_path(tmp_path):
+    from checker.git.facts import repo_path
+
+    assert repo_path(tmp_path, " evidence/./accuracy.md ") == "evidence/accuracy.md"
+    assert repo_path(tmp_path, "evidence\\accuracy.md") == "evidence/accuracy.md"  # a Windows separator
+
+
+def test_a_ref_through_a_link_that_climbs_above_the_root_in_writing_has_no_repository_path(tmp_path):
+    from checker.git.facts import repo_path
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "a" / "b" / "c")
+    # The file system resolves it inside the repository (a/x.md); as written it climbs out
+    # (`../x.md`), and git tracks paths as written: no repository path to look up.
+    assert repo_path(tmp_path, "link/../../x.md") is None
+
+
+def _evidence_of(text: str) -> list[tuple]:
+    from checker.git.facts import _evidence
+
+    return [(json_path(path), ref, cadence.days, source) for path, ref, cadence, source in _evidence(_load(text))]
+
+
+def test_evidence_is_read_from_each_source_with_a_validation_and_a_cadence_whatever_comes_before_it():
+    text = """\
+apiVersion: aipolicy/v1
+stage: production
+data:
+  sources:
+    - just-a-name
+    - {name: no-validation, refresh: {schedule: P1D}}
+    - {name: suite-only, validation: {suite_ref: v/suite.yaml}, refresh: {schedule: P1D}}
+    - {name: cron, refresh: {schedule: "0 2 * * *"}, validation: {evidence_ref: v/cron.md}}
+    - {name: no-refresh, validation: {evidence_ref: v/plain.md}}
+    - {name: daily, refresh: {schedule: P1D}, validation: {evidence_ref: v/daily.md}}
+"""
+    # No accuracy cadence to fall back on: only the source with its own duration counts.
+    assert _evidence_of(text) == [
+        ("$.data.sources[5].validation.evidence_ref", "v/daily.md", 1, "data.sources[5].refresh.schedule")
+    ]
+    with_cadence = text.replace("data:\n", "monitoring:\n  outcome_accuracy: {cadence: weekly}\ndata:\n")
+    assert [row[0] for row in _evidence_of(with_cadence)] == [
+        "$.data.sources[3].validation.evidence_ref",  # a cron schedule: the accuracy cadence instead
+        "$.data.sources[4].validation.evidence_ref",
+        "$.data.sources[5].validation.evidence_ref",
+    ]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "apiVersion: aipolicy/v1\n",  # neither monitoring nor data
+        "monitoring: {outcome_accuracy: [weekly]}\ndata: {sources: {name: tickets}}\n",  # wrong shapes
+        "data: {sources: [tickets, {validation: [evidence_ref]}]}\n",
+    ],
+)
+def test_a_manifest_without_evidence_or_with_misshapen_sections_has_none(shape):
+    assert _evidence_of(shape) == []
