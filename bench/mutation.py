@@ -150,6 +150,23 @@ EQUIVALENT |= {
     ("x_summary_markdown", "truncated = None"): "`truncated` is only tested for truth: None and False are both false",
 }
 
+_ROOT_SPAN = "a loaded manifest always has the root's span at (): starting the walk at the empty prefix changes nothing"
+EQUIVALENT |= {
+    # checker/git/facts.py
+    ("x_repo_path", "if refused and target is None:"): (
+        "resolve_ref returns a target exactly when it refuses nothing: refused and `target is None` go together"
+    ),
+    ("x_repo_path", "if rel in ('.', 'XXXX') or rel.startswith('../'):"): "os.path.normpath never returns ''",
+    # checker/evaluate.py
+    ("xǁWaiverǁcovers", "plain = jpath[2:] if jpath.startswith('$.') else jpath.lstrip('XX$XX')"): (
+        "covers() is given json_path() output: after `$` comes `.` or `[`, never an `X`"
+    ),
+    ("x__first_missing", "for end in range(len(path) + 1):"): _ROOT_SPAN,
+    ("x__first_missing", "for end in range(1, len(path) + 2):"): (
+        "the extra step looks at path[:len + 1], which is path itself, already found present on the step before"
+    ),
+}
+
 _SITECUSTOMIZE = """\
 # Written by bench/mutation.py. During mutmut's instrumented first run ("stats") a test's child
 # process started from another folder would look for mutmut's config there and fail; the child's

@@ -589,3 +589,77 @@ data:
 )
 def test_a_manifest_without_evidence_or_with_misshapen_sections_has_none(shape):
     assert _evidence_of(shape) == []
+
+
+# -- AIP-GIT-005 stuck-in-pilot, as a function of the facts ------------------------------------
+
+
+def _pilot_facts(tmp_path: Path, *history, stage: str = "pilot", months: int = 14) -> GitFacts:
+    from checker.portfolio import StageChange
+
+    changes = [StageChange(s, day, commit, shallow) for s, day, commit, shallow in history]
+    return GitFacts(tmp_path, "ai-production.yaml", stage, stage_history=changes, stuck_after=months)
+
+
+PILOT_SINCE = ("pilot", datetime.date(2025, 9, 26), "0123456789abcdef0123", False)  # 14 months before TODAY
+
+
+def test_a_pilot_is_stuck_from_the_day_after_stuck_after_months_and_not_on_the_day(tmp_path):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    facts = _pilot_facts(tmp_path, ("exploration", datetime.date(2025, 1, 2), "f" * 40, False), PILOT_SINCE)
+    assert gitrules.stuck_in_pilot(pilot, None, facts, TODAY) == []  # 14 months exactly
+    [problem] = gitrules.stuck_in_pilot(pilot, None, facts, TODAY + datetime.timedelta(days=1))
+    assert problem.path == ("stage",)
+    assert problem.message == (
+        "at `stage: pilot` since 2025-09-26 (commit 0123456789ab) by git history: 14 months, past the"
+        " 14-month stuck-after limit since 2026-11-27; decide: promote to production, re-scope or retire"
+    )
+
+
+def test_stuck_after_is_read_from_the_facts(tmp_path):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    assert gitrules.stuck_in_pilot(pilot, None, _pilot_facts(tmp_path, PILOT_SINCE, months=13), TODAY)
+    assert gitrules.stuck_in_pilot(pilot, None, _pilot_facts(tmp_path, PILOT_SINCE, months=15), TODAY) == []
+
+
+def test_a_pilot_dated_at_a_shallow_clones_first_commit_says_or_earlier(tmp_path):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    shallow = ("pilot", datetime.date(2024, 1, 1), "abcdef0123456789", True)
+    [problem] = gitrules.stuck_in_pilot(pilot, None, _pilot_facts(tmp_path, shallow), TODAY)
+    assert problem.message.startswith(
+        "at `stage: pilot` since 2024-01-01 or earlier (commit abcdef012345, the first of this shallow clone)"
+        " by git history: 34 months"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "history"),
+    [
+        ("production", [PILOT_SINCE]),  # the manifest's own stage is not pilot
+        ("pilot", []),  # no history
+        ("pilot", [PILOT_SINCE, ("production", datetime.date(2026, 1, 1), "e" * 40, False)]),  # moved on since
+        ("pilot", [("pilot", datetime.date(9999, 6, 1), "d" * 40, False)]),  # a date at the calendar's end
+    ],
+)
+def test_no_stuck_pilot_without_a_committed_pilot_stage_in_time(tmp_path, stage, history):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    facts = _pilot_facts(tmp_path, *history, stage=stage)
+    assert gitrules.stuck_in_pilot(pilot, None, facts, datetime.date(2040, 1, 1)) == []
+
+
+def test_a_pilot_not_stuck_yet_declares_the_day_it_will_be(tmp_path):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    declared = []
+
+    def fails_from(path, day, what):
+        declared.append((path, day, what))
+        return False
+
+    assert gitrules.stuck_in_pilot(pilot, None, _pilot_facts(tmp_path, PILOT_SINCE), TODAY, fails_from) == []
+    assert declared == [
+        (
+            ("stage",),
+            datetime.date(2026, 11, 27),
+            "`stage: pilot` since 2025-09-26 (commit 0123456789ab) passes the 14-month stuck-after limit",
+        )
+    ]
