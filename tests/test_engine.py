@@ -981,3 +981,15 @@ def test_a_waiver_path_is_read_without_its_leading_dollar_and_dots(written: obje
     from checker.evaluate import _normalise_waiver_path
 
     assert _normalise_waiver_path(written) == normalised
+
+
+def test_a_placeholder_that_leaves_a_question_open_is_judged_against_the_waivers_at_its_path() -> None:
+    # A `TODO` in a field no rule requires still leaves its question (Q9) open; a waiver of
+    # another rule answers nothing, one of the question's rule at another field neither, and
+    # one of the question's rule at that field answers it.
+    text = edit(PRODUCTION, ("    estimator: Confidence", "    estimator: TODO Confidence"))
+    assert unanswered(check(text)) == ["Q9"]
+    assert unanswered(check(with_waivers(text, waiver("AIP-SCH-003")))) == ["Q9"]
+    assert unanswered(check(with_waivers(text, waiver("AIP-MON-003", path="monitoring.drift")))) == ["Q9"]
+    at_field = waiver("AIP-MON-003", path="monitoring.outcome_accuracy.estimator")
+    assert unanswered(check(with_waivers(text, at_field))) == []

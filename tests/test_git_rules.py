@@ -663,3 +663,85 @@ def test_a_pilot_not_stuck_yet_declares_the_day_it_will_be(tmp_path):
             "`stage: pilot` since 2025-09-26 (commit 0123456789ab) passes the 14-month stuck-after limit",
         )
     ]
+
+
+def test_without_a_codeowners_file_the_finding_lists_where_it_looked_and_escapes_the_path(tmp_path):
+    [none] = _codeowners_problems(tmp_path, None, path="my models/ai-production.yaml")
+    assert none.message == (
+        "no CODEOWNERS file (looked for .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS): add .github/CODEOWNERS"
+        " with a line such as `/my\\ models/ai-production.yaml @owner` so changes to this manifest need its"
+        " owners' review"
+    )
+
+
+def test_the_git_add_hint_quotes_a_path_that_a_shell_would_split_and_only_such_a_path(tmp_path):
+    from checker.git.rules import _quote
+
+    assert _quote("evidence/accuracy-2026.md") == "evidence/accuracy-2026.md"
+    assert _quote("evidence/accuracy 2026.md") == "'evidence/accuracy 2026.md'"
+    assert _quote("evidence/$HOME.md") == "'evidence/$HOME.md'"
+
+
+# -- the git rules as registered checks: what the engine calls ---------------------------------
+
+
+def _registered(name: str, tmp_path: Path, git: GitFacts | None, text: str = BASE) -> list[Problem]:
+    from checker.checks.rules import REGISTRY
+    from checker.ruleapi import RuleContext
+
+    ctx = RuleContext(_load(text), TODAY, tmp_path, False, "production", git=git)
+    return list(REGISTRY[name](ctx))
+
+
+def test_each_git_check_is_registered_under_its_functions_name_and_says_nothing_outside_a_repository(tmp_path):
+    for name in ("weakened_commitment", "stale_evidence", "codeowners", "untracked_refs", "stuck_in_pilot"):
+        assert _registered(name, tmp_path, None) == []
+
+
+def test_a_registered_git_check_hands_the_manifest_the_base_and_the_facts_to_its_rule(tmp_path):
+    assert [p.path for p in _registered("codeowners", tmp_path, _facts(tmp_path))] == [("owners",)]
+    base = _load(BASE)
+    weaker = _edit("  rto: PT1H\n", "  rto: PT2H\n")
+    facts = GitFacts(tmp_path, "ai-production.yaml", "production", base=base, base_label="origin/main")
+    assert [p.path for p in _registered("weakened_commitment", tmp_path, facts, weaker)] == [("rollback", "rto")]
+
+
+def test_a_registered_date_check_is_given_today_and_declares_its_deadline(tmp_path):
+    from checker.checks.rules import REGISTRY
+    from checker.ruleapi import RuleContext
+
+    facts = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(datetime.date(2026, 9, 1))})
+    assert [p.path for p in _registered("stale_evidence", tmp_path, facts)] == [
+        ("monitoring", "outcome_accuracy", "evidence_ref")
+    ]
+    fresh = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(TODAY)})
+    ctx = RuleContext(_load(BASE), TODAY, tmp_path, False, "production", git=fresh, deadlines=[])
+    assert list(REGISTRY["stale_evidence"](ctx)) == []
+    assert [(d.path, d.fails_from, d.what) for d in ctx.deadlines] == [
+        (
+            ("monitoring", "outcome_accuracy", "evidence_ref"),
+            TODAY + datetime.timedelta(days=15),
+            "`monitoring.outcome_accuracy.evidence_ref` 'evidence/accuracy.md' (last changed in git on 2026-11-26)"
+            " goes stale, older than twice its 7d cadence,",
+        )
+    ]
+
+
+def test_codeowners_findings_without_an_entry_or_an_owner_are_missing_owners_at_the_owners_key(tmp_path):
+    [unmatched] = _codeowners_problems(tmp_path, "/docs/ @writers\n")
+    [unassigned] = _codeowners_problems(tmp_path, "/services/ @platform\n/services/router/\n")
+    assert [(p.path, p.missing) for p in (unmatched, unassigned)] == [(("owners",), True), (("owners",), True)]
+
+
+def test_each_evidence_file_is_judged_whatever_the_ones_before_it_are(tmp_path):
+    old = Changed(datetime.date(2026, 1, 1))
+    # The accuracy evidence first: changed right now, then not committed, then fresh. The
+    # tickets source's evidence after it is stale each time and must still be reported.
+    for first in ({"dirty": {"evidence/accuracy.md"}}, {}, {"fresh": Changed(TODAY)}):
+        changed = {"validation/tickets.yaml": old}
+        if "fresh" in first:
+            changed["evidence/accuracy.md"] = first["fresh"]
+        facts = _facts(tmp_path, changed=changed, dirty=first.get("dirty", ()))
+        assert [p.path for p in gitrules.stale_evidence(_load(BASE), None, facts, TODAY)] == [
+            ("data", "sources", 0, "validation", "evidence_ref")
+        ], first
