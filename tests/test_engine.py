@@ -860,7 +860,7 @@ class _RecordingGit:
         self.remove = remove
 
     def prepare(self, loaded: dict, options: Options) -> None:
-        self.prepared = dict(loaded)
+        self.prepared, self.options = dict(loaded), options
         if self.remove:  # the files are gone once parsed: checking them must not read them again
             for file in loaded:
                 file.unlink()
@@ -876,12 +876,14 @@ def test_a_batch_with_git_rules_parses_each_file_once_and_hands_the_parsed_ones_
     git = _RecordingGit(remove=True)
     stdin = Path(engine.STDIN)
     options = Options(today=TODAY, warn_within=0, git=git, given={stdin: PRODUCTION.encode("utf-8")})
-    results = engine.check_batch([(good, "good.yaml"), (bad, "bad.yaml"), (stdin, "stdin.yaml")], options)
-    assert git.prepared is not None and list(git.prepared) == [good]
+    missing = tmp_path / "missing.yaml"
+    items = [(stdin, "stdin.yaml"), (missing, "missing.yaml"), (good, "good.yaml"), (bad, "bad.yaml")]
+    results = engine.check_batch(items, options)
+    assert git.prepared is not None and list(git.prepared) == [good] and git.options is options
     assert git.prepared[good].path == "good.yaml"
-    assert [r.path for r in results] == ["good.yaml", "bad.yaml", "stdin.yaml"]
-    assert results[0].stage == "production" and active(results[0]) == []  # from the parsed file, not a re-read
-    assert results[1].rules_evaluated == ["AIP-SCH-002"]
+    assert [r.path for r in results] == ["stdin.yaml", "missing.yaml", "good.yaml", "bad.yaml"]
+    assert results[2].stage == "production" and active(results[2]) == []  # from the parsed file, not a re-read
+    assert results[1].rules_evaluated == results[3].rules_evaluated == ["AIP-SCH-002"]
     assert git.asked == ["good.yaml"]  # stdin without a file name has no git facts
 
 
