@@ -773,3 +773,225 @@ def test_when_waivers_are_not_allowed_each_waiver_says_so_and_none_silences() ->
     assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [False]
     messages = [f.message for f in of_rule(result, "AIP-WVR-001")]
     assert len(messages) == 2 and all("not allowed" in m for m in messages)
+
+
+# -- the engine's entry points: bytes, files, batches, runs ------------------------------------
+
+
+def test_bytes_that_do_not_parse_are_one_sch002_finding_at_the_problem_and_no_other_rule_runs() -> None:
+    result = engine.check_bytes(b"apiVersion: aipolicy/v1\nsystem: [unclosed\n", "broken.yaml", Options(today=TODAY))
+    assert result.rules_evaluated == ["AIP-SCH-002"]
+    [finding] = result.findings
+    assert (finding.rule, finding.severity, finding.path) == ("AIP-SCH-002", Severity.ERROR, "broken.yaml")
+    assert finding.span.line == 2 and finding.message.startswith("invalid YAML")
+    assert result.questions is None and result.stage is None
+
+
+def test_bytes_that_do_not_parse_are_reported_at_the_stage_given_and_filtered_like_any_finding() -> None:
+    broken = b"a: [\n"
+    [at_stage] = engine.check_bytes(broken, "m.yaml", Options(today=TODAY, stage="exploration")).findings
+    assert at_stage.rule == "AIP-SCH-002"
+    assert engine.check_bytes(broken, "m.yaml", Options(today=TODAY, ignore={"AIP-SCH-002"})).findings == []
+
+
+def test_a_problem_result_is_one_sch002_finding_with_the_message_at_the_files_display_path(tmp_path: Path) -> None:
+    folder = tmp_path / "models"
+    result = engine.problem_result(folder, "cannot list the folder", Options(today=TODAY))
+    assert result.path == engine.display_path(folder)
+    assert result.rules_evaluated == ["AIP-SCH-002"]
+    assert [(f.rule, f.path, f.message, f.span) for f in result.findings] == [
+        ("AIP-SCH-002", engine.display_path(folder), "cannot list the folder", engine.Span())
+    ]
+
+
+def test_display_path_is_relative_below_the_base_and_absolute_outside_it(tmp_path: Path, monkeypatch) -> None:
+    inside, outside = tmp_path / "repo" / "models" / "ai-production.yaml", tmp_path / "elsewhere.yaml"
+    assert engine.display_path(inside, tmp_path / "repo") == "models/ai-production.yaml"
+    assert engine.display_path(outside, tmp_path / "repo") == outside.as_posix()
+    (tmp_path / "repo").mkdir()
+    monkeypatch.chdir(tmp_path / "repo")
+    assert engine.display_path(inside) == "models/ai-production.yaml"  # the base defaults to the current folder
+    assert engine.display_path(inside, tmp_path) == "repo/models/ai-production.yaml"  # a given base wins
+
+
+def test_display_path_shows_undecodable_bytes_of_a_name_as_escapes(tmp_path: Path) -> None:
+    odd = tmp_path / "caf\udce9.yaml"  # the name b"caf\xe9.yaml" as Python decodes it (surrogateescape)
+    assert engine.display_path(odd, tmp_path) == "caf\\xe9.yaml"
+    lone = tmp_path / "x\ud800.yaml"  # a lone surrogate (a Windows name): not a byte, escaped as a code point
+    assert engine.display_path(lone, tmp_path) == "x\\ud800.yaml"
+
+
+def test_read_bytes_returns_given_content_or_its_problem_without_reading_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "not-there.yaml"
+    assert engine.read_bytes(missing, Options(given={missing: b"stage: pilot\n"})) == b"stage: pilot\n"
+    problem = engine.read_bytes(missing, Options(given={missing: "stdin could not be read"}))
+    assert problem == engine.LoadProblem(engine.Span(), "stdin could not be read")
+
+
+def test_read_bytes_of_a_missing_or_oversized_file_is_a_load_problem(tmp_path: Path) -> None:
+    big = tmp_path / "ai-production.yaml"
+    big.write_bytes(b"a: 1\n" * 10)
+    assert engine.read_bytes(big, Options()) == b"a: 1\n" * 10
+    assert isinstance(engine.read_bytes(big, Options(max_bytes=20)), engine.LoadProblem)
+    assert isinstance(engine.read_bytes(tmp_path / "none.yaml", Options()), engine.LoadProblem)
+
+
+def test_check_file_of_an_unreadable_file_is_one_sch002_finding_at_its_display_path(tmp_path: Path) -> None:
+    result = engine.check_file(tmp_path / "none.yaml", "shown.yaml", Options(today=TODAY))
+    assert result.path == "shown.yaml" and result.rules_evaluated == ["AIP-SCH-002"]
+    assert [(f.rule, f.path) for f in result.findings] == [("AIP-SCH-002", "shown.yaml")]
+
+
+def test_check_file_uses_the_manifest_already_parsed_instead_of_reading_the_file(tmp_path: Path) -> None:
+    parsed = engine.manifest_mod.load(PRODUCTION.encode("utf-8"), "ai-production.yaml")
+    result = engine.check_file(
+        tmp_path / "gone.yaml", "ai-production.yaml", Options(today=TODAY, root=REPO, warn_within=0), parsed
+    )
+    assert result.path == "ai-production.yaml" and result.stage == "production"
+    assert active(result) == []
+
+
+class _RecordingGit:
+    """Stands in for checker.git.run.GitRun: records what the engine hands it, knows no facts."""
+
+    def __init__(self, remove: bool = False) -> None:
+        self.prepared: dict | None = None
+        self.asked: list[str] = []
+        self.remove = remove
+
+    def prepare(self, loaded: dict, options: Options) -> None:
+        self.prepared, self.options = dict(loaded), options
+        if self.remove:  # the files are gone once parsed: checking them must not read them again
+            for file in loaded:
+                file.unlink()
+
+    def facts(self, m, options: Options) -> None:
+        self.asked.append(m.path)
+
+
+def test_a_batch_with_git_rules_parses_each_file_once_and_hands_the_parsed_ones_to_git(tmp_path: Path) -> None:
+    good, bad = tmp_path / "ai-production.yaml", tmp_path / "broken.yaml"
+    good.write_text(PRODUCTION, encoding="utf-8")
+    bad.write_bytes(b"a: [\n")
+    git = _RecordingGit(remove=True)
+    stdin = Path(engine.STDIN)
+    options = Options(today=TODAY, warn_within=0, git=git, given={stdin: PRODUCTION.encode("utf-8")})
+    missing = tmp_path / "missing.yaml"
+    items = [(stdin, "stdin.yaml"), (missing, "missing.yaml"), (good, "good.yaml"), (bad, "bad.yaml")]
+    results = engine.check_batch(items, options)
+    assert git.prepared is not None and list(git.prepared) == [good] and git.options is options
+    assert git.prepared[good].path == "good.yaml"
+    assert [r.path for r in results] == ["stdin.yaml", "missing.yaml", "good.yaml", "bad.yaml"]
+    assert results[2].stage == "production" and active(results[2]) == []  # from the parsed file, not a re-read
+    assert results[1].rules_evaluated == results[3].rules_evaluated == ["AIP-SCH-002"]
+    assert git.asked == ["good.yaml"]  # stdin without a file name has no git facts
+
+
+def test_a_batch_without_git_rules_checks_each_file_in_order(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(PRODUCTION, encoding="utf-8")
+    second.write_text(EXPLORATION, encoding="utf-8")
+    results = engine.check_batch([(second, "b.yaml"), (first, "a.yaml")], Options(today=TODAY, root=REPO))
+    assert [(r.path, r.stage) for r in results] == [("b.yaml", "exploration"), ("a.yaml", "production")]
+
+
+def test_a_run_reports_every_file_in_input_order_at_paths_relative_to_the_current_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    (tmp_path / "models").mkdir()
+    first, second = tmp_path / "models" / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(PRODUCTION, encoding="utf-8")
+    second.write_text(EXPLORATION, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = engine.run([second, first], Options(today=TODAY, root=REPO), jobs=1)
+    assert isinstance(report, Report)
+    assert [(r.path, r.stage) for r in report.results] == [("b.yaml", "exploration"), ("models/a.yaml", "production")]
+
+
+def test_a_fresh_run_forgets_resolved_refs_and_repositories_and_a_continued_one_keeps_them(tmp_path: Path) -> None:
+    from checker import gitrepo, safeio
+    from checker.checks.rules import resolve_ref
+
+    def cached() -> list[int]:
+        resolve_ref(tmp_path, "evidence.md")
+        gitrepo.find_root(tmp_path)
+        safeio.repository_of(tmp_path / "x.yaml")
+        return [resolve_ref.cache_info().currsize, gitrepo._root_of.cache_info().currsize]
+
+    assert all(cached())
+    engine.run([], Options(today=TODAY), fresh=False)
+    assert resolve_ref.cache_info().currsize and gitrepo._root_of.cache_info().currsize
+    engine.run([], Options(today=TODAY))
+    assert resolve_ref.cache_info().currsize == 0 and gitrepo._root_of.cache_info().currsize == 0
+
+
+def test_a_waiver_whose_path_misses_its_rules_finding_names_the_path_the_rule_reports() -> None:
+    # AIP-SCH-003 (a placeholder elsewhere) reports first and is not waived: the note must name
+    # the waived rule's own unsuppressed finding, not the first finding of any rule.
+    text = with_waivers(
+        edit(MODEL_AGE_TOO_SHORT, ("  ground_truth_source: Final", "  ground_truth_source: TODO Final")),
+        waiver("AIP-RET-003", path="owners"),
+    )
+    result = check(text)
+    assert [f.suppressed for f in of_rule(result, "AIP-RET-003")] == [False]
+    [note] = of_rule(result, "AIP-WVR-001")
+    assert note.message == (
+        "the waiver's path `owners` covers none of AIP-RET-003's findings (it reports"
+        " `retraining.max_model_age`): a waiver path is a field such as `owners.business`, without wildcards"
+    )
+
+
+def test_a_waiver_covering_one_of_two_findings_of_its_rule_is_used() -> None:
+    rule = load_builtin().rules["AIP-RET-003"]
+    used = Waiver(0, rule, "data.sources", "r")
+    assert used.covers("AIP-RET-003", "$.data.sources[0].owner")
+    assert used.covers("AIP-RET-003", "$.data.sources")
+    assert not used.covers("AIP-RET-003", "$.data.sourcesX")
+    assert not used.covers("AIP-RET-004", "$.data.sources[0]")
+
+
+@pytest.mark.parametrize(
+    ("waiver_path", "json_path_", "covered"),
+    [
+        ("['odd key']", "$['odd key']", True),  # a quoted key: the json path has no `$.` to drop, only `$`
+        ("['odd key']", "$['odd key'].inner", True),
+        ("odd key']", "$['odd key']", False),
+        ("x", "$", False),
+    ],
+)
+def test_waiver_covers_json_paths_that_do_not_start_with_a_dot(
+    waiver_path: str, json_path_: str, covered: bool
+) -> None:
+    rule = load_builtin().rules["AIP-RET-003"]
+    assert Waiver(0, rule, waiver_path, "r").covers("AIP-RET-003", json_path_) is covered
+
+
+@pytest.mark.parametrize(
+    ("written", "normalised"),
+    [
+        ("$.owners.business", "owners.business"),
+        ("  $.owners  ", "owners"),
+        ("$owners", "owners"),
+        (".owners", "owners"),
+        ("$.Xfield", "Xfield"),
+        ("$", ""),
+        (None, ""),
+        (7, "7"),
+    ],
+)
+def test_a_waiver_path_is_read_without_its_leading_dollar_and_dots(written: object, normalised: str) -> None:
+    from checker.evaluate import _normalise_waiver_path
+
+    assert _normalise_waiver_path(written) == normalised
+
+
+def test_a_placeholder_that_leaves_a_question_open_is_judged_against_the_waivers_at_its_path() -> None:
+    # A `TODO` in a field no rule requires still leaves its question (Q9) open; a waiver of
+    # another rule answers nothing, one of the question's rule at another field neither, and
+    # one of the question's rule at that field answers it.
+    text = edit(PRODUCTION, ("    estimator: Confidence", "    estimator: TODO Confidence"))
+    assert unanswered(check(text)) == ["Q9"]
+    assert unanswered(check(with_waivers(text, waiver("AIP-SCH-003")))) == ["Q9"]
+    assert unanswered(check(with_waivers(text, waiver("AIP-MON-003", path="monitoring.drift")))) == ["Q9"]
+    at_field = waiver("AIP-MON-003", path="monitoring.outcome_accuracy.estimator")
+    assert unanswered(check(with_waivers(text, at_field))) == []

@@ -16,7 +16,7 @@ from checker import manifest
 from checker.git import rules as gitrules
 from checker.git.codeowners import CodeOwners
 from checker.git.facts import Changed, GitFacts
-from checker.manifest import Manifest
+from checker.manifest import Manifest, json_path
 from checker.ruleapi import Problem
 
 TODAY = datetime.date(2026, 11, 26)
@@ -508,3 +508,240 @@ def test_a_deleted_accuracy_threshold_is_reported_as_removed():
     assert (
         problem.message.startswith("accuracy threshold for ") and "(0.85) removed since origin/main" in problem.message
     )
+
+
+# -- checker/git/facts.py: which refs the git rules look at ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "TODO",  # a placeholder names no file
+        7,  # not text
+        "https://example.com/evidence.md",  # a URL
+        "/etc/passwd",  # absolute: refused
+        "../outside.md",  # leaves the repository
+        ".",  # the repository itself, not a file in it
+        "docs/..",
+    ],
+)
+def test_a_ref_that_names_no_file_in_the_repository_has_no_repository_path(tmp_path, ref):
+    from checker.git.facts import repo_path
+
+    assert repo_path(tmp_path, ref) is None
+
+
+def test_a_ref_is_a_normalised_slash_separated_repository_path(tmp_path):
+    from checker.git.facts import repo_path
+
+    assert repo_path(tmp_path, " evidence/./accuracy.md ") == "evidence/accuracy.md"
+    assert repo_path(tmp_path, "evidence\\accuracy.md") == "evidence/accuracy.md"  # a Windows separator
+
+
+def test_a_ref_through_a_link_that_climbs_above_the_root_in_writing_has_no_repository_path(tmp_path):
+    from checker.git.facts import repo_path
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "a" / "b" / "c")
+    # The file system resolves it inside the repository (a/x.md); as written it climbs out
+    # (`../x.md`), and git tracks paths as written: no repository path to look up.
+    assert repo_path(tmp_path, "link/../../x.md") is None
+
+
+def _evidence_of(text: str) -> list[tuple]:
+    from checker.git.facts import _evidence
+
+    return [(json_path(path), ref, cadence.days, source) for path, ref, cadence, source in _evidence(_load(text))]
+
+
+def test_evidence_is_read_from_each_source_with_a_validation_and_a_cadence_whatever_comes_before_it():
+    text = """\
+apiVersion: aipolicy/v1
+stage: production
+data:
+  sources:
+    - just-a-name
+    - {name: no-validation, refresh: {schedule: P1D}}
+    - {name: suite-only, validation: {suite_ref: v/suite.yaml}, refresh: {schedule: P1D}}
+    - {name: cron, refresh: {schedule: "0 2 * * *"}, validation: {evidence_ref: v/cron.md}}
+    - {name: no-refresh, validation: {evidence_ref: v/plain.md}}
+    - {name: daily, refresh: {schedule: P1D}, validation: {evidence_ref: v/daily.md}}
+"""
+    # No accuracy cadence to fall back on: only the source with its own duration counts.
+    assert _evidence_of(text) == [
+        ("$.data.sources[5].validation.evidence_ref", "v/daily.md", 1, "data.sources[5].refresh.schedule")
+    ]
+    with_cadence = text.replace("data:\n", "monitoring:\n  outcome_accuracy: {cadence: weekly}\ndata:\n")
+    assert [row[0] for row in _evidence_of(with_cadence)] == [
+        "$.data.sources[3].validation.evidence_ref",  # a cron schedule: the accuracy cadence instead
+        "$.data.sources[4].validation.evidence_ref",
+        "$.data.sources[5].validation.evidence_ref",
+    ]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "apiVersion: aipolicy/v1\n",  # neither monitoring nor data
+        "monitoring: {outcome_accuracy: [weekly]}\ndata: {sources: {name: tickets}}\n",  # wrong shapes
+        "data: {sources: [tickets, {validation: [evidence_ref]}]}\n",
+    ],
+)
+def test_a_manifest_without_evidence_or_with_misshapen_sections_has_none(shape):
+    assert _evidence_of(shape) == []
+
+
+# -- AIP-GIT-005 stuck-in-pilot, as a function of the facts ------------------------------------
+
+
+def _pilot_facts(tmp_path: Path, *history, stage: str = "pilot", months: int = 14) -> GitFacts:
+    from checker.portfolio import StageChange
+
+    changes = [StageChange(s, day, commit, shallow) for s, day, commit, shallow in history]
+    return GitFacts(tmp_path, "ai-production.yaml", stage, stage_history=changes, stuck_after=months)
+
+
+PILOT_SINCE = ("pilot", datetime.date(2025, 9, 26), "0123456789abcdef0123", False)  # 14 months before TODAY
+
+
+def test_a_pilot_is_stuck_from_the_day_after_stuck_after_months_and_not_on_the_day(tmp_path):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    facts = _pilot_facts(tmp_path, ("exploration", datetime.date(2025, 1, 2), "f" * 40, False), PILOT_SINCE)
+    assert gitrules.stuck_in_pilot(pilot, None, facts, TODAY) == []  # 14 months exactly
+    [problem] = gitrules.stuck_in_pilot(pilot, None, facts, TODAY + datetime.timedelta(days=1))
+    assert problem.path == ("stage",)
+    assert problem.message == (
+        "at `stage: pilot` since 2025-09-26 (commit 0123456789ab) by git history: 14 months, past the"
+        " 14-month stuck-after limit since 2026-11-27; decide: promote to production, re-scope or retire"
+    )
+
+
+def test_stuck_after_is_read_from_the_facts(tmp_path):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    assert gitrules.stuck_in_pilot(pilot, None, _pilot_facts(tmp_path, PILOT_SINCE, months=13), TODAY)
+    assert gitrules.stuck_in_pilot(pilot, None, _pilot_facts(tmp_path, PILOT_SINCE, months=15), TODAY) == []
+
+
+def test_a_pilot_dated_at_a_shallow_clones_first_commit_says_or_earlier(tmp_path):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    shallow = ("pilot", datetime.date(2024, 1, 1), "abcdef0123456789", True)
+    [problem] = gitrules.stuck_in_pilot(pilot, None, _pilot_facts(tmp_path, shallow), TODAY)
+    assert problem.message.startswith(
+        "at `stage: pilot` since 2024-01-01 or earlier (commit abcdef012345, the first of this shallow clone)"
+        " by git history: 34 months"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "history"),
+    [
+        ("production", [PILOT_SINCE]),  # the manifest's own stage is not pilot
+        ("pilot", []),  # no history
+        ("pilot", [PILOT_SINCE, ("production", datetime.date(2026, 1, 1), "e" * 40, False)]),  # moved on since
+        ("pilot", [("pilot", datetime.date(9999, 6, 1), "d" * 40, False)]),  # a date at the calendar's end
+    ],
+)
+def test_no_stuck_pilot_without_a_committed_pilot_stage_in_time(tmp_path, stage, history):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    facts = _pilot_facts(tmp_path, *history, stage=stage)
+    assert gitrules.stuck_in_pilot(pilot, None, facts, datetime.date(2040, 1, 1)) == []
+
+
+def test_a_pilot_not_stuck_yet_declares_the_day_it_will_be(tmp_path):
+    pilot = _load(BASE.replace("stage: production", "stage: pilot"))
+    declared = []
+
+    def fails_from(path, day, what):
+        declared.append((path, day, what))
+        return False
+
+    assert gitrules.stuck_in_pilot(pilot, None, _pilot_facts(tmp_path, PILOT_SINCE), TODAY, fails_from) == []
+    assert declared == [
+        (
+            ("stage",),
+            datetime.date(2026, 11, 27),
+            "`stage: pilot` since 2025-09-26 (commit 0123456789ab) passes the 14-month stuck-after limit",
+        )
+    ]
+
+
+def test_without_a_codeowners_file_the_finding_lists_where_it_looked_and_escapes_the_path(tmp_path):
+    [none] = _codeowners_problems(tmp_path, None, path="my models/ai-production.yaml")
+    assert none.message == (
+        "no CODEOWNERS file (looked for .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS): add .github/CODEOWNERS"
+        " with a line such as `/my\\ models/ai-production.yaml @owner` so changes to this manifest need its"
+        " owners' review"
+    )
+
+
+def test_the_git_add_hint_quotes_a_path_that_a_shell_would_split_and_only_such_a_path(tmp_path):
+    from checker.git.rules import _quote
+
+    assert _quote("evidence/accuracy-2026.md") == "evidence/accuracy-2026.md"
+    assert _quote("evidence/accuracy 2026.md") == "'evidence/accuracy 2026.md'"
+    assert _quote("evidence/$HOME.md") == "'evidence/$HOME.md'"
+
+
+# -- the git rules as registered checks: what the engine calls ---------------------------------
+
+
+def _registered(name: str, tmp_path: Path, git: GitFacts | None, text: str = BASE) -> list[Problem]:
+    from checker.checks.rules import REGISTRY
+    from checker.ruleapi import RuleContext
+
+    ctx = RuleContext(_load(text), TODAY, tmp_path, False, "production", git=git)
+    return list(REGISTRY[name](ctx))
+
+
+def test_each_git_check_is_registered_under_its_functions_name_and_says_nothing_outside_a_repository(tmp_path):
+    for name in ("weakened_commitment", "stale_evidence", "codeowners", "untracked_refs", "stuck_in_pilot"):
+        assert _registered(name, tmp_path, None) == []
+
+
+def test_a_registered_git_check_hands_the_manifest_the_base_and_the_facts_to_its_rule(tmp_path):
+    assert [p.path for p in _registered("codeowners", tmp_path, _facts(tmp_path))] == [("owners",)]
+    base = _load(BASE)
+    weaker = _edit("  rto: PT1H\n", "  rto: PT2H\n")
+    facts = GitFacts(tmp_path, "ai-production.yaml", "production", base=base, base_label="origin/main")
+    assert [p.path for p in _registered("weakened_commitment", tmp_path, facts, weaker)] == [("rollback", "rto")]
+
+
+def test_a_registered_date_check_is_given_today_and_declares_its_deadline(tmp_path):
+    from checker.checks.rules import REGISTRY
+    from checker.ruleapi import RuleContext
+
+    facts = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(datetime.date(2026, 9, 1))})
+    assert [p.path for p in _registered("stale_evidence", tmp_path, facts)] == [
+        ("monitoring", "outcome_accuracy", "evidence_ref")
+    ]
+    fresh = _facts(tmp_path, changed={"evidence/accuracy.md": Changed(TODAY)})
+    ctx = RuleContext(_load(BASE), TODAY, tmp_path, False, "production", git=fresh, deadlines=[])
+    assert list(REGISTRY["stale_evidence"](ctx)) == []
+    assert [(d.path, d.fails_from, d.what) for d in ctx.deadlines] == [
+        (
+            ("monitoring", "outcome_accuracy", "evidence_ref"),
+            TODAY + datetime.timedelta(days=15),
+            "`monitoring.outcome_accuracy.evidence_ref` 'evidence/accuracy.md' (last changed in git on 2026-11-26)"
+            " goes stale, older than twice its 7d cadence,",
+        )
+    ]
+
+
+def test_codeowners_findings_without_an_entry_or_an_owner_are_missing_owners_at_the_owners_key(tmp_path):
+    [unmatched] = _codeowners_problems(tmp_path, "/docs/ @writers\n")
+    [unassigned] = _codeowners_problems(tmp_path, "/services/ @platform\n/services/router/\n")
+    assert [(p.path, p.missing) for p in (unmatched, unassigned)] == [(("owners",), True), (("owners",), True)]
+
+
+def test_each_evidence_file_is_judged_whatever_the_ones_before_it_are(tmp_path):
+    old = Changed(datetime.date(2026, 1, 1))
+    # The accuracy evidence first: changed right now, then not committed, then fresh. The
+    # tickets source's evidence after it is stale each time and must still be reported.
+    for first in ({"dirty": {"evidence/accuracy.md"}}, {}, {"fresh": Changed(TODAY)}):
+        changed = {"validation/tickets.yaml": old}
+        if "fresh" in first:
+            changed["evidence/accuracy.md"] = first["fresh"]
+        facts = _facts(tmp_path, changed=changed, dirty=first.get("dirty", ()))
+        assert [p.path for p in gitrules.stale_evidence(_load(BASE), None, facts, TODAY)] == [
+            ("data", "sources", 0, "validation", "evidence_ref")
+        ], first

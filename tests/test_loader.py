@@ -413,3 +413,55 @@ def test_booleans_and_nulls_are_the_yaml_1_2_core_spellings_and_nothing_else(tex
     loaded = manifest_mod.load(f"key: {text}\n".encode(), "m.yaml")
     assert isinstance(loaded, manifest_mod.Manifest)
     assert loaded.data["key"] == value and type(loaded.data["key"]) is type(value)
+
+
+# -- aliases: positions, collected lists, rejected keys ------------------------------------
+
+
+def test_an_alias_value_sits_at_the_alias_and_ends_its_block_there() -> None:
+    m = ok(b"x:\n  a: &v 1\n  b: *v\ny: 2\n")
+    assert m.spans[("x", "b")] == Span(3, 6, 3, 8)
+    assert m.spans[("x",)] == Span(2, 3, 3, 8)  # the block ends at the alias, not at the next key
+
+
+def test_a_document_with_aliases_has_no_collected_refs_or_answers_and_one_without_has_them() -> None:
+    aliased = ok(b"owner: &p {name: Priya}\nbackup: *p\nbackup_ref: x\n")
+    assert aliased.refs is None and aliased.answers is None  # shared nodes sit at several paths: rules walk
+    plain = ok(b"owner: {name: Priya}\nbackup_ref: x\n")
+    assert plain.refs == [(("backup_ref",), "x")]
+    assert plain.answers == [(("owner", "name"), "Priya"), (("backup_ref",), "x")]
+
+
+def test_a_rejected_alias_key_stores_nothing_so_a_later_empty_key_is_no_duplicate() -> None:
+    assert [p.message for p in problems(b"x: &c [1]\n*c : 2\n'': 3\n")] == [
+        "mapping keys must be strings; an alias to a collection cannot be a key"
+    ]
+
+
+def test_a_rejected_alias_key_still_counts_its_nodes_when_its_mapping_is_aliased() -> None:
+    raw = b"m: &m {a: &c [1, 2, 3], *c : v}\nn: *m\n"
+    assert [p.message for p in problems(raw, max_nodes=25)] == [
+        "mapping keys must be strings; an alias to a collection cannot be a key"
+    ]
+    assert "expands to more than 24 nodes" in problems(raw, max_nodes=24)[-1].message
+
+
+def test_rejected_keys_are_named_as_yaml_spells_them() -> None:
+    assert one_problem(b"false: a\n").message == "mapping keys must be strings; key `false` is read as bool: quote it"
+    assert one_problem(b"~: a\n").message == "mapping keys must be strings; key is read as null: quote it"
+
+
+def test_a_rejected_duplicate_key_stores_nothing_so_a_later_empty_key_is_no_duplicate() -> None:
+    assert [p.message for p in problems(b"a: 1\na: 2\n'': 3\n")] == ["duplicate key `a` (first defined at line 1)"]
+
+
+def test_a_key_given_by_an_alias_has_its_key_span_and_is_the_first_definition_of_a_duplicate() -> None:
+    m = ok(b"k: &k name\n*k : 1\n")
+    assert m.data == {"k": "name", "name": 1}
+    assert m.key_spans[("name",)] == Span(2, 1, 2, 3)
+    assert one_problem(b"k: &k name\n*k : 1\nname: 2\n").message == "duplicate key `name` (first defined at line 2)"
+
+
+def test_a_rejected_tag_is_shown_in_its_short_form_when_it_is_a_standard_one() -> None:
+    assert "YAML tag `!!binary` is not allowed" in one_problem(b"a: !!binary aGVsbG8=\n").message
+    assert "YAML tag `!custom` is not allowed" in one_problem(b"a: !custom x\n").message
