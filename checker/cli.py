@@ -438,6 +438,47 @@ def schema() -> None:
     raise SystemExit(commands.schema())
 
 
+@cli.command()
+@click.argument("path", type=_Path(path_type=Path, readable=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("cyclonedx", "model-card")),
+    required=True,
+    help="cyclonedx: a CycloneDX 1.6 JSON ML-BOM; model-card: a Markdown model card.",
+)
+@click.option(
+    "--output",
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    help="Write it here instead of stdout (never over the manifest or another manifest name).",
+)
+@click.option(
+    "--today",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="CycloneDX: the BOM's timestamp (SOURCE_DATE_EPOCH wins); without either the BOM has none.",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(1, MAX_FILE_SIZE),
+    default=1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="A larger manifest is refused, not read.",
+)
+def export(path: Path, fmt: str, output: Path | None, today: datetime.date | None, max_file_size: int) -> None:
+    """Export the manifest at PATH (a file, or a folder holding ai-production.yaml) as a
+    CycloneDX ML-BOM or a Markdown model card. The same manifest gives the same bytes.
+
+    \b
+    Exit codes: 0 written; 2 usage error, or a manifest that does not load or fails the
+    schema (one line on stderr: path:line:col: why; nothing is written).
+    """
+    from checker import commands
+
+    raise SystemExit(commands.export(path, fmt, output, today, max_file_size))
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
