@@ -423,11 +423,19 @@ def test_policies(
     show_default=True,
     help="Which stage's fields the starter asks for.",
 )
-def init(path: Path | None, stage: str) -> None:
+@click.option(
+    "--from-model-card",
+    "from_model_card",
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    metavar="FILE",
+    help="Seed the starter from a Hugging Face model card's front matter (license, base_model, "
+    "datasets, the first model-index metric); read from FILE, never fetched.",
+)
+def init(path: Path | None, stage: str, from_model_card: Path | None) -> None:
     """Write a commented starter manifest to PATH (default ./ai-production.yaml); never overwrites."""
     from checker import commands
 
-    raise SystemExit(commands.init(path or Path("ai-production.yaml"), stage))
+    raise SystemExit(commands.init(path or Path("ai-production.yaml"), stage, from_model_card))
 
 
 @cli.command()

@@ -421,14 +421,29 @@ def _indent(text: str) -> str:
     return "\n".join(("  " + line) if line.strip() else "" for line in text.splitlines())
 
 
-def init(path: Path, stage: str) -> int:
+def init(path: Path, stage: str, from_model_card: Path | None = None) -> int:
     from checker.starter import starter
 
     if path.is_dir():
         path = path / "ai-production.yaml"
+    seeds = None
+    if from_model_card is not None:
+        from checker import hfcard
+
+        try:
+            seeds, notes = hfcard.seeds(from_model_card)
+        except hfcard.CardError as exc:
+            raise UsageError(f"--from-model-card {from_model_card}: {exc}") from None
+        for note in notes:
+            print(f"aipolicy: note: {printable(from_model_card)}: {printable(note)}", file=sys.stderr)
+        if seeds.metric is not None and stage in ("exploration", "retired"):
+            print(
+                f"aipolicy: note: the {stage} starter has no monitoring section; the metric is not seeded",
+                file=sys.stderr,
+            )
     try:
         with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite
-            handle.write(starter(stage))
+            handle.write(starter(stage, seeds=seeds))
     except FileExistsError:
         raise UsageError(f"{path} already exists; not overwriting it") from None
     except OSError as exc:
@@ -469,8 +484,8 @@ def test_policies(
 
 
 def _export_source(path: Path, max_bytes: int) -> tuple[Path, bytes, dict]:
-    """The bytes and data of one schema-valid manifest, or None after saying, on one line
-    `path:line:col: why`, why it cannot be exported (nothing half-parsed is exported)."""
+    """The file, bytes and data of one schema-valid manifest; _ExportRefused with the one line
+    `path:line:col: why` otherwise (nothing half-parsed is exported)."""
     from checker import manifest as manifest_mod
     from checker import safeio
     from checker.schema import validate
