@@ -489,11 +489,19 @@ def test_policies(
     show_default=True,
     help="Which stage's fields the starter asks for.",
 )
-def init(path: Path | None, stage: str) -> None:
+@click.option(
+    "--from-model-card",
+    "from_model_card",
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    metavar="FILE",
+    help="Seed the starter from a Hugging Face model card's front matter (license, base_model, "
+    "datasets, the first model-index metric); read from FILE, never fetched.",
+)
+def init(path: Path | None, stage: str, from_model_card: Path | None) -> None:
     """Write a commented starter manifest to PATH (default ./ai-production.yaml); never overwrites."""
     from checker import commands
 
-    raise SystemExit(commands.init(path or Path("ai-production.yaml"), stage))
+    raise SystemExit(commands.init(path or Path("ai-production.yaml"), stage, from_model_card))
 
 
 @cli.command()
@@ -502,6 +510,47 @@ def schema() -> None:
     from checker import commands
 
     raise SystemExit(commands.schema())
+
+
+@cli.command()
+@click.argument("path", type=_Path(path_type=Path, readable=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("cyclonedx", "model-card")),
+    required=True,
+    help="cyclonedx: a CycloneDX 1.6 JSON ML-BOM; model-card: a Markdown model card.",
+)
+@click.option(
+    "--output",
+    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    help="Write it here instead of stdout (never over the manifest or another manifest name).",
+)
+@click.option(
+    "--today",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="CycloneDX: the BOM's timestamp (SOURCE_DATE_EPOCH wins); without either the BOM has none.",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(1, MAX_FILE_SIZE),
+    default=1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="A larger manifest is refused, not read.",
+)
+def export(path: Path, fmt: str, output: Path | None, today: datetime.date | None, max_file_size: int) -> None:
+    """Export the manifest at PATH (a file, or a folder holding ai-production.yaml) as a
+    CycloneDX ML-BOM or a Markdown model card. The same manifest gives the same bytes.
+
+    \b
+    Exit codes: 0 written; 2 usage error, or a manifest that does not load or fails the
+    schema (one line on stderr: path:line:col: why; nothing is written).
+    """
+    from checker import commands
+
+    raise SystemExit(commands.export(path, fmt, output, today, max_file_size))
 
 
 def _split(values: tuple[str, ...]) -> list[str]:

@@ -429,14 +429,29 @@ def _indent(text: str) -> str:
     return "\n".join(("  " + line) if line.strip() else "" for line in text.splitlines())
 
 
-def init(path: Path, stage: str) -> int:
+def init(path: Path, stage: str, from_model_card: Path | None = None) -> int:
     from checker.starter import starter
 
     if path.is_dir():
         path = path / "ai-production.yaml"
+    seeds = None
+    if from_model_card is not None:
+        from checker import hfcard
+
+        try:
+            seeds, notes = hfcard.seeds(from_model_card)
+        except hfcard.CardError as exc:
+            raise UsageError(f"--from-model-card {from_model_card}: {exc}") from None
+        for note in notes:
+            print(f"aipolicy: note: {printable(from_model_card)}: {printable(note)}", file=sys.stderr)
+        if seeds.metric is not None and stage in ("exploration", "retired"):
+            print(
+                f"aipolicy: note: the {stage} starter has no monitoring section; the metric is not seeded",
+                file=sys.stderr,
+            )
     try:
         with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite
-            handle.write(starter(stage))
+            handle.write(starter(stage, seeds=seeds))
     except FileExistsError:
         raise UsageError(f"{path} already exists; not overwriting it") from None
     except OSError as exc:
@@ -474,3 +489,82 @@ def test_policies(
     if output is not None:
         sys.stdout.write(policytest.render_text(outcomes).splitlines()[-1] + "\n")
     return EXIT_OK if all(o.passed for o in outcomes) else EXIT_FINDINGS
+
+
+def _export_source(path: Path, max_bytes: int) -> tuple[Path, bytes, dict[str, Any]]:
+    """The file, bytes and data of one schema-valid manifest; _ExportRefused with the one line
+    `path:line:col: why` otherwise (nothing half-parsed is exported)."""
+    from checker import manifest as manifest_mod
+    from checker import safeio
+    from checker.schema import validate
+
+    if path.is_dir():
+        path = path / "ai-production.yaml"
+    shown = printable(str(path))
+    try:
+        raw = safeio.read(path, max_bytes, None)  # named on the command line: the operator's, trusted
+    except safeio.ReadError as exc:
+        raise _ExportRefused(f"{shown}:1:1: {printable(exc)}") from None
+    loaded = manifest_mod.load(raw, str(path))
+    if isinstance(loaded, list):
+        first = loaded[0]
+        raise _ExportRefused(f"{shown}:{first.span.line}:{first.span.column}: {printable(first.message)}")
+    found = validate(loaded)
+    if found:
+        span, message, _ = found[0]
+        more = f" (and {len(found) - 1} more schema problems; see 'aipolicy check')" if len(found) > 1 else ""
+        raise _ExportRefused(f"{shown}:{span.line}:{span.column}: {printable(message)}{more}")
+    return path, raw, loaded.data
+
+
+class _ExportRefused(Exception):
+    """The manifest cannot be exported: the one line that says why."""
+
+
+def _export_timestamp(today: datetime.date | None) -> datetime.datetime | None:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org) wins, then --today; else no timestamp."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r}: not a number of seconds since 1970") from None
+    if today is not None:
+        return datetime.datetime(today.year, today.month, today.day, tzinfo=datetime.timezone.utc)
+    return None
+
+
+def export(path: Path, fmt: str, output: Path | None, today: datetime.date | None, max_bytes: int) -> int:
+    from checker import discover
+
+    if output is not None and str(output) == "-":
+        output = None
+    if output is not None and not output.resolve().parent.is_dir():
+        raise UsageError(f"--output {output}: folder {output.parent} does not exist")
+    timestamp = _export_timestamp(today) if fmt == "cyclonedx" else None
+    try:
+        source, raw, data = _export_source(path, max_bytes)
+    except _ExportRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    if output is not None:
+        read = {os.path.realpath(source): "the manifest"}
+        # `--output ai-production.yaml` is a slip, not a wish to replace a manifest with an export.
+        if discover.is_manifest_name(output.name):
+            read.setdefault(os.path.realpath(output), "a manifest")
+        _refuse_overwrite(output, read, what="an export")
+    if fmt == "cyclonedx":
+        from checker import bom
+
+        try:
+            text = bom.cyclonedx(data, raw, timestamp)
+        except bom.ExportError as exc:
+            raise UsageError(f"{path}: {printable(exc)}") from None
+    else:
+        from checker import modelcard
+
+        text = modelcard.markdown(data)
+    write_report(text, output)
+    if output is not None:
+        print(f"wrote {output} ({fmt})", file=sys.stderr)
+    return EXIT_OK

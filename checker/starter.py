@@ -8,6 +8,22 @@ them report them as missing rather than accepting an invented value.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Seeds:
+    """Answers known before the team writes any (`aipolicy init --from-model-card`, checker/hfcard.py)."""
+
+    license: str | None = None
+    base_models: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    metric: str | None = None
+    threshold: float | None = None
+    source: str = ""  # where they came from, named in the starter's comments
+
+
 _HEADER = """\
 # ai-production.yaml: what it takes to run this AI system in production.
 # Check it with `aipolicy check`; `aipolicy explain RULE` says why a rule exists.
@@ -113,8 +129,49 @@ governance:
 """
 
 
-def starter(stage: str, today: str | None = None) -> str:
+def _q(value: str) -> str:
+    """A YAML double-quoted scalar (a JSON string is one), so no value can add keys or comments."""
+    return json.dumps(value, ensure_ascii=True)
+
+
+def _seeded(text: str, seeds: Seeds) -> str:
+    if seeds.metric is not None:
+        text = text.replace(
+            "    metric: TODO\n", f"    metric: {_q(seeds.metric)}   # from the model card's model-index\n", 1
+        )
+    if seeds.threshold is not None:
+        text = text.replace(
+            "    threshold: 0.8\n",
+            f"    threshold: {seeds.threshold!r}   # the evaluation's value; set the minimum you accept in production\n",
+            1,
+        )
+    extra: list[str] = []
+    if seeds.license or seeds.base_models or seeds.datasets:
+        extra += ["", f"# From the model card {_q(seeds.source)}: check each value."]
+    if seeds.license:
+        extra.append(f"license: {_q(seeds.license)}")
+    if seeds.datasets:
+        extra += ["training:", "  datasets:"]
+        for name in seeds.datasets:
+            extra += [f"    - name: {_q(name)}", f"      uri: {_q('https://huggingface.co/datasets/' + name)}"]
+    if seeds.base_models:
+        extra.append("third_party:")
+        for name in seeds.base_models:
+            extra += [
+                f"  - name: {_q(name)}",
+                "    kind: model",
+                f"    terms_ref: {_q('https://huggingface.co/' + name)}",
+            ]
+    return text + "\n".join(extra) + ("\n" if extra else "")
+
+
+def starter(stage: str, today: str | None = None, seeds: Seeds | None = None) -> str:
     del today  # the starter invents no dates; the parameter stays for callers that pass one
+    text = _starter(stage)
+    return _seeded(text, seeds) if seeds is not None else text
+
+
+def _starter(stage: str) -> str:
     production = stage == "production"
     text = _HEADER.format(
         stage=stage,
