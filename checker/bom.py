@@ -198,7 +198,7 @@ def cyclonedx(data: dict[str, Any], raw: bytes, timestamp: datetime.datetime | N
     try:  # its home since cyclonedx-python-lib 11.x; the old one warns there
         from cyclonedx.contrib.license.factories import LicenseFactory
     except ImportError:  # pragma: no cover - older 11.x releases
-        from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef,unused-ignore]
+        from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef,unused-ignore]  # the same class at its old home
     from cyclonedx.model import Property
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType
