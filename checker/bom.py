@@ -204,6 +204,10 @@ def cyclonedx(data: dict[str, Any], raw: bytes, timestamp: datetime.datetime | N
     from cyclonedx.model.component import Component, ComponentType
     from cyclonedx.output.json import JsonV1Dot6
     from cyclonedx.schema import SchemaVersion
+
+    from checker.schema import import_jsonschema
+
+    import_jsonschema()  # before cyclonedx's validator imports it (checker/schema.py says why)
     from cyclonedx.validation.json import JsonStrictValidator
 
     licenses = LicenseFactory()

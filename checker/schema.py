@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from checker import fastschema, resources
@@ -53,9 +55,28 @@ def _refuse_remote(uri: str) -> Any:
     raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # referencing's stub spells dataclass_transform pre-PEP 681
 
 
+def import_jsonschema() -> ModuleType:
+    """jsonschema, imported without its optional IRI format checker. When rfc3987-syntax is
+    installed (jsonschema[format-nongpl] brings it), jsonschema's import builds its Lark
+    grammar: seconds per process, for the `iri` format, which no aipolicy schema uses (the
+    format checker below knows `date` only). The mask is lifted after the import."""
+    if "jsonschema" in sys.modules:
+        return sys.modules["jsonschema"]
+    masked = "rfc3987_syntax" not in sys.modules
+    if masked:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None: import raises ImportError
+    try:
+        import jsonschema
+    finally:
+        if masked and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
 def build_validator(schema: dict[str, Any], extra_dir: Path | None = None) -> Any:
     """A validator whose registry holds only our own schemas and never fetches."""
-    import jsonschema
+    import_jsonschema()
+    import jsonschema  # imported above: now only bound here, typed
     from referencing import Registry, Resource
 
     resources_ = []
@@ -73,7 +94,8 @@ def build_validator(schema: dict[str, Any], extra_dir: Path | None = None) -> An
 def _format_checker() -> Any:
     import datetime
 
-    import jsonschema
+    import_jsonschema()
+    import jsonschema  # imported above: now only bound here, typed
 
     checker = jsonschema.FormatChecker(formats=())
 

@@ -90,3 +90,30 @@ def test_the_probe_would_see_gitpython_if_it_were_imported(tmp_path: Path, child
     )
     modules = json.loads(proc.stdout[proc.stdout.rindex("@@MODULES@@") + len("@@MODULES@@") :])["modules"]
     assert "git" in modules
+
+
+def test_jsonschemas_iri_checker_is_not_imported_even_when_installed(tmp_path: Path) -> None:
+    # rfc3987-syntax (from jsonschema[format-nongpl]) builds a Lark grammar on import: seconds
+    # per process. A stand-in on sys.path leaves a mark if aipolicy's jsonschema imports it.
+    site = tmp_path / "site"
+    site.mkdir()
+    mark = tmp_path / "imported"
+    (site / "rfc3987_syntax.py").write_text(
+        f"open({str(mark)!r}, 'w').close()\ndef is_valid_syntax(*a, **k):\n    return True\n", encoding="utf-8"
+    )
+    broken = tmp_path / "ai-production.yaml"
+    broken.write_text(SMALL.replace("stage: pilot", "stage: 7"), encoding="utf-8")  # invalid: jsonschema explains
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(site)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, "check", str(broken)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    modules = json.loads(proc.stdout.split("@@MODULES@@")[1])["modules"]
+    assert "jsonschema" in modules, "the manifest must be invalid, so that jsonschema explains it"
+    assert not mark.exists(), "jsonschema imported rfc3987_syntax"
+    assert "rfc3987_syntax" not in modules
