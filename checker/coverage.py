@@ -137,18 +137,8 @@ def coverage(
     if output is not None and discover.is_manifest_name(output.name, patterns):
         read.setdefault(os.path.realpath(output), "a manifest")
     session._refuse_overwrite(output, read)
-    rules = session.rule_sets(policy, config)
-    git_run, unreadable = session._open_git(paths, None, False, max_bytes)
-    report = session.run_checks(
-        files,
-        unlisted,
-        config=config,
-        policy=policy,
-        rules=rules,
-        git_run=git_run,
-        unreadable=unreadable,
-        today=day,
-        max_bytes=max_bytes,
+    report, rules = session.check_all_paths(
+        paths, files, unlisted, config=config, policy=policy, today=day, max_bytes=max_bytes
     )
     data = _manifest_data(files, max_bytes)
     selected, ignored, _ = rules

@@ -204,6 +204,35 @@ def _refuse_overwrite(out: Path | None, read: dict[str, str], option: str = "--o
         raise UsageError(f"{option} {out}: refusing to write {what} over {read[os.path.realpath(out)]} aipolicy reads")
 
 
+def check_all_paths(
+    paths: list[Path],
+    files: list[Path],
+    unlisted: list[tuple[Path, str]],
+    *,
+    config: Config,
+    policy: Policy,
+    today: datetime.date,
+    max_bytes: int,
+) -> tuple[Report, tuple[set[str] | None, set[str], set[str]]]:
+    """Check every manifest under `paths` as `aipolicy check` does (no --changed-since): the
+    report and the rule sets it used. For the commands built on a whole check run
+    (`report`, `coverage`)."""
+    rules = rule_sets(policy, config)
+    git_run, unreadable = _open_git(paths, None, False, max_bytes)
+    report = run_checks(
+        files,
+        unlisted,
+        config=config,
+        policy=policy,
+        rules=rules,
+        git_run=git_run,
+        unreadable=unreadable,
+        today=today,
+        max_bytes=max_bytes,
+    )
+    return report, rules
+
+
 def _open_git(
     paths: list[Path], changed_since: str | None, changed_only: bool, max_bytes: int
 ) -> tuple[GitRun | None, str | None]:

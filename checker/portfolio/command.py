@@ -144,18 +144,8 @@ def _check(
     from checker import discover, gitrepo, safeio, session
     from checker.portfolio import build
 
-    rules = session.rule_sets(policy, config)
-    git_run, unreadable = session._open_git(paths, None, False, max_bytes)
-    checked = session.run_checks(
-        files,
-        unlisted,
-        config=config,
-        policy=policy,
-        rules=rules,
-        git_run=git_run,
-        unreadable=unreadable,
-        today=today,
-        max_bytes=max_bytes,
+    checked, _ = session.check_all_paths(
+        paths, files, unlisted, config=config, policy=policy, today=today, max_bytes=max_bytes
     )
     if known is not None:
         known.apply(checked, str(config.root), policy, True)
