@@ -8,13 +8,17 @@ of the test that measures them (visible in junit XML).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from person_names import NON_PERSONS, PERSONS
 
 from checker import expr
+from checker.checks import persons
 from checker.checks.persons import person_problem
 from checker.cli import main
 
@@ -239,3 +243,57 @@ rules:
     _, manifest = _check(path, capsys, "--policy", str(pack))
     assert [(f["rule"], f["json_path"]) for f in manifest["findings"]] == [("ACME-OWN-001", "$.owners.escalation.name")]
     assert "escalation contact `On-call` is a rotation" in manifest["findings"][0]["message"]
+
+
+# The alternation regex the word lists were matched with before checker/checks/persons.py's
+# _Words (a run-split and a set lookup) replaced it: the oracle the lookup must agree with.
+def _alternation(words: tuple[str, ...], flags: int) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", flags)
+
+
+_LISTS = {
+    "team": (persons._TEAM, persons._TEAM_WORDS, re.IGNORECASE),
+    "function": (persons._FUNCTION, persons._FUNCTION_WORDS, re.IGNORECASE),
+    "role": (persons._ROLE, persons._ROLE_WORDS, re.IGNORECASE),
+    "several": (persons._SEVERAL, persons._SEVERAL_WORDS, re.IGNORECASE),
+    "organisation": (persons._ORGANISATION, persons._ORGANISATION_WORDS, re.IGNORECASE),
+    "acronym": (persons._ACRONYMS, persons._ACRONYM_WORDS, 0),
+}
+_PIECES = sorted({w for words, _, _ in _LISTS.values() for w in words}) + [
+    " ",
+    "_",
+    "-",
+    ".",
+    "@",
+    "x",
+    "Ab",
+    "数据",
+    "9",
+    "é",
+    "\u0940",
+    "TEAM",
+    "Ops",
+    "mL",
+]
+
+
+@pytest.mark.parametrize("kind", sorted(_LISTS))
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_the_word_lookup_agrees_with_the_whole_word_regex_it_replaced(kind: str, data: st.DataObject) -> None:
+    words, lookup, flags = _LISTS[kind]
+    oracle = _alternation(words, flags)
+    # Texts built from the listed words themselves, glued or separated, in changed case: where a
+    # whole-word match and a part-word one differ.
+    parts = data.draw(st.lists(st.sampled_from(_PIECES), max_size=6))
+    text = "".join(data.draw(st.sampled_from([p, p.upper(), p.title()])) for p in parts)
+    assert lookup.search(text) == bool(oracle.search(text)), text
+
+
+@pytest.mark.parametrize("kind", sorted(_LISTS))
+def test_every_listed_word_is_found_alone_and_between_separators_but_not_inside_a_longer_word(kind: str) -> None:
+    words, lookup, _ = _LISTS[kind]
+    for word in words:
+        assert lookup.search(word) and lookup.search(f"x {word}-y") and lookup.search(f"a_{word}"), word
+        assert not lookup.search(f"x{word}") and not lookup.search(f"{word}9"), word
