@@ -22,9 +22,8 @@ import datetime
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from checker.checks import persons, values
 from checker.schema import load_schema
@@ -75,8 +74,7 @@ def split_path(text: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     data: Any
     today: datetime.date
     item: Any = None  # the current element inside an `each:` block

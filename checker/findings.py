@@ -62,8 +62,7 @@ class Finding:
         return (self.path, self.span.line, self.span.column, self.rule, self.message)
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """A date from which a rule will fail unless something is done (the portfolio's deadlines)."""
 
     day: datetime.date

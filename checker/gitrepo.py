@@ -50,10 +50,9 @@ import shutil
 import stat
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import git as gitpython
@@ -396,8 +395,7 @@ def _filters(root: Path) -> tuple[str, ...]:
     return _FILTERS[root]
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where git itself found the repository of a root (absolute paths)."""
 
     git_dir: str
@@ -624,8 +622,7 @@ def merge_base(root: Path, one: str, other: str) -> str | None:
     return proc.stdout.decode("ascii", "replace").strip() or None
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     status: str  # A added, M modified, D deleted, R renamed, T type changed
     path: str  # repository-relative, `/`-separated; for a deletion the old path
     old_path: str | None = None  # for a rename, where it came from
@@ -694,8 +691,7 @@ def blob(root: Path, commit: str, path: str, max_bytes: int) -> bytes | None:
     return read.stdout if read is not None and read.returncode == 0 else None
 
 
-@dataclass(frozen=True)
-class LastChange:
+class LastChange(NamedTuple):
     timestamp: int  # committer date, seconds since the epoch
     commit: str
 
@@ -791,8 +787,7 @@ def utc_day(timestamp: int) -> datetime.date:
         return datetime.date.max if timestamp > 0 else datetime.date.min
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(NamedTuple):
     """One commit that changed a file: its author date and the file's blob there (None when
     the path was deleted there, or became a link or a submodule)."""
 

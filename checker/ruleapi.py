@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from checker import expr
 from checker.findings import Severity
 from checker.manifest import Manifest, PathT
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """What an assertion found: where (a manifest path) and what."""
 
     path: PathT
@@ -27,8 +26,7 @@ class Problem:
     severity: Severity | None = None  # only for engine rules that vary it (stale waiver)
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
     """A date rule's declaration: from `fails_from` on, the rule fails at `path`."""
 
     path: PathT

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's search order
 
 
-@dataclass(frozen=True)
-class OwnerRule:
+class OwnerRule(NamedTuple):
     line: int
     pattern: str
     owners: tuple[str, ...]

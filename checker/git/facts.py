@@ -10,7 +10,7 @@ import os
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checker.checks import values
 from checker.checks.rules import _URL, refs_of, resolve_ref
@@ -20,8 +20,7 @@ if TYPE_CHECKING:
     from checker.git.codeowners import CodeOwners
 
 
-@dataclass(frozen=True)
-class Changed:
+class Changed(NamedTuple):
     date: datetime.date  # when the file last changed, by commit date
     at_or_before: bool = False  # the commit is a shallow clone's boundary: the real date may be older
 
