@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -213,7 +213,7 @@ def apply(report: Report, baseline: Baseline, root: str, policy: Policy, quiet: 
                 for other in f.folded:
                     take(other)
                 if take(f):
-                    f = replace(f, suppressed_by=reason, suppression="baseline")
+                    f = f._replace(suppressed_by=reason, suppression="baseline")
             out.append(f)
         result.findings = out
     if not quiet:

@@ -30,7 +30,7 @@ def _filter(result: ManifestResult, options: Options) -> ManifestResult:
         result.rules_evaluated = [r for r in result.rules_evaluated if keep(r)]
     if options.max_severity is not None:
         cap = options.max_severity
-        result.findings = [replace(f, severity=min(f.severity, cap)) for f in result.findings]
+        result.findings = [f._replace(severity=min(f.severity, cap)) for f in result.findings]
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -253,7 +253,7 @@ def evaluate(policy: Policy, m: Manifest, stage: str, options: Options, result: 
     wvr = policy.rules.get("AIP-WVR-001")
     wvr_severity = wvr.severity_at(stage, high) if wvr else None
     wvr_problems: list[Problem] = []
-    wvr_ctx = replace(ctx, deadlines=[] if deadlines is not None else None)
+    wvr_ctx = ctx._replace(deadlines=[] if deadlines is not None else None)
     waivers = _parse_waivers(policy, m, options, stage, wvr_problems.append, wvr_ctx)
     findings = _apply(waivers, findings, for_questions)
     if wvr and wvr_severity is not None and wvr_ctx.deadlines:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 
@@ -33,8 +33,7 @@ class Span(NamedTuple):
     end_column: int = 1
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     rule: str
     slug: str
     severity: Severity
@@ -56,7 +55,7 @@ class Finding:
         return self.suppressed_by is not None
 
     def suppress(self, reason: str) -> Finding:
-        return replace(self, suppressed_by=reason)
+        return self._replace(suppressed_by=reason)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.column, self.rule, self.message)

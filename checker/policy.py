@@ -219,7 +219,7 @@ def _each(spec: dict[str, Any], source: str, node: PathT, trusted: bool) -> Asse
         if not isinstance(items, list):
             return
         for index, item in enumerate(items):
-            sub = replace(ctx, item_path=path + (index,), item=item)
+            sub = ctx._replace(item_path=path + (index,), item=item)
             for assertion in inner:
                 yield from assertion(sub)
 

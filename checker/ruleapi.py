@@ -8,7 +8,6 @@ the catalogue that calls it.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,8 +33,7 @@ class Deadline(NamedTuple):
     what: str  # completed by " on DATE" in AIP-DUE-001's message: "`governance.next_review` is due"
 
 
-@dataclass(frozen=True)
-class RuleContext:
+class RuleContext(NamedTuple):
     manifest: Manifest
     today: Any
     root: Path

@@ -17,8 +17,6 @@ problem before it.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from checker.findings import Finding
 
 # A manifest node: its json path and where it starts (line, column).
@@ -57,8 +55,8 @@ def fold(findings: list[Finding]) -> list[Finding]:
             out.append(group[0])
             continue
         best = min(group, key=_rank)
-        others = tuple(g for f in group if f is not best for g in (replace(f, folded=()), *f.folded))
-        out.append(replace(best, folded=best.folded + others))
+        others = tuple(g for f in group if f is not best for g in (f._replace(folded=()), *f.folded))
+        out.append(best._replace(folded=best.folded + others))
     return out
 
 
@@ -81,8 +79,7 @@ def cap(findings: list[Finding], limit: int = CAP) -> list[Finding]:
             worst = max(rest, key=lambda g: (not g.suppressed, g.severity))
             more = len(rest)
             out.append(
-                replace(
-                    f,
+                f._replace(
                     severity=worst.severity,
                     suppressed_by=worst.suppressed_by,
                     folded=(),

@@ -231,18 +231,17 @@ def test_an_entry_matches_as_many_findings_as_its_count_and_the_rest_are_new(tmp
 def test_rules_folded_into_a_shown_finding_are_recorded_and_match_when_the_shown_rule_changes(
     tmp_path, monkeypatch, capsys
 ):
-    from dataclasses import replace
 
     from checker import baseline
     from checker.policy import load_builtin
 
     monkeypatch.chdir(tmp_path)
     one, two = _finding("R-1", "$.a", 3), _finding("R-2", "$.a", 3)
-    baseline.write(_report(replace(one, folded=(two,))), tmp_path / "b.json", str(tmp_path))
+    baseline.write(_report(one._replace(folded=(two,))), tmp_path / "b.json", str(tmp_path))
     recorded = baseline.parse((tmp_path / "b.json").read_bytes(), "b.json")
     assert set(recorded) == {("R-1", "m.yaml", "$.a"), ("R-2", "m.yaml", "$.a")}
     # A severity change makes R-2 the rule shown, R-1 folded into it: still baselined, nothing stale.
-    report = _report(replace(two, folded=(one,)))
+    report = _report(two._replace(folded=(one,)))
     baseline.apply(report, baseline.Baseline("b.json", recorded), str(tmp_path), load_builtin())
     assert report.findings[0].suppressed and report.findings[0].suppression == "baseline"
     assert "note" not in capsys.readouterr().err

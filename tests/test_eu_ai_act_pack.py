@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -49,7 +48,7 @@ def _fixture_id(path: Path) -> str:
 def _pack_findings(findings: list[Finding]) -> list[Finding]:
     """The unsuppressed findings of the pack's rules, those folded into another rule's at the same node included."""
     flat = [g for f in findings if not f.suppressed for g in (f, *f.folded)]
-    return [replace(g, folded=()) for g in flat if g.rule in PACK_RULE_IDS]
+    return [g._replace(folded=()) for g in flat if g.rule in PACK_RULE_IDS]
 
 
 def _check(path: Path, policy: Policy = EU, today: datetime.date = rule_fixtures.DEFAULT_TODAY, stage=None):

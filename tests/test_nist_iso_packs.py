@@ -8,7 +8,6 @@ tests/rule_fixtures.py), checked with the whole engine; the strict comparison co
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -61,7 +60,7 @@ def _case_id(case: tuple[str, Path]) -> str:
 def _pack_findings(findings: list[Finding], pack: str) -> list[Finding]:
     ids = {r["id"] for r in RULES[pack]}
     flat = [g for f in findings if not f.suppressed for g in (f, *f.folded)]
-    return [replace(g, folded=()) for g in flat if g.rule in ids]
+    return [g._replace(folded=()) for g in flat if g.rule in ids]
 
 
 def _check(path: Path, pack: str, stage=None, today=rule_fixtures.DEFAULT_TODAY):

@@ -9,7 +9,6 @@ checks that the catalogue and the fixtures cover each other.
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -173,7 +172,7 @@ def test_mismatches_reports_a_finding_with_another_severity_than_stated() -> Non
 
 
 def test_mismatches_judge_a_folded_rule_by_its_own_severity() -> None:
-    shown = replace(_finding("AIP-A-1", 3), folded=(replace(_finding("AIP-B-1", 3), severity=Severity.WARNING),))
+    shown = _finding("AIP-A-1", 3)._replace(folded=(_finding("AIP-B-1", 3)._replace(severity=Severity.WARNING),))
     assert _fixture([("AIP-A-1", 3, "error"), ("AIP-B-1", 3, "warning")]).mismatches([shown]) == []
     assert _fixture([("AIP-B-1", 3, "error")]).mismatches([shown]) == [
         "expected AIP-B-1 @ 3 error, produced as warning"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from checker.findings import Report
@@ -27,8 +27,7 @@ FORMATS = {
 }
 
 
-@dataclass(frozen=True)
-class RenderContext:
+class RenderContext(NamedTuple):
     policy: Policy
     version: str
     color: bool = False
@@ -36,7 +35,7 @@ class RenderContext:
     warn_within: int = 14  # AIP-DUE-001's window, for the job summary's deadline list
     quiet: bool = False  # findings only: no diagnostic lines, no totals
     # Content checked that is not on disk as checked (stdin, a pipe): display path -> bytes.
-    sources: Mapping[str, bytes] = field(default_factory=dict)
+    sources: Mapping[str, bytes] = MappingProxyType({})
     sarif_waived: str = "suppressed"  # SARIF: waived findings as `suppressions` ("suppressed") or left out ("omit")
 
 
