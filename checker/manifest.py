@@ -150,21 +150,51 @@ class _Abort(Exception):
     """A problem after which the rest of the stream cannot be trusted."""
 
 
-@dataclass(slots=True)
 class _Frame:
-    path: PathT
-    container: Any
-    start: Any
-    anchor: str | None
-    key: Any = None  # pending key (mappings); _NO_KEY when expecting a key
-    key_path: PathT = ()  # path + (key,) of the pending key
-    key_span: Span | None = None
-    size: int = 1
-    end: Any = None
-    skip: bool = False  # a complex key's subtree: consumed but not stored
-    is_list: bool = False
-    quiet: bool = False  # inside an `x-` field or top-level `waivers`: no placeholders collected
-    in_ref: bool = False  # inside a `*_ref` value: no refs collected
+    """One mapping or sequence the loader has open. A slotted class written out, not a
+    dataclass: one is made per container of every manifest, and a dataclass compiles its
+    methods from source text at every start (the one-file case's budget)."""
+
+    __slots__ = (
+        "anchor",
+        "container",
+        "end",
+        "in_ref",
+        "is_list",
+        "key",
+        "key_path",
+        "key_span",
+        "path",
+        "quiet",
+        "size",
+        "skip",
+        "start",
+    )
+
+    def __init__(
+        self,
+        path: PathT,
+        container: Any,
+        start: Any,
+        anchor: str | None,
+        skip: bool,
+        is_list: bool,
+        quiet: bool,
+        in_ref: bool,
+    ) -> None:
+        self.path = path
+        self.container = container
+        self.start = start
+        self.anchor = anchor
+        self.key: Any = _NO_KEY  # the pending key (mappings); _NO_KEY while a key is expected
+        self.key_path: PathT = ()  # path + (key,) of the pending key
+        self.key_span: Span | None = None
+        self.size = 1
+        self.end: Any = None
+        self.skip = skip  # a complex key's subtree: consumed but not stored
+        self.is_list = is_list
+        self.quiet = quiet  # inside an `x-` field or top-level `waivers`: no placeholders collected
+        self.in_ref = in_ref  # inside a `*_ref` value: no refs collected
 
 
 _NO_KEY = object()
@@ -369,12 +399,7 @@ class _Builder:
                     in_ref = parent.in_ref or key.endswith("_ref")
         if ev.anchor:
             self.anchors[ev.anchor] = None
-        # _Frame(path, container, start, anchor, key, key_path, key_span, size, end, skip, is_list, quiet, in_ref)
-        stack.append(
-            _Frame(
-                path, container, ev.start_mark, ev.anchor, _NO_KEY, (), None, 1, None, skip, tag == "seq", quiet, in_ref
-            )
-        )
+        stack.append(_Frame(path, container, ev.start_mark, ev.anchor, skip, tag == "seq", quiet, in_ref))
 
     def end(self, ev: Any) -> None:
         frame = self.stack.pop()
