@@ -156,7 +156,7 @@ def _found_root(start: str) -> Path | None:
 def forget(timeouts: bool = False) -> None:
     """Drop cached answers: a new run must see repositories created since the last. A
     repository git did not answer for stays refused until a new command (`timeouts`)."""
-    _root_of.cache_clear()
+    _ROOT_OF.clear()
     _found_root.cache_clear()
     _LOCATIONS.clear()
     _FILTERS.clear()
@@ -165,13 +165,29 @@ def forget(timeouts: bool = False) -> None:
         _TIMED_OUT.clear()
 
 
-@lru_cache(maxsize=1024)
+# folder -> the nearest folder at or above it holding `.git`: every manifest of a run asks,
+# and siblings and cousins share the answers of the folders above them.
+_ROOT_OF: dict[Path, Path | None] = {}
+
+
 def _root_of(folder: Path) -> Path | None:
-    # Every manifest of a run asks; sibling manifests share their folder's answer.
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
+    pending: list[Path] = []
+    current = folder
+    found: Path | None = None
+    while current not in _ROOT_OF:
+        if (current / ".git").exists():
+            found = current
+            break
+        pending.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    else:
+        found = _ROOT_OF[current]
+    _ROOT_OF.update(dict.fromkeys(pending, found))
+    if found is not None:
+        _ROOT_OF[found] = found
+    return found
 
 
 def available() -> bool:

@@ -45,29 +45,43 @@ def repository_of(path: Path | str) -> Path | None:
 
 def forget() -> None:
     """Drop cached answers: a new run must see repositories created since the last."""
-    _repository_of.cache_clear()
-    _real_root.cache_clear()
+    _REPOSITORY_OF.clear()
+    real_root.cache_clear()
 
 
 @lru_cache(maxsize=64)
-def _real_root(root: str) -> str:
-    # A run reads every file against the same few repository roots: resolved once each.
+def real_root(root: str) -> str:
+    """`root` with every link resolved. A run reads every file against the same few
+    repository roots: resolved once each per run."""
     return os.path.realpath(root)
 
 
-@lru_cache(maxsize=1024)
+# folder -> (its repository, whether a link inside that repository lies on the way): each
+# folder looked at once per run, so sibling and cousin manifests share their ancestors' answers.
+_REPOSITORY_OF: dict[str, tuple[str | None, bool]] = {}
+
+
 def _repository_of(folder: str) -> Path | None:
-    # Sibling files share their folder's answer; every manifest of a run asks.
-    parts = Path(folder).parts
-    found: Path | None = None
-    current = Path(parts[0])
-    for part in parts[1:]:
-        current = current / part
-        if found is not None and os.path.islink(current):
-            break  # below a link inside `found`: still `found`'s content
-        if os.path.lexists(current / ".git"):
-            found = current
-    return found
+    # Down from the file system root (never a repository itself), as far as nothing is known:
+    # the deepest folder holding `.git`; below a link inside it, that repository still.
+    pending: list[str] = []
+    current = folder
+    while current not in _REPOSITORY_OF:
+        parent = os.path.dirname(current)
+        if parent == current:
+            _REPOSITORY_OF[current] = (None, False)
+            break
+        pending.append(current)
+        current = parent
+    found, below_link = _REPOSITORY_OF[current]
+    for current in reversed(pending):
+        if not below_link:
+            if found is not None and os.path.islink(current):
+                below_link = True
+            elif os.path.lexists(os.path.join(current, ".git")):
+                found = current
+        _REPOSITORY_OF[current] = (found, below_link)
+    return Path(found) if found is not None else None
 
 
 def containment_root(path: Path | str) -> Path:
@@ -77,17 +91,18 @@ def containment_root(path: Path | str) -> Path:
     if root is not None:
         return root
     absolute, cwd = os.path.abspath(path), os.getcwd()
-    if _below(absolute, cwd):
+    if below(absolute, cwd):
         return Path(cwd)
     return Path(os.path.dirname(absolute))
 
 
 def inside(path: Path | str, root: Path | str) -> bool:
     """Whether `path`, every link along it followed, lies inside `root` (also resolved)."""
-    return _below(os.path.realpath(path), os.path.realpath(root))
+    return below(os.path.realpath(path), os.path.realpath(root))
 
 
-def _below(path: str, root: str) -> bool:
+def below(path: str, root: str) -> bool:
+    """Whether `path` is `root` or lies under it, as strings (both already resolved)."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
@@ -98,7 +113,7 @@ def read(path: Path, max_bytes: int, root: Path | None) -> bytes:
     flags = _FLAGS
     if root is not None:
         target = os.path.realpath(path)
-        if not _below(target, _real_root(os.fspath(root))):
+        if not below(target, real_root(os.fspath(root))):
             raise ReadError(f"resolves outside the repository ({root}) through a symlink; not read")
         # The resolved name holds no link: one swapped in since is refused, not followed.
         flags |= getattr(os, "O_NOFOLLOW", 0)

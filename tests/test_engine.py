@@ -912,17 +912,17 @@ def test_a_fresh_run_forgets_resolved_refs_and_repositories_and_a_continued_one_
     from checker import gitrepo, safeio
     from checker.checks.rules import resolve_ref
 
-    def cached() -> list[int]:
-        resolve_ref(tmp_path, "evidence.md")
-        gitrepo.find_root(tmp_path)
-        safeio.repository_of(tmp_path / "x.yaml")
-        return [resolve_ref.cache_info().currsize, gitrepo._root_of.cache_info().currsize]
+    def sizes() -> list[int]:
+        return [resolve_ref.cache_info().currsize, len(gitrepo._ROOT_OF), len(safeio._REPOSITORY_OF)]
 
-    assert all(cached())
+    resolve_ref(tmp_path, "evidence.md")
+    gitrepo.find_root(tmp_path)
+    safeio.repository_of(tmp_path / "x.yaml")
+    assert all(sizes())
     engine.run([], Options(today=TODAY), fresh=False)
-    assert resolve_ref.cache_info().currsize and gitrepo._root_of.cache_info().currsize
+    assert all(sizes())
     engine.run([], Options(today=TODAY))
-    assert resolve_ref.cache_info().currsize == 0 and gitrepo._root_of.cache_info().currsize == 0
+    assert sizes() == [0, 0, 0]
 
 
 def test_a_waiver_whose_path_misses_its_rules_finding_names_the_path_the_rule_reports() -> None:

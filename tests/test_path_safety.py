@@ -44,6 +44,47 @@ def test_a_nested_repository_reached_through_a_link_does_not_vouch_for_itself(tm
     assert safeio.repository_of(repo / "vendor" / "ai-production.yaml") == repo
 
 
+def _tree_of_repositories_and_links(tmp_path: Path) -> dict[str, Path | None]:
+    """Folders (file system paths) and the repository each lies in, links and nesting included."""
+    repo, other = _repo(tmp_path), tmp_path / "other"
+    (other / ".git").mkdir(parents=True)
+    (other / "deep" / "er").mkdir(parents=True)
+    (other / "deep" / ".git").mkdir()  # a repository below the link: still not `repo/vendor/deep`'s
+    (repo / "a" / "b" / "nested" / ".git").mkdir(parents=True)
+    (repo / "a" / "b" / "nested" / "c").mkdir()
+    (repo / "a" / "sibling").mkdir()
+    (repo / "vendor").symlink_to(other)
+    (tmp_path / "via").symlink_to(repo)
+    nested = repo / "a" / "b" / "nested"
+    return {
+        "repo/a/b/nested/c": nested,
+        "repo/a/b": repo,
+        "repo/a/sibling": repo,
+        "repo/vendor/deep/er": repo,  # through a link inside `repo`: `repo`'s content, not `other`
+        "repo/vendor": repo,
+        "other/deep/er": other / "deep",
+        "other": other,
+        "via/a/b/nested/c": tmp_path / "via" / "a" / "b" / "nested",  # a link above the repository
+        "via/a/sibling": tmp_path / "via",
+    }
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["shallow-first", "deep-first"])
+def test_the_repository_of_a_folder_does_not_depend_on_which_folders_were_asked_before(
+    tmp_path: Path, reverse: bool
+) -> None:
+    # Answers are kept per folder for the run and reused below it: asking in any order, after
+    # any other folder, gives what a first question gives.
+    expected = _tree_of_repositories_and_links(tmp_path)
+    for rel in sorted(expected, key=lambda r: r.count("/"), reverse=reverse):
+        safeio.forget()
+        alone = safeio.repository_of(tmp_path / rel / "ai-production.yaml")
+        assert alone == expected[rel], rel
+    safeio.forget()
+    for rel in sorted(expected, key=lambda r: r.count("/"), reverse=reverse):
+        assert safeio.repository_of(tmp_path / rel / "ai-production.yaml") == expected[rel], rel
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_is_refused_by_the_descriptor_without_blocking(tmp_path: Path, monkeypatch) -> None:
     repo = _repo(tmp_path)
@@ -421,3 +462,32 @@ def test_a_folder_symlink_leading_outside_named_or_walked_reads_nothing_outside(
         )
     else:  # met while walking: not followed
         assert code == 0 and "no manifests found" in err
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["shallow-first", "deep-first"])
+def test_the_git_root_of_a_folder_does_not_depend_on_which_folders_were_asked_before(
+    tmp_path: Path, reverse: bool
+) -> None:
+    from checker import gitrepo
+
+    repo = _repo(tmp_path)
+    (repo / "a" / "b" / "nested" / ".git").mkdir(parents=True)
+    (repo / "a" / "b" / "nested" / "c").mkdir()
+    (repo / "a" / "sibling").mkdir()
+    (tmp_path / "bare" / "x").mkdir(parents=True)
+    nested = (repo / "a" / "b" / "nested").resolve()
+    expected = {
+        "repo/a/b/nested/c": nested,
+        "repo/a/b/nested": nested,
+        "repo/a/b": repo.resolve(),
+        "repo/a/sibling": repo.resolve(),
+        "repo": repo.resolve(),
+    }
+    for rel in sorted(expected, key=lambda r: r.count("/"), reverse=reverse):
+        gitrepo.forget()
+        assert gitrepo.find_root(tmp_path / rel) == expected[rel], rel
+    gitrepo.forget()
+    for rel in sorted(expected, key=lambda r: r.count("/"), reverse=reverse):
+        assert gitrepo.find_root(tmp_path / rel / "ai-production.yaml") == expected[rel], rel
+    above = gitrepo.find_root(tmp_path)  # whatever holds the temporary folder, asked first and last
+    assert gitrepo.find_root(tmp_path / "bare" / "x") == above

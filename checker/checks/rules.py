@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from checker import safeio
 from checker.checks import persons, values
 from checker.findings import Severity
 from checker.manifest import PathT, json_path
@@ -379,12 +380,11 @@ def resolve_ref(root: Path, ref: str) -> tuple[Path | None, str | None]:
     candidate = root.joinpath(*pure.parts)
     try:
         resolved = candidate.resolve()
-        root_resolved = root.resolve()
     except RuntimeError:  # a symlink loop on Python < 3.13
         return None, "cannot be resolved (symlink loop?)"
     except OSError as exc:
         return None, "cannot be resolved (symlink loop?)" if exc.errno == errno.ELOOP else MISSING
-    if resolved != root_resolved and root_resolved not in resolved.parents:
+    if not safeio.below(os.fspath(resolved), safeio.real_root(os.fspath(root))):
         return None, "points outside the repository"
     try:
         os.stat(resolved)
