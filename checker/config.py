@@ -13,7 +13,6 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from checker import resources
 from checker.errors import UsageError
 from checker.findings import Span
 from checker.manifest import DEFAULT_MAX_BYTES, PathT
+from checker.records import field, record
 from checker.schema import echo  # names and values quoted back: escaped, one short line
 
 CONFIG_NAMES = (".aipolicy.yaml", ".aipolicy.yml")
@@ -30,7 +30,7 @@ _STAR_RUNS = re.compile(r"\*{3,}")  # `***` and longer: `**`
 _INNER_STARS = re.compile(r"(?<=[^/])\*\*+|\*\*+(?=[^/])")  # `a**b`: a star within a name
 
 
-@dataclass
+@record
 class Override:
     paths: list[str]
     select: list[str] | None = None
@@ -129,7 +129,7 @@ def _glob_backend() -> str | None:
     return "re2"
 
 
-@dataclass
+@record
 class Config:
     root: Path
     files: list[Path] = field(default_factory=list)

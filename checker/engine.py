@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from checker.findings import Finding, ManifestResult, Report, Span
 from checker.manifest import LoadProblem, Manifest, json_path
 from checker.options import Options
 from checker.policy import Policy
+from checker.records import replace
 from checker.safeio import STDIN
 
 STAGES = ("exploration", "pilot", "production", "retired")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from checker.findings import Due, Finding, ManifestResult, Severity, Span
 from checker.git.rules import skipped as git_skipped
 from checker.manifest import Manifest, PathT, json_path
 from checker.policy import ENGINE_RULES, UNWAIVABLE, Policy, Rule
+from checker.records import record
 from checker.ruleapi import Deadline, Problem, RuleContext
 from checker.schema import echo
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 PURGATORY_LIMIT = 3  # more than three unanswered questions is "pilot purgatory"
 
 
-@dataclass
+@record
 class Waiver:
     index: int
     rule: Rule

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from checker.records import field, record
 
 
 class Severity(enum.IntEnum):
@@ -70,7 +71,7 @@ class Due(NamedTuple):
     what: str  # "review due", completed by " on DAY" in messages
 
 
-@dataclass
+@record
 class ManifestResult:
     """Everything known about one checked file."""
 
@@ -91,7 +92,7 @@ class ManifestResult:
     stage_history: list[Any] | None = None
 
 
-@dataclass
+@record
 class Report:
     results: list[ManifestResult] = field(default_factory=list)
 

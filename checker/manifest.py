@@ -10,12 +10,12 @@ is capped, and scalars are resolved with YAML 1.2 core rules so that `yes`,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import yaml
 
 from checker.findings import Span
+from checker.records import field, record
 
 # libyaml's C parser when the wheel has it; the pure-Python one otherwise.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -43,7 +43,7 @@ class LoadProblem(NamedTuple):
     message: str
 
 
-@dataclass
+@record
 class Manifest:
     path: str
     data: dict[str, Any]

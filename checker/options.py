@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker import manifest as manifest_mod
 from checker.findings import Severity
 from checker.policy import Policy, load_builtin
+from checker.records import field, record, replace
 
 if TYPE_CHECKING:
     from checker.config import Config, Override
 
 
-@dataclass
+@record
 class Options:
     stage: str | None = None  # overrides each manifest's own stage
     today: datetime.date = field(default_factory=datetime.date.today)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from checker import expr, resources
 from checker.checks import persons, values
 from checker.findings import Severity
 from checker.manifest import PathT, json_path
+from checker.records import field, record, replace
 from checker.ruleapi import Problem, RuleContext
 
 STAGES = ("exploration", "pilot", "production", "retired")
@@ -58,7 +58,7 @@ def _located(node: PathT) -> Iterator[None]:
 Assertion = Callable[[RuleContext], Iterator[Problem]]
 
 
-@dataclass
+@record
 class Rule:
     id: str
     slug: str
@@ -299,7 +299,7 @@ def _compile_assertion(spec: dict[str, Any], source: str, node: PathT = (), trus
 # -- packs ----------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class Policy:
     rules: dict[str, Rule] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)

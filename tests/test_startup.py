@@ -35,8 +35,9 @@ sys.stdout.write("\\n@@MODULES@@" + json.dumps({"code": code, "modules": sorted(
 """
 
 HEAVY_REPORTERS = ("checker.report.sarif", "checker.report.github", "checker.report.junit")
-# Needed only by some runs: a baseline (checker.baseline), many files (the worker pool), GitPython's history.
-NOT_FOR_ONE_FILE = ("checker.baseline", "checker.parallel", "multiprocessing", "concurrent.futures")
+# Needed only by some runs: a baseline (checker.baseline), many files (the worker pool), GitPython's history;
+# `dataclasses` compiles its classes' methods at every import (checker/records.py says what replaces it).
+NOT_FOR_ONE_FILE = ("checker.baseline", "checker.parallel", "multiprocessing", "concurrent.futures", "dataclasses")
 
 
 def _modules_after(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, set[str]]:

@@ -7,9 +7,10 @@ tree is read, the order GitHub uses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+
+from checker.records import record
 
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's search order
 
@@ -21,7 +22,7 @@ class OwnerRule(NamedTuple):
     regex: re.Pattern[str]
 
 
-@dataclass
+@record
 class CodeOwners:
     """A CODEOWNERS file, matched as GitHub documents it: gitignore-like patterns,
     the last matching line wins, and a line without owners leaves a path unowned."""

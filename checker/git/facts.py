@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checker.checks import values
 from checker.checks.rules import _URL, refs_of, resolve_ref
 from checker.manifest import Manifest, PathT
+from checker.records import field, record
 
 if TYPE_CHECKING:
     from checker.git.codeowners import CodeOwners
@@ -25,7 +25,7 @@ class Changed(NamedTuple):
     at_or_before: bool = False  # the commit is a shallow clone's boundary: the real date may be older
 
 
-@dataclass
+@record
 class GitFacts:
     """What git knows about one manifest and the files it refers to."""
 

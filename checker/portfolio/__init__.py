@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
+
+from checker.records import field, record
 
 STAGES = ("exploration", "pilot", "production", "retired")
 SEVERITIES = ("error", "warning", "note")
@@ -56,8 +57,7 @@ def month_ends(today: datetime.date, count: int = 12) -> list[datetime.date]:
     return sorted(ends)
 
 
-@dataclass(frozen=True)
-class StageChange:
+class StageChange(NamedTuple):
     """The manifest entered `stage` on `since` (author date) in `commit`."""
 
     stage: str
@@ -82,7 +82,7 @@ class Deadline(TypedDict):
     what: str  # "review due", ...
 
 
-@dataclass
+@record
 class System:
     """One AI system of the inventory: one manifest."""
 
@@ -123,8 +123,7 @@ class System:
         return sum(self.questions.values()) if self.questions else 0
 
 
-@dataclass(frozen=True)
-class MonthPoint:
+class MonthPoint(NamedTuple):
     """The portfolio as the manifests' git history had it at the end of one month."""
 
     month: str  # YYYY-MM
@@ -134,7 +133,7 @@ class MonthPoint:
     stuck: int
 
 
-@dataclass
+@record
 class Inventory:
     generated: datetime.date  # the day judged (today, or --today)
     tool_version: str

@@ -152,7 +152,7 @@ def _purgatory(
     base.effective_policy()  # loaded once, before any worker forks
 
     def judge(batch: Sequence[Item], options: Options) -> list[ManifestResult]:
-        from dataclasses import replace
+        from checker.records import replace
 
         results = []
         for (sha, end), path in batch:
