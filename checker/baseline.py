@@ -32,11 +32,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from checker.errors import UsageError
+from checker.records import field, record
 from checker.report.paths import repo_relative
 from checker.schema import echo
 from checker.textsafe import printable
@@ -68,7 +68,7 @@ class Entry(TypedDict):
     message: str
 
 
-@dataclass
+@record
 class Baseline:
     name: str  # the file as shown in `suppressed_by` and notes: repository-relative where it can be
     counts: dict[Key, int] = field(default_factory=dict)

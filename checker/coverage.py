@@ -21,12 +21,12 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from checker import __version__
 from checker.errors import UsageError
+from checker.records import field, record
 from checker.textsafe import code, json_text, printable
 
 FORMATS = ("text", "md", "json")
@@ -35,8 +35,7 @@ PRECEDENCE = ("fail", "warn", "note", "not checked", "waived", "pass", "n/a")
 NOT_CHECKABLE = "not checkable from a manifest"
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     id: str
     title: str
     rules: tuple[str, ...] = ()
@@ -48,21 +47,19 @@ class Requirement:
         return bool(self.rules)
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     status: str
     reason: str = ""  # why n/a or not checked, or the first finding's message
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     label: str  # M1, M2, …
     path: str
     system_id: str | None
     stage: str | None
 
 
-@dataclass
+@record
 class Coverage:
     framework: str
     description: str

@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.findings import Finding
 from checker.policy import Policy
+from checker.records import field, record
 
 _DIRECTIVE = re.compile(r"#\s*(expect|expect-not|stage|today)\s*:\s*(.*?)\s*$")
 _RULE = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"  # an id (ACME-HUM-001) or a slug (human-oversight)
@@ -33,7 +33,7 @@ STAGES = ("exploration", "pilot", "production", "retired")
 DEFAULT_TODAY = datetime.date(2026, 11, 26)
 
 
-@dataclass
+@record
 class Case:
     path: Path
     expect: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # rule, line, severity
@@ -43,7 +43,7 @@ class Case:
     problems: list[str] = field(default_factory=list)  # problems with the case itself
 
 
-@dataclass
+@record
 class Outcome:
     case: Case
     failures: list[str]

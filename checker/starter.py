@@ -9,10 +9,11 @@ them report them as missing rather than accepting an invented value.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+
+from checker.records import field, record
 
 
-@dataclass
+@record
 class Seeds:
     """Answers known before the team writes any (`aipolicy init --from-model-card`, checker/hfcard.py)."""
 

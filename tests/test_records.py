@@ -128,3 +128,18 @@ def test_the_records_the_one_file_path_uses_are_records_not_dataclasses() -> Non
 
     for cls in (Config, Override, ManifestResult, Report, Manifest, Options, Policy, Rule):
         assert hasattr(cls, "__record_fields__") and not dataclasses.is_dataclass(cls), cls
+
+
+def test_no_module_of_checker_declares_its_records_with_dataclasses() -> None:
+    # One way to declare a record; `dataclasses` stays off every start-up path.
+    import ast
+    from pathlib import Path
+
+    package = Path(records.__file__).parent
+    users = []
+    for source in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if (isinstance(node, ast.ImportFrom) and node.module == "dataclasses") or "dataclasses" in names:
+                users.append(str(source.relative_to(package)))
+    assert users == []

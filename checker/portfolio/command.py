@@ -19,13 +19,13 @@ import datetime
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from checker import __version__
 from checker.errors import UsageError
 from checker.portfolio import DEFAULT_STUCK_AFTER, STAGES, Inventory, MonthPoint, StageChange, System
+from checker.records import record
 
 if TYPE_CHECKING:
     from checker.baseline import Baseline
@@ -41,7 +41,7 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".j
 DEFAULT_FORMAT = "md"
 
 
-@dataclass
+@record
 class Source:
     """One input of the merge: what it is called and what it holds."""
 
