@@ -491,3 +491,36 @@ def test_the_git_root_of_a_folder_does_not_depend_on_which_folders_were_asked_be
         assert gitrepo.find_root(tmp_path / rel / "ai-production.yaml") == expected[rel], rel
     above = gitrepo.find_root(tmp_path)  # whatever holds the temporary folder, asked first and last
     assert gitrepo.find_root(tmp_path / "bare" / "x") == above
+
+
+def _tree_of_links(tmp_path: Path) -> list[str]:
+    """Paths through folder and file links, relative links with `..`, a dangling link, a loop."""
+    repo = _repo(tmp_path)
+    (repo / "docs" / "deep").mkdir(parents=True)
+    (repo / "docs" / "deep" / "card.md").write_text("x")
+    (tmp_path / "outside").mkdir()
+    (repo / "to-docs").symlink_to("docs")
+    (repo / "docs" / "up").symlink_to("../docs/deep")
+    (repo / "docs" / "card-link.md").symlink_to("deep/card.md")
+    (repo / "away").symlink_to(tmp_path / "outside")
+    (repo / "dangling").symlink_to("nowhere/at/all")
+    (repo / "loop-a").symlink_to("loop-b")
+    (repo / "loop-b").symlink_to("loop-a")
+    names = [
+        "docs/deep/card.md", "to-docs/deep/card.md", "docs/up/card.md", "docs/up/../deep/card.md",
+        "to-docs/up/..", "docs/card-link.md", "away/x.md", "away/../repo/docs", "dangling/x.md",
+        "loop-a/x.md", "loop-b", "docs/./deep/./card.md", "missing/deeper/x.md", "to-docs/missing/x",
+        "docs//deep//card.md", "to-docs/../away/y",
+    ]  # fmt: skip
+    return [str(repo / name) for name in names]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["in-order", "reversed"])
+def test_realpath_with_folders_kept_for_the_run_answers_as_os_path_realpath(tmp_path: Path, reverse: bool) -> None:
+    paths = _tree_of_links(tmp_path)
+    for path in paths:
+        safeio.forget()
+        assert safeio.realpath(path) == os.path.realpath(path), path
+    safeio.forget()
+    for path in reversed(paths) if reverse else paths:  # each answer after the others were kept
+        assert safeio.realpath(path) == os.path.realpath(path), path

@@ -377,24 +377,21 @@ def resolve_ref(root: Path, ref: str) -> tuple[Path | None, str | None]:
     pure = PurePosixPath(ref.replace("\\", "/"))
     if pure.is_absolute() or re.match(r"^[A-Za-z]:", ref):
         return None, "is an absolute path: refs are relative to the repository root"
-    candidate = root.joinpath(*pure.parts)
-    try:
-        resolved = candidate.resolve()
-    except RuntimeError:  # a symlink loop on Python < 3.13
-        return None, "cannot be resolved (symlink loop?)"
-    except OSError as exc:
-        return None, "cannot be resolved (symlink loop?)" if exc.errno == errno.ELOOP else MISSING
-    if not safeio.below(os.fspath(resolved), safeio.real_root(os.fspath(root))):
-        return None, "points outside the repository"
+    resolved = safeio.realpath(os.fspath(root.joinpath(*pure.parts)))
+    unreadable = False
     try:
         os.stat(resolved)
     except (FileNotFoundError, NotADirectoryError):
         pass  # a plain missing file: each caller says what that means for it
-    except OSError:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, "cannot be resolved (symlink loop?)"
         # ENAMETOOLONG, EACCES on a folder on the way: no file anyone can show, so an
         # ordinary "does not exist", and every later existence check is spared the error.
-        return None, MISSING
-    return resolved, None
+        unreadable = True
+    if not safeio.below(resolved, safeio.real_root(os.fspath(root))):
+        return None, "points outside the repository"
+    return (None, MISSING) if unreadable else (Path(resolved), None)
 
 
 @register("refs_exist")
