@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checker import __version__
+from checker import __version__, safeio
 from checker.errors import UsageError
 from checker.findings import Report, Severity
 from checker.session import (
@@ -147,7 +147,7 @@ def check(
             every = discover.discover(paths, patterns, unlisted)
         return every
 
-    read = {**_settings_files(config, policy), **{os.path.realpath(f): "a manifest" for f in files}}
+    read = {**_settings_files(config, policy), **{safeio.realpath(os.fspath(f)): "a manifest" for f in files}}
     known = _baseline_for(config, write_baseline, read, patterns)
     for _, out in pairs:
         # `--output ai-production.yaml` is a slip, not a wish to replace the manifest with a report.

@@ -147,7 +147,9 @@ def find_root(start: Path) -> Path | None:
 @lru_cache(maxsize=4096)
 def _found_root(start: str) -> Path | None:
     # Asked for each manifest by the rules and by the git side: resolved once per run.
-    current = Path(start).resolve()
+    from checker import safeio
+
+    current = Path(safeio.realpath(start))
     if not current.is_dir():
         current = current.parent
     return _root_of(current)

@@ -68,6 +68,8 @@ def realpath(path: str) -> str:
     answer is its parent's answer joined with its name, or, when that name is a link,
     os.path.realpath of the join. Like os.path.realpath (not strict), a name that does not
     exist, or a link loop, is kept as it stands: os.stat of the answer tells (ELOOP)."""
+    if not os.path.isabs(path):
+        path = os.path.join(os.getcwd(), path)  # not abspath: `link/..` is the link target's parent
     head, name = os.path.split(path)
     if not name or name in (".", ".."):
         return os.path.realpath(path)
@@ -151,7 +153,7 @@ def read(path: Path, max_bytes: int, root: Path | None) -> bytes:
     target: str | Path = path
     flags = _FLAGS
     if root is not None:
-        target = os.path.realpath(path)
+        target = realpath(os.fspath(path))
         if not below(target, real_root(os.fspath(root))):
             raise ReadError(f"resolves outside the repository ({root}) through a symlink; not read")
         # The resolved name holds no link: one swapped in since is refused, not followed.

@@ -524,3 +524,14 @@ def test_realpath_with_folders_kept_for_the_run_answers_as_os_path_realpath(tmp_
     safeio.forget()
     for path in reversed(paths) if reverse else paths:  # each answer after the others were kept
         assert safeio.realpath(path) == os.path.realpath(path), path
+
+
+def test_realpath_of_a_relative_path_is_taken_from_the_current_folder_as_os_path_realpath_takes_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    absolute = _tree_of_links(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    safeio.forget()
+    for path in absolute:
+        relative = os.path.relpath(path, tmp_path)
+        assert safeio.realpath(relative) == os.path.realpath(relative), relative

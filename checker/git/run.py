@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from checker import gitrepo
+from checker import gitrepo, safeio
 from checker.git.codeowners import CodeOwners
 from checker.git.facts import Changed, GitFacts, _evidence, _local_refs, repo_path
 from checker.git.rules import NEEDS_GIT, STUCK_IN_PILOT
@@ -122,7 +122,7 @@ class GitRun:
         """`file` relative to the repository root (`/`-separated), or None when outside it."""
         try:
             real = Path(os.path.abspath(file))
-            real = real.parent.resolve() / real.name  # resolve folders, not a symlinked manifest itself
+            real = Path(safeio.realpath(os.fspath(real.parent))) / real.name  # folders, not a linked manifest
             return real.relative_to(self.root).as_posix()
         except (ValueError, OSError, RuntimeError):
             return None
