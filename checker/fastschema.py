@@ -18,7 +18,6 @@ jsonschema ignores them.
 from __future__ import annotations
 
 import datetime
-import numbers
 import re
 from collections.abc import Callable
 from typing import Any
@@ -93,7 +92,9 @@ def _equal(one: Any, two: Any) -> bool:
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Number) and not isinstance(x, bool)
+    # What a YAML or JSON loader makes of a number (jsonschema asks numbers.Number, whose
+    # import is a millisecond of every start; no loaded document holds a Decimal or a complex).
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 _TYPES: dict[str, Check] = {
