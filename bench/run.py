@@ -56,6 +56,9 @@ DEFAULT_REPEATS = {1: 5, 100: 5, 1000: 3, 10000: 1}
 QUICK_SIZES = (1, 100, 1000)
 QUICK_REPEATS = {1: 3, 100: 3, 1000: 1}
 TOOLS = ("aipolicy", "check-jsonschema", "floor")
+# The interpreter and the two libraries every `aipolicy check` imports (the product fixes click
+# and PyYAML): what a one-file check cannot go below on this machine, for reading the N=1 CPU budget.
+STARTUP = [sys.executable, "-c", "import yaml, click"]
 
 # A broken manifest must not end the loop early (the other tools read every file).
 FLOOR = """\
@@ -174,6 +177,9 @@ def run(sizes: list[int], repeats: dict[int, int], log) -> dict:
         )
         for argv in commands(files[:1]).values():  # warm-up, not measured: byte code compiled, caches filled
             measure(argv, root, env)
+        startup = [measure(STARTUP, root, env, (0,)) for _ in range(max(repeats.values()))]
+        startup_cpu = statistics.median(r["cpu"] for r in startup)
+        log(f"start-up floor (import yaml, click): {startup_cpu * 1000:.0f} ms CPU")
         sizes_out: dict[str, dict] = {}
         for size in sizes:
             argvs = commands(files[:size])
@@ -204,7 +210,14 @@ def run(sizes: list[int], repeats: dict[int, int], log) -> dict:
                 + f" (x{repeats[size]})"
             )
         changed = changed_since(root, files, env, max(repeats.values()), log) if len(files) >= 1000 else None
-    out = {"corpus": {"files": len(files), "mean_lines": round(statistics.mean(lines), 1)}, "sizes": sizes_out}
+    out = {
+        "corpus": {"files": len(files), "mean_lines": round(statistics.mean(lines), 1)},
+        "startup": {
+            "runs": startup,
+            "median": {"cpu": startup_cpu, "wall": statistics.median(r["wall"] for r in startup)},
+        },
+        "sizes": sizes_out,
+    }
     if changed is not None:
         out["changed_since"] = changed
     return out
@@ -291,6 +304,15 @@ def markdown(result: dict) -> str:
                 f"| {int(size):,} | {tool} | {len(entry[tool]['runs'])} | {med['wall']:.2f} s | {med['cpu']:.2f} s "
                 f"| {med['peak_mib']:.0f} MiB | {vs_cj} | {vs_floor} |"
             )
+    startup = result.get("startup")
+    if startup:
+        out += [
+            "",
+            f"Start-up floor, `python -c 'import yaml, click'` (the interpreter and the two libraries every check "
+            f"imports; {len(startup['runs'])} runs): {startup['median']['cpu'] * 1000:.0f} ms CPU, "
+            f"{startup['median']['wall']:.2f} s wall. On this machine the N=1 CPU budget leaves aipolicy's own work "
+            f"{150 - startup['median']['cpu'] * 1000:.0f} ms.",
+        ]
     changed = result.get("changed_since")
     if changed:
         med = changed["median"]
