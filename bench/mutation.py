@@ -222,6 +222,10 @@ for _line in (
 ):
     EQUIVALENT[("x__git_check", _line)] = _AT_IMPORT
 
+EQUIVALENT[("x__drift", "left.append((1, before))")] = (
+    "the monitors left unmatched are read as `for _, before in olds`: the number beside each is never read"
+)
+
 EQUIVALENT[("xǁ_Builderǁtake_key", "where = f' (first defined at line {first.line})' if first else 'XXXX'")] = (
     "a key already in the mapping was stored with its key span (take_key and scalar() set both): `first` is never None"
 )
