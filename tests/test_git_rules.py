@@ -1002,3 +1002,12 @@ def test_each_evidence_file_is_judged_whatever_the_ones_before_it_are(tmp_path):
         assert [p.path for p in gitrules.stale_evidence(_load(BASE), None, facts, TODAY)] == [
             ("data", "sources", 0, "validation", "evidence_ref")
         ], first
+
+
+def test_a_git_rule_is_skipped_outside_a_repository_and_a_base_rule_also_without_a_base_ref():
+    with_base = GitFacts(Path("."), "ai-production.yaml", "production", None, "origin/main")
+    without_base = GitFacts(Path("."), "ai-production.yaml", "production")
+    assert gitrules.skipped({"git"}, None) and not gitrules.skipped({"git"}, without_base)
+    assert gitrules.skipped({"git-base"}, None) and gitrules.skipped({"git-base"}, without_base)
+    assert not gitrules.skipped({"git-base"}, with_base)
+    assert not gitrules.skipped({"monitoring"}, None) and not gitrules.skipped({"monitoring"}, without_base)
