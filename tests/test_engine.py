@@ -1356,3 +1356,37 @@ def test_a_retired_manifest_judges_no_question_so_a_waiver_for_a_question_rule_i
     )
     [note] = of_rule(check(with_waivers(retired, waiver("AIP-MON-005"))), "AIP-WVR-001")
     assert note.message.startswith("stale waiver: AIP-MON-005 reports nothing here any more")
+
+
+def test_a_policy_without_the_engine_rules_still_applies_waivers_and_reports_no_engine_finding() -> None:
+    import dataclasses
+
+    builtin = load_builtin()
+    engine_rules = ("AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001")
+    policy = dataclasses.replace(builtin, rules={k: v for k, v in builtin.rules.items() if k not in engine_rules})
+    slow = edit(PRODUCTION, ("  rto: PT1H\n", "  rto: PT6H\n"))
+    text = with_waivers(
+        _breaking(slow, ["Q2", "Q4", "Q6", "Q7"]), waiver("AIP-ROLL-002"), waiver("AIP-OWN-002", reason=None)
+    )
+    result = check(text, policy=policy, warn_within=30)
+    assert [f.suppressed for f in of_rule(result, "AIP-ROLL-002")] == [True]
+    assert [f for f in result.findings if f.rule in engine_rules] == []
+    assert not set(engine_rules) & set(result.rules_evaluated)
+    assert unanswered(result) == ["Q2", "Q4", "Q6", "Q7"]  # the diagnostic is still computed
+
+
+def test_the_engine_rules_escalate_at_high_risk_when_their_policy_says_so() -> None:
+    import dataclasses
+
+    builtin = load_builtin()
+    warning = dict.fromkeys(("exploration", "pilot", "production"), Severity.WARNING)
+    escalating = {
+        rid: dataclasses.replace(builtin.rules[rid], severity=warning, high_risk_escalates=True)
+        for rid in ("AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001")
+    }
+    policy = dataclasses.replace(builtin, rules={**builtin.rules, **escalating})
+    text = with_waivers(_breaking(HIGH_PILOT, ["Q2", "Q4", "Q6", "Q7"]), waiver("AIP-ROLL-002", reason=None))
+    found = {f.rule: f.severity for f in check(text, policy=policy).findings if f.rule in escalating}
+    assert found == {"AIP-WVR-001": Severity.ERROR, "AIP-DIAG-001": Severity.ERROR}
+    notes = of_rule(check(HIGH_PILOT, policy=policy, warn_within=200), "AIP-DUE-001")  # a pilot's are months away
+    assert notes and {f.severity for f in notes} == {Severity.ERROR}
