@@ -222,6 +222,10 @@ _RERUN = (
     " the deadlines it declares again fall outside every rule's slice of `deadlines`"
 )
 _WAIVER_STAGE = "_parse_waivers does not read its `stage` argument"
+_FRESH = (
+    "at production a fresh production context judges the question rules as ctx does (the same view, root, persons,"
+    " placeholders and settings); it only collects no deadlines, which ctx's run already declared"
+)
 _HAS_GIT = "Options always has a `git` field (None by default): getattr's default is never used"
 _SYSTEM_KEY = (
     "with `system` in the file _span places a problem at that section on its key either way; without it the"
@@ -254,7 +258,7 @@ EQUIVALENT |= {
     (
         "x_evaluate",
         "prod_ctx = ctx if stage == 'production' and False else RuleContext(_effective_data(m, 'production'), options.today, ctx.root, high, 'production', git=git, required_persons=policy.required_persons('production', high), placeholders=holes, settings=policy.settings)",
-    ): _RERUN,
+    ): _FRESH,
     (
         "x_evaluate",
         "ctx = RuleContext(view, options.today, _repo_root(m, options), high, None, git=git, deadlines=deadlines, required_persons=policy.required_persons(stage, high), placeholders=holes, settings=policy.settings)",
@@ -285,6 +289,16 @@ EQUIVALENT |= {
     ): _SYSTEM_KEY,
     ("x_evaluate", "waivers = _parse_waivers(policy, m, options, None, wvr_problems.append, wvr_ctx)"): _WAIVER_STAGE,
 }
+
+for _word in ("XXproductionXX", "PRODUCTION"):
+    EQUIVALENT[
+        (
+            "x_evaluate",
+            f"prod_ctx = ctx if stage == '{_word}' else RuleContext(_effective_data(m, 'production'), options.today,"
+            " ctx.root, high, 'production', git=git, required_persons=policy.required_persons('production', high),"
+            " placeholders=holes, settings=policy.settings)",
+        )
+    ] = _FRESH
 
 # checker/git/rules.py: _git_check registers the five checks while the module is imported, which is
 # before mutmut switches a mutant on (the tests run in a child forked after the import): its mutants
