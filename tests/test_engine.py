@@ -1390,3 +1390,30 @@ def test_the_engine_rules_escalate_at_high_risk_when_their_policy_says_so() -> N
     assert found == {"AIP-WVR-001": Severity.ERROR, "AIP-DIAG-001": Severity.ERROR}
     notes = of_rule(check(HIGH_PILOT, policy=policy, warn_within=200), "AIP-DUE-001")  # a pilot's are months away
     assert notes and {f.severity for f in notes} == {Severity.ERROR}
+
+
+def test_a_deadline_a_waiver_covers_does_not_hide_the_next_one_of_the_same_rule() -> None:
+    from checker.git.facts import Changed, GitFacts
+
+    # AIP-GIT-002 declares one deadline per evidence file: the accuracy evidence first, waived here.
+    text = edit(
+        PRODUCTION,
+        (
+            "        suite_ref: examples/production/validation/tickets_suite.yaml\n",
+            "        suite_ref: examples/production/validation/tickets_suite.yaml\n"
+            "        evidence_ref: examples/production/validation/catalog_suite.yaml\n",
+        ),
+    )
+    changed = {
+        "examples/production/evidence/accuracy-2026-11.md": Changed(TODAY - datetime.timedelta(days=3)),
+        "examples/production/validation/catalog_suite.yaml": Changed(TODAY - datetime.timedelta(days=4)),
+    }
+    git = _FactsGit(GitFacts(REPO, "ai-production.yaml", "production", changed=changed))
+    waived = with_waivers(text, waiver("AIP-GIT-002", path="monitoring.outcome_accuracy"))
+    result = check(waived, git=git, warn_within=30)
+    assert [d.json_path for d in result.deadlines if d.rule == "AIP-GIT-002"] == [
+        "$.data.sources[0].validation.evidence_ref"
+    ]
+    assert [f.json_path for f in of_rule(result, "AIP-DUE-001") if "AIP-GIT-002" in f.message] == [
+        "$.data.sources[0].validation.evidence_ref"
+    ]
