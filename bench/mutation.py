@@ -206,6 +206,100 @@ EQUIVALENT |= {
     ("x_display_path", "return shown.encode('utf-8', 'backslashreplace').decode('UTF-8')"): "codec names ignore case",
 }
 
+# checker/evaluate.py, the second pass (a full run, 2026-12-02).
+_COUNTED = "the diagnostic only counts the problems kept per rule (a question fails on a non-empty list): none is read"
+_AFTER_TODAY = (
+    "RuleContext.fails_from declares a deadline only for a day after today (otherwise it fails now):"
+    " days is at least 1 and fails_from > today"
+)
+_EXPIRES_UNREAD = "Waiver.expires is never read: the expiry is judged (and declared) while the waiver is parsed"
+_NOTE = "the unused-waiver problem carries its own severity (NOTE), which _finding takes before the rule's"
+_STAGE_UNREAD = "RuleContext.stage is read by no rule: stage conditions read `stage` in the manifest view"
+_A_LIST = "`deadlines` is always a list in evaluate(): the None branches are never taken"
+_EMPTY_SLICE = "a rule that declared nothing gets an empty list in `declared`, which _upcoming and _deadline_notes skip"
+_RERUN = (
+    "running a question rule again for the diagnostic at production gives the same problems (the same view), and"
+    " the deadlines it declares again fall outside every rule's slice of `deadlines`"
+)
+_WAIVER_STAGE = "_parse_waivers does not read its `stage` argument"
+_FRESH = (
+    "at production a fresh production context judges the question rules as ctx does (the same view, root, persons,"
+    " placeholders and settings); it only collects no deadlines, which ctx's run already declared"
+)
+_HAS_GIT = "Options always has a `git` field (None by default): getattr's default is never used"
+_SYSTEM_KEY = (
+    "with `system` in the file _span places a problem at that section on its key either way; without it the"
+    " schema's finding at `$.system` hides this one"
+)
+EQUIVALENT |= {
+    ("x__deadline_notes", "if not 0 <= days <= options.warn_within:"): _AFTER_TODAY,
+    (
+        "x__upcoming",
+        "out = [Due(deadline.fails_from, rule_id, json_path(deadline.path), deadline.what) for rule_id, found in declared.items() if rule_id not in failing and reported(rule_id) for deadline in found if deadline.fails_from >= options.today and (not any((w.covers(rule_id, json_path(deadline.path)) for w in waivers)))]",
+    ): _AFTER_TODAY,
+    ("x_evaluate", "start = len(deadlines) if deadlines is not None or True else 0"): _A_LIST,
+    ("x_evaluate", "start = len(deadlines) if deadlines is not None else 1"): _A_LIST,
+    ("x_evaluate", "wvr_ctx = replace(ctx, deadlines=[] if deadlines is not None or True else None)"): _A_LIST,
+    ("x__apply", "kept.append(None)"): _COUNTED,
+    ("x_evaluate", "if deadlines is not None or len(deadlines) > start:"): _EMPTY_SLICE,
+    ("x_evaluate", "if deadlines is not None and len(deadlines) >= start:"): _EMPTY_SLICE,
+    (
+        "x__parse_waivers",
+        "out.append(Waiver(index, rule, _normalise_waiver_path(item.get('path')), str(item.get('reason')).strip(), None))",
+    ): _EXPIRES_UNREAD,
+    (
+        "x__parse_waivers",
+        "out.append(Waiver(index, rule, _normalise_waiver_path(item.get('path')), str(item.get('reason')).strip()))",
+    ): _EXPIRES_UNREAD,
+    ("x_evaluate", "git = options.git.facts(m, options) if getattr(options, 'git') is not None else None"): _HAS_GIT,
+    ("x_evaluate", "findings.append(_finding(wvr, None, m, problem))"): _NOTE,
+    ("x_evaluate", "same = None"): _RERUN,
+    ("x_evaluate", "answer = problems if same and False else _run(rule, prod_ctx)"): _RERUN,
+    (
+        "x_evaluate",
+        "prod_ctx = ctx if stage == 'production' and False else RuleContext(_effective_data(m, 'production'), options.today, ctx.root, high, 'production', git=git, required_persons=policy.required_persons('production', high), placeholders=holes, settings=policy.settings)",
+    ): _FRESH,
+    (
+        "x_evaluate",
+        "ctx = RuleContext(view, options.today, _repo_root(m, options), high, None, git=git, deadlines=deadlines, required_persons=policy.required_persons(stage, high), placeholders=holes, settings=policy.settings)",
+    ): _STAGE_UNREAD,
+    (
+        "x_evaluate",
+        "prod_ctx = ctx if stage == 'production' else RuleContext(_effective_data(m, 'production'), options.today, ctx.root, high, None, git=git, required_persons=policy.required_persons('production', high), placeholders=holes, settings=policy.settings)",
+    ): _STAGE_UNREAD,
+    (
+        "x_evaluate",
+        "prod_ctx = ctx if stage == 'production' else RuleContext(_effective_data(m, 'production'), options.today, ctx.root, high, 'XXproductionXX', git=git, required_persons=policy.required_persons('production', high), placeholders=holes, settings=policy.settings)",
+    ): _STAGE_UNREAD,
+    (
+        "x_evaluate",
+        "prod_ctx = ctx if stage == 'production' else RuleContext(_effective_data(m, 'production'), options.today, ctx.root, high, 'PRODUCTION', git=git, required_persons=policy.required_persons('production', high), placeholders=holes, settings=policy.settings)",
+    ): _STAGE_UNREAD,
+    (
+        "x_evaluate",
+        "problem = Problem(('system',), missing=None, message=f'pilot purgatory: {len(unanswered)} of {len(result.questions)} production questions unanswered ({names})')",
+    ): _SYSTEM_KEY,
+    (
+        "x_evaluate",
+        "problem = Problem(('system',), message=f'pilot purgatory: {len(unanswered)} of {len(result.questions)} production questions unanswered ({names})')",
+    ): _SYSTEM_KEY,
+    (
+        "x_evaluate",
+        "problem = Problem(('system',), missing=False, message=f'pilot purgatory: {len(unanswered)} of {len(result.questions)} production questions unanswered ({names})')",
+    ): _SYSTEM_KEY,
+    ("x_evaluate", "waivers = _parse_waivers(policy, m, options, None, wvr_problems.append, wvr_ctx)"): _WAIVER_STAGE,
+}
+
+for _word in ("XXproductionXX", "PRODUCTION"):
+    EQUIVALENT[
+        (
+            "x_evaluate",
+            f"prod_ctx = ctx if stage == '{_word}' else RuleContext(_effective_data(m, 'production'), options.today,"
+            " ctx.root, high, 'production', git=git, required_persons=policy.required_persons('production', high),"
+            " placeholders=holes, settings=policy.settings)",
+        )
+    ] = _FRESH
+
 # checker/git/rules.py: _git_check registers the five checks while the module is imported, which is
 # before mutmut switches a mutant on (the tests run in a child forked after the import): its mutants
 # change nothing any test run can see. The registered checks themselves are pinned by test_git_rules.py.
@@ -221,6 +315,10 @@ for _line in (
     "register(None)(check)",
 ):
     EQUIVALENT[("x__git_check", _line)] = _AT_IMPORT
+
+EQUIVALENT[("x__drift", "left.append((1, before))")] = (
+    "the monitors left unmatched are read as `for _, before in olds`: the number beside each is never read"
+)
 
 EQUIVALENT[("xǁ_Builderǁtake_key", "where = f' (first defined at line {first.line})' if first else 'XXXX'")] = (
     "a key already in the mapping was stored with its key span (take_key and scalar() set both): `first` is never None"

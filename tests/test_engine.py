@@ -995,3 +995,425 @@ def test_a_placeholder_that_leaves_a_question_open_is_judged_against_the_waivers
     assert unanswered(check(with_waivers(text, waiver("AIP-MON-003", path="monitoring.drift")))) == ["Q9"]
     at_field = waiver("AIP-MON-003", path="monitoring.outcome_accuracy.estimator")
     assert unanswered(check(with_waivers(text, at_field))) == []
+
+
+# -- what evaluate records beside the findings, and where a waiver's problems are placed --------
+
+_APPROVER = "{name: Daniel Okafor, contact: daniel.okafor@acme-corp.io}"
+
+
+def test_rules_evaluated_names_each_rule_run_and_the_waiver_deadline_and_diagnostic_rules() -> None:
+    result = check(with_waivers(PRODUCTION, waiver("AIP-ROLL-002")), warn_within=30)
+    assert None not in result.rules_evaluated
+    assert {"AIP-ROLL-002", "AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001"} <= set(result.rules_evaluated)
+
+
+def test_the_questions_are_listed_in_numeric_order_and_one_without_a_number_last() -> None:
+    from checker.evaluate import _question_order
+
+    assert list(check(PRODUCTION).questions) == [f"Q{n}" for n in range(1, 11)]  # Q10 after Q9, not after Q1
+    assert sorted(["why", "Q10", "Q2", "Q75"], key=_question_order) == ["Q2", "Q10", "Q75", "why"]
+
+
+def test_the_purgatory_finding_names_each_unanswered_question_with_its_title() -> None:
+    [diag] = of_rule(check(_breaking(PILOT, ["Q2", "Q4", "Q6", "Q7"])), "AIP-DIAG-001")
+    assert diag.message == (
+        "pilot purgatory: 4 of 10 production questions unanswered (Q2 business metric and baseline;"
+        " Q4 users understand the recommendations; Q6 augment or replace people; Q7 rollback plan)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "json_path", "span", "message"),
+    [
+        (
+            waiver("AIP-ZZZZ"),
+            "$.waivers[0].rule",
+            (98, 11, 98, 19),
+            "waiver names unknown rule 'AIP-ZZZZ'; did you mean `AIP-BIZ-002`?",
+        ),
+        (
+            f"  - reason: x\n    approved_by: {_APPROVER}\n    expires: 2027-01-31\n",
+            "$.waivers[0].rule",
+            (98, 5, 98, 5),  # absent: at the waiver, a point
+            "waiver names unknown rule None",
+        ),
+        (
+            waiver("AIP-SCH-001"),
+            "$.waivers[0].rule",
+            (98, 11, 98, 22),
+            "AIP-SCH-001 cannot be waived: fix the file instead",
+        ),
+        (
+            waiver("AIP-ROLL-002", reason="TODO"),
+            "$.waivers[0].reason",
+            (99, 13, 99, 17),
+            "waiver for AIP-ROLL-002 gives no reason",
+        ),
+        (
+            waiver("AIP-ROLL-002", reason=None),
+            "$.waivers[0].reason",
+            (98, 5, 98, 5),
+            "waiver for AIP-ROLL-002 gives no reason",
+        ),
+        (
+            waiver("AIP-ROLL-002", approver="{name: TBD, contact: TBD}"),
+            "$.waivers[0].approved_by",
+            (100, 5, 100, 16),
+            "waiver for AIP-ROLL-002 names no approver (a person with name and contact)",
+        ),
+        (
+            waiver("AIP-ROLL-002", approver=None),
+            "$.waivers[0].approved_by",
+            (98, 5, 98, 5),
+            "waiver for AIP-ROLL-002 names no approver (a person with name and contact)",
+        ),
+        (
+            waiver("AIP-ROLL-002", approver="{name: Support Team, contact: support@acme-corp.io}"),
+            "$.waivers[0].approved_by.name",
+            (100, 25, 100, 37),
+            "waiver for AIP-ROLL-002: approver `Support Team` names a team, not a person: name one accountable person",
+        ),
+        (
+            f"  - rule: AIP-ROLL-002\n    reason: x\n    approved_by: {_APPROVER}\n",
+            "$.waivers[0].expires",
+            (98, 5, 98, 5),
+            "waiver for AIP-ROLL-002 has no expiry date: waivers are temporary",
+        ),
+    ],
+)
+def test_a_bad_waiver_is_reported_at_the_field_it_gets_wrong_or_at_the_waiver_when_the_field_is_absent(
+    entry: str, json_path: str, span: tuple, message: str
+) -> None:
+    [problem] = of_rule(check(with_waivers(PRODUCTION, entry)), "AIP-WVR-001")
+    assert (problem.json_path, tuple(problem.span), problem.message) == (json_path, span, message)
+    assert problem.severity is Severity.ERROR  # the waiver rule's own severity
+
+
+def test_a_waiver_the_configuration_forbids_is_reported_at_its_rule() -> None:
+    result = check(with_waivers(PRODUCTION, waiver("AIP-ROLL-002")), forbidden_waivers=frozenset({"AIP-ROLL-002"}))
+    assert [(f.json_path, tuple(f.span), f.message) for f in of_rule(result, "AIP-WVR-001")] == [
+        (
+            "$.waivers[0].rule",
+            (98, 11, 98, 23),
+            "the configuration forbids waiving AIP-ROLL-002: fix the finding instead",
+        )
+    ]
+
+
+def test_a_bad_waiver_that_is_not_a_mapping_does_not_stop_the_waivers_after_it_from_applying() -> None:
+    text = with_waivers(
+        edit(PRODUCTION, ("  rto: PT1H\n", "  rto: PT6H\n")), "  - AIP-ROLL-002\n", waiver("AIP-ROLL-002")
+    )
+    assert [f.suppressed for f in of_rule(check(text), "AIP-ROLL-002")] == [True]
+
+
+def test_an_unknown_rule_without_a_close_name_gets_no_did_you_mean() -> None:
+    [problem] = of_rule(check(with_waivers(PRODUCTION, waiver("AIP-NOPE-XYZ-12345"))), "AIP-WVR-001")
+    assert problem.message == "waiver names unknown rule 'AIP-NOPE-XYZ-12345'"
+
+
+def test_a_waivers_expiry_is_a_deadline_and_a_note_the_day_before_says_tomorrow() -> None:
+    result = check(with_waivers(PRODUCTION, waiver("AIP-ROLL-002", expires="2026-11-26")), warn_within=30)
+    assert [(d.day, d.rule, d.json_path, d.what) for d in result.deadlines if d.rule == "AIP-WVR-001"] == [
+        (
+            datetime.date(2026, 11, 27),
+            "AIP-WVR-001",
+            "$.waivers[0].expires",
+            "the waiver for AIP-ROLL-002 (expires: 2026-11-26) runs out",
+        )
+    ]
+    assert _due(result)[-1] == (
+        "the waiver for AIP-ROLL-002 (expires: 2026-11-26) runs out on 2026-11-27 (tomorrow): AIP-WVR-001 will fail from then"
+    )
+
+
+def test_a_deadline_outside_the_window_does_not_hide_a_later_one_of_the_same_rule_inside_it() -> None:
+    text = with_waivers(
+        PRODUCTION, waiver("AIP-ROLL-002", expires="2027-01-31"), waiver("AIP-OWN-002", expires="2026-12-05")
+    )
+    assert [note for note in _due(check(text, warn_within=30)) if "AIP-WVR-001" in note] == [
+        "the waiver for AIP-OWN-002 (expires: 2026-12-05) runs out on 2026-12-06 (in 10 days): AIP-WVR-001 will fail from then"
+    ]
+
+
+def test_a_deadline_a_waiver_covers_is_neither_listed_nor_noted_and_one_it_does_not_cover_is() -> None:
+    base = check(PRODUCTION, warn_within=30)
+    assert [(d.rule, d.json_path) for d in base.deadlines if d.rule == "AIP-MON-005"] == [
+        ("AIP-MON-005", "$.monitoring.outcome_accuracy.last_measured.date")
+    ]
+    assert any("AIP-MON-005 will fail" in note for note in _due(base))
+    covered = check(with_waivers(PRODUCTION, waiver("AIP-MON-005", path="monitoring.outcome_accuracy")), warn_within=30)
+    assert [d for d in covered.deadlines if d.rule == "AIP-MON-005"] == []
+    assert not any("AIP-MON-005" in note for note in _due(covered))
+    elsewhere = check(with_waivers(PRODUCTION, waiver("AIP-MON-005", path="monitoring.drift")), warn_within=30)
+    assert [d.rule for d in elsewhere.deadlines].count("AIP-MON-005") == 1
+    assert any("AIP-MON-005 will fail" in note for note in _due(elsewhere))
+
+
+def test_the_deadlines_of_a_selected_rule_are_listed_and_those_of_a_failing_rule_are_not() -> None:
+    selected = check(PRODUCTION, select=frozenset({"AIP-MON-005"}))
+    assert [d.rule for d in selected.deadlines] == ["AIP-MON-005"]
+    # An expired waiver fails AIP-WVR-001: the other waiver's expiry is then no deadline.
+    text = with_waivers(
+        PRODUCTION, waiver("AIP-ROLL-002", expires="2026-11-01"), waiver("AIP-OWN-002", expires="2027-01-31")
+    )
+    assert [d for d in check(text).deadlines if d.rule == "AIP-WVR-001"] == []
+
+
+def test_the_diagnostic_reads_a_pilots_stage_conditions_as_at_production() -> None:
+    # XAI-001 asks for `explainability.audience` only `when: stage == production`.
+    result = check(edit(PILOT, ("  audience: [Tier-1 support agents]\n", "")))
+    assert of_rule(result, "AIP-XAI-001") == []
+    assert unanswered(result) == ["Q4"]
+
+
+def test_a_question_rule_switched_off_still_answers_its_question() -> None:
+    policy = load_builtin().with_severity({"AIP-MON-005": "off"}, "test")
+    result = check(edit(PRODUCTION, BREAK_QUESTION["Q9"]), policy=policy)
+    assert of_rule(result, "AIP-MON-005") == []
+    assert unanswered(result) == ["Q9"]
+
+
+def test_the_waiver_rule_switched_off_reports_nothing_and_declares_no_deadline() -> None:
+    policy = load_builtin().with_severity({"AIP-WVR-001": "off"}, "test")
+    bad = check(with_waivers(PRODUCTION, waiver("AIP-ROLL-002", reason=None)), policy=policy)
+    assert of_rule(bad, "AIP-WVR-001") == [] and "AIP-WVR-001" not in bad.rules_evaluated
+    soon = check(with_waivers(PRODUCTION, waiver("AIP-OWN-002", expires="2026-12-05")), policy=policy, warn_within=30)
+    assert [d for d in soon.deadlines if d.rule == "AIP-WVR-001"] == []
+    assert not any("AIP-WVR-001" in note for note in _due(soon))
+
+
+def test_the_deadline_rule_switched_off_notes_nothing() -> None:
+    policy = load_builtin().with_severity({"AIP-DUE-001": "off"}, "test")
+    result = check(PRODUCTION, policy=policy, warn_within=30)
+    assert _due(result) == [] and "AIP-DUE-001" not in result.rules_evaluated
+
+
+def test_a_bad_waiver_fails_the_waiver_rule_so_another_waivers_expiry_is_no_deadline() -> None:
+    text = with_waivers(PRODUCTION, waiver("AIP-ROLL-002", reason=None), waiver("AIP-OWN-002", expires="2026-12-05"))
+    result = check(text, warn_within=30)
+    assert [d for d in result.deadlines if d.rule == "AIP-WVR-001"] == []
+    assert not any("AIP-WVR-001" in note for note in _due(result))
+
+
+def test_a_finding_carries_its_rules_slug() -> None:
+    [problem] = of_rule(check(with_waivers(PRODUCTION, waiver("AIP-ROLL-002", reason=None))), "AIP-WVR-001")
+    assert problem.slug == load_builtin().rules["AIP-WVR-001"].slug == "waiver-expired"
+
+
+def test_a_missing_section_is_one_finding_at_its_parents_key_listing_every_field_wanted_inside_it() -> None:
+    start, end = PRODUCTION.index("business_metric:\n"), PRODUCTION.index("data:\n")
+    result = check(PRODUCTION[:start] + PRODUCTION[end:])
+    assert [(f.rule, f.json_path, tuple(f.span), f.message) for f in active(result)] == [
+        (
+            "AIP-BIZ-001",
+            "$.business_metric",
+            (1, 1, 1, 1),  # the document's start: a top-level key has no parent key
+            "`business_metric` is missing: add it with `name`, `direction`, `baseline.value` and `baseline.measured_at`",
+        )
+    ]
+
+
+def test_a_rule_that_raises_is_one_error_at_the_manifest_naming_the_rule_and_the_exception() -> None:
+    from types import SimpleNamespace
+
+    from checker.evaluate import _run
+
+    def boom(ctx: object) -> list:
+        raise RuntimeError("boom")
+
+    [problem] = _run(SimpleNamespace(id="AIP-X-001", run=boom), None)
+    assert (problem.path, problem.severity) == ((), Severity.ERROR)
+    assert problem.message == "aipolicy could not evaluate AIP-X-001 (RuntimeError: boom); please report this"
+
+
+def test_an_unused_waiver_whose_rule_reports_at_the_manifest_itself_names_dollar() -> None:
+    from checker.evaluate import _unused_waiver
+    from checker.findings import Span
+
+    rule = load_builtin().rules["AIP-ROLL-002"]
+    finding = Finding(rule.id, rule.slug, Severity.ERROR, "ai-production.yaml", Span(), "broken", "$")
+    message = _unused_waiver(Waiver(0, rule, "rollback", "a reason"), [finding])
+    assert "(it reports `$`)" in message
+
+
+def test_the_stage_given_rebuilds_the_manifest_without_the_old_stages_refs_and_answers() -> None:
+    from checker import manifest
+    from checker.evaluate import _effective_data
+
+    text = edit(PILOT, ("stage: pilot\n", "stage: {plan_ref: docs/plan.md, note: TODO}\n"))
+    m = manifest.load(text.encode("utf-8"), "ai-production.yaml")
+    assert _effective_data(m, "pilot") is not m
+    view = _effective_data(m, "production")
+    assert view.data == {**m.data, "stage": "production"}
+    assert (view.path, view.spans, view.key_spans) == (m.path, m.spans, m.key_spans)
+    assert view.refs == [ref for ref in m.refs if ref[0][0] != "stage"] and len(view.refs) == len(m.refs) - 1
+    assert view.answers == [a for a in m.answers if a[0][0] != "stage"] and len(view.answers) < len(m.answers)
+    plain = manifest.load(PILOT.encode("utf-8"), "ai-production.yaml")
+    assert _effective_data(plain, "pilot") is plain  # already at that stage: used as it is
+
+
+def test_the_stage_given_is_checked_with_the_refs_and_empty_answers_the_file_has() -> None:
+    missing = edit(
+        PILOT, ("  model_card_ref: examples/production/docs/model-card.md\n", "  model_card_ref: docs/card.md\n")
+    )
+    assert [(f.rule, f.message) for f in active(check(missing, stage="production"))] == [
+        ("AIP-REF-001", "`governance.model_card_ref` 'docs/card.md' does not exist in the repository")
+    ]
+    empty = edit(PILOT, ("  documentation_ref: examples/production/docs/explanations.md\n", "  documentation_ref:\n"))
+    assert [f.json_path for f in active(check(empty, stage="production"))] == ["$.explainability.documentation_ref"]
+
+
+def test_a_manifest_with_aliases_is_checked_at_the_stage_given() -> None:
+    # The loader collects no refs or answers for a document with aliases: they are walked instead.
+    text = edit(
+        PILOT,
+        ("  technical: {name: Priya", "  technical: &priya {name: Priya"),
+        ("  decision_owner: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n", "  decision_owner: *priya\n"),
+    )
+    assert active(check(text, stage="production")) == []
+
+
+class _FactsGit:
+    """Stands in for checker.git.run.GitRun: hands every manifest the same facts."""
+
+    def __init__(self, facts: object) -> None:
+        self.given, self.asked = facts, []
+
+    def facts(self, m, options: Options) -> object:
+        self.asked.append((m.path, options))
+        return self.given
+
+
+def test_the_git_facts_reach_the_git_rules_and_the_stage_history_the_result() -> None:
+    from types import SimpleNamespace
+
+    from checker.git.facts import GitFacts
+
+    history = [SimpleNamespace(stage="production", since=datetime.date(2026, 1, 5), commit="0" * 40)]
+    # No base ref (AIP-GIT-001 is skipped) and no CODEOWNERS file (AIP-GIT-003 says so).
+    git = _FactsGit(GitFacts(REPO, "ai-production.yaml", "production", stage_history=history))
+    result = check(PRODUCTION, git=git)
+    assert [(f.rule, f.json_path) for f in active(result)] == [("AIP-GIT-003", "$.owners")]
+    assert "AIP-GIT-001" not in result.rules_evaluated and "AIP-GIT-003" in result.rules_evaluated
+    assert result.stage_history == history and result.stage_history is not history
+    [(path, options)] = git.asked
+    assert path == "ai-production.yaml" and options.git is git
+
+
+def test_without_a_root_given_refs_are_read_from_the_manifests_repository_not_the_current_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "docs").mkdir()
+    (repo / "docs" / "card.md").write_text("# card\n", encoding="utf-8")
+    text = edit(
+        PRODUCTION, ("  model_card_ref: examples/production/docs/model-card.md\n", "  model_card_ref: docs/card.md\n")
+    )
+    monkeypatch.chdir(tmp_path)
+    result = engine.check_bytes(
+        text.encode("utf-8"), str(repo / "ai-production.yaml"), Options(today=TODAY, warn_within=0)
+    )
+    refs = {f.json_path for f in of_rule(result, "AIP-REF-001")}
+    assert "$.explainability.documentation_ref" in refs  # not in this repository
+    assert "$.governance.model_card_ref" not in refs  # found at the repository's root
+
+
+def test_missing_fields_of_one_missing_section_are_merged_into_one_problem_where_the_first_of_them_was() -> None:
+    from checker import manifest
+    from checker.evaluate import _collapse_missing
+    from checker.ruleapi import Problem
+
+    start, end = PRODUCTION.index("business_metric:\n"), PRODUCTION.index("data:\n")
+    m = manifest.load((PRODUCTION[:start] + PRODUCTION[end:]).encode("utf-8"), "ai-production.yaml")
+    wanted = [("business_metric", "name"), ("business_metric", "direction"), ("business_metric", "baseline", "value")]
+    other = Problem(("owners", "technical"), "not a person")
+    problems = [Problem(wanted[0], "a", missing=True), other, *(Problem(p, "b", missing=True) for p in wanted[1:])]
+    [merged, kept] = _collapse_missing(m, problems)
+    assert (merged.path, merged.missing) == (("business_metric",), True) and kept is other
+    assert merged.message == "`business_metric` is missing: add it with `name`, `direction` and `baseline.value`"
+
+
+def test_a_person_field_a_rule_at_this_stage_judges_is_left_to_that_rule() -> None:
+    # AIP-OWN-004 judges the other person fields; `owners.technical` is AIP-OWN-001's.
+    text = edit(PRODUCTION, ("  technical: {name: Priya Raman", "  technical: {name: Support Team"))
+    assert [(f.rule, f.json_path) for f in active(check(text))] == [("AIP-OWN-001", "$.owners.technical.name")]
+
+
+def test_a_waiver_for_a_rule_without_a_question_that_is_off_at_this_stage_is_stale() -> None:
+    # AIP-GOV-001 runs at production only and answers no question: at pilot nothing judges it.
+    overdue = edit(PILOT, ("  next_review: 2027-03-01\n", "  next_review: 2026-11-01\n"))
+    [note] = of_rule(check(with_waivers(overdue, waiver("AIP-GOV-001"))), "AIP-WVR-001")
+    assert note.message.startswith("stale waiver: AIP-GOV-001 reports nothing here any more")
+
+
+def test_a_retired_manifest_judges_no_question_so_a_waiver_for_a_question_rule_is_stale() -> None:
+    retired = (
+        EXPLORATION.replace("stage: exploration\n", "stage: retired\n")
+        + "governance:\n  decommission_plan_ref: examples/retired/docs/decommission-plan.md\n"
+    )
+    [note] = of_rule(check(with_waivers(retired, waiver("AIP-MON-005"))), "AIP-WVR-001")
+    assert note.message.startswith("stale waiver: AIP-MON-005 reports nothing here any more")
+
+
+def test_a_policy_without_the_engine_rules_still_applies_waivers_and_reports_no_engine_finding() -> None:
+    import dataclasses
+
+    builtin = load_builtin()
+    engine_rules = ("AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001")
+    policy = dataclasses.replace(builtin, rules={k: v for k, v in builtin.rules.items() if k not in engine_rules})
+    slow = edit(PRODUCTION, ("  rto: PT1H\n", "  rto: PT6H\n"))
+    text = with_waivers(
+        _breaking(slow, ["Q2", "Q4", "Q6", "Q7"]), waiver("AIP-ROLL-002"), waiver("AIP-OWN-002", reason=None)
+    )
+    result = check(text, policy=policy, warn_within=30)
+    assert [f.suppressed for f in of_rule(result, "AIP-ROLL-002")] == [True]
+    assert [f for f in result.findings if f.rule in engine_rules] == []
+    assert not set(engine_rules) & set(result.rules_evaluated)
+    assert unanswered(result) == ["Q2", "Q4", "Q6", "Q7"]  # the diagnostic is still computed
+
+
+def test_the_engine_rules_escalate_at_high_risk_when_their_policy_says_so() -> None:
+    import dataclasses
+
+    builtin = load_builtin()
+    warning = dict.fromkeys(("exploration", "pilot", "production"), Severity.WARNING)
+    escalating = {
+        rid: dataclasses.replace(builtin.rules[rid], severity=warning, high_risk_escalates=True)
+        for rid in ("AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001")
+    }
+    policy = dataclasses.replace(builtin, rules={**builtin.rules, **escalating})
+    text = with_waivers(_breaking(HIGH_PILOT, ["Q2", "Q4", "Q6", "Q7"]), waiver("AIP-ROLL-002", reason=None))
+    found = {f.rule: f.severity for f in check(text, policy=policy).findings if f.rule in escalating}
+    assert found == {"AIP-WVR-001": Severity.ERROR, "AIP-DIAG-001": Severity.ERROR}
+    notes = of_rule(check(HIGH_PILOT, policy=policy, warn_within=200), "AIP-DUE-001")  # a pilot's are months away
+    assert notes and {f.severity for f in notes} == {Severity.ERROR}
+
+
+def test_a_deadline_a_waiver_covers_does_not_hide_the_next_one_of_the_same_rule() -> None:
+    from checker.git.facts import Changed, GitFacts
+
+    # AIP-GIT-002 declares one deadline per evidence file: the accuracy evidence first, waived here.
+    text = edit(
+        PRODUCTION,
+        (
+            "        suite_ref: examples/production/validation/tickets_suite.yaml\n",
+            "        suite_ref: examples/production/validation/tickets_suite.yaml\n"
+            "        evidence_ref: examples/production/validation/catalog_suite.yaml\n",
+        ),
+    )
+    changed = {
+        "examples/production/evidence/accuracy-2026-11.md": Changed(TODAY - datetime.timedelta(days=3)),
+        "examples/production/validation/catalog_suite.yaml": Changed(TODAY - datetime.timedelta(days=4)),
+    }
+    git = _FactsGit(GitFacts(REPO, "ai-production.yaml", "production", changed=changed))
+    waived = with_waivers(text, waiver("AIP-GIT-002", path="monitoring.outcome_accuracy"))
+    result = check(waived, git=git, warn_within=30)
+    assert [d.json_path for d in result.deadlines if d.rule == "AIP-GIT-002"] == [
+        "$.data.sources[0].validation.evidence_ref"
+    ]
+    assert [f.json_path for f in of_rule(result, "AIP-DUE-001") if "AIP-GIT-002" in f.message] == [
+        "$.data.sources[0].validation.evidence_ref"
+    ]

@@ -135,17 +135,30 @@ def test_removed_drift_monitor_is_reported_at_the_list_key():
     text = _edit("    - {target: prediction, method: ks, threshold: 0.05, reference: trailing_window}\n", "")
     [problem] = _weakened(text)
     assert problem.path == ("monitoring", "drift") and problem.missing
-    assert problem.message.startswith("drift monitor `prediction` with ks removed since origin/main")
+    assert problem.message == "drift monitor `prediction` with ks removed since origin/main"  # no hint: none added
 
 
 def test_a_drift_monitor_that_changed_method_is_called_removed_with_a_hint():
     [problem] = _weakened(_edit("method: ks, threshold: 0.05", "method: js, threshold: 0.1"))
-    assert "`prediction` with ks removed" in problem.message and "with js was added" in problem.message
+    assert problem.message == (
+        "drift monitor `prediction` with ks removed since origin/main (a `prediction` monitor with js was added:"
+        " if it is at least as strict, accept the change with a waiver)"
+    )
+    assert problem.path == ("monitoring", "drift") and problem.missing  # the hint keeps it at the list's key
 
 
 def test_a_feature_dropped_from_a_drift_monitor_is_reported():
     [problem] = _weakened(_edit("features: [channel, language]", "features: [channel]"))
     assert "no longer watches language" in problem.message
+    assert problem.path == ("monitoring", "drift", 0, "features") and not problem.missing
+
+
+def test_every_feature_dropped_from_a_drift_monitor_is_listed_in_one_finding_at_its_features():
+    [problem] = _weakened(_edit("features: [channel, language]", "features: []"))
+    assert problem.message == (
+        "drift monitor `features` [channel, language] no longer watches channel, language since origin/main"
+    )
+    assert problem.path == ("monitoring", "drift", 0, "features")
 
 
 def test_removed_alert_is_matched_by_name_and_reported_at_the_alerts_key():
@@ -246,6 +259,7 @@ def test_a_removed_duration_is_reported_at_its_parent_key():
 def test_accuracy_threshold_lowered_for_a_higher_is_better_metric():
     [problem] = _weakened(_edit("threshold: 0.85", "threshold: 0.8"))
     assert problem.message == "accuracy threshold for `macro_f1` lowered from 0.85 to 0.8 since origin/main"
+    assert problem.path == ("monitoring", "outcome_accuracy", "threshold") and not problem.missing
     assert _weakened(_edit("threshold: 0.85", "threshold: 0.9")) == []
 
 
@@ -253,7 +267,9 @@ def test_accuracy_threshold_raised_for_a_lower_is_better_metric():
     base = _edit("metric: macro_f1\n    threshold: 0.85", "metric: rmse\n    threshold: 12")
     [problem] = _weakened(_edit("threshold: 12", "threshold: 15", base), base)
     assert "raised from 12 to 15" in problem.message and "lower is better" in problem.message
+    assert problem.path == ("monitoring", "outcome_accuracy", "threshold") and not problem.missing
     assert _weakened(_edit("threshold: 12", "threshold: 10", base), base) == []
+    assert _weakened(base, base) == []  # the same threshold is not raised
 
 
 def test_accuracy_thresholds_of_different_metrics_are_not_compared():
@@ -272,6 +288,18 @@ def test_stage_moved_back_is_reported_and_moving_forward_or_retiring_is_not():
 def test_a_dropped_retraining_trigger_is_reported():
     [problem] = _weakened(_edit("triggers: [drift, performance]", "triggers: [performance, schedule]"))
     assert problem.message == "retraining trigger `drift` removed since origin/main"
+    assert problem.path == ("retraining", "triggers") and not problem.missing
+
+
+def test_several_dropped_retraining_triggers_are_one_finding_in_the_plural():
+    [problem] = _weakened(_edit("triggers: [drift, performance]", "triggers: [schedule]"))
+    assert problem.message == "retraining triggers `drift`, `performance` removed since origin/main"
+
+
+def test_retraining_triggers_that_are_not_a_list_on_either_side_are_left_to_the_schema():
+    assert _weakened(_edit("triggers: [drift, performance]", "triggers: drift")) == []
+    before = _edit("triggers: [drift, performance]", "triggers: drift")
+    assert _weakened(_edit("triggers: drift", "triggers: [performance]", before), before) == []
 
 
 def test_an_added_waiver_is_reported_at_the_waiver_and_an_extended_one_too():
@@ -288,6 +316,7 @@ def test_an_added_waiver_is_reported_at_the_waiver_and_an_extended_one_too():
     assert problem.message == "waiver for AIP-MON-005 added since origin/main" and problem.path == ("waivers", 1)
     [extended] = _weakened(_edit("expires: 2027-01-31", "expires: 2027-06-30"))
     assert extended.message == "waiver for AIP-DATA-003 extended from 2027-01-31 to 2027-06-30 since origin/main"
+    assert extended.path == ("waivers", 0, "expires")
 
 
 def test_a_waiver_for_weakened_commitment_itself_is_not_reported_as_a_weakening():
@@ -302,6 +331,232 @@ def test_a_waiver_for_weakened_commitment_itself_is_not_reported_as_a_weakening(
 """
     )
     assert [p.message for p in _weakened(text)] == ["`rollback.rto` lengthened from PT1H to PT2H since origin/main"]
+
+
+def test_a_drift_threshold_added_absent_from_both_or_no_longer_a_number_is_not_a_weakening():
+    without = _edit("method: ks, threshold: 0.05, reference", "method: ks, reference")
+    assert _weakened(BASE, without) == []  # added
+    assert _weakened(without, without) == []  # in neither version
+    # Still there but not a number: the schema reports that, it is not a removed threshold.
+    assert _weakened(_edit("method: ks, threshold: 0.05", "method: ks, threshold: TODO")) == []
+
+
+def test_an_accuracy_threshold_added_absent_from_both_or_no_longer_a_number_is_not_a_weakening():
+    without = _edit("    threshold: 0.85\n", "")
+    assert _weakened(BASE, without) == []
+    assert _weakened(without, without) == []
+    assert _weakened(_edit("threshold: 0.85", "threshold: TODO")) == []
+
+
+def test_an_accuracy_threshold_without_a_metric_is_called_outcome_accuracy():
+    base = _edit("    metric: macro_f1\n", "")
+    [problem] = _weakened(_edit("threshold: 0.85", "threshold: 0.8", base), base)
+    assert problem.message == "accuracy threshold for outcome accuracy lowered from 0.85 to 0.8 since origin/main"
+
+
+def test_a_removed_outcome_accuracy_section_is_one_finding_and_its_threshold_is_not_compared():
+    start, end = _line(BASE, "  outcome_accuracy:"), _line(BASE, "    evidence_ref: evidence/accuracy.md")
+    lines = BASE.splitlines(keepends=True)
+    [problem] = _weakened("".join(lines[: start - 1] + lines[end:]))
+    assert problem.message == "section `monitoring.outcome_accuracy` removed since origin/main"
+
+
+def test_a_removed_drift_list_is_one_finding():
+    text = _edit(
+        "  drift:\n"
+        "    - {target: features, features: [channel, language], method: psi, threshold: 0.2, reference: training}\n"
+        "    - {target: prediction, method: ks, threshold: 0.05, reference: trailing_window}\n",
+        "",
+    )
+    assert [(p.path, p.message) for p in _weakened(text)] == [
+        (("monitoring", "drift"), "section `monitoring.drift` removed since origin/main")
+    ]
+
+
+def test_drift_monitors_with_the_same_target_and_method_are_matched_by_their_features_first():
+    country = "    - {target: features, features: [country], method: psi, threshold: 0.3, reference: training}\n"
+    channel = _line(BASE, "features: [channel, language]")
+    lines = BASE.splitlines(keepends=True)
+    base = "".join(lines[: channel - 1] + [lines[channel - 1], country] + lines[channel:])
+    swapped = "".join(lines[: channel - 1] + [country, lines[channel - 1]] + lines[channel:])
+    assert _weakened(swapped, base) == []
+
+
+def test_a_removed_drift_monitor_does_not_stop_the_ones_after_it_from_being_compared():
+    text = _edit(
+        "    - {target: features, features: [channel, language], method: psi, threshold: 0.2, reference: training}\n",
+        "",
+    )
+    text = _edit("method: ks, threshold: 0.05", "method: ks, threshold: 0.01", text)
+    assert [(p.path, p.message) for p in _weakened(text)] == [
+        (("monitoring", "drift"), "drift monitor `features` [channel, language] with psi removed since origin/main"),
+        (
+            ("monitoring", "drift", 0, "threshold"),
+            "drift threshold for `prediction` lowered from 0.05 to 0.01 since origin/main",
+        ),
+    ]
+
+
+def test_a_drift_monitor_with_an_empty_features_list_is_named_by_its_target_alone():
+    base = _edit("{target: prediction, method: ks,", "{target: prediction, features: [], method: ks,")
+    text = _edit(
+        "    - {target: prediction, features: [], method: ks, threshold: 0.05, reference: trailing_window}\n", "", base
+    )
+    [problem] = _weakened(text, base)
+    assert problem.message == "drift monitor `prediction` with ks removed since origin/main"
+
+
+def test_a_duration_the_base_did_not_have_does_not_stop_the_later_ones_from_being_compared():
+    base = _edit("  rto: PT1H\n", "")  # rollback.rto, the first duration compared
+    [problem] = _weakened(_edit("  cadence: monthly", "  cadence: quarterly", base), base)
+    assert problem.message == "`retraining.cadence` lengthened from monthly to quarterly since origin/main"
+
+
+def test_an_unnamed_alert_does_not_stop_the_named_ones_after_it_from_being_matched():
+    unnamed = "    - {route: {channel: email, target: ops}, runbook_ref: runbooks/ops.md}\n"
+    base = _edit("  alerts:\n", "  alerts:\n" + unnamed)
+    text = _edit(
+        '    - {name: drift, route: {channel: slack, target: "#router"}, runbook_ref: runbooks/drift.md}\n', "", base
+    )
+    assert [p.message for p in _weakened(text, base)] == ["alert `drift` removed since origin/main"]
+
+
+def test_removing_an_x_extension_or_a_field_that_is_not_a_section_is_not_a_removed_section():
+    assert _weakened(BASE, BASE + "x-team: {slack: '#router', pager: router-oncall}\n") == []
+    assert _weakened(BASE, BASE + "risk_tier: limited\n") == []  # a scalar, not a section
+
+
+def test_sections_after_a_field_that_is_not_a_section_are_still_compared():
+    base = _edit("stage: production\n", "stage: production\nrisk_tier: limited\n")
+    start, end = _line(base, "  watchers:"), _line(base, "    backup:")
+    lines = base.splitlines(keepends=True)
+    [problem] = _weakened("".join(lines[: start - 1] + lines[end:]), base)
+    assert problem.message == "section `monitoring.watchers` removed since origin/main"
+
+
+def test_sections_after_a_removed_section_are_still_compared():
+    text = _edit("rollback:\n  strategy: alias_swap\n  rto: PT1H\n", "")
+    text = _edit(
+        "  approval:\n    approver: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n    max_lead_time: P3D\n",
+        "",
+        text,
+    )
+    assert [p.message for p in _weakened(text)] == [
+        "section `rollback` removed since origin/main",
+        "section `retraining.approval` removed since origin/main",
+    ]
+
+
+def test_a_section_that_became_a_list_is_left_to_the_schema_and_the_sections_after_it_are_still_compared():
+    base = _edit("  rto: PT1H\n", "  rto: PT1H\n  fallback: {type: rules}\n")
+    text = _edit(
+        "rollback:\n  strategy: alias_swap\n  rto: PT1H\n  fallback: {type: rules}\n", "rollback: [alias_swap]\n", base
+    )
+    assert _weakened(text, base) == []
+    text = _edit("  triggers: [drift, performance]\n", "", text)
+    assert [p.message for p in _weakened(text, base)] == ["section `retraining.triggers` removed since origin/main"]
+
+
+def test_an_x_extension_inside_a_section_is_not_compared_and_the_subsections_after_it_still_are():
+    base = _edit("monitoring:\n", "monitoring:\n  x-notes: {dashboard: grafana}\n")
+    start, end = _line(base, "  watchers:"), _line(base, "    backup:")
+    lines = base.splitlines(keepends=True)
+    text = _edit("  x-notes: {dashboard: grafana}\n", "", "".join(lines[: start - 1] + lines[end:]))
+    assert [p.message for p in _weakened(text, base)] == ["section `monitoring.watchers` removed since origin/main"]
+
+
+def test_an_owner_inside_a_section_does_not_stop_the_subsections_after_it_from_being_compared():
+    owner = "  owner: {name: Aisha Bello, contact: aisha.bello@acme-corp.io}\n"
+    base = _edit("retraining:\n", "retraining:\n" + owner)
+    text = _edit(
+        "  approval:\n    approver: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n    max_lead_time: P3D\n",
+        "",
+        base,
+    )
+    [problem] = _weakened(text, base)
+    assert problem.message == "section `retraining.approval` removed since origin/main"  # not its approver
+
+
+def test_a_removed_section_hides_what_is_under_it_but_not_a_weakening_elsewhere():
+    start, end = _line(BASE, "  watchers:"), _line(BASE, "    backup:")
+    lines = BASE.splitlines(keepends=True)
+    text = _edit("threshold: 0.85", "threshold: 0.8", "".join(lines[: start - 1] + lines[end:]))
+    assert [p.message for p in _weakened(text)] == [
+        "section `monitoring.watchers` removed since origin/main",
+        "accuracy threshold for `macro_f1` lowered from 0.85 to 0.8 since origin/main",
+    ]
+
+
+def test_a_removed_validation_of_a_data_source_is_reported_at_the_source():
+    text = _edit(
+        "      validation: {suite_ref: validation/tickets-suite.yaml, evidence_ref: validation/tickets.yaml}\n", ""
+    )
+    [problem] = _weakened(text)
+    assert problem.message == "validation of data source `tickets` removed since origin/main"
+    assert problem.path == ("data", "sources", 0) and not problem.missing
+
+
+_MON_005 = """\
+  - rule: AIP-MON-005
+    reason: labels arrive late this quarter
+    approved_by: {name: Rahul Mehta, contact: rahul.mehta@acme-corp.io}
+    expires: 2027-01-31
+"""
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("$.rollback.rto", "rollback.rto"),
+        (".rollback.rto", "rollback.rto"),
+        ("'  rollback.rto  '", "rollback.rto"),
+        ("X-legacy", "X-legacy"),  # only `$` and `.` are stripped, whatever the letter after them
+        ("$.X-legacy", "X-legacy"),
+    ],
+)
+def test_an_added_waiver_with_a_path_names_the_path_less_a_leading_dollar_and_dot(written, shown):
+    [problem] = _weakened(BASE + _MON_005 + f"    path: {written}\n")
+    assert problem.message == f"waiver for AIP-MON-005 at `{shown}` added since origin/main"
+
+
+def test_a_waiver_path_with_or_without_a_leading_dollar_is_the_same_waiver():
+    base = _edit("    reason: suite lands", "    path: data.sources\n    reason: suite lands")
+    assert _weakened(_edit("path: data.sources", "path: $.data.sources", base), base) == []
+    assert _weakened(_edit("path: data.sources", "path: .data.sources", base), base) == []
+
+
+def test_waivers_that_are_not_mappings_with_a_rule_are_not_compared():
+    odd = "  - AIP-MON-005\n  - {reason: names no rule}\n"
+    assert _weakened(BASE + odd) == []
+    assert _weakened(BASE + odd, BASE + odd) == []
+
+
+def test_waivers_missing_from_the_base_or_from_the_new_file_are_compared_as_no_waivers():
+    without = BASE.split("waivers:\n")[0]
+    [problem] = _weakened(BASE, without)
+    assert problem.message == "waiver for AIP-DATA-003 added since origin/main" and problem.path == ("waivers", 0)
+    assert _weakened(without) == []  # removing waivers is stricter, and not a removed section
+
+
+def test_each_added_waiver_is_reported_whatever_comes_before_it():
+    own = """\
+  - rule: AIP-GIT-001
+    reason: the new region needs a slower cut-over
+    approved_by: {name: Rahul Mehta, contact: rahul.mehta@acme-corp.io}
+    expires: 2027-01-31
+"""
+    text = _edit("waivers:\n", "waivers:\n" + own) + _MON_005 + _MON_005.replace("AIP-MON-005", "AIP-DATA-001")
+    assert [(p.path, p.message) for p in _weakened(text)] == [
+        (("waivers", 2), "waiver for AIP-MON-005 added since origin/main"),
+        (("waivers", 3), "waiver for AIP-DATA-001 added since origin/main"),
+    ]
+
+
+def test_the_list_index_of_a_path_reads_an_item_and_an_index_outside_or_into_a_mapping_reads_nothing():
+    data = {"a": [5, 6], "m": {"k": 1}}
+    assert gitrules._get(data, ("a", 0)) == 5 and gitrules._get(data, ("a", 1)) == 6
+    assert gitrules._get(data, ("a", 2)) is None and gitrules._get(data, ("a", -1)) is None
+    assert gitrules._get(data, ("m", 0)) is None
 
 
 # -- AIP-GIT-002 stale-evidence ----------------------------------------------------------------
@@ -501,6 +756,7 @@ def test_a_deleted_drift_threshold_is_reported_as_removed():
     assert problem.message.startswith(
         "drift threshold for `features` [channel, language] (0.2) removed since origin/main"
     )
+    assert problem.path == ("monitoring", "drift", 0) and not problem.missing  # at the monitor, which is still there
 
 
 def test_a_deleted_accuracy_threshold_is_reported_as_removed():
@@ -508,6 +764,7 @@ def test_a_deleted_accuracy_threshold_is_reported_as_removed():
     assert (
         problem.message.startswith("accuracy threshold for ") and "(0.85) removed since origin/main" in problem.message
     )
+    assert problem.path == ("monitoring", "outcome_accuracy", "threshold") and problem.missing
 
 
 # -- checker/git/facts.py: which refs the git rules look at ----------------------------------
@@ -745,3 +1002,12 @@ def test_each_evidence_file_is_judged_whatever_the_ones_before_it_are(tmp_path):
         assert [p.path for p in gitrules.stale_evidence(_load(BASE), None, facts, TODAY)] == [
             ("data", "sources", 0, "validation", "evidence_ref")
         ], first
+
+
+def test_a_git_rule_is_skipped_outside_a_repository_and_a_base_rule_also_without_a_base_ref():
+    with_base = GitFacts(Path("."), "ai-production.yaml", "production", None, "origin/main")
+    without_base = GitFacts(Path("."), "ai-production.yaml", "production")
+    assert gitrules.skipped({"git"}, None) and not gitrules.skipped({"git"}, without_base)
+    assert gitrules.skipped({"git-base"}, None) and gitrules.skipped({"git-base"}, without_base)
+    assert not gitrules.skipped({"git-base"}, with_base)
+    assert not gitrules.skipped({"monitoring"}, None) and not gitrules.skipped({"monitoring"}, without_base)
