@@ -1359,11 +1359,11 @@ def test_a_retired_manifest_judges_no_question_so_a_waiver_for_a_question_rule_i
 
 
 def test_a_policy_without_the_engine_rules_still_applies_waivers_and_reports_no_engine_finding() -> None:
-    import dataclasses
+    from checker import records
 
     builtin = load_builtin()
     engine_rules = ("AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001")
-    policy = dataclasses.replace(builtin, rules={k: v for k, v in builtin.rules.items() if k not in engine_rules})
+    policy = records.replace(builtin, rules={k: v for k, v in builtin.rules.items() if k not in engine_rules})
     slow = edit(PRODUCTION, ("  rto: PT1H\n", "  rto: PT6H\n"))
     text = with_waivers(
         _breaking(slow, ["Q2", "Q4", "Q6", "Q7"]), waiver("AIP-ROLL-002"), waiver("AIP-OWN-002", reason=None)
@@ -1376,15 +1376,15 @@ def test_a_policy_without_the_engine_rules_still_applies_waivers_and_reports_no_
 
 
 def test_the_engine_rules_escalate_at_high_risk_when_their_policy_says_so() -> None:
-    import dataclasses
+    from checker import records
 
     builtin = load_builtin()
     warning = dict.fromkeys(("exploration", "pilot", "production"), Severity.WARNING)
     escalating = {
-        rid: dataclasses.replace(builtin.rules[rid], severity=warning, high_risk_escalates=True)
+        rid: records.replace(builtin.rules[rid], severity=warning, high_risk_escalates=True)
         for rid in ("AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001")
     }
-    policy = dataclasses.replace(builtin, rules={**builtin.rules, **escalating})
+    policy = records.replace(builtin, rules={**builtin.rules, **escalating})
     text = with_waivers(_breaking(HIGH_PILOT, ["Q2", "Q4", "Q6", "Q7"]), waiver("AIP-ROLL-002", reason=None))
     found = {f.rule: f.severity for f in check(text, policy=policy).findings if f.rule in escalating}
     assert found == {"AIP-WVR-001": Severity.ERROR, "AIP-DIAG-001": Severity.ERROR}
