@@ -89,7 +89,7 @@ def check(
     sarif_waived: str | None = None,
 ) -> int:
     from checker import discover, engine
-    from checker.report import RenderContext, render
+    from checker.report import RenderContext, chunks
 
     if write_baseline is not None:
         from checker import baseline as baselines
@@ -209,7 +209,7 @@ def check(
         )
         if stats_format is not None and out is None:
             continue  # the statistics take stdout's place (below)
-        write_report(render(fmt, report, ctx), out)
+        write_report(chunks(fmt, report, ctx), out)
         if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
             _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, ctx)
     if stats_format is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,16 +156,20 @@ def run_checks(
     return report
 
 
-def write_report(text: str, out: Path | None) -> None:
-    """A report to stdout, or to the `--output` file (as given: no newline translation, so a
-    CSV's CRLF stays CRLF); a file that cannot be written is a usage error naming it."""
+def write_report(text: str | Iterable[str], out: Path | None) -> None:
+    """A report (whole, or in pieces written as they come) to stdout, or to the `--output`
+    file (as given: no newline translation, so a CSV's CRLF stays CRLF); a file that cannot
+    be written is a usage error naming it."""
+    pieces = [text] if isinstance(text, str) else text
     if out is None:
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         sys.stdout.flush()
         return
     try:
         with open(out, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            for piece in pieces:
+                handle.write(piece)
     except OSError as exc:
         raise UsageError(f"--output {out}: {exc.strerror or exc}") from None
 

@@ -7,7 +7,7 @@ imported only when their format is asked for).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -43,3 +43,11 @@ def render(fmt: str, report: Report, ctx: RenderContext) -> str:
     module = importlib.import_module(FORMATS[fmt])
     renderer: Callable[[Report, RenderContext], str] = module.render  # each format module's render()
     return renderer(report, ctx)
+
+
+def chunks(fmt: str, report: Report, ctx: RenderContext) -> Iterable[str]:
+    """The report in pieces to write one after another: a line at a time where the format
+    module offers `render_lines()` (text), else the whole of render()."""
+    module = importlib.import_module(FORMATS[fmt])
+    piecewise: Callable[[Report, RenderContext], Iterable[str]] | None = getattr(module, "render_lines", None)
+    return piecewise(report, ctx) if piecewise is not None else [module.render(report, ctx)]

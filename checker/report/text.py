@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from checker.findings import ManifestResult, Report, Severity
@@ -35,23 +36,32 @@ def diagnostic_line(result: ManifestResult, questions_text: dict[str, str]) -> s
 
 
 def render(report: Report, ctx: RenderContext) -> str:
+    return "".join(render_lines(report, ctx))
+
+
+def render_lines(report: Report, ctx: RenderContext) -> Iterator[str]:
+    """The report a line at a time, each ending in a newline: written as made, a run of
+    10,000 manifests never holds its whole text (~3 MiB, and as much again encoded)."""
+
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if ctx.color else text
 
-    lines: list[str] = []
     for result in report.results:
         for f in result.findings:
             if f.suppressed:
                 continue
             where = f"{printable(f.path)}:{f.span.line}:{f.span.column}:"
             sev = paint(f.severity.label, _COLORS[f.severity])
-            lines.append(f"{paint(where, _BOLD)} {sev} {printable(f.rule)} {printable(f.message)}")
+            yield f"{paint(where, _BOLD)} {sev} {printable(f.rule)} {printable(f.message)}\n"
         diag = None if ctx.quiet else diagnostic_line(result, ctx.policy.questions)
         if diag:
-            lines.append(paint(diag, _DIM))
+            yield paint(diag, _DIM) + "\n"
     if ctx.quiet:  # findings only
-        return "".join(line + "\n" for line in lines)
-    c = report.counts()
+        return
+    yield _totals(report.counts()) + "\n"
+
+
+def _totals(c: dict[str, int]) -> str:
     total = f"{plural(c['files'], 'file')} checked: {plural(c['errors'], 'error')}, {plural(c['warnings'], 'warning')}, {plural(c['notes'], 'note')}"
     waived = c["suppressed"] - c["baselined"]
     if c["suppressed"] and not c["baselined"]:
@@ -60,5 +70,4 @@ def render(report: Report, ctx: RenderContext) -> str:
         total += f" ({c['baselined']} suppressed by the baseline)"
     elif c["suppressed"]:
         total += f" ({c['suppressed']} suppressed: {waived} by waivers, {c['baselined']} by the baseline)"
-    lines.append(total)
-    return "\n".join(lines) + "\n"
+    return total
