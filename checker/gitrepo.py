@@ -322,7 +322,8 @@ def _config_refusal(root: Path) -> str | None:
         if problem is not None:
             return problem
         files.append(common if common is not None else gitdir / "config")
-    blocking = _blocking_file([dot, *{config.parent for config in files}])
+    # Each git folder once: the config files of a plain repository sit in `.git` itself.
+    blocking = _blocking_file(list(dict.fromkeys([dot, *(config.parent for config in files)])))
     if blocking is not None:
         return f"{blocking} is not a regular file: git would read (or block on) it"
     for config in files:

@@ -249,3 +249,21 @@ def test_one_check_inspects_the_repositorys_git_files_once(repo, aip, monkeypatc
     run = aip(repo.path, *args, "services/router/ai-production.yaml")
     assert run.code in (0, 1), run.stderr
     assert inspected == [repo.path.resolve()] or inspected == [repo.path], inspected
+
+
+def test_the_safety_walk_looks_at_each_git_folder_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The config files of a plain repository sit in `.git` itself: its refs and objects are
+    # walked once (a walk of a fresh repository's loose objects costs milliseconds a start).
+    from checker import gitrepo
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    walked: list[str] = []
+    real = gitrepo._odd_entry
+
+    def spy(folder: Path, budget: list[int]) -> Path | None:
+        walked.append(Path(folder).relative_to(tmp_path).as_posix())
+        return real(folder, budget)
+
+    monkeypatch.setattr(gitrepo, "_odd_entry", spy)
+    assert gitrepo._config_refusal(tmp_path) is None
+    assert walked == [".git/refs", ".git/objects"]
