@@ -1008,6 +1008,13 @@ def test_rules_evaluated_names_each_rule_run_and_the_waiver_deadline_and_diagnos
     assert {"AIP-ROLL-002", "AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001"} <= set(result.rules_evaluated)
 
 
+def test_a_manifest_without_a_valid_stage_is_judged_by_the_yaml_and_schema_rules_alone() -> None:
+    result = check(edit(PRODUCTION, ("stage: production\n", "stage: prod\n")))
+    assert result.rules_evaluated == ["AIP-SCH-002", "AIP-SCH-001"]
+    assert [f.json_path for f in result.findings] == ["$.stage"] and result.stage is None
+    assert {"AIP-SCH-002", "AIP-SCH-001"} <= set(check(PRODUCTION).rules_evaluated)
+
+
 def test_the_questions_are_listed_in_numeric_order_and_one_without_a_number_last() -> None:
     from checker.evaluate import _question_order
 
