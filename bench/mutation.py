@@ -206,6 +206,44 @@ EQUIVALENT |= {
     ("x_display_path", "return shown.encode('utf-8', 'backslashreplace').decode('UTF-8')"): "codec names ignore case",
 }
 
+# checker/engine.py, the second pass (a full run, 2026-12-02).
+_CWD_BASE = "display_path's base defaults to Path.cwd(), which run() reads the line before: the same base"
+_NOT_AT_ROOT = (
+    "no schema finding is at `$`: a loaded manifest is a mapping and the v1 schema's root has only `type: object`,"
+    " `required` and `additionalProperties`, whose findings name the child key"
+)
+_NO_X_AFTER = (
+    "a rejected path is followed by `X` only in a key `<name>X...` beside a rejected one: no schema property holds"
+    " an `X` and `x-` keys are free-form where they are allowed, so the schema rejects that key too and hides its"
+    " findings by the key itself"
+)
+EQUIVALENT |= {
+    ("x_run", "base = None"): _CWD_BASE,
+    ("x_run", "items = [(file, display_path(file, None)) for file in files]"): _CWD_BASE,
+    ("x_run", "items = [(file, display_path(file)) for file in files]"): _CWD_BASE,
+    ("x_check_manifest", "result.rules_evaluated = ['AIP-SCH-002', 'AIP-SCH-001']"): (
+        "both callers (_check_bytes, _check_file) pass a new ManifestResult, whose rules_evaluated is empty"
+    ),
+    ("x_check_manifest", "rejected = {f.json_path for f in schema_findings if f.json_path != 'XX$XX'} | held"): (
+        _NOT_AT_ROOT
+    ),
+    (
+        "x__under_any",
+        "return any((path[i] in '.[' and path[:i] in prefixes for i in range(len(path) - 2, 0, -1)))",
+    ): "a json path (manifest.json_path) never ends in `.` or `[`: the last index is never a separator",
+    (
+        "x__under_any",
+        "return any((path[i] in '.[' and path[:i] in prefixes for i in range(len(path) - 1, 1, -1)))",
+    ): "index 1 tests the prefix `$`, never among the prefixes: check_manifest drops `$` and misspelt fields are below it",
+    (
+        "x__under_any",
+        "return any((path[i] in 'XX.[XX' and path[:i] in prefixes for i in range(len(path) - 1, 0, -1)))",
+    ): (_NO_X_AFTER),
+    ("x_read_bytes", "given = options.given.get(file) if options.given or True else None"): (
+        "Options.given is always a dict (a default factory; every caller passes one): an empty one's get() is None too"
+    ),
+}
+
 # checker/evaluate.py, the second pass (a full run, 2026-12-02).
 _COUNTED = "the diagnostic only counts the problems kept per rule (a question fails on a non-empty list): none is read"
 _AFTER_TODAY = (

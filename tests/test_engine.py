@@ -1008,6 +1008,13 @@ def test_rules_evaluated_names_each_rule_run_and_the_waiver_deadline_and_diagnos
     assert {"AIP-ROLL-002", "AIP-WVR-001", "AIP-DUE-001", "AIP-DIAG-001"} <= set(result.rules_evaluated)
 
 
+def test_a_manifest_without_a_valid_stage_is_judged_by_the_yaml_and_schema_rules_alone() -> None:
+    result = check(edit(PRODUCTION, ("stage: production\n", "stage: prod\n")))
+    assert result.rules_evaluated == ["AIP-SCH-002", "AIP-SCH-001"]
+    assert [f.json_path for f in result.findings] == ["$.stage"] and result.stage is None
+    assert {"AIP-SCH-002", "AIP-SCH-001"} <= set(check(PRODUCTION).rules_evaluated)
+
+
 def test_the_questions_are_listed_in_numeric_order_and_one_without_a_number_last() -> None:
     from checker.evaluate import _question_order
 
@@ -1417,3 +1424,340 @@ def test_a_deadline_a_waiver_covers_does_not_hide_the_next_one_of_the_same_rule(
     assert [f.json_path for f in of_rule(result, "AIP-DUE-001") if "AIP-GIT-002" in f.message] == [
         "$.data.sources[0].validation.evidence_ref"
     ]
+
+
+# -- what a result says about the system, and how select/ignore/caps shape it -------------------
+
+
+def test_result_facts_are_the_inventory_fields_as_written_and_none_for_what_the_manifest_leaves_out() -> None:
+    assert check(PRODUCTION).facts == {
+        "name": "Support ticket router",
+        "risk_tier": "limited",
+        "decision_role": "augment",
+        "owners": {"technical": "Priya Raman", "business": "Daniel Okafor"},
+    }
+    # An exploration manifest names no tier, no decision role and no business owner yet.
+    assert check(EXPLORATION).facts == {
+        "name": "Invoice anomaly detector",
+        "risk_tier": None,
+        "decision_role": None,
+        "owners": {"technical": "Sofia Marchetti", "business": None},
+    }
+
+
+def test_result_facts_are_none_for_a_value_of_the_wrong_shape_or_a_blank_one() -> None:
+    # Each value is the schema's finding; the inventory lists nothing rather than a wrong type.
+    text = edit(
+        PRODUCTION,
+        ("  name: Support ticket router\n", "  name: [Support, ticket, router]\n"),
+        ("risk_tier: limited\n", 'risk_tier: "  "\n'),
+        ("decision_role: augment\n", "decision_role: 3\n"),
+        ("  technical: {name: Priya Raman, contact: priya.raman@acme-corp.io}\n", "  technical: Priya Raman\n"),
+        ("    name: Daniel Okafor\n", "    name: {first: Daniel}\n"),
+    )
+    assert check(text).facts == {
+        "name": None,
+        "risk_tier": None,
+        "decision_role": None,
+        "owners": {"technical": None, "business": None},
+    }
+    assert check(edit(PRODUCTION, ("owners:\n", "owners_old:\n"))).facts["owners"] == {
+        "technical": None,
+        "business": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("system", "system_id"),
+    [
+        ("  id: ticket-router\n", "ticket-router"),
+        ("  id: 42\n", None),  # not text: the schema's finding, no id in the inventory
+        ("  x-id: ticket-router\n", None),  # no id at all
+    ],
+)
+def test_result_system_id_is_the_systems_id_only_when_it_is_text(system: str, system_id: str | None) -> None:
+    assert check(edit(PRODUCTION, ("  id: ticket-router\n", system))).system_id == system_id
+
+
+def test_result_system_id_is_none_when_system_is_not_a_mapping() -> None:
+    start, end = PRODUCTION.index("system:\n"), PRODUCTION.index("stage:")
+    text = PRODUCTION[:start] + "system: [ticket-router]\n" + PRODUCTION[end:]
+    result = check(text)
+    assert result.system_id is None
+    assert [f.json_path for f in active(result, "AIP-SCH-001")] == ["$.system"]
+
+
+def test_select_alone_keeps_only_the_selected_rules_findings_and_lists_only_them_as_evaluated() -> None:
+    slow = edit(PRODUCTION, ("  rto: PT1H\n", "  rto: PT6H\n"), ("decision_role: augment\n", ""))
+    assert {f.rule for f in active(check(slow))} >= {"AIP-ROLL-002", "AIP-HUM-001"}  # decision_role is missing
+    result = check(slow, select={"AIP-ROLL-002"})
+    assert [f.rule for f in result.findings] == ["AIP-ROLL-002"]
+    assert result.rules_evaluated == ["AIP-ROLL-002"]
+
+
+def test_ignore_drops_the_ignored_rules_findings_and_their_place_in_the_rules_evaluated() -> None:
+    slow = edit(PRODUCTION, ("  rto: PT1H\n", "  rto: PT6H\n"))
+    everything = check(slow)
+    result = check(slow, ignore={"AIP-ROLL-002", "AIP-SCH-001"})
+    assert of_rule(result, "AIP-ROLL-002") == []
+    assert result.rules_evaluated == [r for r in everything.rules_evaluated if r not in ("AIP-ROLL-002", "AIP-SCH-001")]
+    assert "AIP-SCH-002" in result.rules_evaluated
+
+
+def test_a_severity_cap_lowers_every_finding_above_it_to_the_cap_and_leaves_those_below_it() -> None:
+    # rto too slow: an error at production; the same person as both owners: a warning.
+    text = edit(
+        PRODUCTION, ("  rto: PT1H\n", "  rto: PT6H\n"), ("    name: Daniel Okafor\n", "    name: Priya Raman\n")
+    )
+    uncapped = {f.rule: f.severity for f in check(text).findings}
+    assert uncapped == {"AIP-ROLL-002": Severity.ERROR, "AIP-OWN-005": Severity.WARNING}
+    capped = check(text, max_severity=Severity.WARNING)
+    assert {f.rule: f.severity for f in capped.findings} == {
+        "AIP-ROLL-002": Severity.WARNING,
+        "AIP-OWN-005": Severity.WARNING,
+    }
+    noted = check(text, max_severity=Severity.NOTE)
+    assert {f.severity for f in noted.findings} == {Severity.NOTE}
+
+
+# -- the schema's findings and the rule findings they hold back ---------------------------------
+
+
+def _warning_escalating(*rule_ids: str):
+    """The built-in policy with these rules made warnings that become errors at high risk."""
+    from checker import records
+
+    builtin = load_builtin()
+    warning = dict.fromkeys(("exploration", "pilot", "production"), Severity.WARNING)
+    changed = {rid: records.replace(builtin.rules[rid], severity=warning, high_risk_escalates=True) for rid in rule_ids}
+    return records.replace(builtin, rules={**builtin.rules, **changed})
+
+
+def test_a_file_that_does_not_parse_is_a_finding_at_the_document_root_carrying_the_rules_slug() -> None:
+    [finding] = engine.check_bytes(b"a: [\n", "m.yaml", Options(today=TODAY)).findings
+    assert (finding.rule, finding.slug, finding.json_path) == ("AIP-SCH-002", "yaml-syntax", "$")
+
+
+def test_a_schema_finding_carries_the_schema_rules_slug_and_the_json_path_of_the_value() -> None:
+    [finding] = check(edit(PRODUCTION, ("  type: classifier\n", "  type: 5\n"))).findings
+    assert (finding.rule, finding.slug, finding.json_path) == ("AIP-SCH-001", "schema", "$.system.type")
+    assert finding.span.line == line_of(PRODUCTION, "  type: classifier")
+
+
+def test_schema_findings_escalate_at_high_risk_when_the_policy_says_so() -> None:
+    policy = _warning_escalating("AIP-SCH-001")
+    bad_type = ("  type: classifier\n", "  type: 5\n")
+    [high] = of_rule(check(edit(HIGH, bad_type), policy=policy), "AIP-SCH-001")
+    [limited] = of_rule(check(edit(PRODUCTION, bad_type), policy=policy), "AIP-SCH-001")
+    assert (high.severity, limited.severity) == (Severity.ERROR, Severity.WARNING)
+
+
+def test_a_file_that_does_not_parse_is_not_known_to_be_high_risk_so_its_finding_does_not_escalate() -> None:
+    policy = _warning_escalating("AIP-SCH-002")
+    broken = HIGH.encode("utf-8") + b"extra: [\n"
+    [finding] = engine.check_bytes(broken, "m.yaml", Options(today=TODAY, policy=policy)).findings
+    assert (finding.rule, finding.severity) == ("AIP-SCH-002", Severity.WARNING)
+
+
+def test_a_misspelt_section_is_one_schema_finding_at_the_key_and_its_rules_do_not_report_it_missing() -> None:
+    text = edit(PRODUCTION, ("rollback:\n", "rollbak:\n"))
+    result = check(text)
+    # Without the hold-back, AIP-ROLL-001..003 would report `rollback` and fields below it
+    # (`$.rollback.strategy`, `$.rollback.rto`) missing.
+    assert [(f.rule, f.json_path, f.span.line) for f in active(result)] == [
+        ("AIP-SCH-001", "$.rollbak", line_of(text, "rollbak:"))
+    ]
+    assert "did you mean `rollback`" in result.findings[0].message
+    assert {"AIP-ROLL-001", "AIP-ROLL-002", "AIP-ROLL-003"} <= set(result.rules_evaluated)
+
+
+def test_a_value_the_schema_rejects_is_not_judged_again_by_a_rule_reading_below_it() -> None:
+    text = edit(PRODUCTION, ("    last_measured: {date: 2026-11-23, value: 0.89}\n", "    last_measured: yesterday\n"))
+    # AIP-MON-005 would report `last_measured.date` missing, under the value the schema rejects.
+    assert [(f.rule, f.json_path) for f in active(check(text))] == [
+        ("AIP-SCH-001", "$.monitoring.outcome_accuracy.last_measured")
+    ]
+
+
+def test_with_the_schema_rule_off_a_misspelt_section_is_reported_missing_by_its_rules() -> None:
+    # No schema finding says why the section is absent, so the rules' findings are not held back.
+    policy = load_builtin().with_severity({"AIP-SCH-001": "off"}, "test")
+    result = check(edit(PRODUCTION, ("rollback:\n", "rollbak:\n")), policy=policy)
+    assert of_rule(result, "AIP-SCH-001") == []
+    reported = {(f.rule, *f.also, f.json_path) for f in active(result)}
+    assert reported == {
+        ("AIP-ROLL-001", "AIP-ROLL-003", "$.rollback"),  # one finding per node: AIP-ROLL-003 folded in
+        ("AIP-ROLL-001", "$.rollback.strategy"),
+        ("AIP-ROLL-002", "$.rollback.rto"),
+    }
+
+
+def test_findings_are_in_document_order_whichever_rule_reports_them() -> None:
+    # The schema's finding (line 6) comes before a rule's (the rto line), though AIP-ROLL sorts first by id.
+    text = edit(PRODUCTION, ("  type: classifier\n", "  type: 5\n"), ("  rto: PT1H\n", "  rto: PT6H\n"))
+    result = check(text)
+    assert [(f.rule, f.span.line) for f in result.findings] == [
+        ("AIP-SCH-001", line_of(text, "  type: 5")),
+        ("AIP-ROLL-002", line_of(text, "  rto: PT6H")),
+    ]
+
+
+# -- reading files, per-path overrides and where refs are read from ------------------------------
+
+
+def test_read_bytes_says_why_a_file_cannot_be_read_at_the_start_of_the_file(tmp_path: Path) -> None:
+    big = tmp_path / "ai-production.yaml"
+    big.write_bytes(b"a: 1\n" * 10)
+    missing = engine.read_bytes(tmp_path / "none.yaml", Options())
+    assert missing.span == engine.Span() and missing.message.startswith("cannot read file: ")
+    oversized = engine.read_bytes(big, Options(max_bytes=20))
+    assert oversized.span == engine.Span() and "over the 20-byte limit" in oversized.message
+
+
+def test_read_bytes_refuses_a_link_that_leads_out_of_the_files_repository(tmp_path: Path) -> None:
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    outside = tmp_path / "secret.yaml"
+    outside.write_text(PRODUCTION, encoding="utf-8")
+    link = tmp_path / "repo" / "ai-production.yaml"
+    link.symlink_to(outside)
+    problem = engine.read_bytes(link, Options())
+    assert isinstance(problem, engine.LoadProblem)
+    assert "resolves outside the repository" in problem.message
+
+
+def _ignoring_sch002_under_models(root: Path) -> Options:
+    from checker.config import Config, Override
+
+    config = Config(root=root, overrides=[Override(paths=["models/**"], ignore=["AIP-SCH-002"])])
+    return Options(today=TODAY, config=config)
+
+
+def test_a_per_path_override_applies_to_a_problem_result_by_the_path_of_the_folder(tmp_path: Path) -> None:
+    options = _ignoring_sch002_under_models(tmp_path)
+    assert engine.problem_result(tmp_path / "models" / "team", "cannot list", options).findings == []
+    [kept] = engine.problem_result(tmp_path / "other", "cannot list", options).findings
+    assert (kept.rule, kept.message) == ("AIP-SCH-002", "cannot list")
+
+
+def test_a_per_path_override_applies_to_an_unreadable_file_by_its_path(tmp_path: Path) -> None:
+    options = _ignoring_sch002_under_models(tmp_path)
+    assert engine.check_file(tmp_path / "models" / "none.yaml", "models/none.yaml", options).findings == []
+    [kept] = engine.check_file(tmp_path / "none.yaml", "none.yaml", options).findings
+    assert kept.rule == "AIP-SCH-002"
+
+
+def test_a_file_outside_every_repository_reads_its_refs_from_the_current_folder(tmp_path: Path, monkeypatch) -> None:
+    file = tmp_path / "ai-production.yaml"
+    file.write_text(PRODUCTION, encoding="utf-8")
+    monkeypatch.chdir(REPO / "examples")  # the refs (examples/production/...) are not below it
+    result = engine.check_file(file, str(file), Options(today=TODAY, warn_within=0))
+    assert {f.rule for f in active(result)} == {"AIP-REF-001"}
+    monkeypatch.chdir(REPO)
+    assert active(engine.check_file(file, str(file), Options(today=TODAY, warn_within=0))) == []
+
+
+def test_a_pipe_outside_every_repository_reads_its_refs_from_the_current_folders_repository(
+    tmp_path: Path, monkeypatch
+) -> None:
+    pipe = tmp_path / "fd" / "63"  # `<(cat ai-production.yaml)`: its content was read up front
+    monkeypatch.chdir(REPO / "examples")  # inside the repository, below its root
+    options = Options(today=TODAY, warn_within=0, given={pipe: PRODUCTION.encode("utf-8")})
+    assert active(engine.check_file(pipe, str(pipe), options)) == []
+
+
+def test_a_pipe_outside_every_repository_and_the_current_folder_reads_its_refs_from_that_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    pipe = tmp_path / "fd" / "63"
+    monkeypatch.chdir(tmp_path)  # in no repository: the refs are looked for here, and are not here
+    options = Options(today=TODAY, warn_within=0, given={pipe: PRODUCTION.encode("utf-8")})
+    assert {f.rule for f in active(engine.check_file(pipe, str(pipe), options))} == {"AIP-REF-001"}
+
+
+def test_content_given_for_a_file_is_checked_against_the_root_given(tmp_path: Path, monkeypatch) -> None:
+    pipe = tmp_path / "fd" / "63"
+    monkeypatch.chdir(tmp_path)  # in no repository: would lose the refs if the root were replaced
+    options = Options(today=TODAY, warn_within=0, root=REPO, given={pipe: PRODUCTION.encode("utf-8")})
+    assert active(engine.check_file(pipe, str(pipe), options)) == []
+    other = tmp_path / "ai-production.yaml"  # not given: read from disk, also against the root given
+    other.write_text(PRODUCTION, encoding="utf-8")
+    assert active(engine.check_file(other, str(other), options)) == []
+
+
+def test_content_given_under_a_file_name_keeps_the_git_rules(tmp_path: Path) -> None:
+    # `--stdin-filename models/ai-production.yaml`: the content has a path, so git has facts to give.
+    named = tmp_path / "models" / "ai-production.yaml"
+    git = _RecordingGit()
+    options = Options(today=TODAY, warn_within=0, root=None, git=git, given={named: PRODUCTION.encode("utf-8")})
+    engine.check_file(named, "models/ai-production.yaml", options)
+    assert git.asked == ["models/ai-production.yaml"]
+
+
+# -- runs: pooling, progress --------------------------------------------------------------------
+
+
+def test_a_run_hands_two_files_or_more_to_the_parallel_checker_with_its_jobs_and_min_files(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from checker import parallel
+
+    calls: list[tuple[int, int | None, int | None]] = []
+    real = parallel.check_all
+
+    def spy(check, items, options, *, jobs=None, min_files=None):
+        calls.append((len(items), jobs, min_files))
+        return real(check, items, options, jobs=jobs, min_files=min_files)
+
+    monkeypatch.setattr(parallel, "check_all", spy)
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(PRODUCTION, encoding="utf-8")
+    second.write_text(EXPLORATION, encoding="utf-8")
+    options = Options(today=TODAY, root=REPO, warn_within=0)
+    report = engine.run([first, second], options, jobs=1, min_files=7)
+    assert calls == [(2, 1, 7)]
+    assert [r.stage for r in report.results] == ["production", "exploration"]
+    engine.run([first], options, jobs=1, min_files=7)  # one file is checked in the process itself
+    assert calls == [(2, 1, 7)]
+
+
+def test_an_empty_run_reports_nothing_and_asks_git_for_nothing() -> None:
+    git = _RecordingGit()
+    report = engine.run([], Options(today=TODAY, git=git))
+    assert report.results == [] and git.prepared is None
+
+
+class _Terminal:
+    """A stderr that says it is a terminal, keeping what is written to it."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_run_on_a_terminal_shows_each_count_checked_and_clears_the_line_at_the_end(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import sys
+
+    from checker import progress
+
+    monkeypatch.setattr(progress, "MIN_FILES", 2)  # a "long" run of two files
+    monkeypatch.delenv("CI", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    files = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    for file in files:
+        file.write_text(EXPLORATION, encoding="utf-8")
+    engine.run(files, Options(today=TODAY, root=REPO), jobs=1)
+    lines = terminal.text.split("\r")
+    assert "aipolicy: checked 1/2 manifests" in lines and "aipolicy: checked 2/2 manifests" in lines
+    assert lines[-1] == "" and lines[-2].strip() == ""  # the last thing written blanks the line
