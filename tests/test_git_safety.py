@@ -7,6 +7,7 @@ authors and dates, no user or system git configuration).
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import subprocess
@@ -267,3 +268,45 @@ def test_the_safety_walk_looks_at_each_git_folder_once(tmp_path: Path, monkeypat
     monkeypatch.setattr(gitrepo, "_odd_entry", spy)
     assert gitrepo._config_refusal(tmp_path) is None
     assert walked == [".git/refs", ".git/objects"]
+
+
+def test_git_is_found_on_path_as_shutil_finds_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from checker import gitrepo
+
+    real = shutil.which("git")
+    assert gitrepo.which("git") == real
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        tool = folder / "tool"
+        tool.write_text("#!/bin/sh\n", encoding="utf-8")
+        tool.chmod(0o755)
+    (first / "plain").write_text("not executable", encoding="utf-8")
+    (second / "plain").write_text("#!/bin/sh\n", encoding="utf-8")
+    (second / "plain").chmod(0o755)
+    (first / "folder").mkdir()
+    monkeypatch.setenv("PATH", os.pathsep.join([str(first), str(second)]))
+    assert gitrepo.which("tool") == shutil.which("tool") == str(first / "tool")  # the first on PATH
+    assert gitrepo.which("plain") == shutil.which("plain") == str(second / "plain")  # executable only
+    assert gitrepo.which("folder") is None and gitrepo.which("absent") is None
+    monkeypatch.setenv("PATH", "")
+    assert gitrepo.which("tool") is None
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX executables")
+def test_a_git_in_the_current_folder_never_runs_through_a_relative_path_entry(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The current folder is usually the repository being checked: a `git` committed there
+    # must not be what aipolicy runs, whatever the operator's PATH holds (an empty entry is `.`).
+    from checker import gitrepo
+
+    fake = tmp_path / "git"
+    fake.write_text("#!/bin/sh\necho pwned > pwned\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    real_folder = os.path.dirname(shutil.which("git") or "/usr/bin/git")
+    for path in ("", ".", os.pathsep + real_folder, "." + os.pathsep + real_folder):
+        monkeypatch.setenv("PATH", path)
+        found = gitrepo.which("git")
+        assert found is None or (os.path.isabs(found) and os.path.dirname(found) == real_folder)

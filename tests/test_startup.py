@@ -8,6 +8,7 @@ interpreter (`python -c`), which prints its module names for the test to read.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,15 @@ sys.stdout.write("\\n@@MODULES@@" + json.dumps({"code": code, "modules": sorted(
 HEAVY_REPORTERS = ("checker.report.sarif", "checker.report.github", "checker.report.junit")
 # Needed only by some runs: a baseline (checker.baseline), many files (the worker pool), GitPython's history;
 # `dataclasses` compiles its classes' methods at every import (checker/records.py says what replaces it).
-NOT_FOR_ONE_FILE = ("checker.baseline", "checker.parallel", "multiprocessing", "concurrent.futures", "dataclasses")
+NOT_FOR_ONE_FILE = (
+    "checker.baseline",
+    "checker.parallel",
+    "multiprocessing",
+    "concurrent.futures",
+    "dataclasses",
+    # gitrepo.which finds git without it on POSIX (shutil imports zlib, bz2 and lzma: ~3 ms).
+    *(("shutil", "lzma", "bz2") if os.name != "nt" else ()),
+)
 
 
 def _modules_after(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, set[str]]:
