@@ -203,8 +203,8 @@ def which(name: str) -> str | None:
     if os.name == "nt":
         import shutil
 
-        path = os.environ.get("PATH", os.defpath)
-        trusted = os.pathsep.join(entry for entry in path.split(os.pathsep) if os.path.isabs(entry))
+        entries = os.environ.get("PATH", os.defpath).split(os.pathsep)
+        trusted = os.pathsep.join(entry for entry in entries if os.path.isabs(entry))
         found = shutil.which(name, path=trusted) if trusted else None
         return found if found is not None and os.path.isabs(found) else None  # not `.\\git.exe`
     path = os.environ.get("PATH")
