@@ -115,8 +115,8 @@ def _share(result: ManifestResult) -> None:
     result.deadlines = [Due(_shared(d.day), d.rule, _shared(d.json_path), _shared(d.what)) for d in result.deadlines]
 
 
-def _check_bytes(raw: bytes, display: str, options: Options) -> ManifestResult:
-    loaded = manifest_mod.load(raw, display)
+def _check_bytes(raw: bytes, display: str, options: Options, file: Path | None = None) -> ManifestResult:
+    loaded = _load(raw, display, options, file)
     if isinstance(loaded, list):
         return _not_loaded(loaded, display, options)
     return check_manifest(loaded, options, ManifestResult(path=display))
@@ -236,7 +236,19 @@ def _check_file(file: Path, display: str, options: Options, manifest: Manifest |
     raw = read_bytes(file, options)
     if isinstance(raw, LoadProblem):
         return _not_loaded([raw], display, options)
-    return _check_bytes(raw, display, options)
+    return _check_bytes(raw, display, options, file)
+
+
+def _load(raw: bytes, display: str, options: Options, file: Path | None) -> Manifest | list[LoadProblem]:
+    """The manifest, named `display` in reports and knowing its file on disk (a display path
+    may be escaped, `caf\\xe9/`, or relative to another folder): its repository, where its
+    refs resolve, is found from the file. Content given in place of a file (stdin, a pipe)
+    has no file of its own: it goes by its display name."""
+    loaded = manifest_mod.load(raw, display)
+    on_disk = file is not None and str(file) != STDIN and not (options.given and file in options.given)
+    if isinstance(loaded, Manifest) and file is not None and on_disk:
+        loaded.source = os.fspath(file)
+    return loaded
 
 
 def display_path(file: Path, base: Path | None = None) -> str:
@@ -266,7 +278,7 @@ def check_batch(items: Sequence[tuple[Path, str]], options: Options) -> list[Man
         if str(file) == STDIN:
             continue  # stdin without a file name: no git facts (check_file)
         raw = read_bytes(file, options)
-        parsed = manifest_mod.load(raw, display) if isinstance(raw, bytes) else None
+        parsed = _load(raw, display, options, file) if isinstance(raw, bytes) else None
         if isinstance(parsed, Manifest):
             loaded[file] = parsed
     options.git.prepare(loaded, options)

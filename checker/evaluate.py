@@ -75,7 +75,7 @@ def _repo_root(m: Manifest, options: Options) -> Path:
         return options.root
     from checker import gitrepo
 
-    return gitrepo.find_root(Path(m.path)) or Path.cwd()
+    return gitrepo.find_root(Path(m.file)) or Path.cwd()
 
 
 def _effective_data(m: Manifest, stage: str) -> Manifest:
@@ -85,7 +85,7 @@ def _effective_data(m: Manifest, stage: str) -> Manifest:
     # What the loader collected, less the old `stage` (a string now: no ref, no placeholder).
     refs = None if m.refs is None else [ref for ref in m.refs if ref[0][0] != "stage"]
     answers = None if m.answers is None else [answer for answer in m.answers if answer[0][0] != "stage"]
-    return Manifest(m.path, {**m.data, "stage": stage}, m.spans, m.key_spans, refs, answers)
+    return Manifest(m.path, {**m.data, "stage": stage}, m.spans, m.key_spans, refs, answers, m.source)
 
 
 def _parse_waivers(

@@ -56,6 +56,15 @@ class Manifest:
     # every text or empty answer as (path, value), the placeholder candidates (values.py says
     # which are placeholders), outside `x-` fields and top-level `waivers`.
     answers: list[tuple[PathT, Any]] | None = None
+    # The file as it is on disk, when it differs from `path`, the name reports show (a folder
+    # name that is not UTF-8 is shown escaped, `caf\\xe9`, a name no file has): where the
+    # manifest's repository is looked up. None: `path` is that name (or there is no file).
+    source: str | None = None
+
+    @property
+    def file(self) -> str:
+        """The manifest's name on disk (its repository is found from it)."""
+        return self.source if self.source is not None else self.path
 
     def span(self, path: PathT) -> Span:
         """The node at `path`, or its nearest ancestor present in the file."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -535,3 +537,24 @@ def test_realpath_of_a_relative_path_is_taken_from_the_current_folder_as_os_path
     for path in absolute:
         relative = os.path.relpath(path, tmp_path)
         assert safeio.realpath(relative) == os.path.realpath(relative), relative
+
+
+@pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin", reason="file names that are not UTF-8 (Linux)")
+def test_refs_of_a_manifest_below_a_folder_name_that_is_not_utf8_resolve_in_its_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The report shows the folder as `caf\xe9` (no file has that name); the refs must still be
+    # read from the repository the file is in, not reported missing against the current folder.
+    from test_engine import PRODUCTION, REPO, TODAY
+
+    repo = tmp_path / os.fsdecode(b"caf\xe9")
+    (repo / ".git").mkdir(parents=True)
+    shutil.copytree(REPO / "examples", repo / "examples")
+    manifest = repo / "ai-production.yaml"
+    manifest.write_text(PRODUCTION, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = engine.run([manifest], Options(today=TODAY, warn_within=0))
+    (result,) = report.results
+    assert result.path == "caf\\xe9/ai-production.yaml"
+    assert [f for f in result.findings if f.rule == "AIP-REF-001"] == []
+    assert result.findings == []

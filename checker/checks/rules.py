@@ -412,7 +412,7 @@ def _beside_manifest(ctx: RuleContext, ref: str) -> str | None:
     """The repository path `ref` names when read relative to the manifest's own folder,
     if a file is there: the usual slip in a monorepo (`docs/card.md` for `svc/docs/card.md`)."""
     try:
-        folder = (Path.cwd() / ctx.manifest.path).parent.resolve()
+        folder = (Path.cwd() / ctx.manifest.file).parent.resolve()
         rel = os.path.relpath(folder / ref, ctx.root.resolve())
     except (OSError, ValueError, RuntimeError):
         return None

@@ -196,7 +196,7 @@ class GitRun:
 
     def facts(self, m: Manifest, options: Options) -> GitFacts | None:
         if m.path not in self._facts:  # a manifest checked outside engine.run: gather its facts alone
-            self.prepare({Path(m.path): m}, options)
+            self.prepare({Path(m.file): m}, options)
         return self._facts.get(m.path)
 
     def _base_manifest(self, rel: str) -> Manifest | None:
