@@ -244,6 +244,27 @@ EQUIVALENT |= {
     ),
 }
 
+# checker/engine.py, the memory pass (_share, the batch's GC settings; a full run, 2026-12-02).
+_TAG = (
+    "the tag only keeps a rules tuple and a questions tuple apart in _SHARED (and from the strings and dates"
+    " there): any other word does that as well, while the two tags differ"
+)
+_OLDER_GENERATIONS = (
+    "set_threshold leaves the generations it is not given as they are: omitting the older ones' thresholds"
+    " (10, 10 as read just before) keeps them the same"
+)
+EQUIVALENT |= {
+    ("x__share", f"result.rules_evaluated = _shared(result.rules_evaluated, ('{tag}', *result.rules_evaluated))"): _TAG
+    for tag in ("XXrulesXX", "RULES")
+} | {
+    ("x__share", f"result.questions = _shared(result.questions, ('{tag}', *result.questions.items()))"): _TAG
+    for tag in ("XXquestionsXX", "QUESTIONS")
+}
+EQUIVALENT |= {
+    ("x_run", "gc.set_threshold(BATCH_GC_THRESHOLD)"): _OLDER_GENERATIONS,
+    ("x_run", "gc.set_threshold(BATCH_GC_THRESHOLD, *thresholds[2:])"): _OLDER_GENERATIONS,
+}
+
 # checker/evaluate.py, the second pass (a full run, 2026-12-02).
 _COUNTED = "the diagnostic only counts the problems kept per rule (a question fails on a non-empty list): none is read"
 _AFTER_TODAY = (
