@@ -300,13 +300,13 @@ def run(
     (checker/session.py, which forgets at its start) passes False, so the repository's
     git files are not inspected twice."""
     from checker import gitrepo, safeio
-    from checker.checks.rules import resolve_ref
+    from checker.checks.rules import forget as forget_refs
     from checker.progress import Progress
 
     # Each *_ref is resolved by several rules (REF-001, GIT-004, git facts); once per run
     # is enough, and a new run must see files created since the last one.
     if fresh:
-        resolve_ref.cache_clear()
+        forget_refs()
         gitrepo.forget()
         safeio.forget()
     base = Path.cwd()

@@ -31,7 +31,7 @@ def load_settings(
     Any problem is a UsageError (exit 2)."""
     from checker import config as config_mod
     from checker import gitrepo, safeio
-    from checker.checks.rules import resolve_ref
+    from checker.checks.rules import forget as forget_refs
     from checker.packs import build_policy
     from checker.policy import PolicyError
 
@@ -40,7 +40,7 @@ def load_settings(
     # (engine.run, called with fresh=False below, relies on this).
     gitrepo.forget(timeouts=True)
     safeio.forget()
-    resolve_ref.cache_clear()
+    forget_refs()
     here = start or cwd
     root = gitrepo.find_root(here) or here
     if config_path is not None and not config_path.is_file():

@@ -558,3 +558,26 @@ def test_refs_of_a_manifest_below_a_folder_name_that_is_not_utf8_resolve_in_its_
     assert result.path == "caf\\xe9/ai-production.yaml"
     assert [f for f in result.findings if f.rule == "AIP-REF-001"] == []
     assert result.findings == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks")
+def test_a_ref_is_resolved_once_per_run_and_afresh_in_the_next(tmp_path: Path) -> None:
+    # Several rules and the git facts ask where each ref leads: one answer per run, and a
+    # new run (engine.run, a new command: checks.rules.forget) sees the file system anew.
+    from checker.checks import rules
+    from checker.git.facts import repo_path
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    outside = tmp_path / "outside.md"
+    outside.write_text("x", encoding="utf-8")
+    link = root / "card.md"
+    link.symlink_to(outside)
+    rules.forget()
+    assert repo_path(root, "card.md") is None  # it leads out of the repository
+    link.unlink()
+    link.write_text("now a plain file", encoding="utf-8")
+    assert repo_path(root, "card.md") is None  # the same run: the answer it gave
+    rules.forget()
+    assert repo_path(root, "card.md") == "card.md"
+    assert repo_path(root, ["not", "text"]) is None

@@ -368,6 +368,29 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 MISSING = "does not exist in the repository"
 
 
+def forget() -> None:
+    """Drop the refs resolved so far: a new run must see files created since the last."""
+    resolve_ref.cache_clear()
+    repository_path.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def repository_path(root: Path, ref: str) -> str | None:
+    """A local `*_ref` as a repository-relative `/` path, or None (a URL, a placeholder,
+    or a path that leaves the repository: AIP-REF-001 reports those). Asked for each ref
+    by the git facts, AIP-GIT-002 and AIP-GIT-004: answered once per run."""
+    if not values.answered(ref) or _URL.match(ref.strip()):
+        return None
+    text = ref.strip()
+    target, refused = resolve_ref(root, text)
+    if refused or target is None:
+        return None
+    rel = os.path.normpath(text.replace("\\", "/")).replace(os.sep, "/")
+    if rel in (".", "") or rel.startswith("../"):
+        return None
+    return rel
+
+
 @lru_cache(maxsize=4096)
 def resolve_ref(root: Path, ref: str) -> tuple[Path | None, str | None]:
     """A repository-relative ref as a path inside `root`, or why it is refused.

@@ -6,13 +6,12 @@ git; checker/git/run.py gathers the facts, checker/git/rules.py judges them.
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Collection, Iterator, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checker.checks import values
-from checker.checks.rules import _URL, refs_of, resolve_ref
+from checker.checks.rules import refs_of, repository_path
 from checker.manifest import Manifest, PathT
 from checker.records import field, record
 
@@ -47,16 +46,7 @@ class GitFacts:
 def repo_path(root: Path, ref: Any) -> str | None:
     """A local `*_ref` as a repository-relative `/` path, or None (a URL, a placeholder,
     or a path that leaves the repository: AIP-REF-001 reports those)."""
-    if not isinstance(ref, str) or not values.answered(ref) or _URL.match(ref.strip()):
-        return None
-    text = ref.strip()
-    target, refused = resolve_ref(root, text)
-    if refused or target is None:
-        return None
-    rel = os.path.normpath(text.replace("\\", "/")).replace(os.sep, "/")
-    if rel in (".", "") or rel.startswith("../"):
-        return None
-    return PurePosixPath(rel).as_posix()
+    return repository_path(root, ref) if isinstance(ref, str) else None
 
 
 def _local_refs(m: Manifest, root: Path) -> Iterator[tuple[PathT, str, str]]:
