@@ -787,8 +787,12 @@ def _too_many(n: int) -> str:
         (b"a: 1\nb:\n  - x\n", 6, (3, 5, 3, 5)),
         # root, a, the list and its 2 items, b, and the alias, which counts the list's 3 nodes again.
         (b"a: &x [1, 2]\nb: *x\n", 9, (2, 4, 2, 4)),
+        # An anchored scalar is one node, at the anchor and again at the alias: root, a, v, b, alias.
+        (b"a: &x v\nb: *x\n", 5, (2, 4, 2, 4)),
+        # root, m, the mapping (itself, a, the list and its 2 items, b, 3: 7 nodes), n, and the alias: 7 more.
+        (b"m: &m {a: [1, 2], b: 3}\nn: *m\n", 17, (2, 4, 2, 4)),
     ],
-    ids=["collection", "scalar", "block", "alias"],
+    ids=["collection", "scalar", "block", "alias", "alias-to-scalar", "alias-to-nested"],
 )
 def test_a_document_of_exactly_max_nodes_is_read_and_one_more_node_is_refused_where_it_starts(
     raw: bytes, nodes: int, where: tuple[int, int, int, int]
@@ -968,6 +972,8 @@ def test_a_tagged_or_quoted_scalar_is_the_text_as_written_never_resolved() -> No
         ("123456789012345678", 123456789012345678),  # 18 digits: still an int
         ("1234567890123456789", "1234567890123456789"),  # 19: text, as the schema's int pattern says
         ("1e1000", "1e1000"),  # 4 exponent digits: text
+        ("1e400", "1e400"),  # a float pattern, but infinite as a float: text
+        ("-1e400", "-1e400"),
         ("+-", "+-"),
         ("-a", "-a"),
         (".", "."),
@@ -982,3 +988,14 @@ def test_a_tagged_or_quoted_scalar_is_the_text_as_written_never_resolved() -> No
 def test_a_plain_scalar_is_resolved_by_the_core_schema_rules(text: str, value: object) -> None:
     got = ok(f"k: {text}\n".encode()).data["k"]
     assert got == value and type(got) is type(value)
+
+
+def test_a_rejected_scalar_key_stores_nothing_so_a_later_empty_key_is_no_duplicate() -> None:
+    assert rejected(b"1: a\n'': b\n") == [
+        ((1, 1, 1, 2), "mapping keys must be strings; key `1` is read as int: quote it")
+    ]
+
+
+def test_the_manifest_carries_the_path_it_was_loaded_as_and_the_mapping_as_its_data() -> None:
+    m = manifest.load(b"a: [1]\n", "dir/ai-production.yaml")
+    assert isinstance(m, Manifest) and m.path == "dir/ai-production.yaml" and m.data == {"a": [1]}
