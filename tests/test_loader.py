@@ -857,6 +857,11 @@ def test_every_node_and_key_has_its_one_based_span_and_a_block_collection_ends_w
     }
 
 
+def test_a_block_mapping_whose_last_value_is_a_scalar_ends_with_that_scalar_not_at_the_next_key() -> None:
+    m = ok(b"a:\n  b: 1\nc:\n  - x\nd: 2\n")
+    assert (m.spans[("a",)], m.spans[("c",)]) == (Span(2, 3, 2, 7), Span(4, 3, 4, 6))
+
+
 def test_a_scalar_spanning_lines_ends_on_its_last_line() -> None:
     m = ok(b"a: one\n  two\nbb: |\n  x\n  y\n")
     assert m.data == {"a": "one two", "bb": "x\ny\n"}
@@ -999,3 +1004,174 @@ def test_a_rejected_scalar_key_stores_nothing_so_a_later_empty_key_is_no_duplica
 def test_the_manifest_carries_the_path_it_was_loaded_as_and_the_mapping_as_its_data() -> None:
     m = manifest.load(b"a: [1]\n", "dir/ai-production.yaml")
     assert isinstance(m, Manifest) and m.path == "dir/ai-production.yaml" and m.data == {"a": [1]}
+
+
+# -- NUL bytes and control characters: at the first one, in characters ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "span"),
+    [
+        (b"\n\x00", (2, 1, 2, 2)),  # after a newline at offset 0
+        # `cd: x` is 5 characters: the first of the two NULs is column 6 of line 3; lines after it do not count.
+        (b"a: 1\nb: 2\ncd: x\x00\x00\n\n", (3, 6, 3, 7)),
+        ("é: \x00".encode(), (1, 4, 1, 5)),  # é is 2 bytes but 1 character
+    ],
+)
+def test_a_nul_byte_is_one_problem_at_the_first_one(raw: bytes, span: tuple[int, int, int, int]) -> None:
+    assert rejected(raw) == [(span, "file contains a NUL byte; is it binary?")]
+
+
+@pytest.mark.parametrize(
+    ("raw", "span"),
+    [
+        (b"\x07a: 1\n", (1, 1, 1, 2)),  # the very first character
+        (b"\n\x07", (2, 1, 2, 2)),
+        (b"a: 1\nb: 2\ncd: x\x07\x07\n\n", (3, 6, 3, 7)),  # the first of two, on line 3
+    ],
+)
+def test_a_control_character_is_one_problem_at_the_first_one_naming_its_code_point(
+    raw: bytes, span: tuple[int, int, int, int], parser: str
+) -> None:
+    # The reason is the parser's own: libyaml says "control characters", PyYAML "special characters".
+    reason = {"libyaml": "control", "pure-python": "special"}[parser]
+    message = f"invalid YAML: character U+0007 is not allowed in YAML ({reason} characters are not allowed)"
+    assert rejected(raw) == [(span, message)]
+
+
+def test_a_syntax_error_is_named_by_the_parsers_problem_not_its_context(parser: str) -> None:
+    # Both parsers also give a context here ("while parsing a flow sequence", at the `[`): not shown, not used.
+    problem = {
+        "libyaml": "did not find expected ',' or ']'",
+        "pure-python": "expected ',' or ']', but got '<stream end>'",
+    }
+    assert rejected(b"a: [1, 2\n") == [((1, 9, 1, 9), f"invalid YAML: {problem[parser]}")]
+
+
+# -- what kind of document: the messages name it ---------------------------------------------------------
+
+_HOLDS_MANIFEST = "fields such as `apiVersion:` and `system:`"
+_HOLDS_CONFIGURATION = "settings such as `select:`, `severity:` and `overrides:`"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (None, "file is empty: a manifest is a YAML mapping starting with `apiVersion: aipolicy/v1`"),
+        ("manifest", "file is empty: a manifest is a YAML mapping starting with `apiVersion: aipolicy/v1`"),
+        ("configuration", f"file is empty: a configuration is a YAML mapping of {_HOLDS_CONFIGURATION}"),
+        ("baseline", "file is empty: a baseline is a YAML mapping of keys"),  # a kind _HOLDS does not know
+    ],
+)
+@pytest.mark.parametrize("raw", [b"", b"~\n", b"---\n"], ids=["no-document", "null", "empty-document"])
+def test_an_empty_file_is_one_problem_at_the_start_naming_what_the_document_should_hold(
+    raw: bytes, document: str | None, message: str
+) -> None:
+    kind = {} if document is None else {"document": document}  # None: load's default, a manifest
+    assert [(tuple(p.span), p.message) for p in manifest.load(raw, "x.yaml", **kind)] == [((1, 1, 1, 1), message)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "document", "expected"),
+    [
+        (b"- a\n- b\n", None, ((1, 1, 2, 4), f"the document is a list; a manifest is a mapping of {_HOLDS_MANIFEST}")),
+        (
+            b"hello\n",
+            "configuration",
+            (
+                (1, 1, 1, 6),
+                f"the document is a single str value; a configuration is a mapping of {_HOLDS_CONFIGURATION}",
+            ),
+        ),
+        (b"42\n", "baseline", ((1, 1, 1, 3), "the document is a single int value; a baseline is a mapping of keys")),
+        (
+            b"a: 1\n---\nb: 2\n",
+            "configuration",
+            (
+                (2, 1, 2, 1),
+                "more than one YAML document; a configuration is a single document (remove the second `---`)",
+            ),
+        ),
+        (
+            b"a: 1\n---\nb: 2\n",
+            None,
+            ((2, 1, 2, 1), "more than one YAML document; a manifest is a single document (remove the second `---`)"),
+        ),
+    ],
+)
+def test_a_document_of_the_wrong_shape_or_a_second_document_is_one_problem_naming_the_kind(
+    raw: bytes, document: str | None, expected: tuple
+) -> None:
+    kind = {} if document is None else {"document": document}
+    assert [(tuple(p.span), p.message) for p in manifest.load(raw, "x.yaml", **kind)] == [expected]
+
+
+# -- errors no real input is known to reach: handled all the same, never raised ------------------------
+
+
+class _Raising:
+    """A stand-in parser whose first event raises `error`, counting its disposals."""
+
+    error: BaseException
+    disposed = 0
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def get_event(self) -> None:
+        raise self.error
+
+    def dispose(self) -> None:
+        type(self).disposed += 1
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        # A reader error names no position; the character is looked up in the text when it is an int in it.
+        (yaml.reader.ReaderError("m", 0, None, "unicode", "odd input"), "invalid YAML: odd input"),
+        (yaml.reader.ReaderError("m", 0, "\x07", "unicode", "odd input"), "invalid YAML: odd input"),  # not an int
+        (yaml.reader.ReaderError("m", 0, 0x1F, "unicode", "odd input"), "invalid YAML: odd input"),  # not in the text
+        # A marked error without marks: placed at the start; its problem, else its context, names it.
+        (yaml.MarkedYAMLError(problem="odd thing"), "invalid YAML: odd thing"),
+        (yaml.MarkedYAMLError(context="while reading"), "invalid YAML: while reading"),
+        (yaml.MarkedYAMLError(), "invalid YAML: invalid YAML"),
+        (yaml.YAMLError("first line\nsecond line"), "invalid YAML: first line second line"),  # on one line
+        (RecursionError(), "document is too deeply nested or too large to read"),
+        (MemoryError(), "document is too deeply nested or too large to read"),
+    ],
+    ids=[
+        "reader-no-char",
+        "reader-text-char",
+        "reader-absent-char",
+        "problem",
+        "context",
+        "neither",
+        "plain",
+        "recursion",
+        "memory",
+    ],
+)
+def test_a_parser_error_of_any_kind_is_one_problem_and_the_parser_is_disposed_of(
+    error: BaseException, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raising = type("Raising", (_Raising,), {"error": error, "disposed": 0})
+    monkeypatch.setattr(manifest, "_Loader", raising)
+    assert rejected(b"a: 1\n") == [((1, 1, 1, 1), message)]
+    assert raising.disposed == 1
+
+
+def test_the_parser_is_disposed_of_once_per_load_whether_the_file_is_read_or_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    disposed: list[int] = []
+
+    class Recording(manifest._Loader):  # the parser the fixture chose
+        def dispose(self) -> None:
+            disposed.append(1)
+            super().dispose()
+
+    monkeypatch.setattr(manifest, "_Loader", Recording)
+    ok(b"a: 1\n")
+    rejected(b"a: [1\n")
+    assert disposed == [1, 1]
