@@ -330,6 +330,10 @@ _NO_OVERFLOW = (
     "count() is called only once the count is already past max_nodes: adding 1 more raises the same problem at"
     " the same mark"
 )
+_RECHECK = (
+    "the inlined test only decides whether to call count(0), which tests `>` again: at exactly max_nodes it adds"
+    " nothing and raises nothing"
+)
 _FALSY = "only read for truth (`if frame.skip`, `not quiet`, `not frame.in_ref`): None and False are both false"
 EQUIVALENT |= {
     (
@@ -366,6 +370,8 @@ EQUIVALENT |= {
     ("xǁ_Builderǁstart", "skip = quiet = in_ref = None"): _FALSY,
     ("xǁ_Builderǁstart", "self.count(1, ev.start_mark)"): _NO_OVERFLOW,
     ("xǁ_Builderǁscalar", "self.count(1, ev.start_mark)"): _NO_OVERFLOW,
+    ("xǁ_Builderǁstart", "if self.nodes >= self.max_nodes:"): _RECHECK,
+    ("xǁ_Builderǁscalar", "if self.nodes >= self.max_nodes:"): _RECHECK,
     ("xǁ_Builderǁend", "if frame.skip and self.stack or self.expecting_key():"): (
         "a collection that is not skipped never ends while its parent expects a key: one started in a key's place"
         " is skipped, and the parent's pending key changes only when this collection is placed"
