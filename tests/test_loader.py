@@ -721,7 +721,7 @@ a_ref: r1
 x-note: hidden
 X-up: shown
 sys:
-  x-inner: {k: hidden, l: [hidden]}
+  x-inner: {k: hidden, l: [hidden], m_ref: quiet}
   waivers: [w]
   b_ref: {c_ref: no, d: v}
   e_ref: [f_ref, {h_ref: z}]
@@ -740,9 +740,10 @@ def test_refs_are_every_ref_field_in_document_order_but_none_inside_another_ref(
     m = ok(_COLLECTED)
     assert m.refs == [
         (("a_ref",), "r1"),
+        (("sys", "x-inner", "m_ref"), "quiet"),  # refs are collected in x- fields and waivers too
         (("sys", "b_ref"), {"c_ref": "no", "d": "v"}),  # a collection: collected when it ends
         (("sys", "e_ref"), ["f_ref", {"h_ref": "z"}]),  # nothing inside it, through a list too
-        (("waivers", 0, "rule_ref"), "AIP-1"),  # refs are collected in waivers and x- fields alike
+        (("waivers", 0, "rule_ref"), "AIP-1"),
         (("list", 1, "g_ref"), "r2"),
     ]
 
@@ -948,7 +949,9 @@ def _tag(shown: str) -> str:
         (b"a: !x 1\nbb: !y [2]\n", [((1, 4, 1, 4), _tag("!x")), ((2, 5, 2, 5), _tag("!y"))]),
     ],
 )
-def test_a_tag_other_than_the_kind_of_node_it_is_on_is_a_problem_at_the_tag(raw: bytes, expected: list) -> None:
+def test_a_tag_is_a_problem_at_its_node_unless_it_is_the_standard_tag_of_that_kind_of_node(
+    raw: bytes, expected: list
+) -> None:
     assert rejected(raw) == expected
 
 
@@ -975,7 +978,7 @@ def test_a_tagged_or_quoted_scalar_is_the_text_as_written_never_resolved() -> No
         ("1E-2", 0.01),
         ("+1.5e+2", 150.0),
         ("123456789012345678", 123456789012345678),  # 18 digits: still an int
-        ("1234567890123456789", "1234567890123456789"),  # 19: text, as the schema's int pattern says
+        ("1234567890123456789", "1234567890123456789"),  # 19: text (the int pattern stops at 18 digits)
         ("1e1000", "1e1000"),  # 4 exponent digits: text
         ("1e400", "1e400"),  # a float pattern, but infinite as a float: text
         ("-1e400", "-1e400"),
