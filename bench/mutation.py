@@ -372,10 +372,6 @@ EQUIVALENT |= {
     ("xǁ_Builderǁscalar", "self.count(1, ev.start_mark)"): _NO_OVERFLOW,
     ("xǁ_Builderǁstart", "if self.nodes >= self.max_nodes:"): _RECHECK,
     ("xǁ_Builderǁscalar", "if self.nodes >= self.max_nodes:"): _RECHECK,
-    ("xǁ_Builderǁend", "if frame.skip and self.stack or self.expecting_key():"): (
-        "a collection that is not skipped never ends while its parent expects a key: one started in a key's place"
-        " is skipped, and the parent's pending key changes only when this collection is placed"
-    ),
     ("xǁ_Builderǁend", "if not frame.skip or not self.stack:"): (
         "every collection inside the root ends before it: the root, ending last, still writes the span at ()"
     ),
