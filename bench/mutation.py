@@ -383,6 +383,65 @@ EQUIVALENT[("xǁ_Builderǁtake_key", "where = f' (first defined at line {first.l
     "a key already in the mapping was stored with its key span (take_key and scalar() set both): `first` is never None"
 )
 
+# checker/manifest.py, the second pass (a full run, 2026-12-02).
+_NONE_START = "str/bytes count() and rfind() take None as the start, which is 0"
+_NO_OVERFLOW = (
+    "count() is called only once the count is already past max_nodes: adding 1 more raises the same problem at"
+    " the same mark"
+)
+_RECHECK = (
+    "the inlined test only decides whether to call count(0), which tests `>` again: at exactly max_nodes it adds"
+    " nothing and raises nothing"
+)
+_FALSY = "only read for truth (`if frame.skip`, `not quiet`, `not frame.in_ref`): None and False are both false"
+EQUIVALENT |= {
+    (
+        "x__decode",
+        "if not bom and (raw[:4] in (b'XX\\xff\\xfe\\x00\\x00XX', b'\\x00\\x00\\xfe\\xff') or raw[:2] in (b'\\xff\\xfe', b'\\xfe\\xff')):",
+    ): "the UTF-32 LE mark FF FE 00 00 starts with the UTF-16 LE one, which raw[:2] catches anyway",
+    ("x__decode", "return (raw[bom:].decode('UTF-8'), None)"): "codec names ignore case",
+    ("x__decode", "line = raw.count(b'\\n', None, offset) + 1"): _NONE_START,
+    ("x__decode", "line_start = max(raw.rfind(b'\\n', None, offset) + 1, bom)"): _NONE_START,
+    ("x_load", "line = text.count('\\n', None, offset) + 1"): _NONE_START,
+    ("x_load", "col = offset - (text.rfind('\\n', None, offset) + 1) + 1"): _NONE_START,
+    ("x_load", "loader = ''"): "getattr('', 'dispose', None) is None, as for None: nothing is disposed of either way",
+    ("x_load", "offset = text.find(chr(char)) if char is not None else -2"): "the offset is only tested for `< 0`",
+    ("x_load", "if documents == 0 and builder.root is _NO_KEY or builder.root is None:"): (
+        "documents == 0 exactly when the root was never set: every document holds a root node (an empty one is a"
+        " null scalar), and a problem returns before this test"
+    ),
+    ("x_resolve_plain", "if value not in (float('INF'), float('-inf')):"): "float() reads `inf` in any case",
+    ("x_resolve_plain", "if value not in (float('inf'), float('-INF')):"): "float() reads `-inf` in any case",
+    ("xǁ_Builderǁ__init__", "self.manifest = Manifest(path=path, data=None)"): (
+        "Manifest.data is not read while loading and load() sets it to the root before returning the manifest"
+    ),
+    ("xǁ_Builderǁ__init__", "self.root: Any = None"): (
+        "load() treats a root never set (_NO_KEY) and a null root alike: `file is empty`"
+    ),
+    ("xǁ_Builderǁ__init__", "self.root_span: Span | None = ''"): (
+        "root_span is set together with root (place, scalar) and read only when a root was set"
+    ),
+    ("xǁ_Builderǁ__init__", "self.aliased = None"): "aliased is only read as `not builder.aliased`",
+    ("xǁ_Frameǁ__init__", "self.key_path: PathT = None"): (
+        "key_path is read only while key holds a name, and every place that sets such a key sets key_path with it"
+    ),
+    ("xǁ_Frameǁ__init__", "self.key_span: Span | None = ''"): "_Frame.key_span is never read",
+    ("xǁ_Builderǁstart", "skip = quiet = in_ref = None"): _FALSY,
+    ("xǁ_Builderǁstart", "self.count(1, ev.start_mark)"): _NO_OVERFLOW,
+    ("xǁ_Builderǁscalar", "self.count(1, ev.start_mark)"): _NO_OVERFLOW,
+    ("xǁ_Builderǁstart", "if self.nodes >= self.max_nodes:"): _RECHECK,
+    ("xǁ_Builderǁscalar", "if self.nodes >= self.max_nodes:"): _RECHECK,
+    ("xǁ_Builderǁend", "if not frame.skip or not self.stack:"): (
+        "every collection inside the root ends before it: the root, ending last, still writes the span at ()"
+    ),
+    ("xǁ_Builderǁtake_key", "where = f' (first defined at line {first.line})' if first or True else ''"): (
+        EQUIVALENT[("xǁ_Builderǁtake_key", "where = f' (first defined at line {first.line})' if first else 'XXXX'")]
+    ),
+    ("x__within", "lines = text.splitlines() or ['XXXX']"): (
+        "_within runs only on a parser error, and only an empty text has no lines: an empty text parses"
+    ),
+}
+
 _SITECUSTOMIZE = """\
 # Written by bench/mutation.py. During mutmut's instrumented first run ("stats") a test's child
 # process started from another folder would look for mutmut's config there and fail; the child's
