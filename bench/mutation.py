@@ -425,7 +425,6 @@ EQUIVALENT |= {
     ("xǁ_Frameǁ__init__", "self.key_path: PathT = None"): (
         "key_path is read only while key holds a name, and every place that sets such a key sets key_path with it"
     ),
-    ("xǁ_Frameǁ__init__", "self.key_span: Span | None = ''"): "_Frame.key_span is never read",
     ("xǁ_Builderǁstart", "skip = quiet = in_ref = None"): _FALSY,
     ("xǁ_Builderǁstart", "self.count(1, ev.start_mark)"): _NO_OVERFLOW,
     ("xǁ_Builderǁscalar", "self.count(1, ev.start_mark)"): _NO_OVERFLOW,

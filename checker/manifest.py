@@ -172,7 +172,6 @@ class _Frame:
         "is_list",
         "key",
         "key_path",
-        "key_span",
         "path",
         "quiet",
         "size",
@@ -197,7 +196,6 @@ class _Frame:
         self.anchor = anchor
         self.key: Any = _NO_KEY  # the pending key (mappings); _NO_KEY while a key is expected
         self.key_path: PathT = ()  # path + (key,) of the pending key
-        self.key_span: Span | None = None
         self.size = 1
         self.end: Any = None
         self.skip = skip  # a complex key's subtree: consumed but not stored
@@ -246,11 +244,6 @@ class _Builder:
             _point(mark),
             f"YAML tag `{_show_tag(tag)}` is not allowed: aipolicy never constructs tagged values; remove the tag",
         )
-
-    def child_path(self, frame: _Frame) -> PathT | None:
-        if frame.is_list:
-            return frame.path + (len(frame.container),)
-        return frame.key_path
 
     # -- placing a finished value ---------------------------------------
     def place(self, value: Any, span: Span, size: int, end_mark: Any) -> None:
@@ -375,7 +368,7 @@ class _Builder:
         self.place(value, span, size, ev.end_mark)
 
     def start(self, ev: Any, container: Any, tag: str) -> None:
-        # One call per mapping or sequence: count(), check_tag(), expecting_key() and child_path() inlined.
+        # One call per mapping or sequence: count(), check_tag() and expecting_key() inlined, and the child's path made here.
         self.nodes += 1
         if self.nodes > self.max_nodes:
             self.count(0, ev.start_mark)
@@ -393,7 +386,8 @@ class _Builder:
             parent = stack[-1]
             skip = parent.skip
             key = parent.key
-            if not parent.is_list and key is _NO_KEY:
+            # Inside a skipped subtree no key is recorded (so `key` stays _NO_KEY): nothing there is judged.
+            if not parent.is_list and key is _NO_KEY and not skip:
                 self.problem(_point(ev.start_mark), "mapping keys must be strings; a collection cannot be a key")
                 skip = True
             elif not skip:

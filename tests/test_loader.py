@@ -1178,3 +1178,22 @@ def test_the_parser_is_disposed_of_once_per_load_whether_the_file_is_read_or_ref
     ok(b"a: 1\n")
     rejected(b"a: [1\n")
     assert disposed == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The value of a duplicate key is consumed unjudged: a collection inside it is no key.
+        ("a: 1\na:\n  b: {c: 1}\n", [((2, 1, 2, 2), "duplicate key `a` (first defined at line 1)")]),
+        # Nor inside the value of a key that is not a string.
+        ("1: {b: [x]}\n", [((1, 1, 1, 2), "mapping keys must be strings; key `1` is read as int: quote it")]),
+        # A collection used as a key is reported once, not again for each collection inside it.
+        ("? {a: {b: 1}}\n: c\n", [((1, 3, 1, 3), "mapping keys must be strings; a collection cannot be a key")]),
+    ],
+)
+def test_a_rejected_subtree_is_reported_once_and_nothing_inside_it_is_judged(
+    text: str, expected: list[tuple[tuple[int, int, int, int], str]]
+) -> None:
+    loaded = manifest.load(text.encode("utf-8"), "m.yaml")
+    assert isinstance(loaded, list)
+    assert [(tuple(p.span), p.message) for p in loaded] == expected
