@@ -116,7 +116,7 @@ def _share(result: ManifestResult) -> None:
 
 
 def _check_bytes(raw: bytes, display: str, options: Options, file: Path | None = None) -> ManifestResult:
-    loaded = _load(raw, display, options, file)
+    loaded = _load(raw, display, file)
     if isinstance(loaded, list):
         return _not_loaded(loaded, display, options)
     return check_manifest(loaded, options, ManifestResult(path=display))
@@ -239,14 +239,13 @@ def _check_file(file: Path, display: str, options: Options, manifest: Manifest |
     return _check_bytes(raw, display, options, file)
 
 
-def _load(raw: bytes, display: str, options: Options, file: Path | None) -> Manifest | list[LoadProblem]:
-    """The manifest, named `display` in reports and knowing its file on disk (a display path
-    may be escaped, `caf\\xe9/`, or relative to another folder): its repository, where its
-    refs resolve, is found from the file. Content given in place of a file (stdin, a pipe)
-    has no file of its own: it goes by its display name."""
+def _load(raw: bytes, display: str, file: Path | None) -> Manifest | list[LoadProblem]:
+    """The manifest, named `display` in reports and knowing its `file` (a display path may be
+    escaped, `caf\\xe9/`, or relative to another folder): its repository, where its refs
+    resolve, is found from the file. Content given for a path (stdin with --stdin-filename)
+    names that path; stdin without one (`-`) lives in the current folder, as `-` does."""
     loaded = manifest_mod.load(raw, display)
-    on_disk = file is not None and str(file) != STDIN and not (options.given and file in options.given)
-    if isinstance(loaded, Manifest) and file is not None and on_disk:
+    if isinstance(loaded, Manifest) and file is not None:
         loaded.source = os.fspath(file)
     return loaded
 
@@ -278,7 +277,7 @@ def check_batch(items: Sequence[tuple[Path, str]], options: Options) -> list[Man
         if str(file) == STDIN:
             continue  # stdin without a file name: no git facts (check_file)
         raw = read_bytes(file, options)
-        parsed = _load(raw, display, options, file) if isinstance(raw, bytes) else None
+        parsed = _load(raw, display, file) if isinstance(raw, bytes) else None
         if isinstance(parsed, Manifest):
             loaded[file] = parsed
     options.git.prepare(loaded, options)

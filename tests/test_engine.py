@@ -1761,3 +1761,46 @@ def test_a_long_run_on_a_terminal_shows_each_count_checked_and_clears_the_line_a
     lines = terminal.text.split("\r")
     assert "aipolicy: checked 1/2 manifests" in lines and "aipolicy: checked 2/2 manifests" in lines
     assert lines[-1] == "" and lines[-2].strip() == ""  # the last thing written blanks the line
+
+
+# -- a manifest's file and its shown name -------------------------------------------------------
+
+
+def _repository_with_card(tmp_path: Path) -> tuple[Path, str]:
+    """A repository holding docs/card.md, and a manifest (in it) whose model card is that file."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "docs").mkdir()
+    (repo / "docs" / "card.md").write_text("# card\n", encoding="utf-8")
+    text = edit(
+        PRODUCTION, ("  model_card_ref: examples/production/docs/model-card.md\n", "  model_card_ref: docs/card.md\n")
+    )
+    (repo / "ai-production.yaml").write_text(text, encoding="utf-8")
+    return repo / "ai-production.yaml", text
+
+
+@pytest.mark.parametrize("git", [False, True], ids=["without-git", "with-git"])
+def test_a_file_shown_under_another_name_reads_its_refs_from_the_repository_it_is_in(
+    tmp_path: Path, monkeypatch, git: bool
+) -> None:
+    # The shown name (an escaped `caf\xe9/`, say) need not exist: the file on disk decides.
+    file, _ = _repository_with_card(tmp_path)
+    monkeypatch.chdir(tmp_path)  # in no repository
+    options = Options(today=TODAY, warn_within=0, git=_RecordingGit() if git else None)
+    (result,) = engine.check_batch([(file, "shown/elsewhere.yaml")], options)
+    assert result.path == "shown/elsewhere.yaml"
+    refs = {f.json_path for f in of_rule(result, "AIP-REF-001")}
+    assert "$.governance.model_card_ref" not in refs  # found in the file's repository
+    assert "$.explainability.documentation_ref" in refs  # which does not hold the others
+    direct = engine.check_file(file, "shown/elsewhere.yaml", options)
+    assert {f.json_path for f in of_rule(direct, "AIP-REF-001")} == refs
+
+
+def test_content_given_for_a_path_reads_its_refs_from_that_paths_repository(tmp_path: Path, monkeypatch) -> None:
+    # `--stdin-filename repo/ai-production.yaml`: the content stands for that file.
+    file, text = _repository_with_card(tmp_path)
+    file.unlink()  # the content is all there is
+    monkeypatch.chdir(tmp_path)
+    options = Options(today=TODAY, warn_within=0, given={file: text.encode("utf-8")})
+    result = engine.check_file(file, "repo/ai-production.yaml", options)
+    assert "$.governance.model_card_ref" not in {f.json_path for f in of_rule(result, "AIP-REF-001")}

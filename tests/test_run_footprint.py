@@ -31,10 +31,14 @@ def _run(tmp_path: Path, texts: list[str]) -> Report:
     return engine.run(files, Options(today=TODAY, root=REPO, warn_within=0), jobs=1)
 
 
-def test_equal_parts_of_finished_results_are_one_object(tmp_path: Path) -> None:
+def test_equal_parts_of_finished_results_are_one_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "_SHARED", {})  # nothing shared from earlier runs in this process
     renamed = edit(PRODUCTION, ("id: ticket-router", "id: ticket-router-2"))
     first, second = _run(tmp_path, [PRODUCTION, renamed]).results
     assert first.system_id != second.system_id
+    # What is shared is the value itself, as made.
+    assert isinstance(first.rules_evaluated, list) and first.rules_evaluated[:2] == ["AIP-SCH-002", "AIP-SCH-001"]
+    assert isinstance(first.questions, dict) and sorted(first.questions) == sorted(f"Q{n}" for n in range(1, 11))
     assert first.rules_evaluated == second.rules_evaluated and first.rules_evaluated
     assert first.rules_evaluated is second.rules_evaluated
     assert first.questions == second.questions and first.questions is second.questions
