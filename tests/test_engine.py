@@ -1312,17 +1312,9 @@ def test_the_git_facts_reach_the_git_rules_and_the_stage_history_the_result() ->
 def test_without_a_root_given_refs_are_read_from_the_manifests_repository_not_the_current_folder(
     tmp_path: Path, monkeypatch
 ) -> None:
-    repo = tmp_path / "repo"
-    (repo / ".git").mkdir(parents=True)
-    (repo / "docs").mkdir()
-    (repo / "docs" / "card.md").write_text("# card\n", encoding="utf-8")
-    text = edit(
-        PRODUCTION, ("  model_card_ref: examples/production/docs/model-card.md\n", "  model_card_ref: docs/card.md\n")
-    )
+    file, text = _repository_with_card(tmp_path)
     monkeypatch.chdir(tmp_path)
-    result = engine.check_bytes(
-        text.encode("utf-8"), str(repo / "ai-production.yaml"), Options(today=TODAY, warn_within=0)
-    )
+    result = engine.check_bytes(text.encode("utf-8"), str(file), Options(today=TODAY, warn_within=0))
     refs = {f.json_path for f in of_rule(result, "AIP-REF-001")}
     assert "$.explainability.documentation_ref" in refs  # not in this repository
     assert "$.governance.model_card_ref" not in refs  # found at the repository's root
