@@ -48,7 +48,7 @@ import os
 import re
 import stat
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
@@ -160,6 +160,7 @@ def forget(timeouts: bool = False) -> None:
     _ROOT_OF.clear()
     _found_root.cache_clear()
     _LOCATIONS.clear()
+    _HEADS.clear()
     _FILTERS.clear()
     _REFUSALS.clear()
     if timeouts:
@@ -647,16 +648,24 @@ def resolve(root: Path, ref: str) -> str:
 
 def head(root: Path) -> str | None:
     """The commit HEAD points at (detached or not); None in a repository without commits;
-    GitError (git's first error line) when git cannot read the repository or that commit."""
+    GitError (git's first error line) when git cannot read the repository or that commit.
+    Asked once per run (check() and open_run both need it); forget() drops the answer."""
+    if root in _HEADS:
+        return _HEADS[root]
     proc = _git(root, "rev-parse", "--verify", "HEAD^{commit}")
     if proc is None:
         raise GitError("git could not be started")
     if proc.returncode == 0:
-        return proc.stdout.decode("ascii", "replace").strip()
+        _HEADS[root] = found = proc.stdout.decode("ascii", "replace").strip()
+        return found
     named = _git(root, "rev-parse", "--quiet", "--verify", "HEAD")
     if named is not None and named.returncode == 1:
+        _HEADS[root] = None
         return None  # HEAD names a branch with no commit yet
     raise GitError(_first_line(proc))
+
+
+_HEADS: dict[Path, str | None] = {}
 
 
 def merge_base(root: Path, one: str, other: str) -> str | None:
@@ -673,9 +682,13 @@ class Change(NamedTuple):
     old_path: str | None = None  # for a rename, where it came from
 
 
-def changes(root: Path, base: str) -> list[Change]:
+def changes(root: Path, base: str, untracked_under: Sequence[str] = ()) -> list[Change]:
     """Files that differ between commit `base` and the working tree (staged or not),
-    renames detected, plus untracked files that .gitignore does not ignore (added)."""
+    renames detected, plus untracked files that .gitignore does not ignore (added): only
+    those under `untracked_under` (repository-relative paths) when given, so git does not
+    walk a whole work tree for files the run would never check. The comparison itself
+    stays whole: a rename into those paths is found wherever it came from."""
+    within = ["--", *_literal(untracked_under)] if untracked_under else []
     listed = []
     for args in (
         (
@@ -690,7 +703,7 @@ def changes(root: Path, base: str) -> list[Change]:
             base,
             "--",
         ),
-        ("ls-files", "-z", "--others", "--exclude-standard"),
+        ("ls-files", "-z", "--others", "--exclude-standard", *within),
     ):
         # Filters emptied: comparing the working tree runs no driver the repository configures.
         proc = _git(root, *args, filters=True)

@@ -310,3 +310,59 @@ def test_a_git_in_the_current_folder_never_runs_through_a_relative_path_entry(
         monkeypatch.setenv("PATH", path)
         found = gitrepo.which("git")
         assert found is None or (os.path.isabs(found) and os.path.dirname(found) == real_folder)
+
+
+def _committed_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git_env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x.io"}
+    git_env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x.io"}
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "start"]):
+        subprocess.run(["git", *args], cwd=root, check=True, env=git_env)
+    return root
+
+
+def test_untracked_files_are_looked_for_under_the_runs_paths_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A run over `a/` never checks an untracked file in `b/`: git is not made to walk `b/` for it.
+    from checker import gitrepo
+    from checker.git import run
+
+    root = _committed_repo(tmp_path)
+    for folder in ("a", "b"):
+        (root / folder).mkdir()
+        (root / folder / "ai-production.yaml").write_text("stage: pilot\n", encoding="utf-8")
+    gitrepo.forget()
+    git_run = run.open_run(root, [root / "a"], "HEAD", 1 << 20)
+    assert git_run is not None and git_run.scope == ("a",)
+    assert git_run.changed_paths(("ai-production.yaml",)) == {"a/ai-production.yaml"}
+    assert git_run.added == {"a/ai-production.yaml"}
+    # The whole repository, or a path outside it: every untracked file, as before.
+    assert run._scope(root, [root]) == () and run._scope(root, [root / "a", tmp_path]) == ()
+    assert {c.path for c in gitrepo.changes(root, git_run.base or "HEAD")} == {
+        "a/ai-production.yaml",
+        "b/ai-production.yaml",
+    }
+
+
+def test_a_run_asks_git_for_head_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker import gitrepo
+    from checker.git import run
+
+    root = _committed_repo(tmp_path)
+    asked: list[tuple[str, ...]] = []
+    real = gitrepo._git
+
+    def spy(where: Path, *args: str, **kwargs: object):
+        asked.append(args)
+        return real(where, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitrepo, "_git", spy)
+    gitrepo.forget()
+    git_run = run.open_run(root, [root], "HEAD", 1 << 20)
+    assert git_run is not None and git_run.base
+    assert asked.count(("rev-parse", "--verify", "HEAD^{commit}")) == 1
+    gitrepo.forget()  # a new run asks again
+    assert gitrepo.head(root) == git_run.base
+    assert asked.count(("rev-parse", "--verify", "HEAD^{commit}")) == 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,9 +35,15 @@ class GitRun:
     """The git side of one `aipolicy check` run, inside one repository."""
 
     def __init__(
-        self, root: Path, base: str | None = None, base_label: str | None = None, max_bytes: int = 1024 * 1024
+        self,
+        root: Path,
+        base: str | None = None,
+        base_label: str | None = None,
+        max_bytes: int = 1024 * 1024,
+        scope: Sequence[str] = (),
     ) -> None:
         self.root = root
+        self.scope = tuple(scope)  # the run's paths, repository-relative; () for the whole repository
         self.base = base  # commit to compare with (GIT-001), None without --changed-since
         self.base_label = base_label
         self.max_bytes = max_bytes
@@ -64,7 +70,7 @@ class GitRun:
             return self._changed
         changed: set[str] = set()
         deleted: list[str] = []
-        for change in gitrepo.changes(self.root, self.base):
+        for change in gitrepo.changes(self.root, self.base, self.scope):
             if change.status == "D":
                 deleted.append(change.path)
                 continue
@@ -283,7 +289,21 @@ def open_run(
     # Compare with where this branch left the base, as a pull request does; in a
     # shallow clone that point may be cut off, and the base itself is the best guess.
     base = (gitrepo.merge_base(root, target, head) if head else None) or target
-    return GitRun(root, base, ref, max_bytes)
+    return GitRun(root, base, ref, max_bytes, _scope(root, paths))
+
+
+def _scope(root: Path, paths: Iterable[Path]) -> tuple[str, ...]:
+    """The run's paths relative to the repository root, for git to look for untracked
+    files there only; () (the whole repository) when one of them is the root or lies
+    outside it, or when there are more than one command line of them."""
+    real_root = safeio.real_root(os.fspath(root))
+    out: list[str] = []
+    for path in paths:
+        real = safeio.realpath(os.path.abspath(path))
+        if real == real_root or not safeio.below(real, real_root):
+            return ()
+        out.append(os.path.relpath(real, real_root).replace(os.sep, "/"))
+    return tuple(out) if len(out) <= gitrepo.CHUNK else ()
 
 
 def _shown(ref: str) -> str:
