@@ -18,7 +18,7 @@ from checker.findings import Due, ManifestResult, Report
 from checker.options import Options
 from checker.policy import load_builtin
 from checker.report import RenderContext, chunks, render
-from tests.test_engine import PILOT, PRODUCTION, REPO, TODAY, edit
+from test_engine import PILOT, PRODUCTION, REPO, TODAY, edit
 
 
 def _run(tmp_path: Path, texts: list[str]) -> Report:
