@@ -12,13 +12,13 @@ import pickle
 from pathlib import Path
 
 import pytest
+from test_engine import PILOT, PRODUCTION, REPO, TODAY, edit
 
 from checker import engine, session
 from checker.findings import Due, ManifestResult, Report
 from checker.options import Options
 from checker.policy import load_builtin
 from checker.report import RenderContext, chunks, render
-from test_engine import PILOT, PRODUCTION, REPO, TODAY, edit
 
 
 def _run(tmp_path: Path, texts: list[str]) -> Report:
