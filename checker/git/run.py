@@ -295,7 +295,7 @@ def open_run(
 def _scope(root: Path, paths: Iterable[Path]) -> tuple[str, ...]:
     """The run's paths relative to the repository root, for git to look for untracked
     files there only; () (the whole repository) when one of them is the root or lies
-    outside it, or when there are more than one command line of them."""
+    outside it, or when there are more of them than one git command line takes (gitrepo.CHUNK)."""
     real_root = safeio.real_root(os.fspath(root))
     out: list[str] = []
     for path in paths:
