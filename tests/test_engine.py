@@ -1796,3 +1796,79 @@ def test_content_given_for_a_path_reads_its_refs_from_that_paths_repository(tmp_
     options = Options(today=TODAY, warn_within=0, given={file: text.encode("utf-8")})
     result = engine.check_file(file, "repo/ai-production.yaml", options)
     assert "$.governance.model_card_ref" not in {f.json_path for f in of_rule(result, "AIP-REF-001")}
+
+
+def _asking(rule_id: str, question: str):
+    """The built-in policy with `rule_id` answering `question` (none of these rules answers one)."""
+    from checker import records
+
+    builtin = load_builtin()
+    return records.replace(
+        builtin, rules={**builtin.rules, rule_id: records.replace(builtin.rules[rule_id], question=question)}
+    )
+
+
+def test_a_person_field_a_rule_judges_gets_no_second_folded_finding_from_the_team_rule() -> None:
+    text = edit(PRODUCTION, ("  technical: {name: Priya Raman", "  technical: {name: Support Team"))
+    [finding] = active(check(text))
+    assert (finding.rule, finding.folded) == ("AIP-OWN-001", ())
+
+
+def test_the_diagnostic_leaves_a_person_field_a_production_rule_judges_to_that_rule() -> None:
+    # At pilot the diagnostic judges as at production: AIP-OWN-004 skips `owners.technical` there too.
+    text = edit(PILOT, ("  technical: {name: Priya Raman", "  technical: {name: Support Team"))
+    assert unanswered(check(text, policy=_asking("AIP-OWN-004", "Q4"))) == ["Q1"]
+
+
+def test_the_diagnostic_judges_a_high_risk_pilot_with_high_risk_limits() -> None:
+    # AIP-GOV-001 runs at production only: at pilot only the diagnostic runs it, at high risk (6 months).
+    seven_months = edit(HIGH_PILOT, ("  next_review: 2027-03-01\n", "  next_review: 2027-04-01\n"))
+    assert unanswered(check(HIGH_PILOT, policy=_asking("AIP-GOV-001", "Q4"))) == []
+    assert unanswered(check(seven_months, policy=_asking("AIP-GOV-001", "Q4"))) == ["Q4"]
+
+
+def test_the_diagnostic_reads_refs_from_the_root_at_a_pilot() -> None:
+    assert unanswered(check(PILOT, policy=_asking("AIP-REF-001", "Q4"))) == []
+    broken = PILOT.replace("examples/production/docs/model-card.md", "examples/production/docs/no-such-card.md")
+    assert unanswered(check(broken, policy=_asking("AIP-REF-001", "Q4"))) == ["Q4"]
+
+
+def test_the_diagnostic_hands_the_git_facts_to_a_git_rule_at_a_pilot() -> None:
+    from checker.git.facts import GitFacts
+
+    # No CODEOWNERS file: AIP-GIT-003 reports `$.owners`, at pilot and in the diagnostic.
+    git = _FactsGit(GitFacts(REPO, "ai-production.yaml", "pilot"))
+    result = check(PILOT, git=git, policy=_asking("AIP-GIT-003", "Q4"))
+    assert [(f.rule, f.json_path) for f in active(result)] == [("AIP-GIT-003", "$.owners")]
+    assert unanswered(result) == ["Q4"]
+
+
+_SETTINGS_PACK = """\
+apiVersion: aipolicy/policy-v1
+name: acme
+settings:
+  applies_from: 2026-08-02
+rules:
+  - id: ACME-SET-001
+    slug: acme-dated-logging
+    summary: Applies from a date a setting holds.
+    severity: {production: error}
+    question: Q4
+    when: age(settings.applies_from) >= 0
+    check:
+      - require: logging.ref
+"""
+
+
+def test_a_rule_and_the_diagnostic_read_the_packs_settings(tmp_path: Path) -> None:
+    from checker import packs
+
+    (tmp_path / "acme.yaml").write_text(_SETTINGS_PACK, encoding="utf-8")
+    (tmp_path / "later.yaml").write_text(_SETTINGS_PACK.replace("2026-08-02", "2026-12-01"), encoding="utf-8")
+    policy = packs.build_policy([("acme.yaml", tmp_path, "test", None)])
+    later = packs.build_policy([("later.yaml", tmp_path, "test", None)])
+    production = check(PRODUCTION, policy=policy)
+    assert [(f.rule, f.json_path) for f in active(production)] == [("ACME-SET-001", "$.logging.ref")]
+    assert unanswered(production) == ["Q4"]
+    assert unanswered(check(PILOT, policy=policy)) == ["Q4"]  # judged as at production
+    assert unanswered(check(PILOT, policy=later)) == []
