@@ -89,8 +89,6 @@ def _finish(result: ManifestResult, options: Options) -> ManifestResult:
 _SHARED: dict[Any, Any] = {}
 _MAX_SHARED = 4096
 
-BATCH_GC_THRESHOLD = 100_000  # allocations between collections of the youngest generation during a run (run())
-
 
 def _shared(value: Any, key: Any = None) -> Any:
     key = value if key is None else key
@@ -282,6 +280,9 @@ def check_batch(items: Sequence[tuple[Path, str]], options: Options) -> list[Man
             loaded[file] = parsed
     options.git.prepare(loaded, options)
     return [check_file(file, display, options, loaded.get(file)) for file, display in items]
+
+
+BATCH_GC_THRESHOLD = 100_000  # allocations between collections of the youngest generation during a run (run())
 
 
 def run(

@@ -270,6 +270,7 @@ def test_the_safety_walk_looks_at_each_git_folder_once(tmp_path: Path, monkeypat
     assert walked == [".git/refs", ".git/objects"]
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX executables: Windows finds `tool.exe` through PATHEXT")
 def test_git_is_found_on_path_as_shutil_finds_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from checker import gitrepo
 
