@@ -75,7 +75,11 @@ def among(paths: Iterable[Path], patterns: tuple[str, ...], root: Path, candidat
     """What discover(paths, patterns) finds, in the same order and spelling, among
     `candidates` only (repository-relative `/` paths below `root`, a resolved folder:
     the files git says changed), without listing any folder: --changed-since reads
-    only what changed. Files named in `paths` are kept whatever they are, as discover keeps them."""
+    only what changed. Files named in `paths` are kept whatever they are, as discover keeps them.
+
+    git's answer has .gitignore applied already (a changed file is tracked, which
+    .gitignore does not ignore, or untracked and not ignored: `ls-files --exclude-standard`),
+    so no `git check-ignore` is asked."""
     explicit: list[Path] = []
     found: list[Path] = []
     wanted = sorted({c for c in candidates if is_manifest_name(c.rpartition("/")[2], patterns)})
@@ -84,7 +88,7 @@ def among(paths: Iterable[Path], patterns: tuple[str, ...], root: Path, candidat
             found.extend(_walk_among(path, root, wanted))
         else:
             explicit.append(path)
-    return _unique(explicit, _not_ignored(found))
+    return _unique(explicit, found)
 
 
 def _walk_among(folder: Path, root: Path, wanted: list[str]) -> list[Path]:

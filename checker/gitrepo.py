@@ -636,9 +636,14 @@ def _command_error() -> type[gitpython.GitCommandError]:
     return GitCommandError
 
 
+def plain_ref(ref: str) -> bool:
+    """Can `ref` be put on a git command line as a revision: not empty, not an option, one line."""
+    return bool(ref) and not ref.startswith("-") and not any(ch in ref for ch in "\0\n\r")
+
+
 def resolve(root: Path, ref: str) -> str:
     """The commit `ref` names (branch, remote branch, tag, sha, HEAD~2…); GitError if none."""
-    if not ref or ref.startswith("-") or any(ch in ref for ch in "\0\n\r"):
+    if not plain_ref(ref):
         raise GitError(f"{ref!r} is not a git ref")
     proc = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if proc is None or proc.returncode != 0:
@@ -669,7 +674,9 @@ _HEADS: dict[Path, str | None] = {}
 
 
 def merge_base(root: Path, one: str, other: str) -> str | None:
-    """Where the two histories met; None when unrelated or cut off by a shallow clone."""
+    """Where the two histories met; None when unrelated, cut off by a shallow clone, or
+    when either is not a commit (both revisions git accepts: a sha, `main`, `v1^{commit}`;
+    callers pass only plain_ref ones)."""
     proc = _git(root, "merge-base", one, other)
     if proc is None or proc.returncode != 0:
         return None
@@ -732,20 +739,48 @@ def changes(root: Path, base: str, untracked_under: Sequence[str] = ()) -> list[
 
 def blob(root: Path, commit: str, path: str, max_bytes: int) -> bytes | None:
     """The content of `path` at `commit`; None when it is not a file there or is too big."""
-    spec = f"{commit}:{path}"  # `rev:path` is a literal path
-    if "\n" in spec or "\r" in spec:  # not expressible on --batch-check's lines: asked one by one
-        kind, size = _git(root, "cat-file", "-t", spec), _git(root, "cat-file", "-s", spec)
-        if kind is None or size is None or kind.returncode or size.returncode:
-            return None
-        header = [spec, kind.stdout.decode("ascii", "replace").strip(), size.stdout.decode("ascii", "replace").strip()]
-    else:
-        check = _git(root, "cat-file", "--batch-check", stdin=(spec + "\n").encode("utf-8", "surrogateescape"))
+    return blobs_at(root, commit, [path], max_bytes)[path]
+
+
+def blobs_at(root: Path, commit: str, paths: Iterable[str], max_bytes: int) -> dict[str, bytes | None]:
+    """The content of each repository-relative path at `commit`, two git processes for
+    all of them (`cat-file --batch-check` for what and how big, `cat-file --batch` for
+    the contents of the files at most `max_bytes`); None for one that is not a file
+    there, is too big, or that git could not read."""
+    out: dict[str, bytes | None] = dict.fromkeys(paths)
+    lined: list[str] = []
+    for path in out:
+        spec = f"{commit}:{path}"  # `rev:path` is a literal path
+        if "\n" in spec or "\r" in spec:  # not expressible on --batch-check's lines: asked one by one
+            out[path] = _blob_alone(root, spec, max_bytes)
+        else:
+            lined.append(path)
+    for chunk in _chunks(lined, 10 * CHUNK):
+        specs = "".join(f"{commit}:{path}\n" for path in chunk).encode("utf-8", "surrogateescape")
+        check = _git(root, "cat-file", "--batch-check", stdin=specs)
         if check is None or check.returncode != 0:
-            return None  # git could not read it
-        header = check.stdout.decode("utf-8", "replace").split()
-    if len(header) != 3 or header[1] != "blob" or not header[2].isdigit() or int(header[2]) > max_bytes:
-        return None  # not there, not a file, or too big to read
-    read = _git(root, "cat-file", "blob", spec if header[0] == spec else header[0])
+            continue  # git could not read them
+        # One answer line per asked line: "<sha> <type> <size>", or "<spec> missing" / "ambiguous".
+        shas = {}
+        for path, line in zip(chunk, check.stdout.split(b"\n")):
+            fields = line.decode("utf-8", "replace").split()
+            if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit() and int(fields[2]) <= max_bytes:
+                shas[path] = fields[0]
+        try:
+            contents = _contents(root, list(dict.fromkeys(shas.values())))
+        except GitError:
+            continue  # left None: git could not read them
+        out.update((path, contents[sha]) for path, sha in shas.items())
+    return out
+
+
+def _blob_alone(root: Path, spec: str, max_bytes: int) -> bytes | None:
+    kind, size = _git(root, "cat-file", "-t", spec), _git(root, "cat-file", "-s", spec)
+    if kind is None or size is None or kind.returncode or size.returncode:
+        return None
+    if kind.stdout.strip() != b"blob" or not size.stdout.strip().isdigit() or int(size.stdout) > max_bytes:
+        return None  # not a file, or too big to read
+    read = _git(root, "cat-file", "blob", spec)
     return read.stdout if read is not None and read.returncode == 0 else None
 
 
@@ -944,12 +979,19 @@ def blobs(root: Path, shas: Iterable[str], max_bytes: int) -> dict[str, bytes | 
             fields = line.split()
             if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit() and int(fields[2]) <= max_bytes:
                 small.append(fields[0])
-        if not small:
-            continue
-        read = _git(root, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in small).encode("ascii"))
-        if read is None or read.returncode != 0:
-            raise GitError(f"cannot read git objects: {_first_line(read) if read else 'git could not be started'}")
-        _scan_batch(read.stdout, out)
+        out.update(_contents(root, small))
+    return out
+
+
+def _contents(root: Path, shas: list[str]) -> dict[str, bytes | None]:
+    """The content of each blob sha (one `git cat-file --batch`); GitError when git cannot answer."""
+    out: dict[str, bytes | None] = dict.fromkeys(shas)
+    if not shas:
+        return out
+    read = _git(root, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in shas).encode("ascii"))
+    if read is None or read.returncode != 0:
+        raise GitError(f"cannot read git objects: {_first_line(read) if read else 'git could not be started'}")
+    _scan_batch(read.stdout, out)
     return out
 
 

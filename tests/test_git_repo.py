@@ -210,8 +210,8 @@ def test_a_repository_with_200_manifests_and_3_changed_checks_exactly_those_3(tm
 
 
 def test_changed_since_asks_git_first_and_touches_only_the_changed_manifests(tmp_path, env, monkeypatch, aip):
-    # No folder is listed, and only the changed manifests are asked about (.gitignore) and read:
-    # 40 unchanged manifests cost nothing, however many there are.
+    # No folder is listed, nothing is asked of .gitignore (git's answer has it applied), and only
+    # the changed manifests are read: 40 unchanged manifests cost nothing, however many there are.
     from checker import discover, gitrepo, safeio
 
     r = Repo(tmp_path / "wide", env)
@@ -246,8 +246,67 @@ def test_changed_since_asks_git_first_and_touches_only_the_changed_manifests(tmp
     run = aip(r.path, "--changed-since", "HEAD")
     assert run.paths == ["systems/new/ai-production.yaml", "systems/s07/ai-production.yaml"]
     assert walked == []
-    assert sorted(p.as_posix() for p in asked) == run.paths
+    assert asked == []
     assert sorted(p for p in read if p.endswith("ai-production.yaml")) == run.paths
+
+
+def test_changed_since_finds_what_a_full_run_finds_among_ignored_and_tracked_files(tmp_path, env, aip):
+    # .gitignore applies to untracked files only: a tracked manifest it matches is checked by a
+    # full run and by --changed-since alike; an ignored untracked one by neither.
+    r = Repo(tmp_path / "ign", env)
+    refs(r, "shared")
+    r.write(".gitignore", "generated/\n")
+    r.write("kept/ai-production.yaml", manifest("shared", "kept"))
+    r.commit("one system")
+    r.write("generated/old/ai-production.yaml", manifest("shared", "forced"))
+    r.git("add", "-f", "generated/old/ai-production.yaml")
+    r.commit("a tracked file .gitignore matches")
+    for rel, system in (("generated/old/ai-production.yaml", "forced"), ("kept/ai-production.yaml", "kept")):
+        r.write(rel, manifest("shared", system, threshold=0.1))
+    r.write("generated/new/ai-production.yaml", manifest("shared", "ignored"))  # untracked, ignored
+    r.write("fresh/ai-production.yaml", manifest("shared", "fresh"))  # untracked, not ignored
+
+    full = aip(r.path, ".")
+    changed = aip(r.path, "--changed-since", "HEAD", ".")
+    assert full.paths == ["fresh/ai-production.yaml", "generated/old/ai-production.yaml", "kept/ai-production.yaml"]
+    assert changed.paths == full.paths
+
+
+def test_changed_since_asks_git_a_fixed_number_of_questions_however_many_files_changed(tmp_path, env, monkeypatch, aip):
+    # The base versions of every changed manifest are read in one go (two `cat-file`s, not two a
+    # file), the merge base is one question, and nothing is asked of .gitignore: 3 changed
+    # manifests and 8 cost the same git processes.
+    from checker import gitrepo
+
+    asked: list[tuple[str, ...]] = []
+    git = gitrepo._git
+
+    def recording_git(root, *args, **kwargs):
+        asked.append(args)
+        return git(root, *args, **kwargs)
+
+    monkeypatch.setattr(gitrepo, "_git", recording_git)
+    counts = []
+    for changed in (3, 8):
+        r = Repo(tmp_path / f"n{changed}", env)
+        refs(r, "shared")
+        for i in range(10):
+            r.write(f"systems/s{i}/ai-production.yaml", manifest("shared", f"sys-{i}"))
+        r.commit("ten systems")
+        for i in range(changed):
+            r.write(f"systems/s{i}/ai-production.yaml", manifest("shared", f"sys-{i}", threshold=0.4))
+        r.commit("some thresholds loosened")
+        gitrepo.forget()
+        asked.clear()
+        run = aip(r.path, "--changed-since", "HEAD~1")
+        assert len(run.paths) == changed
+        assert len(run.git("AIP-GIT-001")) == changed  # each compared with its base version
+        commands = [a[0] for a in asked]
+        assert "check-ignore" not in commands
+        assert commands.count("cat-file") == 2, asked
+        assert commands.count("merge-base") == 1 and ("rev-parse", "--verify", "--quiet") not in [a[:3] for a in asked]
+        counts.append(len(asked))
+    assert counts[0] == counts[1]
 
 
 def test_git_work_is_batched_one_history_walk_for_all_manifests(tmp_path, env, monkeypatch, aip):
@@ -738,3 +797,37 @@ def test_finding_among_changed_files_gives_what_discovery_gives_in_its_order(tmp
             expected = discover.discover(paths, discover.DEFAULT_NAMES)
             assert discover.among(paths, discover.DEFAULT_NAMES, root, rels) == expected, paths
             assert expected  # each case finds something
+
+
+def test_base_versions_are_read_in_one_go_with_none_for_what_is_not_a_small_file(tmp_path, env):
+    # gitrepo.blobs_at answers for every path at once: the content of a file, None for a path
+    # missing there, a folder, or a file over the cap; names with spaces, a newline or bytes
+    # that are not UTF-8 are asked as they are.
+    from checker import gitrepo
+
+    r = Repo(tmp_path / "blobs", env)
+    names = {"a.yaml": "first\n", "sp ace/b.yaml": "second\n", "big.yaml": "x" * 100, "same.yaml": "first\n"}
+    if sys.platform != "win32":
+        names["new\nline.yaml"] = "third\n"
+    for rel, text in names.items():
+        r.write(rel, text)
+    odd = os.fsdecode(b"caf\xe9.yaml")
+    if sys.platform == "linux":
+        (r.path / odd).write_bytes(b"fourth\n")
+    r.commit("files")
+    head = gitrepo.head(r.path)
+    assert head is not None
+    asked = ["a.yaml", "sp ace/b.yaml", "big.yaml", "same.yaml", "missing.yaml", "sp ace", *names.keys() - {"a.yaml"}]
+    if sys.platform == "linux":
+        asked.append(odd)
+    got = gitrepo.blobs_at(r.path, head, asked, max_bytes=99)
+    assert list(got) == list(dict.fromkeys(asked))
+    assert got["a.yaml"] == got["same.yaml"] == b"first\n"
+    assert got["sp ace/b.yaml"] == b"second\n"
+    assert got["big.yaml"] is None and got["missing.yaml"] is None and got["sp ace"] is None
+    if "new\nline.yaml" in names:
+        assert got["new\nline.yaml"] == b"third\n"
+    if sys.platform == "linux":
+        assert got[odd] == b"fourth\n"
+    assert gitrepo.blobs_at(r.path, head, ["big.yaml"], max_bytes=100) == {"big.yaml": b"x" * 100}  # at the cap
+    assert gitrepo.blob(r.path, head, "a.yaml", 99) == b"first\n"

@@ -378,19 +378,18 @@ def _returns_within(seconds: float, fn):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-def test_rename_pairing_never_blocks_on_a_working_tree_fifo(tmp_path: Path, monkeypatch) -> None:
+def test_rename_pairing_never_blocks_on_a_working_tree_fifo(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from checker import gitrepo
     from checker.git.run import GitRun
 
     repo = _repo(tmp_path)
     os.mkfifo(tmp_path / "fifo")
     (repo / "ai-production.yaml").symlink_to(tmp_path / "fifo")
-    monkeypatch.setattr(gitrepo, "blob", lambda *a: b"schema_version: 1\nsystem: {id: a}\n")
+    old = b"schema_version: 1\nsystem: {id: a}\n"
     run = SimpleNamespace(root=repo, base="HEAD", max_bytes=1024)
     # Unreadable on this side: git's pairing stands.
-    assert _returns_within(10, lambda: GitRun._same_system(run, "old.yaml", "ai-production.yaml")) is True
+    assert _returns_within(10, lambda: GitRun._same_system(run, "old.yaml", "ai-production.yaml", old)) is True
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")

@@ -70,21 +70,26 @@ class GitRun:
             return self._changed
         changed: set[str] = set()
         deleted: list[str] = []
+        renamed: list[tuple[str, str]] = []  # (old, new) of renamed manifests, paired below
         for change in gitrepo.changes(self.root, self.base, self.scope):
             if change.status == "D":
                 deleted.append(change.path)
                 continue
             changed.add(change.path)
             if change.status == "R" and change.old_path:
-                if not is_manifest_name(PurePosixPath(change.path).name, patterns) or self._same_system(
-                    change.old_path, change.path
-                ):
+                if is_manifest_name(PurePosixPath(change.path).name, patterns):
+                    renamed.append((change.old_path, change.path))
+                else:
                     self.renamed_from[change.path] = change.old_path
-                else:  # git paired two similar manifests of different systems
-                    deleted.append(change.old_path)
-                    self.added.add(change.path)
             elif change.status == "A":
                 self.added.add(change.path)
+        olds = gitrepo.blobs_at(self.root, self.base, [old for old, _ in renamed], self.max_bytes) if renamed else {}
+        for old, new in renamed:
+            if self._same_system(old, new, olds.get(old)):
+                self.renamed_from[new] = old
+            else:  # git paired two similar manifests of different systems
+                deleted.append(old)
+                self.added.add(new)
         self._changed = (changed, deleted)
         return self._changed
 
@@ -105,14 +110,13 @@ class GitRun:
         ]
         return picked, sorted(gone)
 
-    def _same_system(self, old: str, new: str) -> bool:
+    def _same_system(self, old: str, new: str, raw: bytes | None) -> bool:
         """Manifests of one template look alike to git's rename detection; a rename
-        keeps `system.id`. When either side cannot tell, git's pairing stands."""
+        keeps `system.id` (`raw`: the old file's content at the base). When either side
+        cannot tell, git's pairing stands."""
         from checker import manifest as manifest_mod
         from checker import safeio
 
-        assert self.base is not None
-        raw = gitrepo.blob(self.root, self.base, old, self.max_bytes)
         try:  # the working-tree file is the repository's: contained, capped, never blocking
             now = safeio.read(self.root / new, self.max_bytes, self.root)
         except safeio.ReadError:
@@ -165,14 +169,14 @@ class GitRun:
         owners = self.codeowners()
         histories = self._stage_histories(pilots)
         stuck_after = getattr(getattr(options, "config", None), "stuck_after", None) or DEFAULT_STUCK_AFTER
+        bases = self._base_manifests([f.path for f in facts.values()])
         for m in todo.values():
             f = facts.get(m.path)
             if f is None:
                 continue
             f.tracked, f.changed, f.dirty, f.codeowners = tracked, changed, dirty, owners
             f.stage_history, f.stuck_after = histories.get(f.path), stuck_after
-            if self.base is not None:
-                f.base = self._base_manifest(f.path)
+            f.base = bases.get(f.path)
             self._facts[m.path] = f
 
     def _history(
@@ -205,18 +209,23 @@ class GitRun:
             self.prepare({Path(m.file): m}, options)
         return self._facts.get(m.path)
 
-    def _base_manifest(self, rel: str) -> Manifest | None:
+    def _base_manifests(self, rels: Iterable[str]) -> dict[str, Manifest]:
+        """What AIP-GIT-001 compares with: each manifest's version at the base (where a
+        renamed one came from), read in one go; none for an added one or one whose old
+        version is not a file, too big, or broken (a broken old version compares with nothing)."""
         from checker import manifest as manifest_mod
 
-        assert self.base is not None
-        if rel in self.added:
-            return None
-        old = self.renamed_from.get(rel, rel)
-        raw = gitrepo.blob(self.root, self.base, old, self.max_bytes)
-        if raw is None:
-            return None
-        loaded = manifest_mod.load(raw, f"{self.base_label}:{old}")
-        return loaded if isinstance(loaded, Manifest) else None  # a broken old version compares with nothing
+        if self.base is None:
+            return {}
+        olds = {rel: self.renamed_from.get(rel, rel) for rel in rels if rel not in self.added}
+        raws = gitrepo.blobs_at(self.root, self.base, olds.values(), self.max_bytes) if olds else {}
+        out = {}
+        for rel, old in olds.items():
+            raw = raws.get(old)
+            loaded = manifest_mod.load(raw, f"{self.base_label}:{old}") if raw is not None else None
+            if isinstance(loaded, Manifest):
+                out[rel] = loaded
+        return out
 
     def codeowners(self) -> CodeOwners | None:
         if self._codeowners is False:
@@ -279,16 +288,18 @@ def open_run(
         raise Unreadable(said) from None
     if ref is None:
         return GitRun(root, max_bytes=max_bytes)
-    try:
-        target = gitrepo.resolve(root, ref)
-    except gitrepo.GitError:
-        message = _missing_ref(root, ref, option)
-        gitrepo.close(root)
-        raise gitrepo.GitError(message) from None
+    # Compare with where this branch left the base, as a pull request does (one git process
+    # when there is such a point); in a shallow clone that point may be cut off, and the
+    # base itself is the best guess.
     head = gitrepo.head(root)
-    # Compare with where this branch left the base, as a pull request does; in a
-    # shallow clone that point may be cut off, and the base itself is the best guess.
-    base = (gitrepo.merge_base(root, target, head) if head else None) or target
+    base = gitrepo.merge_base(root, head, f"{ref}^{{commit}}") if head and gitrepo.plain_ref(ref) else None
+    if base is None:
+        try:
+            base = gitrepo.resolve(root, ref)
+        except gitrepo.GitError:
+            message = _missing_ref(root, ref, option)
+            gitrepo.close(root)
+            raise gitrepo.GitError(message) from None
     return GitRun(root, base, ref, max_bytes, _scope(root, paths))
 
 
