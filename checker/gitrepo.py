@@ -695,25 +695,27 @@ def changes(root: Path, base: str, untracked_under: Sequence[str] = ()) -> list[
     those under `untracked_under` (repository-relative paths) when given, so git does not
     walk a whole work tree for files the run would never check. The comparison itself
     stays whole: a rename into those paths is found wherever it came from."""
+    import threading
+
     within = ["--", *_literal(untracked_under)] if untracked_under else []
+    # The two questions are independent: the untracked listing (a walk of the work tree, which
+    # reads no file and so runs no filter) goes on in the background while the diff runs.
+    others: list[subprocess.CompletedProcess[bytes] | None] = []
+    listing = threading.Thread(
+        target=lambda: others.append(_git(root, "ls-files", "-z", "--others", "--exclude-standard", *within)),
+        daemon=True,
+    )
+    listing.start()
+    # Filters emptied: comparing the working tree runs no driver the repository configures.
+    diff = _git(
+        root,
+        *("diff", "--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv", "--no-color"),
+        *("--ignore-submodules=all", base, "--"),
+        filters=True,
+    )
+    listing.join()
     listed = []
-    for args in (
-        (
-            "diff",
-            "--name-status",
-            "-z",
-            "-M",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--no-color",
-            "--ignore-submodules=all",
-            base,
-            "--",
-        ),
-        ("ls-files", "-z", "--others", "--exclude-standard", *within),
-    ):
-        # Filters emptied: comparing the working tree runs no driver the repository configures.
-        proc = _git(root, *args, filters=True)
+    for proc in (diff, others[0] if others else None):
         if proc is None or proc.returncode != 0:
             said = _first_line(proc) if proc is not None else "git could not be started"
             raise GitError(f"cannot compare the working tree with {base[:12]}: {said}")

@@ -367,3 +367,36 @@ def test_a_run_asks_git_for_head_once(tmp_path: Path, monkeypatch: pytest.Monkey
     gitrepo.forget()  # a new run asks again
     assert gitrepo.head(root) == git_run.base
     assert asked.count(("rev-parse", "--verify", "HEAD^{commit}")) == 2
+
+
+@pytest.mark.parametrize("fails", ["diff", "ls-files"])
+def test_either_half_of_the_comparison_failing_is_a_git_error_naming_the_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    # The untracked listing runs beside the diff; whichever of the two git cannot answer (a
+    # timeout, a damaged index) ends the comparison with what git said, never half an answer.
+    from checker import gitrepo
+
+    root = _committed_repo(tmp_path)
+    (root / "ai-production.yaml").write_text("stage: pilot\n", encoding="utf-8")
+    real = gitrepo._git
+    listed: list[bool] = []
+
+    def failing(where: Path, *args: str, **kwargs: object):
+        if args[0] == "ls-files":
+            listed.append(bool(kwargs.get("filters")))
+        if args[0] == fails:
+            return subprocess.CompletedProcess(args, 128, b"", f"fatal: {fails} broke\n".encode())
+        return real(where, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitrepo, "_git", failing)
+    gitrepo.forget()
+    base = gitrepo.head(root)
+    assert base is not None
+    with pytest.raises(
+        gitrepo.GitError, match=rf"cannot compare the working tree with {base[:12]}: fatal: {fails} broke"
+    ):
+        gitrepo.changes(root, base)
+    assert listed == [False]  # the listing reads no file: it runs without the filter settings
+    monkeypatch.setattr(gitrepo, "_git", real)
+    assert gitrepo.changes(root, base) == [gitrepo.Change("A", "ai-production.yaml")]
