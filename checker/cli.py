@@ -47,6 +47,14 @@ class _Path(click.Path):
             self.fail(f"{value!r}: not a usable path ({exc})", param, ctx)
 
 
+# One converter per kind of path, shared by every parameter of that kind: each click.Path
+# asks gettext for its name when made (~0.1 ms each, two dozen parameters at every start).
+PATHS = _Path(path_type=Path, readable=False)  # files or folders, opened later by aipolicy itself
+PATH_IN = _Path(path_type=Path)  # a readable file or folder
+FILE_IN = _Path(path_type=Path, dir_okay=False)  # a readable file
+FILE_OUT = _Path(path_type=Path, dir_okay=False, readable=False)  # a file, perhaps not there yet
+
+
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
     if value is None:
         return None
@@ -67,13 +75,13 @@ def _config_options(fn: _Command) -> _Command:
         "--policy",
         "policies",
         multiple=True,
-        type=_Path(path_type=Path),
+        type=PATH_IN,
         help="Add a policy pack: a file, a folder of *.yaml, or builtin:NAME (builtin:high-risk, builtin:eu-ai-act); repeatable.",
     )(fn)
     fn = click.option(
         "--config",
         "config_path",
-        type=_Path(path_type=Path, dir_okay=False),
+        type=FILE_IN,
         help="Configuration file (default: .aipolicy.yaml or [tool.aipolicy] in pyproject.toml, "
         "searched from here up to the repository root).",
     )(fn)
@@ -96,7 +104,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option(
     "--format",
     "formats",
@@ -109,7 +117,7 @@ def cli() -> None:
     "--output",
     "outputs",
     multiple=True,
-    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    type=FILE_OUT,
     help="Write the report of the matching --format here instead of stdout (- is stdout).",
 )
 @click.option(
@@ -178,7 +186,7 @@ def cli() -> None:
 )
 @click.option(
     "--stdin-filename",
-    type=_Path(path_type=Path, readable=False),
+    type=PATHS,
     metavar="PATH",
     help="With '-' as the path: where the manifest read from stdin lives (display path, configuration, *_ref paths, git rules).",
 )
@@ -190,14 +198,14 @@ def cli() -> None:
 @_config_options
 @click.option(
     "--baseline",
-    type=_Path(path_type=Path, dir_okay=False),
+    type=FILE_IN,
     metavar="FILE",
     help="Findings recorded in FILE (by --write-baseline) do not fail the run; only new ones do. "
     "Wins over `baseline:` in the configuration.",
 )
 @click.option(
     "--write-baseline",
-    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    type=FILE_OUT,
     metavar="FILE",
     help="Record this run's findings in FILE as the baseline instead of reporting them; exit 0.",
 )
@@ -280,12 +288,12 @@ def check(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option(
     "--from-json",
     "from_json",
     multiple=True,
-    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    type=FILE_OUT,
     metavar="FILE",
     help="Add the systems of another run: `aipolicy check --format json` output or an "
     "`aipolicy report --format json` inventory; repeatable. Without PATHS only these are reported.",
@@ -300,7 +308,7 @@ def check(
 )
 @click.option(
     "--output",
-    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    type=FILE_OUT,
     help="Write the report here instead of stdout.",
 )
 @click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today.")
@@ -356,7 +364,7 @@ def report(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=_Path(path_type=Path, readable=False))
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option(
     "--framework",
     required=True,
@@ -373,7 +381,7 @@ def report(
 )
 @click.option(
     "--output",
-    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    type=FILE_OUT,
     help="Write the table here instead of stdout.",
 )
 @click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="Judge dates as of this day instead of today.")
@@ -454,11 +462,11 @@ def config_command(fmt: str, config_path: Path | None, policies: tuple[Path, ...
 
 
 @cli.command("test-policies")
-@click.argument("directory", required=False, type=_Path(path_type=Path, readable=False))
+@click.argument("directory", required=False, type=PATHS)
 @click.option("--format", "fmt", type=click.Choice(("text", "junit")), default="text", show_default=True)
 @click.option(
     "--output",
-    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    type=FILE_OUT,
     help="Write the report here instead of stdout.",
 )
 @_config_options
@@ -481,7 +489,7 @@ def test_policies(
 
 
 @cli.command()
-@click.argument("path", required=False, type=_Path(path_type=Path))
+@click.argument("path", required=False, type=PATH_IN)
 @click.option(
     "--stage",
     type=click.Choice(STAGE_NAMES),
@@ -492,7 +500,7 @@ def test_policies(
 @click.option(
     "--from-model-card",
     "from_model_card",
-    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    type=FILE_OUT,
     metavar="FILE",
     help="Seed the starter from a Hugging Face model card's front matter (license, base_model, "
     "datasets, the first model-index metric); read from FILE, never fetched.",
@@ -513,7 +521,7 @@ def schema() -> None:
 
 
 @cli.command()
-@click.argument("path", type=_Path(path_type=Path, readable=False))
+@click.argument("path", type=PATHS)
 @click.option(
     "--format",
     "fmt",
@@ -523,7 +531,7 @@ def schema() -> None:
 )
 @click.option(
     "--output",
-    type=_Path(path_type=Path, dir_okay=False, readable=False),
+    type=FILE_OUT,
     help="Write it here instead of stdout (never over the manifest or another manifest name).",
 )
 @click.option(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import sys
 from pathlib import Path
@@ -289,6 +288,8 @@ def _streams(
 
 def print_config(config: Config, fmt: str) -> int:
     """The effective configuration, and where each value came from."""
+    import json
+
     values = config.effective()
     origin = {k.replace("_", "-"): v for k, v in config.origin.items()}
     if fmt == "json":
@@ -346,6 +347,8 @@ def rule_dict(rule: Rule, policy: Policy) -> dict[str, Any]:
 
 
 def rules(fmt: str, config_path: Path | None = None, policies: Sequence[Path] = ()) -> int:
+    import json
+
     _, policy = load_settings(config_path, list(policies))
     if fmt == "json":
         print(
@@ -369,6 +372,8 @@ def rules(fmt: str, config_path: Path | None = None, policies: Sequence[Path] = 
 
 
 def explain(key: str, fmt: str, config_path: Path | None = None, policies: Sequence[Path] = ()) -> int:
+    import json
+
     _, policy = load_settings(config_path, list(policies))
     rule = policy.find(key)
     unloaded = None  # the built-in pack the rule comes from, when this run does not load it

@@ -9,7 +9,6 @@ inside the repository; `--config` is the operator's and read as given. Every val
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable
@@ -229,6 +228,8 @@ def _pyproject_section(path: Path, root: Path | None = None) -> dict[str, Any] |
 
 
 def _validator() -> Any:
+    import json
+
     from checker.schema import build_validator
 
     schema = json.loads((resources.schemas_dir() / "config.schema.json").read_text(encoding="utf-8"))

@@ -458,17 +458,21 @@ def locate(root: Path) -> Location:
     found = _LOCATIONS.get(root)
     if found is None:
         refused = refusal(root)
-        proc = _git(root, "rev-parse", "--absolute-git-dir", "--git-common-dir")
+        # HEAD's commit is asked in the same process (every run needs it: check()); git prints
+        # the two folders first and the commit last, and only the commit when HEAD names one.
+        proc = _git(root, "rev-parse", "--absolute-git-dir", "--git-common-dir", "--verify", "--quiet", "HEAD^{commit}")
         lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines() if proc is not None else []
         if refused is not None:
             found = GitError(refused)
         elif proc is None:
             found = GitError("git could not be started")
-        elif proc.returncode != 0 or len(lines) < 2:
+        elif proc.returncode not in (0, 1) or len(lines) < 2:
             found = GitError(_first_line(proc))
         else:
             common = lines[1] if os.path.isabs(lines[1]) else os.path.join(root, lines[1])  # relative to -C root
             found = Location(lines[0], os.path.normpath(common))
+            if proc.returncode == 0 and len(lines) == 3 and re.fullmatch(_SHA, lines[2]):
+                _HEADS[root] = lines[2]  # else (no commit yet, or git cannot read it) head() asks on its own
         _LOCATIONS[root] = found
     if isinstance(found, GitError):
         raise GitError(str(found))

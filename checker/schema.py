@@ -7,7 +7,6 @@ offending node: the key for an unknown or missing field, the value for a wrong o
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -40,7 +39,19 @@ _TYPE_NAMES = {
 
 @cache
 def load_schema(version: str = "v1") -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(resources.schema_path(version).read_text(encoding="utf-8"))
+    """The manifest schema of `version`: the v1 schema from checker/_catalogue.py (parsed at
+    build time, so a check imports no json) while that was made from the file's very bytes."""
+    raw = resources.schema_path(version).read_bytes()
+    if version == "v1":
+        try:
+            from checker import _catalogue
+        except ImportError:
+            _catalogue = None  # type: ignore[assignment]  # no generated module: a module name set to None
+        if _catalogue is not None and raw == getattr(_catalogue, "SCHEMA_SOURCE", None):
+            return _catalogue.SCHEMA
+    import json
+
+    schema: dict[str, Any] = json.loads(raw)
     return schema
 
 
@@ -75,6 +86,8 @@ def import_jsonschema() -> ModuleType:
 
 def build_validator(schema: dict[str, Any], extra_dir: Path | None = None) -> Any:
     """A validator whose registry holds only our own schemas and never fetches."""
+    import json
+
     import_jsonschema()
     import jsonschema  # imported above: now only bound here, typed
     from referencing import Registry, Resource

@@ -15,7 +15,9 @@ import re
 # and the bidirectional embeddings, overrides and isolates (and the marks, for good measure).
 # Lone surrogates too (a file name that is not UTF-8, a YAML "\\ud800"): no UTF-8 file or
 # terminal can take them, so a report or job summary written with one would fail half-way.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Kept as text: re compiles it (~1 ms, for the Unicode ranges) on first use and caches it, so a
+# run whose every line is printable ASCII (the fast path below) never compiles it at all.
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -29,7 +31,7 @@ def _show(match: re.Match[str]) -> str:
 
 # Azure Pipelines runs `##vso[...]` found anywhere in a line of a step's output (stdout or
 # stderr) and `##[...]` at its start, whatever the format: the `[` is shown as `%5B`.
-_AZURE_COMMAND = re.compile(r"##(?:vso)?\[", re.IGNORECASE)
+_AZURE_COMMAND = r"(?i)##(?:vso)?\["
 
 
 def printable(text: object, keep: str = "", commands: bool = False) -> str:
@@ -39,26 +41,28 @@ def printable(text: object, keep: str = "", commands: bool = False) -> str:
     `##vso[` as it is, for a value inside a workflow command of aipolicy's own
     (a file name there must stay exact, and the agent reads only a line's first command)."""
     text = str(text)
-    if keep:
-        text = _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _show(m), text)
-    else:
-        text = _UNSAFE.sub(_show, text)
+    if not (text.isascii() and text.isprintable()):  # printable ASCII holds none of them
+        if keep:
+            text = re.sub(_UNSAFE, lambda m: m.group() if m.group() in keep else _show(m), text)
+        else:
+            text = re.sub(_UNSAFE, _show, text)
     if commands or "##" not in text:
         return text
-    return _AZURE_COMMAND.sub(lambda m: m.group()[:-1] + "%5B", text)
+    return re.sub(_AZURE_COMMAND, lambda m: m.group()[:-1] + "%5B", text)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"
 
 
 def json_text(text: str) -> str:
     """A JSON document made safe to write and to print into a CI log, losslessly: a lone
     surrogate (only ever inside a string) becomes its `\\udcff` escape, and the `[` of a
     `##vso[` or `##[` (only ever inside a string) becomes `\\u005b`; both read back the same."""
-    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if not text.isascii():
+        text = re.sub(_SURROGATE, lambda m: f"\\u{ord(m.group()):04x}", text)
     if "##" not in text:
         return text
-    return _AZURE_COMMAND.sub(lambda m: m.group()[:-1] + "\\u005b", text)
+    return re.sub(_AZURE_COMMAND, lambda m: m.group()[:-1] + "\\u005b", text)
 
 
 def lines(text: str) -> str:

@@ -107,13 +107,16 @@ def _damage(r: Repo, how: str) -> None:
     elif how == "gitdir nowhere":
         shutil.rmtree(git)
         git.write_text("gitdir: /nonexistent/aipolicy-test\n", encoding="utf-8")
+    elif how == "HEAD commit missing":
+        branch = (git / "HEAD").read_text(encoding="utf-8").split("ref:")[1].strip()
+        (git / branch).write_text("1" * 40 + "\n", encoding="utf-8")
     elif how == "truncated pack":
         r.git("gc", "-q")
         assert list((git / "objects/pack").glob("*.pack")), "git gc made no pack"
         _damage_pack_only(r)
 
 
-DAMAGES = ("empty HEAD", "garbage HEAD", "gitdir nowhere", "truncated pack")
+DAMAGES = ("empty HEAD", "garbage HEAD", "gitdir nowhere", "HEAD commit missing", "truncated pack")
 
 
 @pytest.mark.parametrize("how", DAMAGES)
@@ -363,10 +366,17 @@ def test_a_run_asks_git_for_head_once(tmp_path: Path, monkeypatch: pytest.Monkey
     gitrepo.forget()
     git_run = run.open_run(root, [root], "HEAD", 1 << 20)
     assert git_run is not None and git_run.base
-    assert asked.count(("rev-parse", "--verify", "HEAD^{commit}")) == 1
+
+    def heads() -> int:
+        return sum(args[0] == "rev-parse" and "HEAD^{commit}" in args for args in asked)
+
+    # Asked in the process that finds the repository's folders: one git process for both.
+    assert heads() == 1 and [a for a in asked if a[0] == "rev-parse"] == [
+        ("rev-parse", "--absolute-git-dir", "--git-common-dir", "--verify", "--quiet", "HEAD^{commit}")
+    ]
     gitrepo.forget()  # a new run asks again
     assert gitrepo.head(root) == git_run.base
-    assert asked.count(("rev-parse", "--verify", "HEAD^{commit}")) == 2
+    assert heads() == 2
 
 
 @pytest.mark.parametrize("fails", ["diff", "ls-files"])
@@ -400,3 +410,18 @@ def test_either_half_of_the_comparison_failing_is_a_git_error_naming_the_base(
     assert listed == [False]  # the listing reads no file: it runs without the filter settings
     monkeypatch.setattr(gitrepo, "_git", real)
     assert gitrepo.changes(root, base) == [gitrepo.Change("A", "ai-production.yaml")]
+
+
+def test_a_repository_without_commits_is_readable_and_has_no_head(tmp_path: Path) -> None:
+    # The folders come from the same git process that asks for HEAD's commit; with no commit yet
+    # that question fails quietly and the repository is still one git can read.
+    from checker import gitrepo
+
+    root = tmp_path / "fresh"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    gitrepo.forget()
+    gitrepo.check(root)
+    assert gitrepo.head(root) is None
+    where = gitrepo.locate(root)
+    assert Path(where.git_dir) == Path(where.common_dir) == (root / ".git").resolve()

@@ -218,3 +218,21 @@ def test_run_applies_stage_and_today_from_the_fixture(tmp_path: Path) -> None:
     result = fixture.run(REPO)
     assert result.stage == "production"
     assert "AIP-MON-005" in {f.rule for f in result.findings}
+
+
+def test_months_added_land_on_the_same_day_or_the_shorter_months_last_as_the_calendar_says() -> None:
+    # checker.checks.rules._add_months (review cadences in months) works a month's length out
+    # itself; it must agree with the calendar for every month, leap Februaries and December included.
+    import calendar
+    import datetime
+
+    from checker.checks.rules import _add_months
+
+    for start in (datetime.date(2023, 1, 31), datetime.date(2024, 1, 29), datetime.date(2099, 3, 30)):
+        for months in range(-14, 30):
+            index = start.month - 1 + months
+            year, month = start.year + index // 12, index % 12 + 1
+            last = calendar.monthrange(year, month)[1]
+            assert _add_months(start, months) == datetime.date(year, month, min(start.day, last)), (start, months)
+    assert _add_months(datetime.date(9999, 11, 30), 1) == datetime.date(9999, 12, 30)
+    assert _add_months(datetime.date(9999, 12, 31), 1) == datetime.date.max
