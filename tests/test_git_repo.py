@@ -831,3 +831,38 @@ def test_base_versions_are_read_in_one_go_with_none_for_what_is_not_a_small_file
         assert got[odd] == b"fourth\n"
     assert gitrepo.blobs_at(r.path, head, ["big.yaml"], max_bytes=100) == {"big.yaml": b"x" * 100}  # at the cap
     assert gitrepo.blob(r.path, head, "a.yaml", 99) == b"first\n"
+
+
+def test_a_one_file_check_starts_two_git_processes_and_one_history_walk(repo, monkeypatch, aip):
+    # README "Performance": `rev-parse` (folders and HEAD at once) and `ls-files` (the refs),
+    # and a few more around the history walk that dates a production manifest's evidence (AIP-GIT-002).
+    import git as gitpython
+
+    from checker import gitrepo
+
+    asked: list[str] = []
+    plain, execute = gitrepo._git, gitpython.cmd.Git.execute
+
+    def counting_git(root, *args, **kw):
+        asked.append(args[0])
+        return plain(root, *args, **kw)
+
+    def counting_execute(self, command, *args, **kw):
+        words = list(command)
+        i = 1
+        while words[i].startswith("-"):
+            i += 2 if words[i] == "-c" else 1
+        asked.append(words[i])
+        return execute(self, command, *args, **kw)
+
+    monkeypatch.setattr(gitrepo, "_git", counting_git)
+    monkeypatch.setattr(gitpython.cmd.Git, "execute", counting_execute)
+    run = aip(repo.path, "services/router/ai-production.yaml")
+    assert run.json["summary"]["files"] == 1
+    # Dating the evidence: the history walk, the shallow boundary, uncommitted changes, the filters.
+    assert asked[:2] == ["rev-parse", "ls-files"] and asked.count("log") == 1 and len(asked) <= 7, asked
+    asked.clear()
+    # The text report (the JSON one also names the repository: `config remote.origin.url`).
+    run = aip(repo.path, "--ignore", "AIP-GIT-002", "services/router/ai-production.yaml", fmt="text")
+    assert "1 file checked" in run.stdout
+    assert asked == ["rev-parse", "ls-files"]
