@@ -79,7 +79,8 @@ def among(paths: Iterable[Path], patterns: tuple[str, ...], root: Path, candidat
 
     git's answer has .gitignore applied already (a changed file is tracked, which
     .gitignore does not ignore, or untracked and not ignored: `ls-files --exclude-standard`),
-    so no `git check-ignore` is asked."""
+    so no `git check-ignore` is asked, except of a file inside a repository nested in `root`
+    (discover asks the nearest repository, whose .gitignore may ignore what `root` tracks)."""
     explicit: list[Path] = []
     found: list[Path] = []
     wanted = sorted({c for c in candidates if is_manifest_name(c.rpartition("/")[2], patterns)})
@@ -88,6 +89,12 @@ def among(paths: Iterable[Path], patterns: tuple[str, ...], root: Path, candidat
             found.extend(_walk_among(path, root, wanted))
         else:
             explicit.append(path)
+    from checker import gitrepo
+
+    nested = [p for p in found if gitrepo.find_root(Path(os.path.abspath(p)).parent) != root]
+    if nested:
+        ignored = set(nested) - set(_not_ignored(nested))
+        found = [p for p in found if p not in ignored]
     return _unique(explicit, found)
 
 

@@ -721,7 +721,7 @@ def changes(root: Path, base: str, untracked_under: Sequence[str] = ()) -> list[
     listed = []
     for proc in (diff, others[0] if others else None):
         if proc is None or proc.returncode != 0:
-            said = _first_line(proc) if proc is not None else "git could not be started"
+            said = _first_line(proc) if proc is not None else refusal(root) or "git could not be started"
             raise GitError(f"cannot compare the working tree with {base[:12]}: {said}")
         listed.append(proc.stdout)
     raw, untracked = listed
@@ -749,45 +749,33 @@ def blob(root: Path, commit: str, path: str, max_bytes: int) -> bytes | None:
 
 
 def blobs_at(root: Path, commit: str, paths: Iterable[str], max_bytes: int) -> dict[str, bytes | None]:
-    """The content of each repository-relative path at `commit`, two git processes for
-    all of them (`cat-file --batch-check` for what and how big, `cat-file --batch` for
-    the contents of the files at most `max_bytes`); None for one that is not a file
-    there, is too big, or that git could not read."""
+    """The content of each repository-relative path at `commit`: `git ls-tree` says what
+    each path is there and how big (paths given as literal pathspecs: `commit:path` would
+    read a name such as `m-g1a2b3c4` as a revision), `git cat-file --batch` reads the
+    regular files of at most `max_bytes`. None for a path that is not a regular file
+    there (a folder, a symlink, whose target text is no manifest, a submodule), is too
+    big, or that git could not read."""
     out: dict[str, bytes | None] = dict.fromkeys(paths)
-    lined: list[str] = []
-    for path in out:
-        spec = f"{commit}:{path}"  # `rev:path` is a literal path
-        if "\n" in spec or "\r" in spec:  # not expressible on --batch-check's lines: asked one by one
-            out[path] = _blob_alone(root, spec, max_bytes)
-        else:
-            lined.append(path)
-    for chunk in _chunks(lined, 10 * CHUNK):
-        specs = "".join(f"{commit}:{path}\n" for path in chunk).encode("utf-8", "surrogateescape")
-        check = _git(root, "cat-file", "--batch-check", stdin=specs)
-        if check is None or check.returncode != 0:
+    for chunk in _chunks(list(out)):
+        listed = _git(root, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", *_literal(chunk))
+        if listed is None or listed.returncode != 0:
             continue  # git could not read them
-        # One answer line per asked line: "<sha> <type> <size>", or "<spec> missing" / "ambiguous".
-        shas = {}
-        for path, line in zip(chunk, check.stdout.split(b"\n")):
-            fields = line.decode("utf-8", "replace").split()
-            if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit() and int(fields[2]) <= max_bytes:
-                shas[path] = fields[0]
+        wanted = set(chunk)
+        sizes: dict[str, int] = {}
+        shas: dict[str, str] = {}
+        for item in _split_z(listed.stdout):
+            meta, tab, path = item.partition("\t")
+            fields = meta.split()  # "<mode> <type> <sha> <size, right-aligned>"
+            if not tab or path not in wanted or len(fields) != 4 or not fields[0].startswith("100"):
+                continue
+            if fields[1] == "blob" and fields[3].isdigit() and int(fields[3]) <= max_bytes:
+                shas[path], sizes[fields[2]] = fields[2], int(fields[3])
         try:
-            contents = _contents(root, list(dict.fromkeys(shas.values())))
+            contents = _contents(root, sizes)
         except GitError:
             continue  # left None: git could not read them
         out.update((path, contents[sha]) for path, sha in shas.items())
     return out
-
-
-def _blob_alone(root: Path, spec: str, max_bytes: int) -> bytes | None:
-    kind, size = _git(root, "cat-file", "-t", spec), _git(root, "cat-file", "-s", spec)
-    if kind is None or size is None or kind.returncode or size.returncode:
-        return None
-    if kind.stdout.strip() != b"blob" or not size.stdout.strip().isdigit() or int(size.stdout) > max_bytes:
-        return None  # not a file, or too big to read
-    read = _git(root, "cat-file", "blob", spec)
-    return read.stdout if read is not None and read.returncode == 0 else None
 
 
 class LastChange(NamedTuple):
@@ -971,51 +959,81 @@ _SHA = r"[0-9a-f]{40}(?:[0-9a-f]{24})?"  # compiled on first use (re caches it):
 
 def blobs(root: Path, shas: Iterable[str], max_bytes: int) -> dict[str, bytes | None]:
     """The content of each blob (by sha): one `git cat-file --batch-check` for the sizes,
-    one `git cat-file --batch` for the contents of those at most `max_bytes` (a huge blob
+    `git cat-file --batch` for the contents of those at most `max_bytes` (a huge blob
     is never read). None for one that is not a blob, is missing (a partial clone: never
-    fetched) or is too big. GitError when git cannot be asked."""
+    fetched), is too big or is damaged. GitError when git cannot be asked."""
     out: dict[str, bytes | None] = dict.fromkeys(dict.fromkeys(shas))
     asked = [sha for sha in out if re.fullmatch(_SHA, sha)]
     for chunk in _chunks(asked, 10 * CHUNK):
         check = _git(root, "cat-file", "--batch-check", stdin="".join(f"{sha}\n" for sha in chunk).encode("ascii"))
         if check is None or check.returncode != 0:
             raise GitError(f"cannot read git objects: {_first_line(check) if check else 'git could not be started'}")
-        small = []
+        small: dict[str, int] = {}
         for line in check.stdout.decode("ascii", "replace").splitlines():
             fields = line.split()
             if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit() and int(fields[2]) <= max_bytes:
-                small.append(fields[0])
+                small[fields[0]] = int(fields[2])
         out.update(_contents(root, small))
     return out
 
 
-def _contents(root: Path, shas: list[str]) -> dict[str, bytes | None]:
-    """The content of each blob sha (one `git cat-file --batch`); GitError when git cannot answer."""
-    out: dict[str, bytes | None] = dict.fromkeys(shas)
-    if not shas:
-        return out
-    read = _git(root, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in shas).encode("ascii"))
-    if read is None or read.returncode != 0:
-        raise GitError(f"cannot read git objects: {_first_line(read) if read else 'git could not be started'}")
-    _scan_batch(read.stdout, out)
+BATCH_BYTES = 64 * 1024 * 1024  # blob bytes per `cat-file --batch`: its output is held whole, with the slices of it
+
+
+def _contents(root: Path, sizes: dict[str, int]) -> dict[str, bytes | None]:
+    """The content of each blob sha (`sizes`: sha -> its size, as git said), read with
+    `git cat-file --batch`, a batch per BATCH_BYTES; None for one git does not have or
+    that does not read back as that very object (a damaged loose object: git may send
+    fewer bytes than its header says). GitError when git cannot answer."""
+    out: dict[str, bytes | None] = dict.fromkeys(sizes)
+    batch: list[str] = []
+    total = 0
+    for sha, size in [*sizes.items(), ("", 0)]:
+        if batch and (not sha or total + size > BATCH_BYTES):
+            read = _git(root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in batch).encode("ascii"))
+            if read is None or read.returncode != 0:
+                raise GitError(f"cannot read git objects: {_first_line(read) if read else 'git could not be started'}")
+            for left in _scan_batch(read.stdout, batch, out):  # after a damaged answer: one at a time
+                alone = _git(root, "cat-file", "blob", left)
+                if alone is not None and alone.returncode == 0 and _is_blob(left, alone.stdout):
+                    out[left] = alone.stdout
+            batch, total = [], 0
+        if sha:
+            batch.append(sha)
+            total += size
     return out
 
 
-def _scan_batch(raw: bytes, out: dict[str, bytes | None]) -> None:
-    # "<sha> <type> <size>\n<content>\n" per object, "<name> missing\n" for one git does not have.
+def _is_blob(sha: str, content: bytes) -> bool:
+    """`content` is the blob `sha` names (SHA-1, or SHA-256 in a repository of 64-digit names)."""
+    import hashlib
+
+    digest = hashlib.sha256 if len(sha) == 64 else hashlib.sha1
+    return digest(b"blob %d\0" % len(content) + content).hexdigest() == sha
+
+
+def _scan_batch(raw: bytes, asked: list[str], out: dict[str, bytes | None]) -> list[str]:
+    """Read `cat-file --batch`'s answers to `asked`, in order, into `out`: "<sha> <type>
+    <size>\\n<content>\\n" per object, "<sha> missing\\n" for one git does not have. Each
+    blob is kept only when it is that very object. From an answer that is not framed as
+    it says (a damaged object sent short), nothing more can be trusted: the shas from
+    there on are returned, to be read one at a time."""
     at = 0
-    while at < len(raw):
+    for index, sha in enumerate(asked):
         end = raw.find(b"\n", at)
-        if end < 0:
-            return
-        fields = raw[at:end].decode("ascii", "replace").split()
-        at = end + 1
-        if len(fields) != 3 or not fields[2].isdigit():
-            continue  # `missing`, `ambiguous`
-        size = int(fields[2])
-        if fields[0] in out and fields[1] == "blob":
-            out[fields[0]] = raw[at : at + size]
-        at += size + 1
+        fields = raw[at:end].decode("ascii", "replace").split() if end >= 0 else []
+        if len(fields) == 2 and fields[0] == sha and fields[1] in ("missing", "ambiguous"):
+            at = end + 1
+            continue
+        body = end + 1
+        size = int(fields[2]) if len(fields) == 3 and fields[0] == sha and fields[2].isdigit() else -1
+        if size < 0 or raw[body + size : body + size + 1] != b"\n":
+            return asked[index:]
+        content = raw[body : body + size]
+        if fields[1] == "blob" and _is_blob(sha, content):
+            out[sha] = content
+        at = body + size + 1
+    return []
 
 
 def first_parent_at(root: Path, moments: Iterable[int]) -> dict[int, str]:

@@ -273,8 +273,8 @@ def test_changed_since_finds_what_a_full_run_finds_among_ignored_and_tracked_fil
 
 
 def test_changed_since_asks_git_a_fixed_number_of_questions_however_many_files_changed(tmp_path, env, monkeypatch, aip):
-    # The base versions of every changed manifest are read in one go (two `cat-file`s, not two a
-    # file), the merge base is one question, and nothing is asked of .gitignore: 3 changed
+    # The base versions of every changed manifest are read in one go (an `ls-tree` and a
+    # `cat-file`, not two processes a file), the merge base is one question, and nothing is asked of .gitignore: 3 changed
     # manifests and 8 cost the same git processes.
     from checker import gitrepo
 
@@ -303,7 +303,7 @@ def test_changed_since_asks_git_a_fixed_number_of_questions_however_many_files_c
         assert len(run.git("AIP-GIT-001")) == changed  # each compared with its base version
         commands = [a[0] for a in asked]
         assert "check-ignore" not in commands
-        assert commands.count("cat-file") == 2, asked
+        assert commands.count("ls-tree") == 1 and commands.count("cat-file") == 1, asked
         assert commands.count("merge-base") == 1 and ("rev-parse", "--verify", "--quiet") not in [a[:3] for a in asked]
         counts.append(len(asked))
     assert counts[0] == counts[1]
@@ -866,3 +866,71 @@ def test_a_one_file_check_starts_two_git_processes_and_one_history_walk(repo, mo
     run = aip(repo.path, "--ignore", "AIP-GIT-002", "services/router/ai-production.yaml", fmt="text")
     assert "1 file checked" in run.stdout
     assert asked == ["rev-parse", "ls-files"]
+
+
+def _loose(repo_path: Path, sha: str) -> Path:
+    return repo_path / ".git" / "objects" / sha[:2] / sha[2:]
+
+
+def test_a_damaged_base_object_costs_only_its_own_content(tmp_path, env):
+    # A loose blob whose header promises more bytes than it holds: git's `cat-file --batch` sends
+    # it short and carries on. Only that file has no base version; the others still read right.
+    import zlib
+
+    from checker import gitrepo
+
+    r = Repo(tmp_path / "damaged", env)
+    r.write("a.yaml", "a: 1\n" * 200)
+    r.write("b.yaml", "b: 2\n" * 200)
+    r.write("c.yaml", "c: 3\n" * 200)
+    r.commit("three")
+    gitrepo.forget()
+    head = gitrepo.head(r.path)
+    assert head is not None
+    sha = r.git("rev-parse", "HEAD:a.yaml").strip()
+    loose = _loose(r.path, sha)
+    header, body = zlib.decompress(loose.read_bytes()).split(b"\0", 1)
+    os.chmod(loose, 0o644)
+    loose.write_bytes(zlib.compress(header + b"\0" + body[: len(body) // 2]))
+    got = gitrepo.blobs_at(r.path, head, ["a.yaml", "b.yaml", "c.yaml"], 1 << 20)
+    assert got == {"a.yaml": None, "b.yaml": b"b: 2\n" * 200, "c.yaml": b"c: 3\n" * 200}
+    shas = [r.git("rev-parse", f"HEAD:{name}").strip() for name in ("a.yaml", "b.yaml", "c.yaml")]
+    assert gitrepo.blobs(r.path, shas, 1 << 20) == {shas[0]: None, shas[1]: b"b: 2\n" * 200, shas[2]: b"c: 3\n" * 200}
+
+
+def test_a_base_path_is_a_literal_path_and_a_link_there_is_no_file(tmp_path, env):
+    # `commit:path` would read `m-g<hex>` as `git describe` output naming another object; and a
+    # symlink's blob is its target text, which must not be compared as the old manifest.
+    from checker import gitrepo
+
+    r = Repo(tmp_path / "literal", env)
+    r.write("other.yaml", "other\n")
+    r.commit("other")
+    prefix = r.git("rev-parse", "HEAD:other.yaml").strip()[:8]
+    r.write(f"m-g{prefix}", "mine\n")
+    (r.path / "ai-production.yaml").symlink_to("apiVersion: aipolicy/v1\n")
+    r.commit("a describe-like name and a link")
+    gitrepo.forget()
+    head = gitrepo.head(r.path)
+    assert head is not None
+    got = gitrepo.blobs_at(r.path, head, [f"m-g{prefix}", "ai-production.yaml", "other.yaml"], 1 << 20)
+    assert got == {f"m-g{prefix}": b"mine\n", "ai-production.yaml": None, "other.yaml": b"other\n"}
+
+
+def test_changed_since_asks_a_nested_repository_what_it_ignores_as_a_full_run_does(tmp_path, env, aip):
+    # The outer repository tracks vend/ai-production.yaml; vend/ became a repository of its own
+    # whose .gitignore ignores it. A full run asks vend's git (the nearest) and skips the file;
+    # --changed-since, finding it in the outer diff, must skip it too.
+    r = Repo(tmp_path / "outer", env)
+    refs(r, "shared")
+    r.write("kept/ai-production.yaml", manifest("shared", "kept"))
+    r.write("vend/ai-production.yaml", manifest("shared", "vendored"))
+    r.commit("two systems")
+    Repo(r.path / "vend", env)  # git init inside
+    r.write("vend/.gitignore", "ai-production.yaml\n")
+    for rel, system in (("kept/ai-production.yaml", "kept"), ("vend/ai-production.yaml", "vendored")):
+        r.write(rel, manifest("shared", system, threshold=0.4))
+    full = aip(r.path, ".")
+    changed = aip(r.path, "--changed-since", "HEAD", ".")
+    assert full.paths == ["kept/ai-production.yaml"]
+    assert changed.paths == full.paths

@@ -425,3 +425,26 @@ def test_a_repository_without_commits_is_readable_and_has_no_head(tmp_path: Path
     assert gitrepo.head(root) is None
     where = gitrepo.locate(root)
     assert Path(where.git_dir) == Path(where.common_dir) == (root / ".git").resolve()
+
+
+def test_a_comparison_git_did_not_answer_in_time_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (A FIFO named .gitignore in a sub-folder holds `ls-files --others` until the timeout.)
+    from checker import gitrepo
+
+    root = _committed_repo(tmp_path)
+    gitrepo.forget(timeouts=True)
+    base = gitrepo.head(root)
+    assert base is not None
+    real = subprocess.run
+
+    def slow(args, *a, **kw):
+        if "ls-files" in args:
+            raise subprocess.TimeoutExpired(args, kw.get("timeout"))
+        return real(args, *a, **kw)
+
+    monkeypatch.setattr(gitrepo.subprocess, "run", slow)
+    try:
+        with pytest.raises(gitrepo.GitError, match="did not answer within"):
+            gitrepo.changes(root, base)
+    finally:
+        gitrepo.forget(timeouts=True)
