@@ -163,6 +163,33 @@ def _line_of(path: Path, needle: str) -> int:
     return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if needle in line)
 
 
+def git_commands(monkeypatch) -> list[str]:
+    """The git subcommand of every git process the run starts from now on, aipolicy's own
+    (gitrepo._git) and GitPython's (history), in order."""
+    import git as gitpython
+
+    from checker import gitrepo
+
+    seen: list[str] = []
+    plain, execute = gitrepo._git, gitpython.cmd.Git.execute
+
+    def counting_git(root, *args, **kw):
+        seen.append(args[0])
+        return plain(root, *args, **kw)
+
+    def counting_execute(self, command, *args, **kw):
+        words = list(command) if not isinstance(command, str) else command.split()
+        i = 1
+        while words[i].startswith("-"):  # git's own options (`--no-pager`, `-c key=value`) come first
+            i += 2 if words[i] == "-c" else 1
+        seen.append(words[i])
+        return execute(self, command, *args, **kw)
+
+    monkeypatch.setattr(gitrepo, "_git", counting_git)
+    monkeypatch.setattr(gitpython.cmd.Git, "execute", counting_execute)
+    return seen
+
+
 # -- --changed-since: which manifests are checked ------------------------------------------------
 
 
@@ -310,9 +337,6 @@ def test_changed_since_asks_git_a_fixed_number_of_questions_however_many_files_c
 
 
 def test_git_work_is_batched_one_history_walk_for_all_manifests(tmp_path, env, monkeypatch, aip):
-    import git as gitpython
-
-    from checker import gitrepo
 
     r = Repo(tmp_path / "batch", env)
     r.write(".github/CODEOWNERS", "* @platform-team\n")
@@ -323,25 +347,7 @@ def test_git_work_is_batched_one_history_walk_for_all_manifests(tmp_path, env, m
     r.write("systems/s01/ai-production.yaml", manifest("systems/s01", "sys-01", threshold=0.1))
     r.commit("one change")
 
-    commands: list[str] = []
-    plain = gitrepo._git
-
-    def counting_git(root, *args, **kw):
-        commands.append(args[0])
-        return plain(root, *args, **kw)
-
-    execute = gitpython.cmd.Git.execute
-
-    def counting_execute(self, command, *args, **kw):
-        words = list(command) if not isinstance(command, str) else command.split()
-        i = 1
-        while words[i].startswith("-"):  # git's own options (`--no-pager`, `-c key=value`) come first
-            i += 2 if words[i] == "-c" else 1
-        commands.append(words[i])
-        return execute(self, command, *args, **kw)
-
-    monkeypatch.setattr(gitrepo, "_git", counting_git)
-    monkeypatch.setattr(gitpython.cmd.Git, "execute", counting_execute)
+    commands = git_commands(monkeypatch)
     run = aip(r.path)
     assert run.json["summary"]["files"] == 60
     assert commands.count("log") == 1  # one walk for 120 evidence files
@@ -836,27 +842,7 @@ def test_base_versions_are_read_in_one_go_with_none_for_what_is_not_a_small_file
 def test_a_one_file_check_starts_two_git_processes_and_one_history_walk(repo, monkeypatch, aip):
     # README "Performance": `rev-parse` (folders and HEAD at once) and `ls-files` (the refs),
     # and a few more around the history walk that dates a production manifest's evidence (AIP-GIT-002).
-    import git as gitpython
-
-    from checker import gitrepo
-
-    asked: list[str] = []
-    plain, execute = gitrepo._git, gitpython.cmd.Git.execute
-
-    def counting_git(root, *args, **kw):
-        asked.append(args[0])
-        return plain(root, *args, **kw)
-
-    def counting_execute(self, command, *args, **kw):
-        words = list(command)
-        i = 1
-        while words[i].startswith("-"):
-            i += 2 if words[i] == "-c" else 1
-        asked.append(words[i])
-        return execute(self, command, *args, **kw)
-
-    monkeypatch.setattr(gitrepo, "_git", counting_git)
-    monkeypatch.setattr(gitpython.cmd.Git, "execute", counting_execute)
+    asked = git_commands(monkeypatch)
     run = aip(repo.path, "services/router/ai-production.yaml")
     assert run.json["summary"]["files"] == 1
     # Dating the evidence: the history walk, the shallow boundary, uncommitted changes, the filters.

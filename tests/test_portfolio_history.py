@@ -12,7 +12,7 @@ from pathlib import Path
 
 import portfolio_repo as pr
 import pytest
-from test_git_repo import Repo
+from test_git_repo import Repo, git_commands
 
 from checker import engine, gitrepo
 from checker.cli import main
@@ -240,28 +240,7 @@ def test_a_pilot_close_to_stuck_gets_a_deadline_note(portfolio, monkeypatch, cap
 
 
 def _commands(monkeypatch) -> list[str]:
-    import git as gitpython
-
-    seen: list[str] = []
-    plain = gitrepo._git
-
-    def counting_git(root, *args, **kw):
-        seen.append(args[0])
-        return plain(root, *args, **kw)
-
-    execute = gitpython.cmd.Git.execute
-
-    def counting_execute(self, command, *args, **kw):
-        words = list(command) if not isinstance(command, str) else command.split()
-        i = 1
-        while words[i].startswith("-"):
-            i += 2 if words[i] == "-c" else 1
-        seen.append(words[i])
-        return execute(self, command, *args, **kw)
-
-    monkeypatch.setattr(gitrepo, "_git", counting_git)
-    monkeypatch.setattr(gitpython.cmd.Git, "execute", counting_execute)
-    return seen
+    return git_commands(monkeypatch)
 
 
 def test_a_run_without_a_pilot_walks_no_history_and_pilots_share_one_walk(portfolio, monkeypatch, capsys):
