@@ -743,11 +743,6 @@ def changes(root: Path, base: str, untracked_under: Sequence[str] = ()) -> list[
     return out
 
 
-def blob(root: Path, commit: str, path: str, max_bytes: int) -> bytes | None:
-    """The content of `path` at `commit`; None when it is not a file there or is too big."""
-    return blobs_at(root, commit, [path], max_bytes)[path]
-
-
 def blobs_at(root: Path, commit: str, paths: Iterable[str], max_bytes: int) -> dict[str, bytes | None]:
     """The content of each repository-relative path at `commit`: `git ls-tree` says what
     each path is there and how big (paths given as literal pathspecs: `commit:path` would

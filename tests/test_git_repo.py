@@ -836,7 +836,6 @@ def test_base_versions_are_read_in_one_go_with_none_for_what_is_not_a_small_file
     if sys.platform == "linux":
         assert got[odd] == b"fourth\n"
     assert gitrepo.blobs_at(r.path, head, ["big.yaml"], max_bytes=100) == {"big.yaml": b"x" * 100}  # at the cap
-    assert gitrepo.blob(r.path, head, "a.yaml", 99) == b"first\n"
 
 
 def test_a_one_file_check_starts_two_git_processes_and_one_history_walk(repo, monkeypatch, aip):
