@@ -705,10 +705,15 @@ def changes(root: Path, base: str, untracked_under: Sequence[str] = ()) -> list[
     # The two questions are independent: the untracked listing (a walk of the work tree, which
     # reads no file and so runs no filter) goes on in the background while the diff runs.
     others: list[subprocess.CompletedProcess[bytes] | None] = []
-    listing = threading.Thread(
-        target=lambda: others.append(_git(root, "ls-files", "-z", "--others", "--exclude-standard", *within)),
-        daemon=True,
-    )
+    failed: list[Exception] = []
+
+    def list_untracked() -> None:
+        try:
+            others.append(_git(root, "ls-files", "-z", "--others", "--exclude-standard", *within))
+        except Exception as exc:  # raised below, in the caller's thread, as a synchronous call would
+            failed.append(exc)
+
+    listing = threading.Thread(target=list_untracked, daemon=True)
     listing.start()
     # Filters emptied: comparing the working tree runs no driver the repository configures.
     diff = _git(
@@ -718,6 +723,8 @@ def changes(root: Path, base: str, untracked_under: Sequence[str] = ()) -> list[
         filters=True,
     )
     listing.join()
+    if failed:
+        raise failed[0]
     listed = []
     for proc in (diff, others[0] if others else None):
         if proc is None or proc.returncode != 0:

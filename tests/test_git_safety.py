@@ -448,3 +448,27 @@ def test_a_comparison_git_did_not_answer_in_time_says_so(tmp_path: Path, monkeyp
             gitrepo.changes(root, base)
     finally:
         gitrepo.forget(timeouts=True)
+
+
+def test_an_error_in_the_background_listing_is_raised_by_the_comparison_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The untracked listing runs on a thread: what goes wrong there reaches the caller (whose
+    # handlers turn it into one line), never the thread's own traceback on stderr.
+    from checker import gitrepo
+
+    root = _committed_repo(tmp_path)
+    gitrepo.forget()
+    base = gitrepo.head(root)
+    assert base is not None
+    real = gitrepo._git
+
+    def broken(where: Path, *args: str, **kwargs: object):
+        if args[0] == "ls-files":
+            raise UnicodeEncodeError("utf-8", "x", 0, 1, "planted")
+        return real(where, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitrepo, "_git", broken)
+    with pytest.raises(UnicodeEncodeError, match="planted"):
+        gitrepo.changes(root, base)
+    assert "Traceback" not in capfd.readouterr().err
