@@ -551,18 +551,12 @@ def load_builtin() -> Policy:
 def _builtin_data(path: Path) -> dict[str, Any]:
     """core.yaml's data. Parsing its 64 KB of YAML was most of the catalogue's cost on every
     run, so checker/_catalogue.py holds it parsed (as Python literals: byte code loads it in
-    well under a millisecond). It is used only while it was made from these very bytes (it
-    keeps a copy: comparing 64 KB is cheaper than importing hashlib); an edited core.yaml is
-    parsed afresh, so the module can lag but never mislead. `python -m checker.policy`
-    rewrites it; tests/test_catalogue.py keeps it current."""
-    raw = path.read_bytes()
-    try:
-        from checker import _catalogue
-    except ImportError:
-        _catalogue = None  # type: ignore[assignment]  # no generated module: a module name set to None
-    if _catalogue is not None and raw == _catalogue.SOURCE:
-        return _catalogue.DATA
-    return load_pack_data(path, trusted=True)
+    well under a millisecond), used while it was made from these very bytes (schema.prebuilt);
+    an edited core.yaml is parsed afresh."""
+    from checker.schema import prebuilt
+
+    built = prebuilt(path.read_bytes(), "SOURCE", "DATA")
+    return built if built is not None else load_pack_data(path, trusted=True)
 
 
 def catalogue_module_text(path: Path | None = None, schema: Path | None = None) -> str:
