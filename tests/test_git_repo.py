@@ -381,14 +381,17 @@ def test_changed_since_works_from_a_subdirectory(repo, aip):
     assert "gone/ai-production.yaml was deleted since HEAD" in run.stderr
 
 
-def test_a_manifest_renamed_in_the_change_is_compared_with_its_old_path(repo, aip):
+def test_a_manifest_renamed_in_the_change_is_compared_with_its_old_path(repo, aip, monkeypatch):
     repo.git("checkout", "-q", "-b", "move")
     repo.git("mv", "services/router", "services/ticket-router")
     moved = repo.path / "services/ticket-router/ai-production.yaml"
     moved.write_text(manifest("services/ticket-router", threshold=0.4), encoding="utf-8")
     repo.commit("move and relax")
 
+    commands = git_commands(monkeypatch)
     run = aip(repo.path, "--changed-since", "main")
+    # The old version is read once: for pairing the rename, then as what AIP-GIT-001 compares with.
+    assert commands.count("ls-tree") == 1, commands
     assert run.paths == ["services/ticket-router/ai-production.yaml"]
     [finding] = run.git("AIP-GIT-001")
     assert finding["message"] == "drift threshold for `prediction` raised from 0.2 to 0.4 since main"

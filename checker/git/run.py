@@ -24,6 +24,7 @@ from checker.git.codeowners import CodeOwners
 from checker.git.facts import Changed, GitFacts, _evidence, _local_refs, repo_path
 from checker.git.rules import NEEDS_GIT, STUCK_IN_PILOT
 from checker.manifest import Manifest
+from checker.manifest import load as load_manifest
 
 if TYPE_CHECKING:
     from checker.options import Options
@@ -53,6 +54,7 @@ class GitRun:
         self._codeowners: CodeOwners | Literal[False] | None = False  # False: not read yet
         self.failure: str | None = None  # what git said when it could not answer: git rules skipped since
         self._changed: tuple[set[str], list[str]] | None = None  # since the base: (changed, deleted)
+        self._old: dict[str, bytes | None] = {}  # base versions read (old path -> content) and not yet used
 
     # -- selection (--changed-since) --
 
@@ -83,9 +85,10 @@ class GitRun:
                     self.renamed_from[change.path] = change.old_path
             elif change.status == "A":
                 self.added.add(change.path)
-        olds = gitrepo.blobs_at(self.root, self.base, [old for old, _ in renamed], self.max_bytes) if renamed else {}
+        if renamed:  # kept: the base version AIP-GIT-001 compares a renamed manifest with (_base_manifests)
+            self._old.update(gitrepo.blobs_at(self.root, self.base, [old for old, _ in renamed], self.max_bytes))
         for old, new in renamed:
-            if self._same_system(old, new, olds.get(old)):
+            if self._same_system(old, new, self._old.get(old)):
                 self.renamed_from[new] = old
             else:  # git paired two similar manifests of different systems
                 deleted.append(old)
@@ -114,16 +117,13 @@ class GitRun:
         """Manifests of one template look alike to git's rename detection; a rename
         keeps `system.id` (`raw`: the old file's content at the base). When either side
         cannot tell, git's pairing stands."""
-        from checker import manifest as manifest_mod
-        from checker import safeio
-
         try:  # the working-tree file is the repository's: contained, capped, never blocking
             now = safeio.read(self.root / new, self.max_bytes, self.root)
         except safeio.ReadError:
             return True
         ids = []
         for data in (raw, now):
-            loaded = manifest_mod.load(data, new) if data is not None else None
+            loaded = load_manifest(data, new) if data is not None else None
             system = loaded.data.get("system") if isinstance(loaded, Manifest) else None
             ids.append(system.get("id") if isinstance(system, dict) else None)
         return None in ids or ids[0] == ids[1]
@@ -213,16 +213,16 @@ class GitRun:
         """What AIP-GIT-001 compares with: each manifest's version at the base (where a
         renamed one came from), read in one go; none for an added one or one whose old
         version is not a file, too big, or broken (a broken old version compares with nothing)."""
-        from checker import manifest as manifest_mod
-
         if self.base is None:
             return {}
         olds = {rel: self.renamed_from.get(rel, rel) for rel in rels if rel not in self.added}
-        raws = gitrepo.blobs_at(self.root, self.base, olds.values(), self.max_bytes) if olds else {}
+        unread = [old for old in olds.values() if old not in self._old]
+        if unread:
+            self._old.update(gitrepo.blobs_at(self.root, self.base, unread, self.max_bytes))
         out = {}
         for rel, old in olds.items():
-            raw = raws.get(old)
-            loaded = manifest_mod.load(raw, f"{self.base_label}:{old}") if raw is not None else None
+            raw = self._old.pop(old, None)  # read once, used once
+            loaded = load_manifest(raw, f"{self.base_label}:{old}") if raw is not None else None
             if isinstance(loaded, Manifest):
                 out[rel] = loaded
         return out
