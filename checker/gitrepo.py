@@ -48,6 +48,7 @@ import os
 import re
 import stat
 import subprocess
+import threading  # imported by subprocess anyway
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -699,8 +700,6 @@ def changes(root: Path, base: str, untracked_under: Sequence[str] = ()) -> list[
     those under `untracked_under` (repository-relative paths) when given, so git does not
     walk a whole work tree for files the run would never check. The comparison itself
     stays whole: a rename into those paths is found wherever it came from."""
-    import threading
-
     within = ["--", *_literal(untracked_under)] if untracked_under else []
     # The two questions are independent: the untracked listing (a walk of the work tree, which
     # reads no file and so runs no filter) goes on in the background while the diff runs.
@@ -988,22 +987,29 @@ def _contents(root: Path, sizes: dict[str, int]) -> dict[str, bytes | None]:
     that does not read back as that very object (a damaged loose object: git may send
     fewer bytes than its header says). GitError when git cannot answer."""
     out: dict[str, bytes | None] = dict.fromkeys(sizes)
+    for batch in _by_bytes(sizes, BATCH_BYTES):
+        read = _git(root, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in batch).encode("ascii"))
+        if read is None or read.returncode != 0:
+            raise GitError(f"cannot read git objects: {_first_line(read) if read else 'git could not be started'}")
+        for left in _scan_batch(read.stdout, batch, out):  # after a damaged answer: one at a time
+            alone = _git(root, "cat-file", "blob", left)
+            if alone is not None and alone.returncode == 0 and _is_blob(left, alone.stdout):
+                out[left] = alone.stdout
+    return out
+
+
+def _by_bytes(sizes: dict[str, int], limit: int) -> Iterator[list[str]]:
+    """The keys of `sizes` in order, in runs whose sizes add up to at most `limit` (a bigger one alone)."""
     batch: list[str] = []
     total = 0
-    for sha, size in [*sizes.items(), ("", 0)]:
-        if batch and (not sha or total + size > BATCH_BYTES):
-            read = _git(root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in batch).encode("ascii"))
-            if read is None or read.returncode != 0:
-                raise GitError(f"cannot read git objects: {_first_line(read) if read else 'git could not be started'}")
-            for left in _scan_batch(read.stdout, batch, out):  # after a damaged answer: one at a time
-                alone = _git(root, "cat-file", "blob", left)
-                if alone is not None and alone.returncode == 0 and _is_blob(left, alone.stdout):
-                    out[left] = alone.stdout
+    for key, size in sizes.items():
+        if batch and total + size > limit:
+            yield batch
             batch, total = [], 0
-        if sha:
-            batch.append(sha)
-            total += size
-    return out
+        batch.append(key)
+        total += size
+    if batch:
+        yield batch
 
 
 def _is_blob(sha: str, content: bytes) -> bool:

@@ -922,3 +922,13 @@ def test_changed_since_asks_a_nested_repository_what_it_ignores_as_a_full_run_do
     changed = aip(r.path, "--changed-since", "HEAD", ".")
     assert full.paths == ["kept/ai-production.yaml"]
     assert changed.paths == full.paths
+
+
+def test_blob_batches_hold_at_most_their_byte_limit_each_and_every_blob_once():
+    from checker.gitrepo import _by_bytes
+
+    sizes = {"a": 40, "b": 30, "c": 40, "d": 200, "e": 1, "f": 99}
+    batches = list(_by_bytes(sizes, 100))
+    assert batches == [["a", "b"], ["c"], ["d"], ["e", "f"]]  # d is over the limit: alone
+    assert [k for batch in batches for k in batch] == list(sizes)
+    assert list(_by_bytes({}, 100)) == [] and list(_by_bytes({"x": 100}, 100)) == [["x"]]
