@@ -54,8 +54,9 @@ def load_schema(version: str = "v1") -> dict[str, Any]:
     """The manifest schema of `version`: the v1 schema parsed at build time (prebuilt: a
     check imports no json) while it was made from the file's very bytes."""
     raw = resources.schema_path(version).read_bytes()
-    if version == "v1" and (built := prebuilt(raw, "SCHEMA_SOURCE", "SCHEMA")) is not None:
-        return built  # type: ignore[no-any-return]
+    built: dict[str, Any] | None = prebuilt(raw, "SCHEMA_SOURCE", "SCHEMA") if version == "v1" else None
+    if built is not None:
+        return built
     import json
 
     schema: dict[str, Any] = json.loads(raw)
